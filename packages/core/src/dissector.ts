@@ -1,0 +1,93 @@
+import type { CapturedFrame } from './frame.js';
+import type { Layer } from './layer.js';
+import type { Registry } from './registry.js';
+import type { AppEvent, Connection, Direction } from './stream.js';
+
+/**
+ * Per-pipeline state a packet dissector may keep across packets (IP fragment reassembly), created
+ * by `dissect()` for each subscription and freed with it. Keyed by the owner's name.
+ */
+export interface DissectState {
+  get<T>(key: string, create: () => T): T;
+}
+
+/** What a packet dissector is given besides its bytes. */
+export interface DissectContext {
+  readonly frame: CapturedFrame;
+  readonly registry: Registry;
+  readonly state: DissectState;
+  /** Offset in the frame of the first byte of the data being decoded (0 for the link layer). */
+  readonly offset: number;
+}
+
+/**
+ * A packet-layer dissector: small and pure. `decode` returns a layer, or a `failure` layer with a
+ * code and offset; it never throws. State that outlives a packet lives in `ctx.state`.
+ */
+export interface PacketDissector<L extends Layer = Layer> {
+  /** Protocol name: the `protocol` of the layers it returns. */
+  readonly protocol: string;
+  /** Decodes one layer from `data`, a view starting at this layer's first byte. */
+  decode(data: Uint8Array, ctx: DissectContext): L | Layer;
+  /**
+   * Chooses the dissector for the payload (`ethertype` table, `ip.proto`, UDP ports…), or
+   * undefined to stop. Called only for non-failure layers this dissector returned.
+   */
+  next?(layer: L, ctx: DissectContext): PacketDissector | undefined;
+}
+
+/** A heuristic's answer: this is mine, it is not, or show me more bytes. */
+export type ProbeResult = 'match' | 'reject' | 'need-more';
+
+/**
+ * What a stream dissector is given: its connection, and a way to emit events and to hand the
+ * connection to another dissector (an HTTP upgrade).
+ */
+export interface StreamContext {
+  readonly connection: Connection;
+  readonly registry: Registry;
+  /** Emits an application event downstream, synchronously. */
+  emit(event: AppEvent): void;
+  /**
+   * Hands the connection to another dissector from now on (HTTP `101 Switching Protocols`).
+   * `leftover` holds bytes of this call already received per direction that belong to the new
+   * dissector (after the 101 response in the same segment); they are delivered to it first.
+   */
+  switchTo(factory: StreamDissectorFactory, init: unknown, leftover?: Partial<Record<Direction, Uint8Array>>): void;
+}
+
+/**
+ * A byte-stream dissector for one connection, fed like Zeek's `DeliverStream`/`Undelivered`.
+ * Views passed in are valid only during the call: copy what you keep.
+ */
+export interface StreamDissector {
+  /**
+   * In-order bytes of one direction. May return the number of bytes it needs before it is called
+   * again for that direction (the dispatcher then buffers), or nothing.
+   */
+  data(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): number | void;
+  /** `length` bytes of `dir` are missing. Only called on dissectors that resume after gaps. */
+  gap(dir: Direction, length: number, ts: bigint, frame: number): void;
+  /** The connection closed; flush what can be flushed. */
+  end(ts: bigint, frame: number): void;
+}
+
+/**
+ * Registered in the `tcp.port` and `http.upgrade` tables and the `tcp` heuristic list: makes one
+ * {@link StreamDissector} per connection.
+ */
+export interface StreamDissectorFactory {
+  /** Dissector name, used by decode-as rules (`tcp.port==7272,websocket`). */
+  readonly name: string;
+  /** Whether it can go on after a gap; if not, a gap ends its work on that connection. */
+  readonly resumesAfterGap: boolean;
+  /**
+   * Heuristic: looks at the first bytes of one direction (at most {@link probeBytes}) and says
+   * whether the stream is this protocol. Must never throw.
+   */
+  probe?(bytes: Uint8Array, dir: Direction, connection: Connection): ProbeResult;
+  /** Most bytes `probe` wants to see; after that `need-more` counts as `reject`. */
+  readonly probeBytes?: number;
+  /** Creates the dissector for one connection; `init` is what `switchTo` passed, if anything. */
+  create(ctx: StreamContext, init?: unknown): StreamDissector;
+}

@@ -1,0 +1,49 @@
+/**
+ * A frame as a capture source delivers it, before any dissection.
+ *
+ * Sources own their buffers: `data` stays valid for as long as the frame is referenced. A source
+ * that reuses a buffer (libpcap through `cap`) copies each packet before emitting it.
+ */
+export interface CapturedFrame {
+  /** The capture's link-layer type (a `LINKTYPE_*` value, see {@link LinkType}). */
+  readonly linkType: number;
+  /** Capture time in nanoseconds since the Unix epoch. */
+  readonly timestamp: bigint;
+  /** Bytes captured (may be less than {@link CapturedFrame.length} when the snaplen cut the packet). */
+  readonly caplen: number;
+  /** The packet's length on the wire. */
+  readonly length: number;
+  /** The captured bytes: exactly `caplen` of them. */
+  readonly data: Uint8Array;
+  /** Interface the frame was captured on (pcapng interface id; 0 for pcap and live capture). */
+  readonly interfaceId: number;
+  /** 1-based position of the frame in its capture. */
+  readonly frameNumber: number;
+}
+
+/** The `LINKTYPE_*` values netrx decodes (tcpdump.org/linktypes.html). */
+export const LinkType = {
+  /** BSD loopback: a 4-byte address family in the capturing host's byte order. */
+  NULL: 0,
+  /** Ethernet II (and 802.3 with 802.1Q tags). */
+  ETHERNET: 1,
+  /** Raw IPv4 or IPv6, version from the first nibble. */
+  RAW: 101,
+  /** OpenBSD loopback: a 4-byte address family in network byte order. */
+  LOOP: 108,
+  /** Linux cooked capture v1 (`tcpdump -i any` before libpcap 1.10, `dumpcap -i any`). */
+  LINUX_SLL: 113,
+  /** Raw IPv4. */
+  IPV4: 228,
+  /** Raw IPv6. */
+  IPV6: 229,
+  /** Linux cooked capture v2 (`tcpdump -i any` with libpcap 1.10+). */
+  LINUX_SLL2: 276,
+} as const;
+
+/** Formats a nanosecond timestamp as `seconds.nanoseconds`, as the JSON contract writes it. */
+export function formatTimestamp(ns: bigint): string {
+  const s = ns / 1_000_000_000n;
+  const frac = ns % 1_000_000_000n;
+  return `${s}.${frac.toString().padStart(9, '0')}`;
+}

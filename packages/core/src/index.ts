@@ -1,0 +1,47 @@
+/**
+ * `@netrx/core`: the types, registry, plugin API and DI wiring every netrx package shares, the
+ * base packet dissectors (link layers, IPv4, IPv6, UDP) and the `dissect()` operator.
+ *
+ * @packageDocumentation
+ */
+export { LinkType, formatTimestamp } from './frame.js';
+export type { CapturedFrame } from './frame.js';
+export type { Diagnostic, Severity } from './diagnostic.js';
+export { findLayer } from './layer.js';
+export type { FailureLayer, Layer, LayerBase, LayerMap, Packet } from './layer.js';
+export { ErrorCodes, NetrxError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { CORE_VERSION, satisfies } from './version.js';
+export { DissectorTable, HeuristicList, Registry, parseDecodeAs } from './registry.js';
+export type { DecodeAsRule, DissectorTables, HeuristicLists, TableKey } from './registry.js';
+export { createRegistry, definePlugin, registerPlugins } from './plugin.js';
+export type { NetrxPlugin } from './plugin.js';
+export { RegistryBuilder, Tokens, createPipelineContainer, monotonicClock } from './container.js';
+export type { Clock, PipelineContainerOptions } from './container.js';
+export { formatEndpoint } from './stream.js';
+export type {
+  AppEvent,
+  AppEventBase,
+  AppEventMap,
+  ClientDecision,
+  CloseReason,
+  Connection,
+  Direction,
+  DirectionStats,
+  Endpoint,
+  StreamClose,
+  StreamData,
+  StreamErrorEvent,
+  StreamEvent,
+  StreamGap,
+  StreamOpen,
+} from './stream.js';
+export type {
+  DissectContext,
+  DissectState,
+  PacketDissector,
+  ProbeResult,
+  StreamContext,
+  StreamDissector,
+  StreamDissectorFactory,
+} from './dissector.js';

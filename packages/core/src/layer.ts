@@ -1,0 +1,64 @@
+import type { CapturedFrame } from './frame.js';
+import type { Diagnostic } from './diagnostic.js';
+
+/**
+ * Fields every layer has. A layer's `payload` is a view into the frame's bytes (`subarray`,
+ * never a copy) except where reassembly had to join several frames (IP fragments).
+ */
+export interface LayerBase {
+  /** The protocol name; narrows the {@link Layer} union. */
+  readonly protocol: string;
+  /** Offset of this layer's first byte in the frame (for reassembled payloads: in the joined buffer). */
+  readonly offset: number;
+  /** Header length in bytes. */
+  readonly headerLength: number;
+  /** The bytes after this layer's header: what the next layer decodes. */
+  readonly payload: Uint8Array;
+  /** Findings that did not stop decoding (a bad checksum, a reserved bit set). */
+  readonly diagnostics?: readonly Diagnostic[];
+}
+
+/**
+ * A layer that could not be decoded. Dissection of the packet stops at a failure; the pipeline goes
+ * on with the next packet.
+ */
+export interface FailureLayer extends LayerBase {
+  readonly protocol: 'failure';
+  /** The protocol whose decoder failed. */
+  readonly failedProtocol: string;
+  /** Stable code, `ERR_<PROTO>_<WHAT>` (e.g. `ERR_IPV4_TRUNCATED`). */
+  readonly code: string;
+  readonly severity: 'warning' | 'error';
+  readonly message: string;
+}
+
+/**
+ * The map of protocol name to layer type. Dissector packages add their layers by declaration
+ * merging, so `layer.protocol === 'tcp'` narrows to their type:
+ *
+ * ```ts
+ * declare module '@netrx/core' {
+ *   interface LayerMap { myproto: MyProtoLayer }
+ * }
+ * ```
+ */
+export interface LayerMap {
+  failure: FailureLayer;
+}
+
+/** Any decoded layer: a discriminated union on `protocol`. */
+export type Layer = LayerMap[keyof LayerMap];
+
+/** A frame and its decoded layers, outermost first. */
+export interface Packet {
+  readonly frame: CapturedFrame;
+  readonly layers: Layer[];
+}
+
+/** Returns the first layer of the given protocol in a packet, typed, or undefined. */
+export function findLayer<P extends keyof LayerMap>(packet: Packet, protocol: P): LayerMap[P] | undefined {
+  for (const layer of packet.layers) {
+    if (layer.protocol === protocol) return layer as LayerMap[P];
+  }
+  return undefined;
+}

@@ -1,0 +1,135 @@
+import type { Diagnostic } from './diagnostic.js';
+
+/** Direction of bytes on a connection: client to server, or server to client. */
+export type Direction = 'c2s' | 's2c';
+
+/** One end of a connection. IPv6 addresses are written without brackets here. */
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * How the client of a connection was decided, most certain first: a SYN was seen; that side sent
+ * an HTTP request (or the other an HTTP response); that side sent masked WebSocket frames; or,
+ * with nothing better, the side with the higher port.
+ */
+export type ClientDecision = 'syn' | 'http' | 'ws-mask' | 'port';
+
+/** How a connection ended. */
+export type CloseReason = 'fin' | 'rst' | 'idle' | 'end';
+
+/**
+ * A TCP connection as the reassembler knows it. Roles are decided once, when the connection's
+ * first SYN or first payload is seen, and never change afterwards.
+ */
+export interface Connection {
+  /** Stable 0-based index in the order connections were first seen in the capture. */
+  readonly id: number;
+  /** 4 or 6. */
+  readonly family: 4 | 6;
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  readonly clientBy: ClientDecision;
+}
+
+/** Formats an endpoint as `addr:port`, or `[addr]:port` for IPv6, as the JSON contract does. */
+export function formatEndpoint(e: Endpoint): string {
+  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+interface StreamEventBase {
+  readonly connection: Connection;
+  /** Packet time of the frame that caused the event, ns since the epoch. */
+  readonly ts: bigint;
+  /** Frame number of the frame that caused the event. */
+  readonly frame: number;
+}
+
+/** A connection was seen for the first time (its roles are decided). */
+export interface StreamOpen extends StreamEventBase {
+  readonly type: 'open';
+}
+
+/**
+ * In-order bytes of one direction. `bytes` is a view valid until the next event of the stream:
+ * copy what you keep.
+ */
+export interface StreamData extends StreamEventBase {
+  readonly type: 'data';
+  readonly dir: Direction;
+  readonly bytes: Uint8Array;
+  /** Offset of `bytes[0]` in this direction's stream, counting gaps (0 = first byte seen). */
+  readonly offset: number;
+}
+
+/** Bytes of one direction that were never captured: the stream goes on after them. */
+export interface StreamGap extends StreamEventBase {
+  readonly type: 'gap';
+  readonly dir: Direction;
+  /** Stream offset of the first missing byte. */
+  readonly offset: number;
+  /** Number of missing bytes. */
+  readonly length: number;
+}
+
+/** Per-direction counters, final when the connection closes. */
+export interface DirectionStats {
+  /** Bytes delivered as `data`. */
+  bytes: number;
+  gaps: number;
+  gapBytes: number;
+  /** Segments (or parts of them) that repeated bytes already seen, dropped. */
+  retransmitted: number;
+  /** Bytes that overlapped earlier data with different content (the first copy was kept). */
+  overlapConflicts: number;
+  /** Bytes dropped because a buffer cap was reached. */
+  droppedBytes: number;
+}
+
+/** The connection ended; what was buffered has been flushed before this event. */
+export interface StreamClose extends StreamEventBase {
+  readonly type: 'close';
+  readonly reason: CloseReason;
+  readonly stats: Readonly<Record<Direction, Readonly<DirectionStats>>>;
+}
+
+/** What {@link reassembleTcp} emits per connection and direction. */
+export type StreamEvent = StreamOpen | StreamData | StreamGap | StreamClose;
+
+/**
+ * Fields every application-level event has. Dissector packages add their events to
+ * {@link AppEventMap} by declaration merging.
+ */
+export interface AppEventBase {
+  readonly type: string;
+  readonly connection: Connection;
+  readonly dir: Direction;
+  readonly firstTs: bigint;
+  readonly lastTs: bigint;
+  readonly firstFrame: number;
+  readonly lastFrame: number;
+}
+
+/** A connection's dissector hit a fatal violation: the connection is no longer dissected. */
+export interface StreamErrorEvent extends AppEventBase {
+  readonly type: 'stream.error';
+  readonly dissector: string;
+  readonly diagnostic: Diagnostic;
+}
+
+/**
+ * Map of event type to event, extended by dissector packages:
+ *
+ * ```ts
+ * declare module '@netrx/core' {
+ *   interface AppEventMap { 'chat.message': ChatMessage }
+ * }
+ * ```
+ */
+export interface AppEventMap {
+  'stream.error': StreamErrorEvent;
+}
+
+/** Any application-level event: a discriminated union on `type`. */
+export type AppEvent = AppEventMap[keyof AppEventMap];

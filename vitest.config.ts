@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  // tsyringe needs legacy decorators with emitted metadata.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+  resolve: {
+    // Tests run against the sources, so `npm test` needs no build first.
+    alias: {
+      '@netrx/core': pkg('core'),
+      '@netrx/dissector-tcp': pkg('dissector-tcp'),
+      '@netrx/dissector-http': pkg('dissector-http'),
+      '@netrx/dissector-websocket': pkg('dissector-websocket'),
+      '@netrx/source-file': pkg('source-file'),
+      '@netrx/source-live': pkg('source-live'),
+      '@netrx/cli': pkg('cli'),
+    },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'examples/*/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});

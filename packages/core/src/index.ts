@@ -9,6 +9,17 @@ export type { CapturedFrame } from './frame.js';
 export type { Diagnostic, Severity } from './diagnostic.js';
 export { findLayer } from './layer.js';
 export type { FailureLayer, Layer, LayerBase, LayerMap, Packet } from './layer.js';
+export type {
+  EthernetLayer,
+  Ipv4Layer,
+  Ipv6ExtensionHeader,
+  Ipv6Layer,
+  NullLayer,
+  Sll2Layer,
+  SllLayer,
+  UdpLayer,
+  VlanLayer,
+} from './layers.js';
 export { ErrorCodes, NetrxError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { CORE_VERSION, satisfies } from './version.js';

@@ -1,0 +1,130 @@
+import type { LayerBase } from './layer.js';
+
+// The layers the base dissectors produce. Field names are part of the public API: other packages
+// (TCP reassembly, the CLI) read them.
+
+/** Ethernet II. MAC addresses are views of the frame (6 bytes each). */
+export interface EthernetLayer extends LayerBase {
+  readonly protocol: 'ethernet';
+  readonly dst: Uint8Array;
+  readonly src: Uint8Array;
+  /** Ethertype of the payload (after any 802.3 length field handling). */
+  readonly etherType: number;
+}
+
+/** An 802.1Q (0x8100) or 802.1ad/QinQ (0x88a8, 0x9100) tag; one layer per tag. */
+export interface VlanLayer extends LayerBase {
+  readonly protocol: 'vlan';
+  /** The TPID that introduced this tag. */
+  readonly tpid: number;
+  readonly pcp: number;
+  readonly dei: boolean;
+  readonly vid: number;
+  readonly etherType: number;
+}
+
+/** Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 113). */
+export interface SllLayer extends LayerBase {
+  readonly protocol: 'sll';
+  readonly packetType: number;
+  readonly arphrdType: number;
+  /** Link-layer address, a view of `addressLength` bytes (at most 8). */
+  readonly address: Uint8Array;
+  /** Ethertype of the payload (or a Linux pseudo-protocol for non-Ethernet payloads). */
+  readonly etherType: number;
+}
+
+/** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, 276). */
+export interface Sll2Layer extends LayerBase {
+  readonly protocol: 'sll2';
+  readonly etherType: number;
+  readonly interfaceIndex: number;
+  readonly arphrdType: number;
+  readonly packetType: number;
+  readonly address: Uint8Array;
+}
+
+/** BSD loopback (NULL, 0; LOOP, 108): an address family. */
+export interface NullLayer extends LayerBase {
+  readonly protocol: 'null';
+  /** The address family as read (AF_INET = 2; AF_INET6 = 10, 24, 28 or 30 by OS). */
+  readonly family: number;
+}
+
+/** IPv4. Addresses are dotted-quad strings. */
+export interface Ipv4Layer extends LayerBase {
+  readonly protocol: 'ipv4';
+  readonly src: string;
+  readonly dst: string;
+  readonly tos: number;
+  readonly totalLength: number;
+  readonly id: number;
+  readonly dontFragment: boolean;
+  readonly moreFragments: boolean;
+  /** Fragment offset in bytes. */
+  readonly fragmentOffset: number;
+  readonly ttl: number;
+  /** The protocol of the payload (6 TCP, 17 UDP…). */
+  readonly nextProtocol: number;
+  readonly checksum: number;
+  /** Whether the header checksum is right (false is also flagged as a diagnostic). */
+  readonly checksumValid: boolean;
+  /** The options bytes (a view), empty when there are none. */
+  readonly options: Uint8Array;
+  /**
+   * Set on a packet whose payload is a whole datagram rebuilt from fragments (`payload` is then
+   * a new buffer): how many fragments it took.
+   */
+  readonly reassembledFrom?: number;
+  /** True on a fragment that did not (yet) complete a datagram: dissection stops here. */
+  readonly fragment?: boolean;
+}
+
+/** An IPv6 extension header, in the order they appear. */
+export interface Ipv6ExtensionHeader {
+  /** Its header type (0 hop-by-hop, 43 routing, 44 fragment, 60 destination options…). */
+  readonly type: number;
+  /** Offset of the header from the start of the IPv6 layer. */
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** IPv6. Addresses are in RFC 5952 text form (`::1`, `2001:db8::1`). */
+export interface Ipv6Layer extends LayerBase {
+  readonly protocol: 'ipv6';
+  readonly src: string;
+  readonly dst: string;
+  readonly trafficClass: number;
+  readonly flowLabel: number;
+  readonly payloadLength: number;
+  readonly hopLimit: number;
+  /** The protocol after all extension headers (6 TCP, 17 UDP…). */
+  readonly nextProtocol: number;
+  readonly extensions: readonly Ipv6ExtensionHeader[];
+  /** As {@link Ipv4Layer.reassembledFrom}. */
+  readonly reassembledFrom?: number;
+  /** As {@link Ipv4Layer.fragment}. */
+  readonly fragment?: boolean;
+}
+
+/** UDP. */
+export interface UdpLayer extends LayerBase {
+  readonly protocol: 'udp';
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly length: number;
+  readonly checksum: number;
+}
+
+declare module './layer.js' {
+  interface LayerMap {
+    ethernet: EthernetLayer;
+    vlan: VlanLayer;
+    sll: SllLayer;
+    sll2: Sll2Layer;
+    null: NullLayer;
+    ipv4: Ipv4Layer;
+    ipv6: Ipv6Layer;
+    udp: UdpLayer;
+  }
+}

@@ -1,0 +1,167 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Observable } from 'rxjs';
+import { NetrxError, type CapturedFrame } from '@netrx/core';
+import type { CaptureProblem } from './capture-problem.js';
+import { createReader } from './create-reader.js';
+import { detectFormat, MAGIC_LENGTH } from './detect-format.js';
+import type { CaptureReader } from './framed-reader.js';
+import type { ReaderLimits } from './limits.js';
+
+/** Options of {@link fromCaptureFile}. */
+export interface CaptureFileOptions extends ReaderLimits {
+  /**
+   * Called after each chunk has been pushed through the pipeline, and once at the end, with the
+   * bytes read so far (of the file as stored: compressed bytes for a gzipped file) and the file's
+   * size (`undefined` for a stream).
+   */
+  readonly onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  /** Read size in bytes (default 1 MiB). */
+  readonly chunkSize?: number;
+  /** What to call the input in error messages (default: the path, or `input` for a stream). */
+  readonly name?: string;
+}
+
+const DEFAULT_CHUNK = 1024 * 1024;
+
+/**
+ * Reads a capture file (pcap, pcapng, either gzip-compressed) or a stream of one, and emits its
+ * frames in order. The format is detected from the first bytes.
+ *
+ * The file is read in large chunks (1 MiB) and each chunk is pushed through the whole synchronous
+ * pipeline downstream before the next is read: that is the backpressure, and memory stays at
+ * about one chunk whatever the file's size. Frames are views of the chunk they came in (see
+ * {@link CaptureReader.write}). A stream (`tcpdump -U -w -` on a child's stdout) is read as its
+ * data arrives, and its frames are emitted as soon as each record is complete.
+ *
+ * Unsubscribing stops reading and closes the file (a given stream is destroyed). A truncated or
+ * corrupt file emits every good record, then errors with a `NetrxError` `ERR_CAPTURE_FILE` whose
+ * message names the byte offset and what is wrong (its `cause` is the {@link CaptureProblem});
+ * an unreadable file errors with a message saying what to do.
+ *
+ * @example
+ * ```ts
+ * import { fromCaptureFile } from '@netrx/source-file';
+ *
+ * fromCaptureFile('capture.pcapng', { onProgress: (n, total) => console.error(n, total) }).subscribe({
+ *   next: (frame) => console.log(frame.frameNumber, frame.linkType, frame.caplen),
+ *   error: (err) => console.error(err.message),
+ * });
+ * ```
+ */
+export function fromCaptureFile(source: string | NodeJS.ReadableStream, options: CaptureFileOptions = {}): Observable<CapturedFrame> {
+  return new Observable<CapturedFrame>((subscriber) => {
+    const name = options.name ?? (typeof source === 'string' ? source : 'input');
+    let stopped = false;
+    let input: Readable | undefined;
+    let gunzip: Readable | undefined;
+    const sink = (frame: CapturedFrame): void => subscriber.next(frame);
+    const fail = (message: string, cause?: unknown): void => subscriber.error(new NetrxError('ERR_CAPTURE_FILE', message, { cause }));
+
+    const run = async (): Promise<void> => {
+      let total: number | undefined;
+      if (typeof source === 'string') {
+        const opened = await openFile(source);
+        if (typeof opened === 'string') return fail(opened);
+        if (stopped) return void (await opened.handle.close());
+        total = opened.size;
+        input = opened.handle.createReadStream({ highWaterMark: options.chunkSize ?? DEFAULT_CHUNK });
+      } else {
+        input = source instanceof Readable ? source : Readable.from(source as AsyncIterable<Uint8Array>);
+      }
+      let bytesRead = 0;
+      const raw = input[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+      // The first bytes decide the format; a stream may deliver fewer than the magic at first.
+      let head: Uint8Array = new Uint8Array(0);
+      while (head.length < MAGIC_LENGTH && !stopped) {
+        const r = await raw.next();
+        if (r.done) break;
+        bytesRead += r.value.length;
+        head = head.length === 0 ? r.value : Buffer.concat([head, r.value]);
+      }
+      if (stopped) return;
+      const format = detectFormat(head);
+      if (!format) {
+        if (head.length === 0) return fail(`${name} is empty: there is no capture in it`);
+        const first = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+        return fail(`${name} is not a capture file: its first bytes (${first}) are not a pcap, pcapng or gzip magic number; give a file written by tcpdump -w, dumpcap or Wireshark`);
+      }
+      const rest = async function* (): AsyncGenerator<Uint8Array> {
+        yield head;
+        for (;;) {
+          const r = await raw.next();
+          if (r.done) return;
+          bytesRead += r.value.length;
+          yield r.value;
+        }
+      };
+      let chunks: AsyncIterable<Uint8Array> = rest();
+      let inner = format;
+      if (format === 'gzip') {
+        const z = createGunzip({ chunkSize: 256 * 1024 });
+        Readable.from(rest(), { objectMode: false }).on('error', (e) => z.destroy(e)).pipe(z);
+        chunks = gunzip = z;
+        inner = 'pcap'; // decided on the first decompressed bytes below
+      }
+      let reader: CaptureReader | undefined;
+      let innerHead: Uint8Array = new Uint8Array(0);
+      const report = (p: CaptureProblem): void => fail(`${name}: ${p.message}${format === 'gzip' ? ' (offset in the decompressed data)' : ''}`, p);
+      try {
+        for await (const chunk of chunks) {
+          if (stopped) return;
+          let bytes: Uint8Array = chunk;
+          if (!reader) {
+            innerHead = innerHead.length === 0 ? chunk : Buffer.concat([innerHead, chunk]);
+            if (innerHead.length < MAGIC_LENGTH) continue;
+            const f = format === 'gzip' ? detectFormat(innerHead) : inner;
+            if (f !== 'pcap' && f !== 'pcapng') return fail(`${name} is gzip-compressed but what it holds is not a pcap or pcapng file`);
+            reader = createReader(f, sink, options);
+            bytes = innerHead;
+          }
+          const p = reader.write(bytes);
+          if (p) return report(p);
+          options.onProgress?.(bytesRead, total);
+        }
+      } catch (err) {
+        if (stopped) return;
+        const what = format === 'gzip' ? 'the gzip data is corrupt or cut short' : 'reading failed';
+        return fail(`${name}: ${what} after ${reader?.offset ?? 0} bytes of capture (${(err as Error).message})`, err);
+      }
+      if (stopped) return;
+      if (!reader) return fail(`${name}: file ends inside the capture's first header (${innerHead.length} bytes)`);
+      const p = reader.end();
+      if (p) return report(p);
+      options.onProgress?.(bytesRead, total);
+      subscriber.complete();
+    };
+
+    run().catch((err: unknown) => {
+      if (!stopped) fail(`${name}: ${(err as Error)?.message ?? String(err)}`, err);
+    });
+    return () => {
+      stopped = true;
+      input?.destroy();
+      gunzip?.destroy();
+    };
+  });
+}
+
+/** Opens a file for reading, or says in words why it cannot be read and what to do. */
+async function openFile(path: string): Promise<{ handle: FileHandle; size: number | undefined } | string> {
+  try {
+    const handle = await open(path, 'r');
+    const st = await handle.stat();
+    if (st.isDirectory()) {
+      await handle.close();
+      return `${path} is a directory: give the path of a capture file`;
+    }
+    return { handle, size: st.isFile() ? st.size : undefined };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `cannot read ${path}: there is no such file; check the path`;
+    if (code === 'EACCES' || code === 'EPERM') return `cannot read ${path}: permission denied; run as a user who may read it, or change its permissions`;
+    if (code === 'EISDIR') return `${path} is a directory: give the path of a capture file`;
+    return `cannot read ${path}: ${(err as Error).message}`;
+  }
+}

@@ -83,8 +83,12 @@ export interface DirectionStats {
   retransmitted: number;
   /** Bytes that overlapped earlier data with different content (the first copy was kept). */
   overlapConflicts: number;
-  /** Bytes dropped because a buffer cap was reached. */
+  /** Bytes dropped because a buffer cap was reached (and {@link DirectionStats.lateBytes}). */
   droppedBytes: number;
+  /** Bytes that arrived after their hole had already been reported as a gap, dropped. */
+  lateBytes?: number;
+  /** How this direction ended: its sender's FIN or RST, else the connection's close reason. */
+  close?: CloseReason;
 }
 
 /** The connection ended; what was buffered has been flushed before this event. */

@@ -21,6 +21,22 @@ export type {
   VlanLayer,
 } from './layers.js';
 export { ErrorCodes, NetrxError } from './errors.js';
+export { DissectCodes, diagnostic, failure } from './failure.js';
+export type { DissectCode } from './failure.js';
+export { FrameDissector, createDissectStats, dissect } from './dissect.js';
+export type { DissectOptions, DissectStats } from './dissect.js';
+export { corePlugin } from './core-plugin.js';
+export { createFragmentStats, FragmentReassembler } from './fragment-reassembler.js';
+export type { FragmentReassemblyOptions, FragmentResult, FragmentStats } from './fragment-reassembler.js';
+export { ethernetDissector } from './ethernet.js';
+export { VLAN_TPIDS, vlanDissector } from './vlan.js';
+export { sll2Dissector, sllDissector } from './sll.js';
+export { loopDissector, nullDissector } from './bsd-loopback.js';
+export { rawIpDissector } from './raw-ip.js';
+export { IPV4_REASSEMBLER, ipv4Dissector, ipv4ToString } from './ipv4.js';
+export { IPV6_REASSEMBLER, MAX_IPV6_EXTENSIONS, ipv6Dissector } from './ipv6.js';
+export { ipv6ToString } from './ipv6-address.js';
+export { udpDissector } from './udp.js';
 export type { ErrorCode } from './errors.js';
 export { CORE_VERSION, satisfies } from './version.js';
 export { DissectorTable, HeuristicList, Registry, parseDecodeAs } from './registry.js';

@@ -8,8 +8,13 @@ export interface EthernetLayer extends LayerBase {
   readonly protocol: 'ethernet';
   readonly dst: Uint8Array;
   readonly src: Uint8Array;
-  /** Ethertype of the payload (after any 802.3 length field handling). */
+  /**
+   * Ethertype of the payload (after any 802.3 length field handling): for an 802.3 frame, the
+   * LLC/SNAP protocol id, or 0 when the LLC payload has none (dissection then stops).
+   */
   readonly etherType: number;
+  /** Set on IEEE 802.3 frames: the length field that stands where Ethernet II has its ethertype. */
+  readonly length8023?: number;
 }
 
 /** An 802.1Q (0x8100) or 802.1ad/QinQ (0x88a8, 0x9100) tag; one layer per tag. */

@@ -1,0 +1,194 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { DissectContext, DissectState, PacketDissector } from './dissector.js';
+import type { DissectorTable } from './registry.js';
+import { NetrxError } from './errors.js';
+import type { CapturedFrame } from './frame.js';
+import { createFragmentStats, FragmentReassembler, type FragmentReassemblyOptions, type FragmentStats } from './fragment-reassembler.js';
+import { IPV4_REASSEMBLER } from './ipv4.js';
+import { IPV6_REASSEMBLER } from './ipv6.js';
+import type { Layer, Packet } from './layer.js';
+import type { Registry } from './registry.js';
+
+/**
+ * Counters of what {@link dissect} saw. Pass one in {@link DissectOptions.stats} to read it while
+ * and after the pipeline runs; every field only grows, except the fragment `pending` and
+ * `bufferedBytes` gauges (at the end they describe datagrams that never completed).
+ */
+export interface DissectStats {
+  /** Frames dissected. */
+  packets: number;
+  /** Captured bytes of those frames. */
+  bytes: number;
+  /** Frames whose link type has no dissector in the `link.type` table (their layer list is empty). */
+  unknownLinkType: number;
+  /** Decoded layers by protocol name (failure layers are counted in {@link failures} instead). */
+  protocols: Record<string, number>;
+  /** Failure layers by code (`ERR_IPV4_TRUNCATED`…). */
+  failures: Record<string, number>;
+  /** IPv4 and IPv6 fragment reassembly together. */
+  fragments: FragmentStats;
+}
+
+/** Creates zeroed {@link DissectStats}. */
+export function createDissectStats(): DissectStats {
+  return {
+    packets: 0,
+    bytes: 0,
+    unknownLinkType: 0,
+    protocols: Object.create(null) as Record<string, number>,
+    failures: Object.create(null) as Record<string, number>,
+    fragments: createFragmentStats(),
+  };
+}
+
+/** Options of {@link dissect} and {@link FrameDissector}. */
+export interface DissectOptions {
+  /** Counters to add to; read them during or after the run. */
+  readonly stats?: DissectStats;
+  /** Timeout (packet time) and caps of IPv4 and IPv6 fragment reassembly (each has its own). */
+  readonly fragments?: FragmentReassemblyOptions;
+  /** Most layers decoded per packet (a guard against tunnels within tunnels). Default 32. */
+  readonly maxLayers?: number;
+}
+
+class PipelineState implements DissectState {
+  private readonly map = new Map<string, unknown>();
+
+  get<T>(key: string, create: () => T): T {
+    let v = this.map.get(key);
+    if (v === undefined) this.map.set(key, (v = create()));
+    return v as T;
+  }
+
+  set(key: string, value: unknown): void {
+    this.map.set(key, value);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** One mutable context per pipeline, updated for each layer: no allocation per packet. */
+class MutableContext implements DissectContext {
+  frame!: CapturedFrame;
+  offset = 0;
+  constructor(
+    readonly registry: Registry,
+    readonly state: DissectState,
+  ) {}
+}
+
+/**
+ * Dissects frames one at a time, synchronously: the engine behind {@link dissect}, for code that
+ * is not an RxJS pipeline. Holds the per-pipeline state (fragment reassembly); call
+ * {@link FrameDissector.close} when done. Throws only for configuration mistakes (no `link.type`
+ * table: register `corePlugin`).
+ */
+export class FrameDissector {
+  /** The counters this dissector adds to. */
+  readonly stats: DissectStats;
+  private readonly state = new PipelineState();
+  private readonly ctx: MutableContext;
+  private readonly linkTable: DissectorTable<PacketDissector>;
+  private readonly maxLayers: number;
+
+  constructor(registry: Registry, options: DissectOptions = {}) {
+    const maxLayers = options.maxLayers ?? 32;
+    if (!Number.isInteger(maxLayers) || maxLayers < 1) {
+      throw new NetrxError('ERR_INVALID_OPTION', `maxLayers must be a positive integer, got ${maxLayers}`);
+    }
+    this.maxLayers = maxLayers;
+    this.stats = options.stats ?? createDissectStats();
+    this.linkTable = registry.table('link.type');
+    this.state.set(IPV4_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
+    this.state.set(IPV6_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
+    this.ctx = new MutableContext(registry, this.state);
+  }
+
+  /**
+   * Decodes a frame's layers, outermost first, stopping at a failure layer, at a layer whose
+   * payload no dissector claims, or at `maxLayers`. Never throws on packet bytes.
+   */
+  dissect(frame: CapturedFrame): Packet {
+    const stats = this.stats;
+    stats.packets++;
+    stats.bytes += frame.data.length;
+    const layers: Layer[] = [];
+    let d = this.linkTable.get(frame.linkType);
+    if (d === undefined) {
+      stats.unknownLinkType++;
+      return { frame, layers };
+    }
+    const ctx = this.ctx;
+    ctx.frame = frame;
+    let data = frame.data;
+    // Offsets are in the frame; a reassembled payload is a new buffer, and offsets then count from it.
+    let buffer = data.buffer;
+    let base = data.byteOffset;
+    let offset = 0;
+    for (;;) {
+      ctx.offset = offset;
+      const layer = d.decode(data, ctx);
+      layers.push(layer);
+      if (layer.protocol === 'failure') {
+        stats.failures[layer.code] = (stats.failures[layer.code] ?? 0) + 1;
+        break;
+      }
+      stats.protocols[layer.protocol] = (stats.protocols[layer.protocol] ?? 0) + 1;
+      if (layers.length >= this.maxLayers) break;
+      const next: PacketDissector | undefined = d.next?.(layer, ctx);
+      if (next === undefined) break;
+      data = layer.payload;
+      if (data.buffer !== buffer) {
+        buffer = data.buffer;
+        base = data.byteOffset;
+      }
+      offset = data.byteOffset - base;
+      d = next;
+    }
+    return { frame, layers };
+  }
+
+  /** Releases the fragment reassembly state (pending datagrams stay counted as pending). */
+  close(): void {
+    this.state.clear();
+  }
+}
+
+/**
+ * Decodes each captured frame's link, IP and transport layers: `link.type` → `ethertype` →
+ * `ip.proto` → `udp.port`/heuristics (and whatever other plugins add, such as TCP). A malformed
+ * layer becomes a `failure` layer with a stable code and offset and the stream goes on; unknown
+ * link types, ethertypes and protocols just end the layer list. IP fragments are reassembled in
+ * packet time, with state per subscription, freed when it ends.
+ *
+ * @example
+ * ```ts
+ * import { corePlugin, createDissectStats, createRegistry, dissect, findLayer } from '@netrx/core';
+ * import { fromCaptureFile } from '@netrx/source-file';
+ *
+ * const stats = createDissectStats();
+ * fromCaptureFile('chat.pcap')
+ *   .pipe(dissect(createRegistry([corePlugin]), { stats }))
+ *   .subscribe({
+ *     next: (packet) => console.log(packet.frame.frameNumber, findLayer(packet, 'ipv4')?.src),
+ *     complete: () => console.log(stats.packets, 'packets', stats.failures),
+ *   });
+ * ```
+ */
+export function dissect(registry: Registry, options: DissectOptions = {}): OperatorFunction<CapturedFrame, Packet> {
+  return (source) =>
+    new Observable<Packet>((subscriber) => {
+      const engine = new FrameDissector(registry, options);
+      const subscription = source.subscribe({
+        next: (frame) => subscriber.next(engine.dissect(frame)),
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        subscription.unsubscribe();
+        engine.close();
+      };
+    });
+}

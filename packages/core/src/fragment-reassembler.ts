@@ -1,0 +1,255 @@
+/**
+ * Counters of IP fragment reassembly. One object may be shared by several reassemblers (IPv4 and
+ * IPv6 of one pipeline): each adds to it.
+ */
+export interface FragmentStats {
+  /** Fragments received (including ones later dropped). */
+  fragments: number;
+  /** Datagrams waiting for fragments now. */
+  pending: number;
+  /** Datagrams completed. */
+  reassembled: number;
+  /** Datagrams given up: timed out, over a cap, or inconsistent. */
+  dropped: number;
+  /** Of {@link dropped}, those given up because their timeout passed. */
+  timedOut: number;
+  /** Bytes thrown away with dropped fragments and datagrams. */
+  droppedBytes: number;
+  /** Bytes received again for a range already held (the first copy is kept). */
+  overlapBytes: number;
+  /** Bytes held for pending datagrams now. */
+  bufferedBytes: number;
+}
+
+/** Creates zeroed {@link FragmentStats}. */
+export function createFragmentStats(): FragmentStats {
+  return { fragments: 0, pending: 0, reassembled: 0, dropped: 0, timedOut: 0, droppedBytes: 0, overlapBytes: 0, bufferedBytes: 0 };
+}
+
+/** Limits of a {@link FragmentReassembler}. All are in packet time and bytes. */
+export interface FragmentReassemblyOptions {
+  /**
+   * How long a datagram may wait for its missing fragments, in nanoseconds of *packet* time
+   * (frame timestamps). Default 30 s, Linux's `ipfrag_time`; RFC 791 suggests 15 s, RFC 8200 §4.5 60 s.
+   */
+  readonly timeoutNs?: bigint;
+  /** Largest reassembled payload; a fragment ending past it is dropped with its datagram. Default 65535. */
+  readonly maxDatagramSize?: number;
+  /** Most bytes held across all pending datagrams; the oldest are dropped to make room. Default 8 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** Most datagrams pending at once; the oldest is dropped to make room. Default 1024. */
+  readonly maxPending?: number;
+}
+
+/** What adding a fragment did. */
+export type FragmentResult =
+  | { readonly status: 'pending'; readonly overlap: number }
+  | { readonly status: 'dropped'; readonly reason: string }
+  | {
+      readonly status: 'complete';
+      /** The whole reassembled payload: a new buffer. */
+      readonly data: Uint8Array;
+      /** How many fragments contributed bytes. */
+      readonly fragments: number;
+      /** The `meta` passed with the fragment at offset 0 (IPv6: its next header). */
+      readonly meta: number;
+      readonly overlap: number;
+    };
+
+interface Piece {
+  readonly start: number;
+  readonly bytes: Uint8Array;
+}
+
+class Datagram {
+  /** Received ranges, sorted by start, never overlapping. */
+  readonly pieces: Piece[] = [];
+  /** Payload length, once the last fragment (more = false) is seen; -1 before. */
+  end = -1;
+  buffered = 0;
+  fragments = 0;
+  meta = -1;
+  constructor(readonly first: bigint) {}
+}
+
+const DEFAULT_TIMEOUT_NS = 30_000_000_000n;
+
+/**
+ * Reassembles IP datagrams from fragments: one mechanism for IPv4 (RFC 791) and IPv6 (RFC 8200
+ * §4.5), keyed by a string the caller builds ((src, dst, proto, id) for IPv4; (src, dst, id) for
+ * IPv6). Fragment bytes are copied on arrival (so a pending datagram never pins a source's large
+ * read buffer, and the byte cap counts what is really held). Overlaps keep the first copy, as
+ * RFC 5722 and the BSD stacks do. Time is packet time, never the wall clock.
+ */
+export class FragmentReassembler {
+  private readonly datagrams = new Map<string, Datagram>();
+  private readonly timeoutNs: bigint;
+  private readonly maxDatagramSize: number;
+  private readonly maxBufferedBytes: number;
+  private readonly maxPending: number;
+  private buffered = 0;
+
+  constructor(
+    options: FragmentReassemblyOptions = {},
+    /** Counters this reassembler adds to. */
+    readonly stats: FragmentStats = createFragmentStats(),
+  ) {
+    this.timeoutNs = options.timeoutNs ?? DEFAULT_TIMEOUT_NS;
+    this.maxDatagramSize = options.maxDatagramSize ?? 65535;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.maxPending = options.maxPending ?? 1024;
+  }
+
+  /** Datagrams pending in this reassembler. */
+  get pending(): number {
+    return this.datagrams.size;
+  }
+
+  /** Bytes held by this reassembler. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Adds one fragment: `offset` in bytes within the datagram's payload, `more` its more-fragments
+   * flag, `bytes` its payload (read only during the call), `now` its frame's timestamp.
+   */
+  add(key: string, offset: number, more: boolean, bytes: Uint8Array, now: bigint, meta = -1): FragmentResult {
+    this.stats.fragments++;
+    this.expire(now);
+    const end = offset + bytes.length;
+    let d = this.datagrams.get(key);
+    if (end > this.maxDatagramSize) {
+      if (d) this.drop(key, d, false);
+      return this.dropFragment(bytes.length, `fragment ends at ${end}, past the ${this.maxDatagramSize}-byte datagram cap`);
+    }
+    if (!d) {
+      if (this.datagrams.size >= this.maxPending) this.dropOldest();
+      d = new Datagram(now);
+      this.datagrams.set(key, d);
+      this.stats.pending++;
+    }
+    if (!more) {
+      // The last fragment fixes the length; data past it, or a second different end, is inconsistent.
+      if ((d.end >= 0 && d.end !== end) || lastEnd(d) > end) {
+        this.drop(key, d, false);
+        return this.dropFragment(bytes.length, 'fragments disagree on where the datagram ends');
+      }
+      d.end = end;
+    } else if (d.end >= 0 && end > d.end) {
+      this.drop(key, d, false);
+      return this.dropFragment(bytes.length, 'fragment past the end the last fragment gave');
+    }
+    if (offset === 0) d.meta = meta;
+    const overlap = this.insert(d, offset, bytes);
+    if (overlap > 0) this.stats.overlapBytes += overlap;
+    if (this.buffered > this.maxBufferedBytes) {
+      this.makeRoom(d);
+      if (!this.datagrams.has(key)) return { status: 'dropped', reason: 'buffered fragment bytes over the cap' };
+    }
+    if (d.end < 0 || !complete(d)) return { status: 'pending', overlap };
+    this.datagrams.delete(key);
+    this.release(d);
+    this.stats.reassembled++;
+    const data = new Uint8Array(d.end);
+    for (const p of d.pieces) data.set(p.bytes, p.start);
+    return { status: 'complete', data, fragments: d.fragments, meta: d.meta, overlap };
+  }
+
+  /** Drops everything held (counted as dropped). */
+  clear(): void {
+    for (const [key, d] of this.datagrams) this.drop(key, d, false);
+  }
+
+  /** Copies the parts of [offset, offset + bytes.length) not held yet; returns the overlapping byte count. */
+  private insert(d: Datagram, offset: number, bytes: Uint8Array): number {
+    const end = offset + bytes.length;
+    let cur = offset;
+    let overlap = 0;
+    let added = false;
+    const pieces = d.pieces;
+    for (let i = 0; i < pieces.length && cur < end; i++) {
+      const p = pieces[i]!;
+      const ps = p.start;
+      const pe = ps + p.bytes.length;
+      if (pe <= cur) continue;
+      if (ps >= end) break;
+      if (ps > cur) {
+        pieces.splice(i, 0, { start: cur, bytes: bytes.slice(cur - offset, ps - offset) });
+        i++;
+        added = true;
+      }
+      overlap += Math.min(pe, end) - Math.max(ps, cur);
+      cur = pe;
+    }
+    if (cur < end) {
+      const piece = { start: cur, bytes: bytes.slice(cur - offset) };
+      let i = pieces.length;
+      while (i > 0 && pieces[i - 1]!.start > cur) i--;
+      pieces.splice(i, 0, piece);
+      added = true;
+    }
+    const held = bytes.length - overlap;
+    d.buffered += held;
+    this.buffered += held;
+    this.stats.bufferedBytes += held;
+    if (added) d.fragments++;
+    return overlap;
+  }
+
+  private expire(now: bigint): void {
+    for (const [key, d] of this.datagrams) {
+      if (now - d.first <= this.timeoutNs) break;
+      this.drop(key, d, true);
+    }
+  }
+
+  private dropOldest(): void {
+    const first = this.datagrams.entries().next();
+    if (!first.done) this.drop(first.value[0], first.value[1], false);
+  }
+
+  /** Drops the oldest datagrams until the byte cap holds, `current` last. */
+  private makeRoom(current: Datagram): void {
+    for (const [key, d] of this.datagrams) {
+      if (this.buffered <= this.maxBufferedBytes) return;
+      if (d !== current) this.drop(key, d, false);
+    }
+    if (this.buffered > this.maxBufferedBytes) {
+      for (const [key, d] of this.datagrams) if (d === current) this.drop(key, d, false);
+    }
+  }
+
+  private drop(key: string, d: Datagram, timedOut: boolean): void {
+    this.datagrams.delete(key);
+    this.release(d);
+    this.stats.dropped++;
+    if (timedOut) this.stats.timedOut++;
+    this.stats.droppedBytes += d.buffered;
+  }
+
+  private release(d: Datagram): void {
+    this.buffered -= d.buffered;
+    this.stats.bufferedBytes -= d.buffered;
+    this.stats.pending--;
+  }
+
+  private dropFragment(length: number, reason: string): FragmentResult {
+    this.stats.droppedBytes += length;
+    return { status: 'dropped', reason };
+  }
+}
+
+function lastEnd(d: Datagram): number {
+  const p = d.pieces[d.pieces.length - 1];
+  return p ? p.start + p.bytes.length : 0;
+}
+
+function complete(d: Datagram): boolean {
+  let pos = 0;
+  for (const p of d.pieces) {
+    if (p.start !== pos) return false;
+    pos += p.bytes.length;
+  }
+  return pos === d.end;
+}

@@ -1,4 +1,4 @@
-import type { AppEventBase, StreamDissectorFactory } from '@netrx/core';
+import type { AppEventBase, Diagnostic, StreamDissectorFactory } from '@netrx/core';
 
 /** A header as it appeared on the wire: name with its original case, value trimmed. */
 export interface HttpHeader {
@@ -19,6 +19,13 @@ export interface HttpMessageBase extends AppEventBase {
   readonly trailers: readonly HttpHeader[];
   /** Stream offset of the message's first byte in its direction. */
   readonly streamOffset: number;
+  /**
+   * Body length on the wire after de-chunking, counting bytes beyond the body cap or never
+   * captured; `body` holds at most the cap. Absent means `body.length`.
+   */
+  readonly bodyLength?: number;
+  /** Findings about this message that did not stop parsing (obs-fold, a gap in the body, cut short). */
+  readonly diagnostics?: readonly Diagnostic[];
 }
 
 /** An HTTP/1.x request. */

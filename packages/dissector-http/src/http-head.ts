@@ -1,0 +1,129 @@
+import type { Diagnostic } from '@netrx/core';
+import type { HttpHeader } from './types.js';
+
+/** The start line and headers of a request. */
+export interface HttpRequestHead {
+  readonly kind: 'request';
+  readonly method: string;
+  readonly target: string;
+  readonly version: string;
+  readonly headers: readonly HttpHeader[];
+}
+
+/** The start line and headers of a response. */
+export interface HttpResponseHead {
+  readonly kind: 'response';
+  readonly status: number;
+  readonly reason: string;
+  readonly version: string;
+  readonly headers: readonly HttpHeader[];
+}
+
+/** A parsed head: a request's or a response's. */
+export type HttpHead = HttpRequestHead | HttpResponseHead;
+
+/** The result of {@link parseHead}: a head with its warnings, or the diagnostic that stopped it. */
+export type ParseHeadResult =
+  | { readonly head: HttpHead; readonly warnings: readonly Diagnostic[] }
+  | { readonly error: Diagnostic };
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Decodes bytes as ISO-8859-1: lossless, one char per byte. Header fields are octets (RFC 9110
+ * §5.5: non-ASCII is `obs-text`, historically Latin-1); `rawHead` keeps the exact bytes.
+ */
+export function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let s = '';
+  // fromCharCode over slices of 4 KiB keeps the argument count well under engine limits.
+  for (let i = start; i < end; i += 4096) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
+  }
+  return s;
+}
+
+/** `tchar` of RFC 9110 §5.6.2: the characters of a method or header name. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const VERSION = /^HTTP\/\d\.\d$/;
+
+/**
+ * Splits header lines (`name: value`, one per line, LF or CRLF) into headers. Lines folded with
+ * leading whitespace (`obs-fold`, RFC 9112 §5.2) are joined to the previous value with a space;
+ * lines without a colon are skipped. Both are reported as warnings, never refused: a passive
+ * observer records what the peers exchanged.
+ */
+export function parseHeaderLines(
+  lines: readonly string[],
+  baseOffset: number,
+  warnings: Diagnostic[],
+): HttpHeader[] {
+  const headers: HttpHeader[] = [];
+  for (const line of lines) {
+    if (line === '') continue;
+    const c0 = line.charCodeAt(0);
+    if ((c0 === 0x20 || c0 === 0x09) && headers.length > 0) {
+      const prev = headers[headers.length - 1]!;
+      headers[headers.length - 1] = { name: prev.name, value: `${prev.value} ${line.trim()}`.trim() };
+      warnings.push({ code: 'WARN_HTTP_OBS_FOLD', severity: 'warning', message: `header "${prev.name}" is folded over lines (obs-fold)`, offset: baseOffset });
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) {
+      warnings.push({ code: 'WARN_HTTP_HEADER_SYNTAX', severity: 'warning', message: `header line without a name and colon skipped: ${JSON.stringify(line.slice(0, 40))}`, offset: baseOffset });
+      continue;
+    }
+    const rawName = line.slice(0, colon);
+    const name = rawName.trim();
+    if (name !== rawName || !TOKEN.test(name)) {
+      warnings.push({ code: 'WARN_HTTP_HEADER_NAME', severity: 'warning', message: `header name ${JSON.stringify(rawName)} is not a token`, offset: baseOffset });
+    }
+    headers.push({ name, value: line.slice(colon + 1).trim() });
+  }
+  return headers;
+}
+
+/** Splits bytes into lines at LF, dropping a CR before it (RFC 9112 §2.2 lets a recipient accept a bare LF). */
+export function splitLines(bytes: Uint8Array): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== LF) continue;
+    const end = i > start && bytes[i - 1] === CR ? i - 1 : i;
+    lines.push(latin1(bytes, start, end));
+    start = i + 1;
+  }
+  if (start < bytes.length) lines.push(latin1(bytes, start));
+  return lines;
+}
+
+/**
+ * Parses a complete head (start line, header lines and the blank line) of the given kind.
+ * `offset` is the head's stream offset, for diagnostics. Never throws.
+ */
+export function parseHead(bytes: Uint8Array, kind: 'request' | 'response', offset: number, maxHeaders: number): ParseHeadResult {
+  const lines = splitLines(bytes);
+  const start = lines[0] ?? '';
+  while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length - 1 > maxHeaders) {
+    return { error: { code: 'ERR_HTTP_TOO_MANY_HEADERS', severity: 'error', message: `${lines.length - 1} header lines, more than the cap of ${maxHeaders}`, offset } };
+  }
+  const warnings: Diagnostic[] = [];
+  const headers = parseHeaderLines(lines.slice(1), offset, warnings);
+  if (kind === 'request') {
+    // request-line = method SP request-target SP HTTP-version (RFC 9112 §3)
+    const parts = start.split(' ');
+    const [method = '', target = '', version = ''] = parts;
+    if (parts.length !== 3 || !TOKEN.test(method) || target === '' || !VERSION.test(version)) {
+      return { error: { code: 'ERR_HTTP_REQUEST_LINE', severity: 'error', message: `not an HTTP request line: ${JSON.stringify(start.slice(0, 80))}`, offset } };
+    }
+    return { head: { kind, method, target, version, headers }, warnings };
+  }
+  // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4); the SP before
+  // an empty reason is often missing in practice.
+  const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(start);
+  if (!m) {
+    return { error: { code: 'ERR_HTTP_STATUS_LINE', severity: 'error', message: `not an HTTP status line: ${JSON.stringify(start.slice(0, 80))}`, offset } };
+  }
+  return { head: { kind, version: m[1]!, status: Number(m[2]), reason: m[3] ?? '', headers }, warnings };
+}

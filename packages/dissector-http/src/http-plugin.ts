@@ -1,0 +1,28 @@
+import { definePlugin } from '@netrx/core';
+import { httpDissector } from './http-dissector.js';
+
+/**
+ * The HTTP/1.x plugin: declares the `http.upgrade` table (upgrade token → the dissector a
+ * connection switches to after a `101`), and attaches the `'http'` dissector to TCP ports 80 and
+ * 8080 and to the `tcp` heuristic list (a request or status line at the start of a stream).
+ *
+ * @example
+ * ```ts
+ * import { corePlugin, createRegistry } from '@netrx/core';
+ * import { tcpPlugin } from '@netrx/dissector-tcp';
+ * const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin]);
+ * registry.table('http.upgrade'); // ready for a WebSocket plugin to add 'websocket'
+ * ```
+ */
+export const httpPlugin = definePlugin({
+  name: 'http',
+  coreVersion: '^0.1.0',
+  dependencies: ['tcp'],
+  register(registry) {
+    registry.addTable('http.upgrade');
+  },
+  handoff(registry) {
+    registry.table('tcp.port').add(80, httpDissector).add(8080, httpDissector);
+    registry.heuristics('tcp').add(httpDissector, { name: 'http' });
+  },
+});

@@ -1,2 +1,18 @@
-/** @packageDocumentation */
-export {};
+/**
+ * `@netrx/dissector-tcp`: the TCP header dissector, connection tracking and stream reassembly
+ * (`reassembleTcp()`), per-connection grouping (`tcpStreams()`) and the stream-dissector
+ * dispatcher (`dissectStreams()`).
+ *
+ * @packageDocumentation
+ */
+export { TcpCodes, TcpFlag, decodeTcp, tcpDissector } from './tcp.js';
+export type { TcpHeaderOptions, TcpLayer, TcpSackBlock } from './tcp.js';
+export { tcpPlugin } from './plugin.js';
+export { looksLikeHttpRequest, looksLikeHttpResponse, looksLikeMaskedWebSocketFrame } from './client-decision.js';
+export { TcpReassembler } from './tcp-reassembler.js';
+export type { ReassembleTcpOptions, ReassemblerTotals } from './tcp-reassembler.js';
+export { reassembleTcp } from './reassemble-tcp.js';
+export { tcpStreams } from './tcp-streams.js';
+export type { TcpConnectionStreams } from './tcp-streams.js';
+export { StreamDispatchCodes, dissectStreams } from './dissect-streams.js';
+export type { DissectStreamsOptions } from './dissect-streams.js';

@@ -1,0 +1,25 @@
+import { definePlugin } from '@netrx/core';
+import { tcpDissector } from './tcp.js';
+
+/**
+ * The TCP plugin: declares the `tcp.port` table and the `tcp` heuristic list that stream
+ * dissectors attach to, and adds the TCP header dissector to `ip.proto` 6.
+ *
+ * @example
+ * ```ts
+ * const registry = createRegistry([corePlugin, tcpPlugin]);
+ * registry.table('tcp.port').add(7272, myStreamDissectorFactory);
+ * ```
+ */
+export const tcpPlugin = definePlugin({
+  name: 'tcp',
+  coreVersion: '^0.1.0',
+  dependencies: ['core'],
+  register(registry) {
+    registry.addTable('tcp.port');
+    registry.addHeuristics('tcp');
+  },
+  handoff(registry) {
+    registry.table('ip.proto').add(6, tcpDissector);
+  },
+});

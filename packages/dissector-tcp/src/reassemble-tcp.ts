@@ -1,0 +1,35 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Packet, StreamEvent } from '@netrx/core';
+import { TcpReassembler, type ReassembleTcpOptions } from './tcp-reassembler.js';
+
+/**
+ * Reassembles TCP byte streams from dissected packets: per connection and direction, in packet
+ * time, `open`, in-order `data` (views of the frames: copy what you keep), `gap` for bytes that
+ * were never captured, and `close` with per-direction counters. At the end of input every open
+ * connection is flushed and closed (reason `end`). State is per subscription.
+ *
+ * See {@link TcpReassembler} for the rules and {@link ReassembleTcpOptions} for the limits.
+ *
+ * @example
+ * ```ts
+ * fromCaptureFile('chat.pcap')
+ *   .pipe(dissect(registry), reassembleTcp())
+ *   .subscribe((ev) => {
+ *     if (ev.type === 'data') console.log(ev.connection.id, ev.dir, ev.bytes.length);
+ *   });
+ * ```
+ */
+export function reassembleTcp(options: ReassembleTcpOptions = {}): OperatorFunction<Packet, StreamEvent> {
+  return (source) =>
+    new Observable<StreamEvent>((subscriber) => {
+      const reassembler = new TcpReassembler(options, (ev) => subscriber.next(ev));
+      return source.subscribe({
+        next: (packet) => reassembler.push(packet),
+        error: (err) => subscriber.error(err),
+        complete: () => {
+          reassembler.end();
+          subscriber.complete();
+        },
+      });
+    });
+}

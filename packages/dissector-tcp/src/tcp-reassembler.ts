@@ -1,0 +1,561 @@
+import {
+  NetrxError,
+  type ClientDecision,
+  type CloseReason,
+  type Connection,
+  type Direction,
+  type DirectionStats,
+  type Endpoint,
+  type Packet,
+  type StreamEvent,
+} from '@netrx/core';
+import { looksLikeHttpRequest, looksLikeHttpResponse, looksLikeMaskedWebSocketFrame } from './client-decision.js';
+import { TcpFlag, type TcpLayer } from './tcp.js';
+
+/** Limits and timeouts of {@link TcpReassembler} and `reassembleTcp()`. Times are packet time. */
+export interface ReassembleTcpOptions {
+  /**
+   * A hole with data waiting behind it becomes a `gap` after this many milliseconds of packet time
+   * (default 3000).
+   */
+  readonly holeTimeoutMs?: number;
+  /** A connection with no packets for this long is closed with reason `idle` (default 300000). */
+  readonly idleTimeoutMs?: number;
+  /**
+   * After a connection closes, late packets of the same 4-tuple (the last ACK, a retransmitted
+   * FIN) are absorbed for this long instead of opening a new connection (default 5000). A SYN
+   * always opens a new one.
+   */
+  readonly closedLingerMs?: number;
+  /** Most out-of-order bytes buffered per connection, both directions (default 4 MiB). */
+  readonly maxBufferedPerConnection?: number;
+  /** Most out-of-order bytes buffered over all connections (default 256 MiB). */
+  readonly maxBufferedTotal?: number;
+  /** Most connections tracked at once; past it the least recently active is closed (default 262144). */
+  readonly maxConnections?: number;
+}
+
+/** Counters over the whole run, for reports: what the caps did. */
+export interface ReassemblerTotals {
+  connections: number;
+  /** Connections closed early because {@link ReassembleTcpOptions.maxConnections} was reached. */
+  evicted: number;
+  /** Holes turned into gaps because a buffer cap was reached (not by ACK, timeout or close). */
+  capGaps: number;
+  /** Segments ignored because their sequence number was implausibly far ahead (over 1 GiB). */
+  implausibleSegments: number;
+}
+
+interface Segment {
+  offset: number;
+  bytes: Uint8Array;
+  ts: bigint;
+  frame: number;
+}
+
+/** Stream offset differences beyond this are taken as garbage, not a hole (half the int32 range). */
+const MAX_AHEAD = 0x40000000;
+/** Recent gaps remembered per direction, to tell late data from retransmissions. */
+const RECENT_GAPS = 8;
+
+/** One direction of a connection: the bytes one side sends. */
+class Half {
+  started = false;
+  /** Sequence number (u32) of the next byte expected. */
+  nextSeq = 0;
+  /** Stream offset of the next byte expected. */
+  next = 0;
+  /** Out-of-order data: sorted by offset, never overlapping. */
+  readonly segs: Segment[] = [];
+  buffered = 0;
+  holeSince = 0n;
+  /** Stream offset of this side's FIN, or -1. */
+  finAt = -1;
+  /** Highest sequence number (u32) the peer acknowledged, when `acked`. */
+  ackSeq = 0;
+  acked = false;
+  rst = false;
+  /** The last delivered bytes and their offset: overlapping retransmissions are compared to them. */
+  last: Uint8Array | undefined;
+  lastAt = 0;
+  /** Recent gap ranges as [start, end) pairs. */
+  readonly gaps: number[] = [];
+  readonly stats: DirectionStats = { bytes: 0, gaps: 0, gapBytes: 0, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, lateBytes: 0 };
+
+  constructor(
+    readonly conn: Conn,
+    readonly side: 0 | 1,
+  ) {}
+
+  /** Stream offset of a sequence number, relative to the next expected byte (handles wrap). */
+  offsetOf(seq: number): number {
+    return this.next + ((seq - this.nextSeq) | 0);
+  }
+
+  get finished(): boolean {
+    return this.finAt >= 0 && this.next >= this.finAt;
+  }
+}
+
+class Conn {
+  readonly halves: [Half, Half];
+  connection: Connection | undefined;
+  clientSide: 0 | 1 = 0;
+  closed = false;
+  lastTs = 0n;
+  touched = 0n;
+  buffered = 0;
+
+  constructor(
+    readonly key: string,
+    readonly id: number,
+    readonly family: 4 | 6,
+    readonly ends: [Endpoint, Endpoint],
+  ) {
+    this.halves = [new Half(this, 0), new Half(this, 1)];
+  }
+
+  dir(side: 0 | 1): Direction {
+    return side === this.clientSide ? 'c2s' : 's2c';
+  }
+}
+
+/**
+ * TCP stream reassembly as an I/O-free state machine: feed it packets with {@link push} in capture
+ * order and call {@link end} at the end of input; it calls `emit` with `open`, `data`, `gap` and
+ * `close` events, synchronously. `reassembleTcp()` wraps it as an operator.
+ *
+ * Per connection and direction, in packet time: in-order data is passed through as a view of the
+ * frame; out-of-order segments wait in a bounded buffer; bytes seen twice keep the first copy
+ * (retransmissions are counted, differing bytes counted as conflicts); a hole becomes a `gap`
+ * when the peer acknowledges past it, when it has waited `holeTimeoutMs`, when a buffer cap is
+ * reached, or at close. Directions never wait on each other.
+ *
+ * @example
+ * ```ts
+ * const r = new TcpReassembler({}, (ev) => console.log(ev.type, ev.connection.id));
+ * for (const packet of packets) r.push(packet);
+ * r.end();
+ * ```
+ */
+export class TcpReassembler {
+  private readonly holeTimeout: bigint;
+  private readonly idleTimeout: bigint;
+  private readonly linger: bigint;
+  private readonly maxPerConn: number;
+  private readonly maxTotal: number;
+  private readonly maxConns: number;
+  /** How far packet time may move before a connection is moved to the back of the LRU order. */
+  private readonly touchStep: bigint;
+  /** Active connections, roughly least recently active first. */
+  private readonly conns = new Map<string, Conn>();
+  /** Closed connections still absorbing late packets: key → when they are forgotten. */
+  private readonly closed = new Map<string, bigint>();
+  /** Directions holding out-of-order data, oldest hole first. */
+  private readonly holding = new Set<Half>();
+  private totalBuffered = 0;
+  private nextId = 0;
+  private now = 0n;
+  private nowFrame = 0;
+  private nextSweep = 0n;
+  /** Counters over the whole run. */
+  readonly totals: ReassemblerTotals = { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0 };
+
+  constructor(
+    options: ReassembleTcpOptions,
+    private readonly emit: (event: StreamEvent) => void,
+  ) {
+    const ms = (name: keyof ReassembleTcpOptions, dflt: number): bigint => BigInt(Math.round(positive(options, name, dflt) * 1e6));
+    this.holeTimeout = ms('holeTimeoutMs', 3000);
+    this.idleTimeout = ms('idleTimeoutMs', 300_000);
+    this.linger = ms('closedLingerMs', 5000);
+    this.maxPerConn = positive(options, 'maxBufferedPerConnection', 4 * 1024 * 1024);
+    this.maxTotal = positive(options, 'maxBufferedTotal', 256 * 1024 * 1024);
+    this.maxConns = positive(options, 'maxConnections', 262_144);
+    const step = this.holeTimeout < this.idleTimeout ? this.holeTimeout : this.idleTimeout;
+    this.touchStep = step / 4n;
+  }
+
+  /** Connections currently tracked (open ones, not the closed ones lingering). */
+  get activeConnections(): number {
+    return this.conns.size;
+  }
+
+  /** Feeds one packet. Packets without a decoded TCP layer are ignored. */
+  push(packet: Packet): void {
+    const layers = packet.layers;
+    let i = layers.length - 1;
+    const t = layers[i];
+    if (t === undefined || t.protocol !== 'tcp') return;
+    let ip = layers[--i];
+    while (ip !== undefined && ip.protocol !== 'ipv4' && ip.protocol !== 'ipv6') ip = layers[--i];
+    if (ip === undefined || (ip.protocol !== 'ipv4' && ip.protocol !== 'ipv6')) return;
+    const frame = packet.frame;
+    const ts = frame.timestamp;
+    if (ts > this.now) this.now = ts;
+    this.nowFrame = frame.frameNumber;
+    if (this.now >= this.nextSweep) this.sweep();
+    this.segment(ip.protocol === 'ipv4' ? 4 : 6, ip.src, ip.dst, t, ts, frame.frameNumber);
+  }
+
+  /** End of input: flushes and closes every open connection (reason `end`), in order of first sight. */
+  end(): void {
+    const open = [...this.conns.values()].sort((a, b) => a.id - b.id);
+    for (const c of open) this.close(c, 'end', this.now, this.nowFrame);
+    this.closed.clear();
+  }
+
+  private segment(family: 4 | 6, src: string, dst: string, t: TcpLayer, ts: bigint, frame: number): void {
+    const sp = t.srcPort;
+    const dp = t.dstPort;
+    const forward = src < dst || (src === dst && sp <= dp);
+    const key = forward ? `${src}|${sp}|${dst}|${dp}` : `${dst}|${dp}|${src}|${sp}`;
+    const flags = t.flags;
+    const syn = (flags & TcpFlag.SYN) !== 0;
+    const ackFlag = (flags & TcpFlag.ACK) !== 0;
+    let c = this.conns.get(key);
+    if (c !== undefined && syn && !ackFlag) {
+      // A new SYN on a tracked 4-tuple with another ISN: the port was reused before we saw a close.
+      const h = c.halves[c.ends[0].port === sp && c.ends[0].address === src ? 0 : 1];
+      if (h.started && h.offsetOf(t.seq + 1) !== 0) {
+        this.close(c, 'idle', ts, frame);
+        c = undefined;
+      }
+    }
+    if (c === undefined) {
+      if (this.closed.has(key)) {
+        if (!(syn && !ackFlag)) return; // a late packet of a closed connection
+        this.closed.delete(key);
+      }
+      if (this.conns.size >= this.maxConns) this.evictOne(ts, frame);
+      const ends: [Endpoint, Endpoint] = forward
+        ? [{ address: src, port: sp }, { address: dst, port: dp }]
+        : [{ address: dst, port: dp }, { address: src, port: sp }];
+      c = new Conn(key, this.nextId++, family, ends);
+      c.touched = ts;
+      this.totals.connections++;
+      this.conns.set(key, c);
+    } else if (ts - c.touched > this.touchStep) {
+      // Keep the map in rough least-recently-active order without moving entries on every packet.
+      this.conns.delete(key);
+      this.conns.set(key, c);
+      c.touched = ts;
+    }
+    c.lastTs = ts;
+    const side: 0 | 1 = forward ? 0 : 1;
+    const half = c.halves[side];
+    const peer = c.halves[side === 0 ? 1 : 0];
+    let seq = t.seq;
+    if (syn) {
+      // RFC 9293 §3.4: the SYN occupies one sequence number; data starts after it.
+      if (!half.started) {
+        half.started = true;
+        half.nextSeq = (seq + 1) >>> 0;
+      }
+      seq = (seq + 1) >>> 0;
+      if (c.connection === undefined) this.decide(c, ackFlag ? (side === 0 ? 1 : 0) : side, 'syn', ts, frame);
+    } else if (!half.started) {
+      // Midstream pickup: the first sequence number seen from this side is stream offset 0.
+      half.started = true;
+      half.nextSeq = seq;
+    }
+    if (ackFlag && peer.started) this.acknowledge(peer, t.ack);
+    const payload = t.payload;
+    if (payload.length > 0) {
+      if (c.connection === undefined) this.decideByPayload(c, side, payload, ts, frame);
+      this.data(half, half.offsetOf(seq), payload, ts, frame);
+    }
+    if ((flags & TcpFlag.FIN) !== 0 && half.finAt < 0) {
+      half.finAt = half.offsetOf(seq) + payload.length + t.truncatedBytes;
+    }
+    if ((flags & TcpFlag.RST) !== 0) {
+      half.rst = true;
+      this.close(c, 'rst', ts, frame);
+      return;
+    }
+    if (c.halves[0].finished && c.halves[1].finished) this.close(c, 'fin', ts, frame);
+  }
+
+  /** The peer acknowledged up to `ack`: a hole below it will never be seen (RFC 9293 §3.4). */
+  private acknowledge(h: Half, ack: number): void {
+    if (!h.acked || ((ack - h.ackSeq) | 0) > 0) {
+      h.ackSeq = ack;
+      h.acked = true;
+    }
+    if (h.segs.length === 0) return;
+    let upTo = h.offsetOf(h.ackSeq);
+    if (h.finAt >= 0 && upTo > h.finAt) upTo = h.finAt;
+    while (h.segs.length > 0 && upTo > h.next) this.skipHole(h, upTo);
+  }
+
+  private data(h: Half, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
+    const next = h.next;
+    let end = off + bytes.length;
+    if (end <= next) {
+      this.repeated(h, off, bytes);
+      return;
+    }
+    if (off < next) {
+      this.repeated(h, off, bytes.subarray(0, next - off));
+      bytes = bytes.subarray(next - off);
+      off = next;
+    }
+    if (off - next > MAX_AHEAD) {
+      this.totals.implausibleSegments++;
+      h.stats.droppedBytes += bytes.length;
+      return;
+    }
+    if (off === next && h.segs.length === 0) {
+      this.deliver(h, bytes, ts, frame);
+      return;
+    }
+    end = off + bytes.length;
+    this.insert(h, off, end, bytes, ts, frame);
+    this.drain(h);
+    this.enforceCaps(h);
+  }
+
+  /** Bytes below the delivered edge: a retransmission, or late data for a hole already given up. */
+  private repeated(h: Half, off: number, bytes: Uint8Array): void {
+    const end = off + bytes.length;
+    let late = 0;
+    const g = h.gaps;
+    for (let i = 0; i < g.length; i += 2) {
+      const s = Math.max(off, g[i]!);
+      const e = Math.min(end, g[i + 1]!);
+      if (e > s) late += e - s;
+    }
+    if (late > 0) {
+      h.stats.lateBytes! += late;
+      h.stats.droppedBytes += late;
+    }
+    if (late < bytes.length) h.stats.retransmitted++;
+    const last = h.last;
+    if (last !== undefined) {
+      const s = Math.max(off, h.lastAt);
+      const e = Math.min(end, h.lastAt + last.length);
+      if (e > s) h.stats.overlapConflicts += differing(bytes, s - off, last, s - h.lastAt, e - s);
+    }
+  }
+
+  /** Buffers the parts of [off, end) not already buffered; the first copy wins. */
+  private insert(h: Half, off: number, end: number, bytes: Uint8Array, ts: bigint, frame: number): void {
+    const segs = h.segs;
+    // Binary search for the first segment ending after `off`.
+    let lo = 0;
+    let hi = segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = segs[mid]!;
+      if (s.offset + s.bytes.length <= off) lo = mid + 1;
+      else hi = mid;
+    }
+    let cur = off;
+    let i = lo;
+    let overlapped = false;
+    let added = 0;
+    while (cur < end) {
+      const s = segs[i];
+      if (s === undefined || s.offset >= end) {
+        segs.splice(i, 0, { offset: cur, bytes: bytes.subarray(cur - off, end - off), ts, frame });
+        added += end - cur;
+        break;
+      }
+      if (s.offset > cur) {
+        segs.splice(i, 0, { offset: cur, bytes: bytes.subarray(cur - off, s.offset - off), ts, frame });
+        added += s.offset - cur;
+        i++;
+        cur = s.offset;
+      }
+      // Overlap with an earlier copy: keep it, count the bytes that differ.
+      const sEnd = s.offset + s.bytes.length;
+      const e = Math.min(end, sEnd);
+      h.stats.overlapConflicts += differing(bytes, cur - off, s.bytes, cur - s.offset, e - cur);
+      overlapped = true;
+      cur = e;
+      i++;
+    }
+    if (overlapped) h.stats.retransmitted++;
+    if (added > 0) {
+      if (h.buffered === 0) {
+        h.holeSince = ts;
+        this.holding.add(h);
+      }
+      h.buffered += added;
+      h.conn.buffered += added;
+      this.totalBuffered += added;
+    }
+  }
+
+  /** Delivers buffered segments that now start at or before the delivered edge. */
+  private drain(h: Half): void {
+    const segs = h.segs;
+    let n = 0;
+    while (n < segs.length && segs[n]!.offset <= h.next) {
+      const s = segs[n++]!;
+      const len = s.bytes.length;
+      this.unbuffer(h, len);
+      const end = s.offset + len;
+      if (end <= h.next) continue; // cannot happen: segments are trimmed against `next` as it moves
+      this.deliver(h, s.offset < h.next ? s.bytes.subarray(h.next - s.offset) : s.bytes, s.ts, s.frame);
+    }
+    if (n > 0) segs.splice(0, n);
+    if (segs.length === 0) this.holding.delete(h);
+  }
+
+  private unbuffer(h: Half, len: number): void {
+    h.buffered -= len;
+    h.conn.buffered -= len;
+    this.totalBuffered -= len;
+  }
+
+  private deliver(h: Half, bytes: Uint8Array, ts: bigint, frame: number): void {
+    const c = h.conn;
+    const offset = h.next;
+    h.last = bytes;
+    h.lastAt = offset;
+    h.next = offset + bytes.length;
+    h.nextSeq = (h.nextSeq + bytes.length) >>> 0;
+    h.stats.bytes += bytes.length;
+    this.emit({ type: 'data', connection: c.connection!, dir: c.dir(h.side), bytes, offset, ts, frame });
+  }
+
+  /** Gives up on the hole at the delivered edge: a gap up to the next buffered byte (or `upTo`). */
+  private skipHole(h: Half, upTo = Infinity): void {
+    const first = h.segs[0];
+    const to = first === undefined ? upTo : Math.min(first.offset, upTo);
+    if (to > h.next) this.gap(h, to);
+    this.drain(h);
+    if (h.segs.length > 0) {
+      // Another hole behind the data just delivered: its wait starts now.
+      h.holeSince = this.now;
+      this.holding.delete(h);
+      this.holding.add(h);
+    }
+  }
+
+  private gap(h: Half, to: number): void {
+    const c = h.conn;
+    const length = to - h.next;
+    const g = h.gaps;
+    if (g.length >= RECENT_GAPS * 2) g.splice(0, 2);
+    g.push(h.next, to);
+    h.stats.gaps++;
+    h.stats.gapBytes += length;
+    this.emit({ type: 'gap', connection: c.connection!, dir: c.dir(h.side), offset: h.next, length, ts: this.now, frame: this.nowFrame });
+    h.next = to;
+    h.nextSeq = (h.nextSeq + length) >>> 0;
+    h.last = undefined;
+  }
+
+  private enforceCaps(h: Half): void {
+    const c = h.conn;
+    while (c.buffered > this.maxPerConn) {
+      const victim = h.segs.length > 0 ? h : c.halves[h.side === 0 ? 1 : 0];
+      this.totals.capGaps++;
+      this.skipHole(victim);
+    }
+    while (this.totalBuffered > this.maxTotal) {
+      const oldest = this.holding.values().next().value as Half;
+      this.totals.capGaps++;
+      this.skipHole(oldest);
+      this.afterProgress(oldest.conn);
+    }
+    this.afterProgress(c);
+  }
+
+  private afterProgress(c: Conn): void {
+    if (!c.closed && c.halves[0].finished && c.halves[1].finished) this.close(c, 'fin', this.now, this.nowFrame);
+  }
+
+  /** Timeouts in packet time: holes waited long enough, idle connections, lingering closed ones. */
+  private sweep(): void {
+    const now = this.now;
+    this.nextSweep = now + (this.touchStep > 0n ? this.touchStep : 1n);
+    for (const h of this.holding) {
+      if (h.holeSince + this.holeTimeout > now) break;
+      this.skipHole(h);
+      this.afterProgress(h.conn);
+    }
+    for (const c of this.conns.values()) {
+      if (c.touched + this.idleTimeout > now) break;
+      if (c.lastTs + this.idleTimeout <= now) this.close(c, 'idle', now, this.nowFrame);
+      else {
+        this.conns.delete(c.key);
+        this.conns.set(c.key, c);
+        c.touched = c.lastTs;
+      }
+    }
+    for (const [key, until] of this.closed) {
+      if (until > now) break;
+      this.closed.delete(key);
+    }
+  }
+
+  private evictOne(ts: bigint, frame: number): void {
+    const oldest = this.conns.values().next().value;
+    if (oldest === undefined) return;
+    this.totals.evicted++;
+    this.close(oldest, 'idle', ts, frame);
+  }
+
+  private decideByPayload(c: Conn, side: 0 | 1, payload: Uint8Array, ts: bigint, frame: number): void {
+    const other: 0 | 1 = side === 0 ? 1 : 0;
+    if (looksLikeHttpRequest(payload)) this.decide(c, side, 'http', ts, frame);
+    else if (looksLikeHttpResponse(payload)) this.decide(c, other, 'http', ts, frame);
+    else if (looksLikeMaskedWebSocketFrame(payload)) this.decide(c, side, 'ws-mask', ts, frame);
+    else this.decideByPort(c, ts, frame);
+  }
+
+  private decideByPort(c: Conn, ts: bigint, frame: number): void {
+    this.decide(c, c.ends[1].port > c.ends[0].port ? 1 : 0, 'port', ts, frame);
+  }
+
+  private decide(c: Conn, client: 0 | 1, by: ClientDecision, ts: bigint, frame: number): void {
+    c.clientSide = client;
+    const server = client === 0 ? 1 : 0;
+    c.connection = { id: c.id, family: c.family, client: c.ends[client], server: c.ends[server], clientBy: by };
+    this.emit({ type: 'open', connection: c.connection, ts, frame });
+  }
+
+  private close(c: Conn, reason: CloseReason, ts: bigint, frame: number): void {
+    if (c.closed) return;
+    c.closed = true;
+    if (c.connection === undefined) this.decideByPort(c, ts, frame);
+    for (const h of c.halves) {
+      while (h.segs.length > 0) this.skipHole(h);
+      // Bytes the sender's FIN or the receiver's ACK prove were sent but never captured.
+      let sent = h.finAt;
+      if (sent < 0 && h.acked) {
+        const acked = h.offsetOf(h.ackSeq);
+        if (acked - h.next <= MAX_AHEAD) sent = acked;
+      }
+      if (sent > h.next) this.gap(h, sent);
+      this.holding.delete(h);
+      h.last = undefined;
+      h.stats.close = h.rst ? 'rst' : h.finAt >= 0 ? 'fin' : reason;
+    }
+    this.conns.delete(c.key);
+    this.closed.delete(c.key);
+    this.closed.set(c.key, ts + this.linger);
+    const cs = c.halves[c.clientSide].stats;
+    const ss = c.halves[c.clientSide === 0 ? 1 : 0].stats;
+    this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame });
+  }
+}
+
+/** Counts the bytes of a[ai…ai+n) that differ from b[bi…bi+n). */
+function differing(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: number): number {
+  let d = 0;
+  for (let k = 0; k < n; k++) if (a[ai + k] !== b[bi + k]) d++;
+  return d;
+}
+
+function positive(options: ReassembleTcpOptions, name: keyof ReassembleTcpOptions, dflt: number): number {
+  const v = options[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !(v > 0)) {
+    throw new NetrxError('ERR_INVALID_OPTION', `reassembleTcp: ${name} must be a positive number, not ${String(v)}`);
+  }
+  return v;
+}

@@ -1,0 +1,120 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NetrxError, type CapturedFrame } from '@netrx/core';
+import { ethernet, ipv4, pcapFile, tcp } from '../../../../test-support/packets.js';
+import { fromCaptureFile, type CaptureFileOptions } from '../from-capture-file.js';
+import { encodePcapng } from '../pcapng-writer.js';
+import { plain } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'netrx-source-file-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const records = Array.from({ length: 300 }, (_, i) => ({
+  ts: 1_700_000_000_000_000_000n + BigInt(i) * 1_234_567_000n,
+  data: ethernet(ipv4(tcp(new Uint8Array(i * 7).fill(i), { srcPort: 1000 + i, dstPort: 80, seq: i }))),
+}));
+const pcap = pcapFile(1, records);
+
+function file(name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** All frames, and the error if the observable errored. */
+async function drain(source: string | NodeJS.ReadableStream, options?: CaptureFileOptions): Promise<{ frames: CapturedFrame[]; error?: NetrxError }> {
+  const frames: CapturedFrame[] = [];
+  return new Promise((resolve) => {
+    fromCaptureFile(source, options).subscribe({
+      next: (f) => frames.push(f),
+      error: (error: NetrxError) => resolve({ frames, error }),
+      complete: () => resolve({ frames }),
+    });
+  });
+}
+
+describe('fromCaptureFile', () => {
+  it('reads a pcap file in chunks and reports progress against its size', async () => {
+    const progress: [number, number | undefined][] = [];
+    const { frames, error } = await drain(file('a.pcap', pcap), { chunkSize: 4096, onProgress: (n, t) => progress.push([n, t]) });
+    expect(error).toBeUndefined();
+    expect(frames.map((f) => f.timestamp)).toEqual(records.map((r) => r.ts));
+    expect(progress.length).toBeGreaterThan(pcap.length / 4096);
+    expect(progress.every(([, t]) => t === pcap.length)).toBe(true);
+    expect(progress.at(-1)![0]).toBe(pcap.length);
+    expect(progress.map(([n]) => n)).toEqual([...progress.map(([n]) => n)].sort((a, b) => a - b));
+  });
+
+  it('reads gzip-compressed pcap and pcapng transparently', async () => {
+    const plainFrames = (await drain(file('b.pcap', pcap))).frames.map(plain);
+    expect((await drain(file('b.pcap.gz', gzipSync(pcap)))).frames.map(plain)).toEqual(plainFrames);
+    const ng = encodePcapng((await drain(file('c.pcap', pcap))).frames);
+    const fromNg = (await drain(file('c.pcapng.gz', gzipSync(ng)), { chunkSize: 100 })).frames.map(plain);
+    expect(fromNg.map((f) => [f.timestamp, f.data])).toEqual(plainFrames.map((f) => [f.timestamp, f.data]));
+  });
+
+  it('reads a stream that delivers a byte at a time', async () => {
+    const s = new PassThrough();
+    const done = drain(s);
+    for (let i = 0; i < 2000; i++) s.write(pcap.subarray(i, i + 1));
+    s.end(pcap.subarray(2000));
+    const { frames, error } = await done;
+    expect(error).toBeUndefined();
+    expect(frames).toHaveLength(records.length);
+  });
+
+  it('emits a stream\'s records as they arrive, not at its end', async () => {
+    const s = new PassThrough();
+    const first = firstValueFrom(fromCaptureFile(s));
+    s.write(pcap.subarray(0, 24 + 16 + records[0]!.data.length + 3)); // one record and a bit
+    const f = await first; // resolves although the stream never ends
+    expect(f.frameNumber).toBe(1);
+    expect(s.destroyed).toBe(true); // firstValueFrom unsubscribed: reading stopped
+  });
+
+  it('stops reading when unsubscribed', async () => {
+    const s = new PassThrough();
+    const got = lastValueFrom(fromCaptureFile(s).pipe(take(2), toArray()));
+    s.write(pcap);
+    expect(await got).toHaveLength(2);
+    expect(s.destroyed).toBe(true);
+  });
+
+  it('after a truncated file\'s good records, errors naming the offset', async () => {
+    const cut = 24 + records.slice(0, 120).reduce((n, r) => n + 16 + r.data.length, 0) + 9;
+    const path = file('cut.pcap', pcap.subarray(0, cut));
+    const { frames, error } = await drain(path, { chunkSize: 1000 });
+    expect(frames).toHaveLength(120);
+    expect(error).toBeInstanceOf(NetrxError);
+    expect(error!.code).toBe('ERR_CAPTURE_FILE');
+    expect(error!.message).toBe(`${path}: file ends inside the header of record 121 at byte ${cut - 9} (9 of 16 bytes)`);
+    expect(error!.cause).toMatchObject({ code: 'ERR_PCAP_TRUNCATED', offset: cut - 9 });
+  });
+
+  it('a gzip stream cut short: the good records, then an error that says so', async () => {
+    const gz = gzipSync(pcap);
+    const { frames, error } = await drain(file('cut.pcap.gz', gz.subarray(0, gz.length >> 1)));
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.length).toBeLessThan(records.length);
+    expect(error!.message).toMatch(/gzip data is corrupt or cut short/);
+  });
+
+  it('says what to do when the file cannot be read or is not a capture', async () => {
+    expect((await drain(join(dir, 'missing.pcap'))).error!.message).toMatch(/no such file; check the path/);
+    expect((await drain(dir)).error!.message).toMatch(/is a directory/);
+    expect((await drain(file('empty.pcap', new Uint8Array(0)))).error!.message).toMatch(/is empty/);
+    expect((await drain(file('page.html', new TextEncoder().encode('<!DOCTYPE html>')))).error!.message).toBe(
+      `${join(dir, 'page.html')} is not a capture file: its first bytes (3c 21 44 4f) are not a pcap, pcapng or gzip magic number; give a file written by tcpdump -w, dumpcap or Wireshark`,
+    );
+    if (process.getuid?.() !== 0) {
+      const locked = file('locked.pcap', pcap);
+      chmodSync(locked, 0);
+      expect((await drain(locked)).error!.message).toMatch(/permission denied/);
+    }
+  });
+});

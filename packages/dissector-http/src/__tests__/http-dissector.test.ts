@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Registry,
+  createRegistry,
+  definePlugin,
+  type AppEvent,
+  type Connection,
+  type Direction,
+  type StreamContext,
+  type StreamDissector,
+  type StreamDissectorFactory,
+} from '@netrx/core';
+import { httpDissector } from '../http-dissector.js';
+import { httpPlugin } from '../http-plugin.js';
+import type { HttpRequest, HttpResponse, HttpUpgrade } from '../types.js';
+import { ascii, text } from './helpers.js';
+
+const connection: Connection = {
+  id: 7,
+  family: 4,
+  client: { address: '10.0.0.1', port: 40000 },
+  server: { address: '10.0.0.2', port: 7360 },
+  clientBy: 'syn',
+};
+
+/** What a fake next dissector received. */
+interface Taken {
+  init: HttpUpgrade;
+  bytes: Record<Direction, Uint8Array[]>;
+}
+
+/** A dispatcher stand-in: feeds one dissector and routes to the one it switches to, as `dissectStreams` does. */
+function harness(opts: { withWebSocket?: boolean } = {}) {
+  const registry = new Registry();
+  const upgrades = registry.addTable('http.upgrade');
+  const events: AppEvent[] = [];
+  let taken: Taken | undefined;
+  const wsFactory: StreamDissectorFactory = {
+    name: 'websocket',
+    resumesAfterGap: false,
+    create(_ctx, init): StreamDissector {
+      const t: Taken = { init: init as HttpUpgrade, bytes: { c2s: [], s2c: [] } };
+      taken = t;
+      return { data: (dir, b) => void t.bytes[dir].push(b.slice()), gap() {}, end() {} };
+    },
+  };
+  if (opts.withWebSocket !== false) upgrades.add('websocket', wsFactory);
+  let current: StreamDissector;
+  const ctx: StreamContext = {
+    connection,
+    registry,
+    emit: (e) => void events.push(e),
+    switchTo(factory, init, leftover) {
+      current = factory.create(ctx, init);
+      // Leftover goes first, in the order the dispatcher documents: client, then server.
+      if (leftover?.c2s) current.data('c2s', leftover.c2s, 0n, 0);
+      if (leftover?.s2c) current.data('s2c', leftover.s2c, 0n, 0);
+    },
+  };
+  current = httpDissector.create(ctx);
+  let frame = 0;
+  return {
+    events,
+    get taken() {
+      return taken;
+    },
+    send(dir: Direction, s: string | Uint8Array) {
+      frame++;
+      current.data(dir, typeof s === 'string' ? ascii(s) : s, BigInt(frame) * 1000n, frame);
+    },
+    end() {
+      current.end(BigInt(++frame) * 1000n, frame);
+    },
+    requests: () => events.filter((e): e is HttpRequest => e.type === 'http.request'),
+    responses: () => events.filter((e): e is HttpResponse => e.type === 'http.response'),
+  };
+}
+
+const UPGRADE = 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n';
+const WS_SERVER = '\x81\x05hello\x82\x02\x01\x02';
+const WS_CLIENT = '\x81\x82\x01\x02\x03\x04\x69\x6b';
+
+describe('http stream dissector', () => {
+  it('emits requests and responses on a keep-alive connection, paired, with times and frames', () => {
+    const h = harness();
+    h.send('c2s', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    h.send('s2c', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\na');
+    h.send('s2c', 'bc');
+    h.send('c2s', 'HEAD / HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n');
+    h.send('s2c', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n');
+    h.end();
+    const [r1, r2, r3] = h.requests();
+    const [s1, s2, s3] = h.responses();
+    expect(h.requests().map((r) => `${r.method} ${r.target}`)).toEqual(['GET /', 'HEAD /', 'GET /2']);
+    expect(h.responses().map((r) => [r.status, text(r.body), r.request])).toEqual([
+      [200, 'abc', r1],
+      [200, '', r2],
+      [204, '', r3],
+    ]);
+    expect(s1).toMatchObject({ connection, dir: 's2c', firstFrame: 2, lastFrame: 3, firstTs: 2000n, lastTs: 3000n, streamOffset: 0 });
+    expect(r3).toMatchObject({ dir: 'c2s', firstFrame: 4, lastFrame: 4, streamOffset: 'GET / HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\n\r\n'.length });
+    expect(s2!.streamOffset).toBe(s1!.rawHead.length + 3);
+    expect(s3!.bodyLength).toBe(0);
+  });
+
+  it('a 101 hands over exactly the bytes after it, wherever the segment boundaries fall', () => {
+    const s2c = ascii(SWITCH + WS_SERVER);
+    for (let k = 0; k <= s2c.length; k++) {
+      const h = harness();
+      h.send('c2s', UPGRADE + WS_CLIENT.slice(0, 3)); // client bytes right after the request: held
+      h.send('c2s', WS_CLIENT.slice(3));
+      h.send('s2c', s2c.subarray(0, k));
+      h.send('s2c', s2c.subarray(k));
+      h.send('c2s', '\x88\x80\x00\x00\x00\x00');
+      const t = h.taken!;
+      expect(t, `split at ${k}`).toBeDefined();
+      expect(text(Buffer.concat(t.bytes.s2c))).toBe(WS_SERVER);
+      expect(text(Buffer.concat(t.bytes.c2s))).toBe(WS_CLIENT + '\x88\x80\x00\x00\x00\x00');
+      expect(t.init.protocol).toBe('websocket');
+      expect(t.init.request.target).toBe('/ws');
+      expect(t.init.response.status).toBe(101);
+      expect(t.init.response.request).toBe(t.init.request);
+      expect(h.events.map((e) => e.type)).toEqual(['http.request', 'http.response']);
+    }
+  });
+
+  it('a refused upgrade (426, keep-alive) stays HTTP and the held request is parsed after the answer', () => {
+    const h = harness();
+    h.send('c2s', UPGRADE);
+    h.send('c2s', 'GET /after HTTP/1.1\r\n\r\n'); // held until the 426
+    expect(h.requests().map((r) => r.target)).toEqual(['/ws']);
+    h.send('s2c', 'HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nno!\r\n0\r\n\r\n');
+    h.send('s2c', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    h.end();
+    expect(h.taken).toBeUndefined();
+    const [upgrade, after] = h.requests();
+    expect(h.requests().map((r) => r.target)).toEqual(['/ws', '/after']);
+    expect(after!.firstFrame).toBe(2); // its own arrival, not the 426's
+    expect(h.responses().map((r) => [r.status, text(r.body), r.request])).toEqual([
+      [426, 'no!', upgrade],
+      [200, 'ok', after],
+    ]);
+  });
+
+  it('a refused upgrade answered 400 with Connection: close stays HTTP', () => {
+    const h = harness();
+    h.send('c2s', UPGRADE);
+    h.send('s2c', 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 5\r\n\r\nnope!');
+    h.end();
+    expect(h.taken).toBeUndefined();
+    expect(h.responses().map((r) => r.status)).toEqual([400]);
+    expect(h.events.some((e) => e.type === 'stream.error')).toBe(false);
+  });
+
+  it('a 100 Continue does not decide an upgrade; the 101 after it does', () => {
+    const h = harness();
+    h.send('c2s', UPGRADE);
+    h.send('s2c', 'HTTP/1.1 100 Continue\r\n\r\n');
+    h.send('s2c', SWITCH + WS_SERVER);
+    expect(h.responses().map((r) => r.status)).toEqual([100, 101]);
+    expect(text(Buffer.concat(h.taken!.bytes.s2c))).toBe(WS_SERVER);
+  });
+
+  it('without a dissector for the token, a 101 ends HTTP without switching', () => {
+    const h = harness({ withWebSocket: false });
+    h.send('c2s', UPGRADE);
+    h.send('s2c', SWITCH + WS_SERVER);
+    h.send('s2c', 'HTTP/1.1 200 OK\r\n\r\n');
+    h.end();
+    expect(h.taken).toBeUndefined();
+    expect(h.responses().map((r) => r.status)).toEqual([101]);
+  });
+
+  it('an Upgrade header without Connection: upgrade is not an upgrade request', () => {
+    const h = harness();
+    h.send('c2s', 'GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\nGET /2 HTTP/1.1\r\n\r\n');
+    expect(h.requests().map((r) => r.target)).toEqual(['/', '/2']);
+  });
+
+  it('a fatal violation becomes a stream.error and dissection of the connection stops', () => {
+    const h = harness();
+    h.send('c2s', 'GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n');
+    h.send('c2s', 'GET /2 HTTP/1.1\r\n\r\n');
+    h.send('s2c', 'HTTP/1.1 200 OK\r\n\r\n');
+    h.end();
+    expect(h.events).toHaveLength(1);
+    expect(h.events[0]).toMatchObject({ type: 'stream.error', dissector: 'http', dir: 'c2s', diagnostic: { code: 'ERR_HTTP_CONTENT_LENGTH' } });
+  });
+
+  it('a response body delimited by the close is emitted at the end', () => {
+    const h = harness();
+    h.send('c2s', 'GET / HTTP/1.0\r\n\r\n');
+    h.send('s2c', 'HTTP/1.0 200 OK\r\n\r\nall of');
+    h.send('s2c', ' this');
+    expect(h.responses()).toHaveLength(0);
+    h.end();
+    expect(h.responses().map((r) => text(r.body))).toEqual(['all of this']);
+  });
+
+  it('probes for a request or status line', () => {
+    const p = (s: string) => httpDissector.probe!(ascii(s), 'c2s', connection);
+    expect(p('GET / HTTP/1.1\r\n')).toBe('match');
+    expect(p('OPTIONS * HTTP/1.0\r\n')).toBe('match');
+    expect(p('HTTP/1.1 200 OK\r\n')).toBe('match');
+    expect(p('\r\nPOST /x HTTP/1.1\r\n')).toBe('match');
+    expect(p('GE')).toBe('need-more');
+    expect(p('GET /long/path')).toBe('need-more');
+    expect(p('HTTP/1.')).toBe('need-more');
+    expect(p('GET / HTTP/2.0\r\n')).toBe('reject');
+    expect(p('PRI * HTTP/2.0\r\n')).toBe('reject');
+    expect(p('SSH-2.0-OpenSSH_9.2\r\n')).toBe('reject');
+    expect(p('\x16\x03\x01\x02\x00')).toBe('reject');
+    expect(p('\x81\x85abcd')).toBe('reject');
+    expect(p('HTTP/1.1 2000')).toBe('reject');
+    expect(httpDissector).toMatchObject({ name: 'http', resumesAfterGap: true });
+  });
+
+  it('the plugin declares http.upgrade and attaches to ports 80, 8080 and the tcp heuristics', () => {
+    const fakeTcp = definePlugin({
+      name: 'tcp',
+      coreVersion: '^0.1.0',
+      register(r) {
+        r.addTable('tcp.port');
+        r.addHeuristics('tcp');
+      },
+    });
+    const registry = createRegistry([httpPlugin, fakeTcp]);
+    expect(registry.hasTable('http.upgrade')).toBe(true);
+    expect(registry.table('tcp.port').get(80)).toBe(httpDissector);
+    expect(registry.table('tcp.port').get(8080)).toBe(httpDissector);
+    expect(registry.heuristics('tcp').active).toContain(httpDissector);
+    expect(registry.byName('http')).toBe(httpDissector);
+    expect(() => createRegistry([httpPlugin])).toThrow(/depends on "tcp"/);
+  });
+});

@@ -1,0 +1,20 @@
+// pako 2 ships no type declarations; this declares the part of its API netrx uses.
+declare module 'pako' {
+  interface InflateOptions {
+    raw?: boolean;
+    windowBits?: number;
+    chunkSize?: number;
+  }
+  class Inflate {
+    constructor(options?: InflateOptions);
+    /** Feeds input; returns false on a data error (then `err` and `msg` say what). */
+    push(data: Uint8Array, flushMode?: number | boolean): boolean;
+    onData(chunk: Uint8Array): void;
+    readonly err: number;
+    readonly msg: string;
+    readonly ended: boolean;
+  }
+  const pako: { Inflate: typeof Inflate };
+  export { Inflate };
+  export default pako;
+}

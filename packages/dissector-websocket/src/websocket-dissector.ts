@@ -1,0 +1,188 @@
+import type {
+  AppEvent,
+  Connection,
+  Diagnostic,
+  Direction,
+  Registry,
+  StreamContext,
+  StreamDissector,
+  StreamDissectorFactory,
+} from '@netrx/core';
+import type { HttpHeader, HttpUpgrade } from '@netrx/dissector-http';
+import { parsePerMessageDeflate } from './permessage-deflate.js';
+import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
+import { WebSocketFrameParser } from './websocket-frame-parser.js';
+import { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
+import { WebSocketMessageAssembler, type AssemblerOwner, type CompressionState } from './websocket-message-assembler.js';
+import { acceptKey, warning } from './websocket-validation.js';
+
+const DEFAULT_MAX = 64 * 1024 * 1024;
+
+/** The handshake, as far as the dissector needs it. */
+interface Handshake {
+  readonly compression: Record<Direction, CompressionState>;
+  readonly protocol?: string;
+  readonly diagnostics: Diagnostic[];
+}
+
+function values(headers: readonly HttpHeader[], name: string): string[] {
+  const lower = name.toLowerCase();
+  return headers.filter((h) => h.name.toLowerCase() === lower).map((h) => h.value);
+}
+
+/** Reads what matters from a captured upgrade: permessage-deflate, the subprotocol, the accept key. */
+function readHandshake(init: HttpUpgrade): Handshake {
+  const req = init.request?.headers ?? [];
+  const res = init.response.headers;
+  const { params, diagnostics } = parsePerMessageDeflate(values(res, 'sec-websocket-extensions'));
+  const key = values(req, 'sec-websocket-key')[0];
+  const accept = values(res, 'sec-websocket-accept')[0];
+  if (key !== undefined && accept !== undefined && acceptKey(key) !== accept.trim()) {
+    diagnostics.push(warning('WARN_WS_ACCEPT_MISMATCH', `Sec-WebSocket-Accept "${accept}" does not match the key "${key}" (RFC 6455 §4.2.2)`));
+  } else if (init.request && (key === undefined || accept === undefined)) {
+    diagnostics.push(warning('WARN_WS_ACCEPT_MISMATCH', `handshake without ${key === undefined ? 'Sec-WebSocket-Key' : 'Sec-WebSocket-Accept'} (RFC 6455 §4.1)`));
+  }
+  const c: CompressionState = params ? 'negotiated' : 'none';
+  const protocol = values(res, 'sec-websocket-protocol')[0]?.trim().toLowerCase() || undefined;
+  return { compression: { c2s: c, s2c: c }, protocol, diagnostics };
+}
+
+function isUpgrade(init: unknown): init is HttpUpgrade {
+  return typeof init === 'object' && init !== null && 'response' in init && 'protocol' in init;
+}
+
+/**
+ * The WebSocket dissector of one connection: a frame parser and a message assembler per direction.
+ * After a captured handshake it knows where frames start, whether permessage-deflate is on and
+ * which side masks; without one (midstream, decode-as, heuristic) it searches for frames, tells
+ * the client by its masking, and inflates what it can prove right.
+ */
+export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner {
+  connection: Connection;
+  private readonly parsers: Record<Direction, WebSocketFrameParser>;
+  private readonly assemblers: Record<Direction, WebSocketMessageAssembler>;
+  /** Whether the roles are settled (a handshake, a SYN, HTTP, or the first masked frame). */
+  private rolesKnown: boolean;
+  private readonly payloadDissector: WebSocketPayloadDissector | undefined;
+  private readonly payloadHeuristics: readonly WebSocketPayloadDissector[];
+
+  constructor(
+    private readonly ctx: StreamContext,
+    init: unknown,
+    options: WebSocketOptions = {},
+  ) {
+    this.connection = ctx.connection;
+    const hs = isUpgrade(init) ? readHandshake(init) : undefined;
+    this.rolesKnown = hs !== undefined || ctx.connection.clientBy !== 'port';
+    const maxFramePayload = options.maxFramePayload ?? DEFAULT_MAX;
+    const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX;
+    const make = (dir: Direction): [WebSocketFrameParser, WebSocketMessageAssembler] => {
+      const compression = hs ? hs.compression[dir] : 'unknown';
+      const a = new WebSocketMessageAssembler(this, dir, {
+        compression,
+        maxMessageSize,
+        frames: options.frames ?? false,
+        protocol: hs?.protocol,
+        fromStart: hs !== undefined,
+      });
+      const p = new WebSocketFrameParser(a, {
+        maxFramePayload,
+        startInSync: hs !== undefined,
+        allowRsv1: compression !== 'none',
+        // After a handshake, the masking rule helps find frames again after a gap.
+        expectMask: hs ? dir === 'c2s' : undefined,
+      });
+      return [p, a];
+    };
+    const [pc, ac] = make('c2s');
+    const [ps, as] = make('s2c');
+    this.parsers = { c2s: pc, s2c: ps };
+    this.assemblers = { c2s: ac, s2c: as };
+    for (const d of hs?.diagnostics ?? []) ac.carry(d);
+    const registry = ctx.registry;
+    this.payloadDissector = lookupPayloadDissector(registry, hs?.protocol, ctx.connection.server.port);
+    this.payloadHeuristics = registry.hasTable('ws.port') ? registry.heuristics('ws').active : [];
+  }
+
+  data(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
+    this.parsers[dir].write(bytes, ts, frame);
+  }
+
+  gap(dir: Direction, length: number, ts: bigint, frame: number): void {
+    this.parsers[dir].gap(length, ts, frame);
+  }
+
+  end(): void {
+    this.assemblers.c2s.end();
+    this.assemblers.s2c.end();
+  }
+
+  noteMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {
+    if (this.rolesKnown) return;
+    this.rolesKnown = true;
+    // RFC 6455 §5.1: only clients mask. The first frame seen settles a guessed role.
+    if ((assembler.dir === 'c2s') === masked) return;
+    const c = this.connection;
+    this.connection = { ...c, client: c.server, server: c.client, clientBy: 'ws-mask' };
+    this.assemblers.c2s.dir = 's2c';
+    this.assemblers.s2c.dir = 'c2s';
+  }
+
+  emit(event: AppEvent): void {
+    this.ctx.emit(event);
+  }
+
+  emitMessage(message: WebSocketMessage): void {
+    if (message.undecodable === undefined && (this.payloadDissector || this.payloadHeuristics.length)) {
+      const decoded = decodePayload(message, this.payloadDissector, this.payloadHeuristics);
+      if (decoded) {
+        this.ctx.emit({ ...message, decoded });
+        return;
+      }
+    }
+    this.ctx.emit(message);
+  }
+}
+
+function lookupPayloadDissector(registry: Registry, protocol: string | undefined, serverPort: number): WebSocketPayloadDissector | undefined {
+  if (!registry.hasTable('ws.protocol')) return undefined;
+  return (protocol !== undefined ? registry.table('ws.protocol').get(protocol) : undefined) ?? registry.table('ws.port').get(serverPort);
+}
+
+function decodePayload(
+  m: WebSocketMessage,
+  table: WebSocketPayloadDissector | undefined,
+  heuristics: readonly WebSocketPayloadDissector[],
+): { protocol: string; value: unknown } | undefined {
+  for (const d of table ? [table] : heuristics) {
+    let value: unknown;
+    try {
+      value = d.decode(m);
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined) return { protocol: d.name, value };
+  }
+  return undefined;
+}
+
+/**
+ * Makes the WebSocket stream-dissector factory (name `websocket`): registered in `http.upgrade`
+ * under `websocket`, in the `tcp` heuristics (its `probe` recognises frames), and usable by
+ * decode-as (`tcp.port==7272,websocket`).
+ *
+ * @example
+ * ```ts
+ * const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlugin]);
+ * registry.addDecodeAs('tcp.port==7272,websocket');
+ * ```
+ */
+export function createWebSocketFactory(options: WebSocketOptions = {}): StreamDissectorFactory {
+  return {
+    name: 'websocket',
+    resumesAfterGap: true,
+    probe: probeWebSocket,
+    probeBytes: WS_PROBE_BYTES,
+    create: (ctx, init) => new WebSocketStreamDissector(ctx, init, options),
+  };
+}

@@ -1,0 +1,347 @@
+import type { Diagnostic } from '@netrx/core';
+import type { WebSocketFrameHeader } from './types.js';
+import { frameHeaderLength, isKnownOpcode, readFrameHeader, type FramePlausibility } from './websocket-frame-header.js';
+import { findFrameRun } from './websocket-resync.js';
+
+/** A parsed frame, as the parser hands it to its sink. */
+export interface ParsedFrame extends WebSocketFrameHeader {
+  /**
+   * The unmasked payload. When `owned` is false it is a view into the caller's chunk, valid only
+   * during the `onFrame` call: copy what you keep. Masked payloads are always unmasked into a new
+   * buffer, so the chunk is never written to.
+   */
+  readonly payload: Uint8Array;
+  readonly owned: boolean;
+  /** Stream offset of the first header byte (bytes written plus gap bytes since the parser began). */
+  readonly streamOffset: number;
+  /** Tags given to `write` when the frame's first and last bytes arrived (timestamps, frame numbers). */
+  readonly firstTs: bigint;
+  readonly firstFrame: number;
+  readonly lastTs: bigint;
+  readonly lastFrame: number;
+  /** Why the payload is incomplete (a gap inside it, over the cap), if it is; missing bytes read as 0. */
+  readonly incomplete?: string;
+}
+
+/** Where the parser delivers frames and findings. */
+export interface FrameSink {
+  onFrame(frame: ParsedFrame): void;
+  /** Sync was lost (a gap between frames, an impossible header); frames resume after `onResync`. */
+  onLostSync(diagnostic: Diagnostic): void;
+  /** Frames were found again after `skipped` bytes that could not be parsed. */
+  onResync(skipped: number): void;
+}
+
+/** Options of {@link WebSocketFrameParser}. */
+export interface FrameParserOptions extends FramePlausibility {
+  /** Largest payload kept; bigger frames are skipped and reported `incomplete`. */
+  readonly maxFramePayload: number;
+  /**
+   * Whether the first byte is known to start a frame (true after a captured handshake). When
+   * false, the parser starts by searching for a run of frame headers.
+   */
+  readonly startInSync: boolean;
+}
+
+const enum State {
+  HEADER,
+  DATA,
+  RESYNC,
+}
+
+/** Most bytes buffered while searching for frames; the oldest are dropped beyond it. */
+const RESYNC_BUFFER_CAP = 1 << 20;
+/** Largest frame a resync candidate may have and still be waited for. */
+const RESYNC_MAX_FRAME = RESYNC_BUFFER_CAP / 2;
+
+/**
+ * An I/O-free RFC 6455 frame parser for one direction of a connection, a state machine in the
+ * manner of `ws`'s `Receiver` (`GET_INFO … GET_DATA`): `write(chunk)` loops while bytes suffice,
+ * handing out views of the chunk where a frame lies wholly in it and copying only across chunks.
+ *
+ * Lengths are checked before anything is allocated: a 64-bit length over 2^53 is a protocol error,
+ * and a payload over `maxFramePayload` is skipped, never buffered. After a gap, or when the first
+ * byte is not known to start a frame, it scans for a run of plausible headers
+ * ({@link findFrameRun}).
+ *
+ * @example
+ * ```ts
+ * const parser = new WebSocketFrameParser(
+ *   { onFrame: (f) => console.log(f.opcode, f.payload), onLostSync() {}, onResync() {} },
+ *   { maxFramePayload: 1 << 20, startInSync: true, allowRsv1: false },
+ * );
+ * parser.write(Uint8Array.of(0x81, 0x02, 0x68, 0x69), 0n, 1); // logs: 1 Uint8Array [104, 105]
+ * ```
+ */
+export class WebSocketFrameParser {
+  private state: State;
+  /** Stream offset of the next byte written. */
+  private offset = 0;
+
+  // HEADER: bytes of a header split across chunks.
+  private readonly headerBuf = new Uint8Array(14);
+  private headerFill = 0;
+  private headerStart = 0;
+  private headerTs = 0n;
+  private headerFrame = 0;
+
+  // DATA
+  private header: WebSocketFrameHeader | undefined;
+  private frameOffset = 0;
+  private firstTs = 0n;
+  private firstFrame = 0;
+  private data: Uint8Array | undefined;
+  private dataFill = 0;
+  private skip = false;
+  private incomplete: string | undefined;
+
+  // RESYNC
+  private resyncBuf: Uint8Array = new Uint8Array(0);
+  private resyncSkipped = 0;
+  private resyncOffset = 0;
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly options: FrameParserOptions,
+  ) {
+    this.state = options.startInSync ? State.HEADER : State.RESYNC;
+  }
+
+  /** Whether the parser is searching for frames rather than parsing them. */
+  get searching(): boolean {
+    return this.state === State.RESYNC;
+  }
+
+  /** Feeds in-order bytes; `ts` and `frame` tag the frames that start or end in them. */
+  write(chunk: Uint8Array, ts: bigint, frame: number): void {
+    if (this.state === State.RESYNC) {
+      this.resync(chunk, ts, frame);
+      return;
+    }
+    this.parse(chunk, ts, frame);
+  }
+
+  /** `length` bytes are missing from the stream here. */
+  gap(length: number, ts: bigint, frame: number): void {
+    if (this.state === State.DATA) {
+      const h = this.header!;
+      const remaining = h.payloadLength - this.dataFill;
+      this.incomplete = `${Math.min(length, remaining)} bytes of the frame were not captured`;
+      if (length < remaining) {
+        this.dataFill += length;
+        this.offset += length;
+        return;
+      }
+      this.dataFill = h.payloadLength;
+      this.offset += remaining;
+      this.finishFrame(ts, frame, undefined);
+      length -= remaining;
+      if (length === 0) return;
+    }
+    this.offset += length;
+    this.loseSync(`${length} bytes were not captured where a frame header was due`, 'WARN_WS_GAP');
+  }
+
+  private parse(chunk: Uint8Array, ts: bigint, frame: number): void {
+    const base = this.offset;
+    const n = chunk.length;
+    let pos = 0;
+    while (pos < n) {
+      if (this.state === State.HEADER) {
+        let h: WebSocketFrameHeader | undefined;
+        let headerStart = base + pos;
+        let firstTs = ts;
+        let firstFrame = frame;
+        if (this.headerFill === 0 && n - pos >= 2 && n - pos >= frameHeaderLength(chunk, pos)) {
+          h = readFrameHeader(chunk, pos)!;
+          pos += h.headerLength;
+        } else {
+          // A header split across chunks: gather it in `headerBuf` (at most 14 bytes).
+          if (this.headerFill === 0) {
+            this.headerStart = headerStart;
+            this.headerTs = ts;
+            this.headerFrame = frame;
+          }
+          while (pos < n) {
+            this.headerBuf[this.headerFill++] = chunk[pos++]!;
+            if (this.headerFill >= 2 && this.headerFill === frameHeaderLength(this.headerBuf, 0)) break;
+          }
+          h = readFrameHeader(this.headerBuf.subarray(0, this.headerFill), 0);
+          if (h === undefined) break;
+          headerStart = this.headerStart;
+          firstTs = this.headerTs;
+          firstFrame = this.headerFrame;
+        }
+        this.headerFill = 0;
+        if (h.payloadLength < 0 || !isKnownOpcode(h.opcode)) {
+          this.offset = base + pos;
+          this.loseSync(
+            h.payloadLength < 0
+              ? `frame at stream offset ${headerStart} claims a 64-bit length over 2^53 (RFC 6455 §5.2)`
+              : `frame at stream offset ${headerStart} has reserved opcode ${h.opcode} (RFC 6455 §5.2)`,
+            'WARN_WS_BAD_HEADER',
+          );
+          this.resync(chunk.subarray(pos), ts, frame);
+          return;
+        }
+        this.startFrame(h, headerStart, firstTs, firstFrame);
+        if (h.payloadLength === 0) this.finishFrame(ts, frame, undefined);
+        continue;
+      }
+      // DATA
+      const h = this.header!;
+      const want = h.payloadLength - this.dataFill;
+      const take = Math.min(want, n - pos);
+      if (this.skip) {
+        this.dataFill += take;
+        pos += take;
+      } else if (this.data === undefined && take === want) {
+        // The whole payload is in this chunk: a view, or a new unmasked buffer.
+        const view = chunk.subarray(pos, pos + take);
+        pos += take;
+        this.dataFill = take;
+        this.finishFrame(ts, frame, h.masked ? unmask(view, h.maskKey, 0) : view);
+        continue;
+      } else {
+        // Split across chunks: copy into the frame's own buffer, allocated once its length was checked.
+        if (this.data === undefined) this.data = new Uint8Array(h.payloadLength);
+        const view = chunk.subarray(pos, pos + take);
+        if (h.masked) unmaskInto(view, this.data, this.dataFill, h.maskKey);
+        else this.data.set(view, this.dataFill);
+        this.dataFill += take;
+        pos += take;
+      }
+      if (this.dataFill === h.payloadLength) this.finishFrame(ts, frame, undefined);
+    }
+    this.offset = base + n;
+  }
+
+  private startFrame(h: WebSocketFrameHeader, headerStart: number, ts: bigint, frame: number): void {
+    this.header = h;
+    this.frameOffset = headerStart;
+    this.firstTs = ts;
+    this.firstFrame = frame;
+    this.data = undefined;
+    this.dataFill = 0;
+    this.incomplete = undefined;
+    this.skip = h.payloadLength > this.options.maxFramePayload;
+    if (this.skip) this.incomplete = `frame payload of ${h.payloadLength} bytes is over the ${this.options.maxFramePayload}-byte cap`;
+    this.state = State.DATA;
+  }
+
+  /** Delivers the current frame. `view` is the payload when it lay wholly in one chunk. */
+  private finishFrame(ts: bigint, frame: number, view: Uint8Array | undefined): void {
+    const h = this.header!;
+    let payload: Uint8Array;
+    let owned = true;
+    if (view !== undefined) {
+      payload = view;
+      owned = h.masked;
+    } else if (this.skip) {
+      payload = EMPTY;
+    } else {
+      payload = this.data ?? (h.payloadLength === 0 ? EMPTY : new Uint8Array(h.payloadLength));
+    }
+    const parsed: ParsedFrame = {
+      fin: h.fin,
+      rsv: h.rsv,
+      opcode: h.opcode,
+      masked: h.masked,
+      maskKey: h.maskKey,
+      payloadLength: h.payloadLength,
+      headerLength: h.headerLength,
+      payload,
+      owned,
+      streamOffset: this.frameOffset,
+      firstTs: this.firstTs,
+      firstFrame: this.firstFrame,
+      lastTs: ts,
+      lastFrame: frame,
+      incomplete: this.incomplete,
+    };
+    this.header = undefined;
+    this.data = undefined;
+    this.state = State.HEADER;
+    this.sink.onFrame(parsed);
+  }
+
+  private loseSync(message: string, code: string): void {
+    this.header = undefined;
+    this.data = undefined;
+    this.headerFill = 0;
+    this.state = State.RESYNC;
+    this.resyncBuf = EMPTY;
+    this.resyncSkipped = 0;
+    this.resyncOffset = this.offset;
+    this.sink.onLostSync({ code, severity: 'warning', message, offset: this.offset });
+  }
+
+  /** Buffers bytes while searching for a run of frame headers; parses from the run once found. */
+  private resync(chunk: Uint8Array, ts: bigint, frame: number): void {
+    if (this.resyncBuf.length === 0) {
+      this.resyncOffset = this.offset;
+      this.resyncBuf = chunk.slice();
+    } else {
+      const joined = new Uint8Array(this.resyncBuf.length + chunk.length);
+      joined.set(this.resyncBuf);
+      joined.set(chunk, this.resyncBuf.length);
+      this.resyncBuf = joined;
+    }
+    this.offset += chunk.length;
+    const r = findFrameRun(this.resyncBuf, 0, {
+      expectMask: this.options.expectMask,
+      allowRsv1: this.options.allowRsv1,
+      maxFrame: Math.min(RESYNC_MAX_FRAME, this.options.maxFramePayload + 14),
+    });
+    if (r.kind === 'found') {
+      const buf = this.resyncBuf;
+      this.resyncSkipped += r.offset;
+      this.sink.onResync(this.resyncSkipped);
+      this.resyncBuf = EMPTY;
+      this.state = State.HEADER;
+      this.offset = this.resyncOffset + r.offset;
+      this.parse(buf.subarray(r.offset), ts, frame);
+      return;
+    }
+    // Candidates before the undecided one are rejected: drop them. A waiting candidate's frame is
+    // at most RESYNC_MAX_FRAME, so the buffer stays under the cap.
+    const drop = r.kind === 'wait' ? r.offset : this.resyncBuf.length;
+    if (drop > 0) {
+      this.resyncBuf = this.resyncBuf.slice(drop);
+      this.resyncOffset += drop;
+      this.resyncSkipped += drop;
+    }
+  }
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** XORs `src` with the masking key into a new buffer (RFC 6455 §5.3); `src` is not written. */
+export function unmask(src: Uint8Array, maskKey: number, start: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  unmaskInto(src, out, 0, maskKey, start);
+  return out;
+}
+
+/** XORs `src` into `dst` at `at`; `phase` is the position in the key of `src[0]` (defaults to `at`). */
+function unmaskInto(src: Uint8Array, dst: Uint8Array, at: number, maskKey: number, phase = at): void {
+  const m0 = maskKey >>> 24;
+  const m1 = (maskKey >>> 16) & 0xff;
+  const m2 = (maskKey >>> 8) & 0xff;
+  const m3 = maskKey & 0xff;
+  const key = [m0, m1, m2, m3];
+  const n = src.length;
+  let i = 0;
+  // Align to the key, then four bytes at a time.
+  while (i < n && (phase + i) & 3) {
+    dst[at + i] = src[i]! ^ key[(phase + i) & 3]!;
+    i++;
+  }
+  for (; i + 3 < n; i += 4) {
+    dst[at + i] = src[i]! ^ m0;
+    dst[at + i + 1] = src[i + 1]! ^ m1;
+    dst[at + i + 2] = src[i + 2]! ^ m2;
+    dst[at + i + 3] = src[i + 3]! ^ m3;
+  }
+  for (; i < n; i++) dst[at + i] = src[i]! ^ key[(phase + i) & 3]!;
+}

@@ -240,3 +240,26 @@ export function pcapFile(linkType: number, records: Iterable<PcapRecord>, opts: 
   }
   return concat(...parts);
 }
+
+/** Linux cooked v1 header (16 bytes, LINKTYPE_LINUX_SLL 113) as `dumpcap -i any` writes it. */
+export function sll(payload: Uint8Array, etherType = 0x0800, opts: { packetType?: number; arphrd?: number; address?: Uint8Array } = {}): Uint8Array {
+  const h = new Uint8Array(16);
+  const dv = new DataView(h.buffer);
+  const addr = opts.address ?? Uint8Array.from([0, 0, 0, 0, 0, 1]);
+  dv.setUint16(0, opts.packetType ?? 0);
+  dv.setUint16(2, opts.arphrd ?? 1); // ARPHRD_ETHER
+  dv.setUint16(4, addr.length);
+  h.set(addr.subarray(0, 8), 6);
+  dv.setUint16(14, etherType);
+  return concat(h, payload);
+}
+
+/**
+ * BSD loopback header (4 bytes): the address family in little-endian (LINKTYPE_NULL written on a
+ * little-endian host) or big-endian (a big-endian host, or LINKTYPE_LOOP) byte order.
+ */
+export function bsdLoopback(payload: Uint8Array, family: number, bigEndian = false): Uint8Array {
+  const h = new Uint8Array(4);
+  new DataView(h.buffer).setUint32(0, family, !bigEndian);
+  return concat(h, payload);
+}

@@ -1,0 +1,111 @@
+import { firstValueFrom, from, Subject, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { corePlugin } from '../core-plugin.js';
+import { createDissectStats, dissect, FrameDissector } from '../dissect.js';
+import { LinkType } from '../frame.js';
+import { Registry } from '../registry.js';
+import { createRegistry } from '../plugin.js';
+import type { Packet } from '../layer.js';
+import { ethernet, ipv4, sll2, tcp, udp } from '../../../../test-support/packets.js';
+import { frameOf, names } from './helpers.js';
+
+const T0 = 1_700_000_000_000_000_000n;
+
+describe('corePlugin', () => {
+  it('declares the core tables and fills them', () => {
+    const r = createRegistry([corePlugin]);
+    expect([LinkType.NULL, LinkType.ETHERNET, LinkType.RAW, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.IPV4, LinkType.IPV6, LinkType.LINUX_SLL2].map((t) => r.table('link.type').get(t)?.protocol)).toEqual([
+      'null',
+      'ethernet',
+      'raw',
+      'null',
+      'sll',
+      'ipv4',
+      'ipv6',
+      'sll2',
+    ]);
+    expect([0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100].map((t) => r.table('ethertype').get(t)?.protocol)).toEqual(['ipv4', 'ipv6', 'vlan', 'vlan', 'vlan']);
+    expect(r.table('ip.proto').get(17)?.protocol).toBe('udp');
+    expect(r.table('ip.proto').get(6)).toBeUndefined(); // TCP is tcpPlugin's
+    expect(r.hasTable('udp.port')).toBe(true);
+    expect(r.heuristics('udp').active).toEqual([]);
+  });
+});
+
+describe('dissect()', () => {
+  const frames = [
+    frameOf(LinkType.ETHERNET, ethernet(ipv4(udp(new Uint8Array(4), 1, 2), { proto: 17 })), T0, undefined, 1),
+    frameOf(LinkType.LINUX_SLL2, sll2(ipv4(tcp(new Uint8Array(3), { srcPort: 1, dstPort: 2, seq: 0 }))), T0, undefined, 2),
+    frameOf(LinkType.ETHERNET, new Uint8Array(5), T0, undefined, 3),
+    frameOf(147, new Uint8Array(10), T0, undefined, 4), // a DLT_USER link type: no dissector
+    frameOf(LinkType.RAW, ipv4(new Uint8Array(8), { proto: 17, badChecksum: true }).subarray(0, 10), T0, undefined, 5),
+  ];
+
+  it('emits one packet per frame, in order, and counts what it saw', async () => {
+    const stats = createDissectStats();
+    const packets = await firstValueFrom(from(frames).pipe(dissect(createRegistry([corePlugin]), { stats }), toArray()));
+    expect(packets.map((p) => p.frame.frameNumber)).toEqual([1, 2, 3, 4, 5]);
+    expect(packets.map(names)).toEqual([['ethernet', 'ipv4', 'udp'], ['sll2', 'ipv4'], ['failure'], [], ['failure']]);
+    expect(stats).toMatchObject({
+      packets: 5,
+      bytes: frames.reduce((n, f) => n + f.data.length, 0),
+      unknownLinkType: 1,
+      protocols: { ethernet: 1, ipv4: 2, udp: 1, sll2: 1 },
+      failures: { ERR_ETHERNET_TRUNCATED: 1, ERR_IPV4_TRUNCATED: 1 },
+    });
+  });
+
+  it('keeps state per subscription and frees it in the finalizer', () => {
+    const registry = createRegistry([corePlugin]);
+    const frag = (off: number, more: boolean, data: Uint8Array): Uint8Array =>
+      ethernet(ipv4(data, { proto: 17, id: 1, fragOffset: off, moreFragments: more }));
+    const transport = udp(new Uint8Array(40), 1, 2);
+    const input = new Subject<ReturnType<typeof frameOf>>();
+    const a: Packet[] = [];
+    const b: Packet[] = [];
+    const statsA = createDissectStats();
+    const subA = input.pipe(dissect(registry, { stats: statsA })).subscribe((p) => a.push(p));
+    input.next(frameOf(LinkType.ETHERNET, frag(0, true, transport.subarray(0, 24)), T0));
+    const subB = input.pipe(dissect(registry)).subscribe((p) => b.push(p));
+    input.next(frameOf(LinkType.ETHERNET, frag(24, false, transport.subarray(24)), T0));
+    expect(a.map((p) => p.layers.length)).toEqual([2, 3]);
+    expect(b.map((p) => p.layers.length)).toEqual([2]); // B never saw the first fragment
+    subA.unsubscribe();
+    subB.unsubscribe();
+    expect(input.observed).toBe(false);
+    expect(statsA.fragments.reassembled).toBe(1);
+  });
+
+  it('passes errors and completion through', async () => {
+    const registry = createRegistry([corePlugin]);
+    const err = new Error('source broke');
+    const s = new Subject<ReturnType<typeof frameOf>>();
+    const seen = firstValueFrom(s.pipe(dissect(registry), toArray())).catch((e: unknown) => e);
+    s.next(frames[0]!);
+    s.error(err);
+    expect(await seen).toBe(err);
+  });
+
+  it('stops at maxLayers and refuses a bad value', () => {
+    const registry = createRegistry([corePlugin]);
+    let nested = udp(new Uint8Array(1), 1, 2);
+    nested = ipv4(nested, { proto: 17 });
+    for (let i = 0; i < 40; i++) nested = ipv4(nested, { proto: 4 });
+    const d = new FrameDissector(registry, { maxLayers: 10 });
+    expect(d.dissect(frameOf(LinkType.RAW, nested)).layers.length).toBe(10);
+    expect(new FrameDissector(registry).dissect(frameOf(LinkType.RAW, nested)).layers.length).toBe(32);
+    expect(() => new FrameDissector(registry, { maxLayers: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+  });
+
+  it('throws a configuration error, not a packet error, when the core plugin is missing', () => {
+    expect(() => new FrameDissector(new Registry())).toThrow(expect.objectContaining({ code: 'ERR_TABLE_UNKNOWN' }));
+  });
+
+  it('reports offsets in the frame even when the frame is a view into a larger buffer', () => {
+    const bytes = ethernet(ipv4(udp(new Uint8Array(2), 7, 8), { proto: 17 }));
+    const chunk = new Uint8Array(bytes.length + 100);
+    chunk.set(bytes, 37);
+    const p = new FrameDissector(createRegistry([corePlugin])).dissect(frameOf(LinkType.ETHERNET, chunk.subarray(37, 37 + bytes.length)));
+    expect(p.layers.map((l) => l.offset)).toEqual([0, 14, 34]);
+  });
+});

@@ -1,8 +1,64 @@
+import { lastValueFrom, tap } from 'rxjs';
+import { dissect, formatEndpoint, formatTimestamp, NetrxError } from '@netrx/core';
+import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
+import { websocketMessageJson, websocketMessages, type WebSocketMessage } from '@netrx/dissector-websocket';
+import { fromCaptureFile } from '@netrx/source-file';
 import type { CliArgs } from '../args.js';
-import type { CliIO } from '../output.js';
+import { LineWriter, type CliIO } from '../output.js';
+import { createCliRegistry } from '../pipeline.js';
 
-/** `netrx ws`: not built yet. */
-export async function ws(_args: CliArgs, io: CliIO): Promise<number> {
-  io.stderr.write('netrx ws: not implemented yet\n');
-  return 2;
+/** Longest payload text output shows without `--full`. */
+const SHORT = 120;
+
+/**
+ * `netrx ws`: every WebSocket message of a capture, unmasked, inflated and reassembled, in order.
+ * `--format jsonl` writes the JSON contract of DESIGN.md ("The command"); text is one line per
+ * message for people.
+ */
+export async function ws(args: CliArgs, io: CliIO): Promise<number> {
+  if (args.read === undefined) {
+    throw new NetrxError('ERR_INVALID_OPTION', 'netrx ws needs -r FILE (live capture: see netrx --help)');
+  }
+  const registry = createCliRegistry(args);
+  const out = new LineWriter(io.stdout);
+  const line = args.format === 'jsonl' ? websocketMessageJson : (m: WebSocketMessage) => textLine(m, args.full);
+  await lastValueFrom(
+    fromCaptureFile(args.read).pipe(
+      dissect(registry),
+      reassembleTcp(),
+      dissectStreams(registry),
+      websocketMessages(),
+      tap((m) => out.line(line(m))),
+    ),
+    { defaultValue: undefined },
+  );
+  await out.end();
+  return 0;
+}
+
+/** One line for people: time, arrow, endpoints, type, printable payload. */
+export function textLine(m: WebSocketMessage, full: boolean): string {
+  const c = m.connection;
+  const arrow = m.dir === 'c2s' ? '→' : '←';
+  const head = `${formatTimestamp(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${m.kind}`;
+  let body: string;
+  if (m.undecodable !== undefined) body = `[undecodable: ${m.undecodable}]`;
+  else if (m.kind === 'text') body = printable(m.text ?? '', full);
+  else if (m.kind === 'close') body = m.closeCode === undefined ? '' : `${m.closeCode} ${printable(m.closeReason ?? '', full)}`;
+  else body = hex(m.payload, full);
+  const flags = `${m.compressed ? ' [deflate]' : ''}${m.frames > 1 ? ` [${m.frames} frames]` : ''}${m.warnings.length ? ` [${m.warnings.map((w) => w.code).join(',')}]` : ''}`;
+  return `${head} ${m.payload.length}B${flags}${body ? ' ' + body : ''}`;
+}
+
+function printable(s: string, full: boolean): string {
+  // Control characters would break the one-line-per-message layout.
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f]/g, (ch) => (ch === '\n' ? '⏎' : '·'));
+  return full || clean.length <= SHORT ? clean : `${clean.slice(0, SHORT)}… (${clean.length} chars)`;
+}
+
+function hex(b: Uint8Array, full: boolean): string {
+  const n = full ? b.length : Math.min(b.length, SHORT / 2);
+  const h = Buffer.from(b.buffer, b.byteOffset, n).toString('hex');
+  return n < b.length ? `${h}…` : h;
 }

@@ -15,10 +15,16 @@ import { TcpFlag, type TcpLayer } from './tcp.js';
 /** Limits and timeouts of {@link TcpReassembler} and `reassembleTcp()`. Times are packet time. */
 export interface ReassembleTcpOptions {
   /**
-   * A hole with data waiting behind it becomes a `gap` after this many milliseconds of packet time
-   * (default 3000).
+   * A hole with data waiting behind it becomes a `gap` after this many milliseconds of packet time,
+   * when the capture has shown no ACK from the receiver (a one-way capture; default 3000).
    */
   readonly holeTimeoutMs?: number;
+  /**
+   * The same when the receiver's ACKs are in the capture (default 60000). Then a hole the receiver
+   * got is already a gap as soon as it acknowledges past it, so a hole still open is one the
+   * receiver is waiting for too: its retransmission may take several RTO backoffs (RFC 6298 §5.5).
+   */
+  readonly holeTimeoutAckedMs?: number;
   /** A connection with no packets for this long is closed with reason `idle` (default 300000). */
   readonly idleTimeoutMs?: number;
   /**
@@ -55,6 +61,8 @@ interface Segment {
 
 /** Stream offset differences beyond this are taken as garbage, not a hole (half the int32 range). */
 const MAX_AHEAD = 0x40000000;
+/** Packet-time clock jumps over this (ns) need a second packet to confirm them: one day. */
+const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
 /** Recent gaps remembered per direction, to tell late data from retransmissions. */
 const RECENT_GAPS = 8;
 
@@ -140,6 +148,7 @@ class Conn {
  */
 export class TcpReassembler {
   private readonly holeTimeout: bigint;
+  private readonly holeTimeoutAcked: bigint;
   private readonly idleTimeout: bigint;
   private readonly linger: bigint;
   private readonly maxPerConn: number;
@@ -158,6 +167,7 @@ export class TcpReassembler {
   private now = 0n;
   private nowFrame = 0;
   private nextSweep = 0n;
+  private jumped = false;
   /** Counters over the whole run. */
   readonly totals: ReassemblerTotals = { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0 };
 
@@ -167,6 +177,7 @@ export class TcpReassembler {
   ) {
     const ms = (name: keyof ReassembleTcpOptions, dflt: number): bigint => BigInt(Math.round(positive(options, name, dflt) * 1e6));
     this.holeTimeout = ms('holeTimeoutMs', 3000);
+    this.holeTimeoutAcked = ms('holeTimeoutAckedMs', 60_000);
     this.idleTimeout = ms('idleTimeoutMs', 300_000);
     this.linger = ms('closedLingerMs', 5000);
     this.maxPerConn = positive(options, 'maxBufferedPerConnection', 4 * 1024 * 1024);
@@ -192,7 +203,12 @@ export class TcpReassembler {
     if (ip === undefined || (ip.protocol !== 'ipv4' && ip.protocol !== 'ipv6')) return;
     const frame = packet.frame;
     const ts = frame.timestamp;
-    if (ts > this.now) this.now = ts;
+    if (ts > this.now) {
+      // One timestamp far ahead of the rest (a corrupt record) must not age every connection out
+      // at once: a jump over a day moves the clock only when the next packet confirms it.
+      if (ts - this.now <= MAX_CLOCK_JUMP || this.now === 0n || this.jumped) this.now = ts;
+      this.jumped = ts - this.now > MAX_CLOCK_JUMP;
+    } else this.jumped = false;
     this.nowFrame = frame.frameNumber;
     if (this.now >= this.nextSweep) this.sweep();
     this.segment(ip.protocol === 'ipv4' ? 4 : 6, ip.src, ip.dst, t, ts, frame.frameNumber);
@@ -472,8 +488,9 @@ export class TcpReassembler {
   private sweep(): void {
     const now = this.now;
     this.nextSweep = now + (this.touchStep > 0n ? this.touchStep : 1n);
+    // Holes are few (directions with data waiting right now), so each sweep looks at all of them.
     for (const h of this.holding) {
-      if (h.holeSince + this.holeTimeout > now) break;
+      if (h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
       this.skipHole(h);
       this.afterProgress(h.conn);
     }
@@ -537,7 +554,8 @@ export class TcpReassembler {
     }
     this.conns.delete(c.key);
     this.closed.delete(c.key);
-    this.closed.set(c.key, ts + this.linger);
+    // Only a FIN or RST ends the 4-tuple: after an idle close, a packet starts a new connection.
+    if (reason === 'fin' || reason === 'rst') this.closed.set(c.key, this.now + this.linger);
     const cs = c.halves[c.clientSide].stats;
     const ss = c.halves[c.clientSide === 0 ? 1 : 0].stats;
     this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame });

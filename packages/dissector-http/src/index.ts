@@ -15,3 +15,4 @@ export type { HttpDissectorOptions } from './http-dissector.js';
 export { httpPlugin } from './http-plugin.js';
 export { httpTransactions } from './http-transactions.js';
 export type { HttpTransaction, HttpTransactionsOptions } from './http-transactions.js';
+export { httpMessageJson } from './http-json.js';

@@ -1,8 +1,68 @@
+import { lastValueFrom, tap } from 'rxjs';
+import { dissect, formatEndpoint, formatTimestamp, type AppEvent } from '@netrx/core';
+import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
+import { httpMessageJson, type HttpRequest, type HttpResponse } from '@netrx/dissector-http';
 import type { CliArgs } from '../args.js';
-import type { CliIO } from '../output.js';
+import { LineWriter, type CliIO } from '../output.js';
+import { createCliRegistry } from '../pipeline.js';
+import { openFrames } from '../source.js';
 
-/** `netrx http`: not built yet. */
-export async function http(_args: CliArgs, io: CliIO): Promise<number> {
-  io.stderr.write('netrx http: not implemented yet\n');
-  return 2;
+/** Longest request target text output shows without `--full`. */
+const SHORT = 120;
+
+/**
+ * `netrx http`: every HTTP/1.x request and response of a capture, one line each, in the order
+ * they complete. `--format jsonl` writes {@link httpMessageJson}'s contract; text is for people.
+ * Connections whose HTTP could not be parsed are reported on stderr (`stream.error`).
+ */
+export async function http(args: CliArgs, io: CliIO): Promise<number> {
+  const registry = createCliRegistry(args);
+  const frames = openFrames(args, io);
+  const out = new LineWriter(io.stdout);
+  const line = args.format === 'jsonl' ? httpMessageJson : (m: HttpRequest | HttpResponse) => httpTextLine(m, args.full);
+  await lastValueFrom(
+    frames.pipe(
+      dissect(registry),
+      reassembleTcp(),
+      dissectStreams(registry),
+      tap((ev: AppEvent) => {
+        if (ev.type === 'http.request' || ev.type === 'http.response') out.line(line(ev));
+        else if (ev.type === 'stream.error' && ev.dissector === 'http') {
+          const c = ev.connection;
+          io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
+        }
+      }),
+    ),
+    { defaultValue: undefined },
+  );
+  await out.end();
+  return 0;
+}
+
+/**
+ * One line for people: time, connection, endpoints with an arrow for the direction, the request
+ * line or status line, and the body length.
+ *
+ * `1795488732.603548000 #0 127.0.0.1:36674 ← 127.0.0.1:7360 HTTP/1.1 200 OK 24B`
+ */
+export function httpTextLine(m: HttpRequest | HttpResponse, full = false): string {
+  const c = m.connection;
+  const arrow = m.dir === 'c2s' ? '→' : '←';
+  const what =
+    m.type === 'http.request'
+      ? `${m.method} ${shorten(m.target, full)} ${m.version}`
+      : `${m.version} ${m.status}${m.reason ? ' ' + printable(m.reason) : ''}`;
+  const warnings = m.diagnostics?.length ? ` [${m.diagnostics.map((d) => d.code).join(',')}]` : '';
+  return `${formatTimestamp(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
+}
+
+function printable(s: string): string {
+  // Control characters would break the one-line-per-message layout.
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f]/g, '·');
+}
+
+function shorten(s: string, full: boolean): string {
+  const clean = printable(s);
+  return full || clean.length <= SHORT ? clean : `${clean.slice(0, SHORT)}…`;
 }

@@ -1,0 +1,44 @@
+import { formatEndpoint, formatTimestamp } from '@netrx/core';
+import type { HttpRequest, HttpResponse } from './types.js';
+
+/**
+ * One HTTP message as a JSON line, the contract `netrx http --format jsonl` writes: `ts` (when
+ * its last byte was captured, `seconds.nanoseconds`), `stream`, `client`, `server`, `dir`,
+ * `type` (`request` | `response`), `method` and `target` or `status` and `reason`, `version`,
+ * `headers` as `[name, value]` pairs in wire order and case, `bodyLength` (de-chunked, on the
+ * wire), and when there are any, `trailers` and `warnings` (codes and messages).
+ *
+ * @example
+ * ```ts
+ * events$.pipe(filter((e) => e.type === 'http.request' || e.type === 'http.response'))
+ *   .subscribe((m) => console.log(httpMessageJson(m)));
+ * // {"ts":"1795488732.597491000","stream":0,"client":"127.0.0.1:36674","server":"127.0.0.1:7360",
+ * //  "dir":"c2s","type":"request","method":"GET","target":"/","version":"HTTP/1.1",
+ * //  "headers":[["Host","127.0.0.1:7360"]],"bodyLength":0}
+ * ```
+ */
+export function httpMessageJson(m: HttpRequest | HttpResponse): string {
+  const c = m.connection;
+  const o: Record<string, unknown> = {
+    ts: formatTimestamp(m.lastTs),
+    stream: c.id,
+    client: formatEndpoint(c.client),
+    server: formatEndpoint(c.server),
+    dir: m.dir,
+  };
+  if (m.type === 'http.request') {
+    o.type = 'request';
+    o.method = m.method;
+    o.target = m.target;
+  } else {
+    o.type = 'response';
+    o.status = m.status;
+    o.reason = m.reason;
+  }
+  o.version = m.version;
+  o.headers = m.headers.map((h) => [h.name, h.value]);
+  o.bodyLength = m.bodyLength ?? m.body.length;
+  if (m.trailers.length > 0) o.trailers = m.trailers.map((h) => [h.name, h.value]);
+  if (m.diagnostics?.length) o.warnings = m.diagnostics.map((d) => (d.offset === undefined ? { code: d.code, message: d.message } : { code: d.code, message: d.message, offset: d.offset }));
+  return JSON.stringify(o);
+}

@@ -17,6 +17,12 @@ export interface CaptureFileOptions extends ReaderLimits {
    * size (`undefined` for a stream).
    */
   readonly onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
+  /**
+   * Called after each chunk has been pushed through; when it returns a promise, the next chunk is
+   * read only once it settles. Lets a consumer with its own backpressure (a command waiting for
+   * its stdout to drain) hold the reading without buffering frames.
+   */
+  readonly beforeNextChunk?: () => Promise<unknown> | undefined;
   /** Read size in bytes (default 1 MiB). */
   readonly chunkSize?: number;
   /** What to call the input in error messages (default: the path, or `input` for a stream). */
@@ -122,6 +128,8 @@ export function fromCaptureFile(source: string | NodeJS.ReadableStream, options:
           const p = reader.write(bytes);
           if (p) return report(p);
           options.onProgress?.(bytesRead, total);
+          const wait = options.beforeNextChunk?.();
+          if (wait) await wait;
         }
       } catch (err) {
         if (stopped) return;

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ethernet, ipv4, ipv6, ipv6Fragment, pcapFile, sll2, tcp, udp } from '../../../../test-support/packets.js';
+import { main } from '../main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'netrx-packets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `netrx …` with captured output. */
+export async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        append(chunk.toString());
+        cb();
+      },
+    });
+  const status = await main(argv, { stdout: sink((s) => (out += s)), stderr: Object.assign(sink((s) => (err += s)), { isTTY: false }) });
+  return { status, out, err };
+}
+
+const lines = (s: string) => s.split('\n').filter(Boolean);
+const json = (s: string) => lines(s).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+const T = 1_700_000_000_000_000_000n;
+const get = new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n');
+const ethFile = pcapFile(1, [
+  { ts: T + 123_456_000n, data: ethernet(ipv4(tcp(get, { srcPort: 40000, dstPort: 80, seq: 1 }))) },
+  { ts: T + 200_000_000n, data: ethernet(ipv6(udp(Uint8Array.of(1), 5353, 53, '2001:db8::1', '2001:db8::2'), { next: 17 }), 0x86dd, { vlans: [{ tpid: 0x8100, vid: 7 }] }) },
+  { ts: T + 300_000_000n, data: ethernet(ipv6(concat(ipv6Fragment(17, 0, true, 9), new Uint8Array(16)), { next: 44 }), 0x86dd) },
+  { ts: T + 400_000_000n, data: ethernet(Uint8Array.of(0x45, 0)) },
+]);
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function file(name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+describe('netrx packets', () => {
+  it('--format jsonl: one object per packet with frame, ts, linkType, layers, endpoints and lengths', async () => {
+    const { status, out, err } = await run('packets', '-r', file('eth.pcap', ethFile), '--format', 'jsonl');
+    expect(err).toBe('');
+    expect(status).toBe(0);
+    const rows = json(out);
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toEqual({ frame: 1, ts: '1700000000.123456000', linkType: 1, layers: ['ethernet', 'ipv4', 'tcp'], src: '10.0.0.1:40000', dst: '10.0.0.2:80', caplen: 14 + 20 + 20 + get.length, len: 14 + 20 + 20 + get.length });
+    expect(rows[1]).toMatchObject({ frame: 2, layers: ['ethernet', 'vlan', 'ipv6', 'udp'], src: '[2001:db8::1]:5353', dst: '[2001:db8::2]:53' });
+    // A first IPv6 fragment: addresses without ports, dissection stops at the IP layer.
+    expect(rows[2]).toMatchObject({ frame: 3, layers: ['ethernet', 'ipv6'], src: '2001:db8::1', dst: '2001:db8::2' });
+    // A truncated IPv4 header: a failure layer, named with its code.
+    expect(rows[3]).toMatchObject({ frame: 4, layers: ['ethernet', 'failure'], src: null, dst: null, failure: { protocol: 'ipv4', offset: 14 } });
+    expect((rows[3]!.failure as { code: string }).code).toMatch(/^ERR_IPV4_/);
+  });
+
+  it('text: time, link, layers, endpoints and lengths for people', async () => {
+    const { status, out } = await run('packets', '-r', file('eth2.pcap', ethFile));
+    expect(status).toBe(0);
+    const l = lines(out);
+    expect(l).toHaveLength(4);
+    expect(l[0]).toBe(`     1 22:13:20.123456000 ETHERNET ethernet/ipv4/tcp 10.0.0.1:40000 > 10.0.0.2:80 ${54 + get.length}/${54 + get.length}`);
+    expect(l[3]).toMatch(/^ {5}4 22:13:20\.400000000 ETHERNET ethernet\/!ipv4 - 16\/16 \[ERR_IPV4_\w+ at 14: /);
+  });
+
+  it('reads Linux cooked v2 and stops after -c packets', async () => {
+    const f = file('sll2.pcap', pcapFile(276, [1, 2, 3].map((i) => ({ ts: T + BigInt(i), data: sll2(ipv4(udp(new Uint8Array(i), 1000 + i, 53), { proto: 17 })) }))));
+    const rows = json((await run('packets', '-r', f, '--format', 'jsonl', '-c', '2')).out);
+    expect(rows.map((r) => [r.linkType, r.layers, r.src])).toEqual([
+      [276, ['sll2', 'ipv4', 'udp'], '10.0.0.1:1001'],
+      [276, ['sll2', 'ipv4', 'udp'], '10.0.0.1:1002'],
+    ]);
+  });
+
+  it('on a broken file prints every good packet, then the reader\'s message, and exits 1', async () => {
+    const f = file('cut.pcap', ethFile.subarray(0, ethFile.length - 3));
+    const { status, out, err } = await run('packets', '-r', f, '--format', 'jsonl');
+    expect(lines(out)).toHaveLength(3);
+    expect(status).toBe(1);
+    const at = ethFile.length - 16 - 16;
+    expect(err).toBe(`netrx: ${f}: file ends inside record 4 at byte ${at}: it claims 16 bytes but only 13 are there\n`);
+  });
+
+  it('says what to do without a source, for a missing file, and for live capture', async () => {
+    let r = await run('packets');
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/needs -r FILE/);
+    r = await run('packets', '-r', join(dir, 'nope.pcap'));
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/no such file; check the path/);
+    r = await run('packets', '-i', 'lo');
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/live capture \(-i lo\) is not available/);
+  });
+});

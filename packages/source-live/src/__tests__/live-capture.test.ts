@@ -1,0 +1,266 @@
+// Live capture, for real: as root, inside a private network namespace (`unshare -n`, then
+// `ip link set lo up`), so no other traffic reaches the capture and the ports are ours. The
+// outer run re-executes this file under unshare; the inner run does the captures; for the
+// "not permitted" case it runs this file once more as the user `nobody`. Every wait is bounded.
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { firstValueFrom, lastValueFrom, tap, timeout, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { CapturedFrame } from '@netrx/core';
+import { createLiveCaptureStats, fromLiveCapture, LiveCaptureError, listDevices, type LiveBackendName, type LiveCaptureOptions } from '@netrx/source-live';
+import { rebuildTcp, runWsSession } from './live-session.js';
+
+const self = fileURLToPath(import.meta.url);
+// vitest's command-line entry, next to its package.json.
+const vitest = createRequire(import.meta.url).resolve('vitest/package.json').replace(/package\.json$/, 'vitest.mjs');
+const mode = process.env['NETRX_LIVE_MODE'] ?? 'outer';
+const backends: LiveBackendName[] = ['cap', 'tcpdump'];
+
+/** Why the live tests cannot run here, or undefined when they can. */
+function cannotRun(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'not running as root';
+  const r = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
+  if (r.error || r.status !== 0) return `unshare -n does not work here (${r.error?.message ?? r.stderr.toString().trim()})`;
+  const t = spawnSync('tcpdump', ['--version'], { timeout: 10_000 });
+  if (t.error) return 'tcpdump is not installed';
+  return undefined;
+}
+
+function rerun(env: Record<string, string>, prefix: string[]): { status: number | null; output: string } {
+  const r = spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, vitest, 'run', '--configLoader', 'runner', self], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 240_000,
+    cwd: fileURLToPath(new URL('../../../..', import.meta.url)),
+  });
+  return { status: r.status, output: `${r.stdout}\n${r.stderr}${r.error ? `\n${r.error.message}` : ''}` };
+}
+
+describe.runIf(mode === 'outer')('live capture', () => {
+  it('runs the live tests in a private network namespace as root', () => {
+    const why = cannotRun();
+    if (why) {
+      console.log(`SKIPPED live capture tests: ${why} (they need root, unshare -n and tcpdump)`);
+      return;
+    }
+    const r = rerun({ NETRX_LIVE_MODE: 'netns' }, ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh']);
+    expect(r.status, r.output).toBe(0);
+  }, 300_000);
+});
+
+/** Captures while `traffic` runs, then stops gracefully and returns every frame. */
+async function captureDuring<T>(opts: Omit<LiveCaptureOptions, 'signal' | 'onStart'>, traffic: () => Promise<T>): Promise<{ frames: CapturedFrame[]; result: T }> {
+  const stop = new AbortController();
+  let started!: () => void;
+  const ready = new Promise<void>((r) => (started = r));
+  const all = lastValueFrom(fromLiveCapture({ ...opts, signal: stop.signal, onStart: () => started() }).pipe(toArray(), timeout(60_000)));
+  all.catch(() => undefined);
+  await Promise.race([ready, all]);
+  const result = await traffic();
+  // Let the last packets (FIN, ACK) reach the capture before stopping it.
+  await new Promise((r) => setTimeout(r, 200));
+  stop.abort();
+  return { frames: await all, result };
+}
+
+const errorOf = async (opts: LiveCaptureOptions): Promise<LiveCaptureError> => {
+  const err = await firstValueFrom(fromLiveCapture(opts).pipe(timeout(20_000))).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LiveCaptureError);
+  return err as LiveCaptureError;
+};
+
+describe.runIf(mode === 'netns')('live capture in a private network namespace', () => {
+  for (const backend of backends) {
+    describe(`backend ${backend}`, () => {
+      it('captures every byte of a WebSocket session (text, binary, fragmented, compressed, > 64 KiB)', async () => {
+        const stats = createLiveCaptureStats();
+        const port = backend === 'cap' ? 7272 : 7273;
+        const { frames, result: s } = await captureDuring({ device: 'lo', filter: `tcp port ${port}`, backend, stats }, () => runWsSession(port));
+        expect(stats.backend).toBe(backend);
+        expect(stats.linkType).toBe(1);
+        expect(stats.captured).toBe(frames.length);
+        expect(stats.delivered).toBe(frames.length);
+        expect(stats.queueDropped).toBe(0);
+        if (backend === 'tcpdump') expect(stats.kernelDropped).toBe(0);
+        expect(frames.map((f) => f.frameNumber)).toEqual(frames.map((_, i) => i + 1));
+        for (let i = 1; i < frames.length; i++) expect(frames[i]!.timestamp >= frames[i - 1]!.timestamp).toBe(true);
+        const nowNs = BigInt(Date.now()) * 1_000_000n;
+        expect(nowNs - frames[0]!.timestamp < 120_000_000_000n).toBe(true);
+
+        const tcp = rebuildTcp(frames, s.clientPort, s.serverPort);
+        expect(tcp.c2s.sawSyn && tcp.s2c.sawSyn).toBe(true);
+        expect(tcp.c2s.holes).toBe(0);
+        expect(tcp.s2c.holes).toBe(0);
+        expect(tcp.c2s.bytes.length).toBe(s.c2sBytes);
+        expect(tcp.s2c.bytes.length).toBe(s.s2cBytes);
+        expect(tcp.c2s.bytes.subarray(0, 14).toString()).toBe('GET /chat HTTP');
+        expect(tcp.s2c.bytes.subarray(0, 12).toString()).toBe('HTTP/1.1 101');
+        expect(s.messages.filter((m) => m.dir === 'c2s')).toHaveLength(6);
+      });
+
+      it('reports a bad filter with libpcap’s words', async () => {
+        const err = await errorOf({ device: 'lo', filter: 'tcp port nonsense', backend });
+        expect(err.kind).toBe('bad-filter');
+        expect(err.code).toBe('ERR_CAPTURE_LIVE');
+        expect(err.message).toMatch(/bad capture filter "tcp port nonsense": .*nonsense/);
+      });
+
+      it('reports a missing device and says how to list devices', async () => {
+        const err = await errorOf({ device: 'nosuch0', backend });
+        expect(err.kind).toBe('no-device');
+        expect(err.message).toContain('netrx devices');
+      });
+    });
+  }
+
+  it('reports a missing tcpdump binary', async () => {
+    const err = await errorOf({ device: 'lo', backend: 'tcpdump', tcpdumpPath: '/nonexistent/tcpdump' });
+    expect(err.kind).toBe('no-backend');
+    expect(err.message).toMatch(/tcpdump was not found.*install tcpdump/);
+  });
+
+  it('reports that no backend is available when cap is missing and tcpdump is not on PATH', async () => {
+    process.env['NETRX_DISABLE_CAP'] = '1';
+    try {
+      const err = await errorOf({ device: 'lo', tcpdumpPath: '/nonexistent/tcpdump' });
+      expect(err.kind).toBe('no-backend');
+      expect(err.message).toMatch(/no capture backend is available/);
+      const stats = createLiveCaptureStats();
+      const { frames } = await captureDuring({ device: 'lo', filter: 'udp port 9', stats }, () => sendUdp(9, 3));
+      expect(stats.backend).toBe('tcpdump');
+      expect(frames).toHaveLength(3);
+    } finally {
+      delete process.env['NETRX_DISABLE_CAP'];
+    }
+  });
+
+  it('lists devices, lo among them with its address', async () => {
+    const devices = await listDevices();
+    const lo = devices.find((d) => d.name === 'lo');
+    expect(lo?.loopback).toBe(true);
+    expect(lo?.addresses.map((a) => a.address)).toContain('127.0.0.1');
+    process.env['NETRX_DISABLE_CAP'] = '1';
+    try {
+      const viaTcpdump = await listDevices();
+      expect(viaTcpdump.find((d) => d.name === 'lo')?.addresses.map((a) => a.address)).toContain('127.0.0.1');
+      expect(viaTcpdump.find((d) => d.name === 'any')?.description).toMatch(/all interfaces/);
+    } finally {
+      delete process.env['NETRX_DISABLE_CAP'];
+    }
+  });
+
+  for (const backend of backends) {
+    it(`${backend}: a slow consumer makes the bounded buffer drop the oldest frames, counted`, async () => {
+      const stats = createLiveCaptureStats();
+      const seen: number[] = [];
+      const stop = new AbortController();
+      let started!: () => void;
+      const ready = new Promise<void>((r) => (started = r));
+      const done = lastValueFrom(
+        fromLiveCapture({ device: 'lo', filter: 'udp port 9', backend, stats, maxQueuedFrames: 8, signal: stop.signal, onStart: () => started() }).pipe(
+          tap((f) => {
+            seen.push(f.frameNumber);
+            const until = Date.now() + 5; // a consumer slower than the traffic
+            while (Date.now() < until);
+          }),
+          toArray(),
+          timeout(60_000),
+        ),
+      );
+      await ready;
+      await sendUdp(9, 400);
+      await new Promise((r) => setTimeout(r, 300));
+      stop.abort();
+      await done;
+      expect(stats.captured).toBe(400);
+      expect(stats.queueDropped).toBeGreaterThan(0);
+      expect(stats.delivered + stats.queueDropped).toBe(stats.captured);
+      expect(seen).toHaveLength(stats.delivered);
+      expect(stats.queueHighWater).toBeLessThanOrEqual(8);
+      // What is delivered is in order; what was dropped was older than what came after it.
+      for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
+      expect(seen.at(-1)).toBe(400);
+    });
+  }
+
+  it('fails the capture under the error policy when the consumer falls behind', async () => {
+    const stop = new AbortController();
+    let started!: () => void;
+    const ready = new Promise<void>((r) => (started = r));
+    const done = lastValueFrom(
+      fromLiveCapture({ device: 'lo', filter: 'udp port 9', backend: 'cap', bufferPolicy: 'error', maxQueuedFrames: 4, signal: stop.signal, onStart: () => started() }).pipe(
+        tap(() => {
+          const until = Date.now() + 5;
+          while (Date.now() < until);
+        }),
+        timeout(60_000),
+      ),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await ready;
+    await sendUdp(9, 200);
+    const err = await done;
+    stop.abort();
+    expect(err).toBeInstanceOf(LiveCaptureError);
+    expect((err as LiveCaptureError).kind).toBe('overflow');
+  });
+
+  it('stops capturing when unsubscribed, and frees the handle', async () => {
+    for (const backend of backends) {
+      let started!: () => void;
+      const ready = new Promise<void>((r) => (started = r));
+      const frames: CapturedFrame[] = [];
+      const sub = fromLiveCapture({ device: 'lo', filter: 'udp port 9', backend, onStart: () => started() }).subscribe((f) => frames.push(f));
+      await ready;
+      await sendUdp(9, 2);
+      await new Promise((r) => setTimeout(r, 200));
+      sub.unsubscribe();
+      const n = frames.length;
+      expect(n).toBe(2);
+      await sendUdp(9, 2);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(frames).toHaveLength(n);
+    }
+    // No tcpdump left behind.
+    const ps = spawnSync('pgrep', ['-P', String(process.pid), 'tcpdump'], { encoding: 'utf8' });
+    expect(ps.stdout.trim()).toBe('');
+  });
+
+  it('reports no permission when not root (run as nobody)', () => {
+    const r = rerun({ NETRX_LIVE_MODE: 'nobody' }, ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all']);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toMatch(/passed/);
+  });
+});
+
+describe.runIf(mode === 'nobody')('live capture as an unprivileged user', () => {
+  for (const backend of backends) {
+    it(`${backend}: no permission, and what to do`, async () => {
+      expect(process.getuid?.()).not.toBe(0);
+      const err = await errorOf({ device: 'lo', backend });
+      expect(err.kind).toBe('permission');
+      expect(err.message).toMatch(/run as root, or grant the capability/);
+    });
+  }
+});
+
+/**
+ * Sends `n` UDP datagrams to 127.0.0.1:`port` (nothing listens: each is one captured packet)
+ * from a child process, about one a millisecond: traffic that keeps coming whatever this
+ * process is doing, as a real peer's would.
+ */
+async function sendUdp(port: number, n: number): Promise<void> {
+  const script = `const s = require('dgram').createSocket('udp4'); let i = 0;
+    const next = () => i < ${n} ? s.send('datagram ' + i++, ${port}, '127.0.0.1', () => setTimeout(next, 1)) : s.close();
+    next();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: 'inherit', timeout: 30_000 });
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  expect(code).toBe(0);
+}

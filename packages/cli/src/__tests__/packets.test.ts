@@ -1,28 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ethernet, ipv4, ipv6, ipv6Fragment, pcapFile, sll2, tcp, udp } from '../../../../test-support/packets.js';
-import { main } from '../main.js';
+import { run } from './packets-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-packets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `netrx …` with captured output. */
-export async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const status = await main(argv, { stdout: sink((s) => (out += s)), stderr: Object.assign(sink((s) => (err += s)), { isTTY: false }) });
-  return { status, out, err };
-}
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 const json = (s: string) => lines(s).map((l) => JSON.parse(l) as Record<string, unknown>);

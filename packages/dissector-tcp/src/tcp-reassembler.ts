@@ -192,6 +192,11 @@ export class TcpReassembler {
     return this.conns.size;
   }
 
+  /** Closed connections remembered for {@link ReassembleTcpOptions.closedLingerMs} (4-tuple only). */
+  get lingeringConnections(): number {
+    return this.closed.size;
+  }
+
   /** Feeds one packet. Packets without a decoded TCP layer are ignored. */
   push(packet: Packet): void {
     const layers = packet.layers;

@@ -1,0 +1,253 @@
+import { describe, expect, test } from 'vitest';
+import { TcpFlags, Wire, closeOf, gapsOf, reassemble, text } from './wire.js';
+import { TcpReassembler } from '@netrx/dissector-tcp';
+import type { StreamEvent } from '@netrx/core';
+
+const FIN_ACK = TcpFlags.FIN | TcpFlags.ACK;
+
+describe('TcpReassembler', () => {
+  test('handshake, in-order data as views of the frames, FIN close', () => {
+    const w = new Wire();
+    const pkts = [...w.handshake(), w.seg('c', 0, 'GET / HTTP/1.1\r\n\r\n', { ack: 0 }), w.seg('s', 0, 'HTTP/1.1 200 OK\r\n\r\n', { ack: 18 })];
+    pkts.push(w.seg('c', 18, '', { flags: FIN_ACK, ack: 19 }), w.seg('s', 19, '', { flags: FIN_ACK, ack: 19 }));
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({}, (ev) => {
+      if (ev.type === 'data') {
+        // No copy: the bytes are a view of the frame that carried them.
+        const frame = pkts[ev.frame - 1]!.frame.data;
+        expect(ev.bytes.buffer).toBe(frame.buffer);
+      }
+      events.push(ev);
+    });
+    for (const p of pkts) r.push(p);
+    expect(events.map((e) => e.type)).toEqual(['open', 'data', 'data', 'close']);
+    const open = events[0]!;
+    expect(open.connection).toMatchObject({ id: 0, family: 4, clientBy: 'syn', client: { address: '10.0.0.1', port: 40000 }, server: { address: '10.0.0.2', port: 80 } });
+    const close = closeOf(events);
+    expect(close.reason).toBe('fin');
+    expect(close.stats.c2s).toMatchObject({ bytes: 18, gaps: 0, retransmitted: 0, close: 'fin' });
+    expect(close.stats.s2c.bytes).toBe(19);
+    expect(r.activeConnections).toBe(0);
+    // The last ACK after both FINs belongs to the closed connection, not a new one.
+    r.push(w.seg('c', 19, '', { ack: 20 }));
+    r.end();
+    expect(events.filter((e) => e.type === 'open')).toHaveLength(1);
+  });
+
+  test('reordered segments are delivered in order, with offsets', () => {
+    const w = new Wire();
+    const { events } = reassemble([...w.handshake(), w.seg('c', 5, 'world'), w.seg('c', 10, '!'), w.seg('c', 0, 'hello')]);
+    expect(text(events).c2s).toBe('helloworld!');
+    const offsets = events.flatMap((e) => (e.type === 'data' ? [e.offset] : []));
+    expect(offsets).toEqual([0, 5, 10]);
+    expect(gapsOf(events)).toEqual([]);
+  });
+
+  test('duplicates are dropped and counted; identical copies are not conflicts', () => {
+    const w = new Wire();
+    const { events } = reassemble([...w.handshake(), w.seg('c', 0, 'abc'), w.seg('c', 0, 'abc'), w.seg('c', 6, 'ghi'), w.seg('c', 6, 'ghi'), w.seg('c', 3, 'def')]);
+    expect(text(events).c2s).toBe('abcdefghi');
+    expect(closeOf(events).stats.c2s).toMatchObject({ retransmitted: 2, overlapConflicts: 0, bytes: 9 });
+  });
+
+  test('partial overlaps keep the first copy and count conflicting bytes (delivered and buffered)', () => {
+    const w = new Wire();
+    const { events } = reassemble([
+      ...w.handshake(),
+      w.seg('c', 0, 'AAAA'),
+      w.seg('c', 2, 'xxBB'), // overlaps delivered "AA" with "xx": 2 conflicts, "BB" new
+      w.seg('c', 10, 'DDDD'), // buffered behind a hole
+      w.seg('c', 8, 'CCyyyDE'), // fills 8..10, conflicts 3 with buffered "DDDD", adds E at 14
+      w.seg('c', 6, 'CC'),
+    ]);
+    expect(text(events).c2s).toBe('AAAABBCCCCDDDDE');
+    expect(closeOf(events).stats.c2s).toMatchObject({ overlapConflicts: 5, gaps: 0 });
+  });
+
+  test('sequence numbers wrap past 2^32', () => {
+    const w = new Wire({ addr: '10.0.0.1', port: 40000, isn: 0xfffffff0 }, { addr: '10.0.0.2', port: 80, isn: 0xffffffff });
+    const chunk = (i: number) => String.fromCharCode(97 + i).repeat(7);
+    const segs = [0, 1, 2, 3, 4].map((i) => w.seg('c', i * 7, chunk(i)));
+    const { events } = reassemble([...w.handshake(), segs[0]!, segs[2]!, segs[1]!, segs[4]!, segs[3]!, w.seg('s', 0, 'ok')]);
+    expect(text(events).c2s).toBe([0, 1, 2, 3, 4].map(chunk).join(''));
+    expect(text(events).s2c).toBe('ok');
+    expect(gapsOf(events)).toEqual([]);
+  });
+
+  test('a hole filled late (before the timeout) is no gap', () => {
+    const w = new Wire();
+    const { events } = reassemble([...w.handshake(), w.seg('c', 3, 'def', { at: 10 }), w.seg('c', 0, 'abc', { at: 2500 })], { holeTimeoutMs: 3000 });
+    expect(text(events).c2s).toBe('abcdef');
+    expect(gapsOf(events)).toEqual([]);
+  });
+
+  test('a hole never filled: a gap at end of input, then the data after it', () => {
+    const w = new Wire();
+    const { events } = reassemble([...w.handshake(), w.seg('c', 0, 'abc'), w.seg('c', 10, 'klm')]);
+    expect(gapsOf(events)).toEqual([{ dir: 'c2s', offset: 3, length: 7 }]);
+    expect(text(events).c2s).toBe('abcklm');
+    const types = events.filter((e) => e.connection.id === 0).map((e) => e.type);
+    expect(types.slice(-3)).toEqual(['gap', 'data', 'close']);
+    expect(closeOf(events).stats.c2s).toMatchObject({ gaps: 1, gapBytes: 7, bytes: 6 });
+  });
+
+  test('a hole times out in packet time when no ACK is captured, and data flows on', () => {
+    const w = new Wire();
+    // One way only: no packet from the receiver, so no ACK will ever say the hole is lost.
+    const pkts = [w.seg('c', 0, 'abc', { at: 10 }), w.seg('c', 10, 'klm', { at: 20 }), w.seg('c', 13, 'nop', { at: 5000 })];
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({ holeTimeoutMs: 3000 }, (e) => events.push(e));
+    for (const p of pkts) r.push(p);
+    // Before the end of input: the gap came from the timeout.
+    expect(gapsOf(events)).toEqual([{ dir: 'c2s', offset: 3, length: 7 }]);
+    expect(events.filter((e) => e.type === 'data')).toHaveLength(3);
+  });
+
+  test('the peer acknowledging past a hole makes it a gap at once; late bytes for it are dropped and counted', () => {
+    const w = new Wire();
+    const pkts = [...w.handshake(), w.seg('c', 0, 'abc'), w.seg('c', 10, 'klm'), w.seg('s', 0, '', { ack: 13 })];
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({}, (e) => events.push(e));
+    for (const p of pkts) r.push(p);
+    expect(gapsOf(events)).toEqual([{ dir: 'c2s', offset: 3, length: 7 }]);
+    r.push(w.seg('c', 3, 'defghij'));
+    r.end();
+    expect(closeOf(events).stats.c2s).toMatchObject({ lateBytes: 7, droppedBytes: 7, bytes: 6 });
+  });
+
+  test('directions are independent: a hole in one never holds up the other', () => {
+    const w = new Wire();
+    const pkts = [...w.handshake(), w.seg('c', 5, 'later'), w.seg('s', 0, 'server talks'), w.seg('s', 12, ' more')];
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({}, (e) => events.push(e));
+    for (const p of pkts) r.push(p);
+    expect(text(events).s2c).toBe('server talks more');
+    expect(text(events).c2s).toBe('');
+    expect(gapsOf(events)).toEqual([]);
+  });
+
+  test('midstream pickup: offsets start at 0; the HTTP request sender is the client, whatever the ports', () => {
+    const w = new Wire({ addr: '10.0.0.9', port: 80, isn: 123456 }, { addr: '10.0.0.1', port: 50000, isn: 7 });
+    const { events } = reassemble([w.seg('c', 500, '', { ack: 9 }), w.seg('c', 500, 'GET /x HTTP/1.1\r\n\r\n', { ack: 9 }), w.seg('s', 9, 'HTTP/1.1 204 No Content\r\n\r\n')]);
+    const open = events[0]!;
+    expect(open.type).toBe('open');
+    expect(open.connection.clientBy).toBe('http');
+    expect(open.connection.client.port).toBe(80);
+    expect(events.find((e) => e.type === 'data')).toMatchObject({ offset: 0, dir: 'c2s' });
+    expect(text(events).s2c).toContain('204');
+  });
+
+  test('midstream: a status line makes the other side the client; a masked WebSocket frame its sender; else the higher port', () => {
+    const resp = new Wire({ addr: '10.0.0.1', port: 8080, isn: 1 }, { addr: '10.0.0.2', port: 9000, isn: 1 });
+    expect(reassemble([resp.seg('c', 0, 'HTTP/1.1 200 OK\r\n\r\n')]).events[0]!.connection).toMatchObject({ clientBy: 'http', client: { port: 9000 } });
+    const ws = new Wire({ addr: '10.0.0.1', port: 7272, isn: 1 }, { addr: '10.0.0.2', port: 60000, isn: 1 });
+    const masked = Uint8Array.from([0x81, 0x82, 1, 2, 3, 4, 0x69 ^ 1, 0x69 ^ 2]);
+    expect(reassemble([ws.seg('c', 0, masked)]).events[0]!.connection).toMatchObject({ clientBy: 'ws-mask', client: { port: 7272 } });
+    const raw = new Wire({ addr: '10.0.0.1', port: 5000, isn: 1 }, { addr: '10.0.0.2', port: 6000, isn: 1 });
+    expect(reassemble([raw.seg('c', 0, '\x00\x01binary')]).events[0]!.connection).toMatchObject({ clientBy: 'port', client: { port: 6000 } });
+  });
+
+  test('a midstream connection with no payload opens at its close', () => {
+    const w = new Wire();
+    const { events } = reassemble([w.seg('c', 0, '', { ack: 0 }), w.seg('s', 0, '', { ack: 0 })]);
+    expect(events.map((e) => e.type)).toEqual(['open', 'close']);
+    expect(events[0]!.connection.clientBy).toBe('port');
+  });
+
+  test('RST closes and flushes what was buffered', () => {
+    const w = new Wire();
+    const { events } = reassemble([...w.handshake(), w.seg('c', 0, 'ab'), w.seg('c', 4, 'ef'), w.seg('s', 0, '', { flags: TcpFlags.RST | TcpFlags.ACK, ack: 2 })]);
+    const close = closeOf(events);
+    expect(close.reason).toBe('rst');
+    expect(close.stats.s2c.close).toBe('rst');
+    expect(text(events).c2s).toBe('abef');
+    expect(gapsOf(events)).toEqual([{ dir: 'c2s', offset: 2, length: 2 }]);
+  });
+
+  test('idle timeout in packet time closes a quiet connection while others go on', () => {
+    const a = new Wire();
+    const b = new Wire({ addr: '10.0.0.3', port: 41000, isn: 5 }, { addr: '10.0.0.2', port: 80, isn: 6 });
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({ idleTimeoutMs: 60_000 }, (e) => events.push(e));
+    r.push(a.seg('c', 0, 'hello', { at: 0 }));
+    for (let t = 1000; t <= 200_000; t += 1000) r.push(b.seg('c', t, 'x', { at: t }));
+    const closeA = events.find((e) => e.type === 'close');
+    expect(closeA).toMatchObject({ reason: 'idle', connection: { id: 0 } });
+    expect(Number((closeA!.ts - 1_700_000_000_000_000_000n) / 1_000_000n)).toBeLessThan(80_000);
+    expect(r.activeConnections).toBe(1);
+  });
+
+  test('per-connection buffer cap: the oldest hole becomes a gap, counted', () => {
+    const w = new Wire();
+    const seg = 'z'.repeat(100);
+    const pkts = [...w.handshake(), w.seg('c', 0, 'a')];
+    for (let i = 0; i < 10; i++) pkts.push(w.seg('c', 2 + i * 100, seg));
+    const { events, r } = reassemble(pkts, { maxBufferedPerConnection: 450 });
+    expect(gapsOf(events)[0]).toEqual({ dir: 'c2s', offset: 1, length: 1 });
+    expect(r.totals.capGaps).toBeGreaterThan(0);
+    expect(closeOf(events).stats.c2s.bytes).toBe(1 + 1000);
+  });
+
+  test('total buffer cap across connections flushes the oldest hole first', () => {
+    const a = new Wire();
+    const b = new Wire({ addr: '10.0.0.3', port: 41000, isn: 5 }, { addr: '10.0.0.2', port: 80, isn: 6 });
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({ maxBufferedTotal: 300 }, (e) => events.push(e));
+    for (const p of [...a.handshake(), a.seg('c', 10, 'a'.repeat(200))]) r.push(p);
+    for (const p of [...b.handshake(), b.seg('c', 10, 'b'.repeat(200))]) r.push(p); // over the total
+    const firstGap = events.find((e) => e.type === 'gap');
+    expect(firstGap?.connection.id).toBe(0);
+    expect(r.totals.capGaps).toBe(1);
+  });
+
+  test('connection cap: the least recently active connection is closed to make room', () => {
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({ maxConnections: 3 }, (e) => events.push(e));
+    for (let i = 0; i < 5; i++) r.push(new Wire({ addr: '10.0.1.1', port: 1000 + i, isn: 1 }, { addr: '10.0.0.2', port: 80, isn: 1 }).seg('c', 0, 'x'));
+    expect(r.activeConnections).toBe(3);
+    expect(r.totals.evicted).toBe(2);
+    expect(events.filter((e) => e.type === 'close').map((e) => e.connection.id)).toEqual([0, 1]);
+  });
+
+  test('a new SYN with another ISN after a close starts a new connection (port reuse)', () => {
+    const w = new Wire();
+    const first = [...w.handshake(), w.seg('c', 0, 'one'), w.seg('c', 3, '', { flags: FIN_ACK, ack: 0 }), w.seg('s', 0, '', { flags: FIN_ACK, ack: 4 })];
+    const w2 = new Wire({ ...w.c, isn: 77777 }, { ...w.s, isn: 88888 });
+    const { events } = reassemble([...first, ...w2.handshake(), w2.seg('c', 0, 'two')]);
+    expect(text(events, 0).c2s).toBe('one');
+    expect(text(events, 1).c2s).toBe('two');
+    expect(closeOf(events, 0).reason).toBe('fin');
+  });
+
+  test('IPv6 connections are keyed and reported like IPv4 ones', () => {
+    const w = new Wire({ addr: '2001:db8::1', port: 50000, isn: 1 }, { addr: '2001:db8::2', port: 443, isn: 2 });
+    const { events } = reassemble([...w.handshake(), w.seg('c', 0, 'hi'), w.seg('s', 0, 'yo')]);
+    expect(events[0]!.connection).toMatchObject({ family: 6, client: { address: '2001:db8::1' } });
+    expect(text(events)).toEqual({ c2s: 'hi', s2c: 'yo' });
+  });
+
+  test('a capture with many short connections stays bounded', () => {
+    let closes = 0;
+    let maxActive = 0;
+    let maxLingering = 0;
+    const r = new TcpReassembler({ closedLingerMs: 1000 }, (e) => {
+      if (e.type === 'close') closes++;
+    });
+    const n = 10_000;
+    for (let i = 0; i < n; i++) {
+      const w = new Wire({ addr: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 1024 + (i % 60000), isn: i }, { addr: '192.168.0.1', port: 80, isn: 1 });
+      const at = i; // one connection per millisecond of packet time
+      r.push(w.seg('c', -1, '', { flags: TcpFlags.SYN, at }));
+      r.push(w.seg('c', 0, 'GET / HTTP/1.1\r\n\r\n', { at }));
+      maxActive = Math.max(maxActive, r.activeConnections);
+      r.push(w.seg('c', 18, '', { flags: FIN_ACK, at }));
+      r.push(w.seg('s', 0, '', { flags: FIN_ACK, ack: 19, at }));
+      maxLingering = Math.max(maxLingering, r.lingeringConnections);
+    }
+    r.end();
+    expect(closes).toBe(n);
+    // Closed connections are released at once; their 4-tuples are remembered ~1 s of packet time.
+    expect(maxActive).toBe(1);
+    expect(maxLingering).toBeLessThan(2000);
+  }, 120_000);
+});

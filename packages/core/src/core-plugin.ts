@@ -44,6 +44,8 @@ export const corePlugin = definePlugin({
       .add(LinkType.NULL, nullDissector)
       .add(LinkType.LOOP, loopDissector)
       .add(LinkType.RAW, rawIpDissector)
+      .add(LinkType.DLT_RAW, rawIpDissector)
+      .add(LinkType.DLT_RAW_OPENBSD, rawIpDissector)
       .add(LinkType.IPV4, ipv4Dissector)
       .add(LinkType.IPV6, ipv6Dissector);
     const ethertype = registry.table('ethertype').add(0x0800, ipv4Dissector).add(0x86dd, ipv6Dissector);

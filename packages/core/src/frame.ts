@@ -29,6 +29,13 @@ export const LinkType = {
   ETHERNET: 1,
   /** Raw IPv4 or IPv6, version from the first nibble. */
   RAW: 101,
+  /**
+   * Raw IP as some writers record it, with the platform's `DLT_RAW` value instead of
+   * `LINKTYPE_RAW` (12 on most systems; Wireshark reads it as raw IP too).
+   */
+  DLT_RAW: 12,
+  /** Raw IP with OpenBSD's `DLT_RAW` value (14). */
+  DLT_RAW_OPENBSD: 14,
   /** OpenBSD loopback: a 4-byte address family in network byte order. */
   LOOP: 108,
   /** Linux cooked capture v1 (`tcpdump -i any` before libpcap 1.10, `dumpcap -i any`). */

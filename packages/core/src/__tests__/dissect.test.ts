@@ -14,9 +14,11 @@ const T0 = 1_700_000_000_000_000_000n;
 describe('corePlugin', () => {
   it('declares the core tables and fills them', () => {
     const r = createRegistry([corePlugin]);
-    expect([LinkType.NULL, LinkType.ETHERNET, LinkType.RAW, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.IPV4, LinkType.IPV6, LinkType.LINUX_SLL2].map((t) => r.table('link.type').get(t)?.protocol)).toEqual([
+    const linkTypes = [LinkType.NULL, LinkType.ETHERNET, LinkType.RAW, LinkType.DLT_RAW, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.IPV4, LinkType.IPV6, LinkType.LINUX_SLL2];
+    expect(linkTypes.map((t) => r.table('link.type').get(t)?.protocol)).toEqual([
       'null',
       'ethernet',
+      'raw',
       'raw',
       'null',
       'sll',

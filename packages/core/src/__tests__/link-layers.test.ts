@@ -160,6 +160,11 @@ describe('raw IP', () => {
     expect(layerAt(dissectOne(LinkType.RAW, dgram), 1, 'udp').offset).toBe(20);
   });
 
+  it('reads the DLT_RAW values some writers use (12, and 14 of OpenBSD) as raw IP', () => {
+    expect(names(dissectOne(LinkType.DLT_RAW, dgram6))).toEqual(['ipv6', 'udp']);
+    expect(names(dissectOne(LinkType.DLT_RAW_OPENBSD, dgram))).toEqual(['ipv4', 'udp']);
+  });
+
   it('decodes LINKTYPE_IPV4 (228) and LINKTYPE_IPV6 (229)', () => {
     expect(names(dissectOne(LinkType.IPV4, dgram))).toEqual(['ipv4', 'udp']);
     expect(names(dissectOne(LinkType.IPV6, dgram6))).toEqual(['ipv6', 'udp']);

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { MessageInflater, parsePerMessageDeflate } from '../permessage-deflate.js';
+import { deflateAlone, deflateTakeover } from './deflate.js';
+
+const str = (r: ReturnType<MessageInflater['inflate']>) => (r.ok ? Buffer.from(r.data).toString() : `undecodable: ${r.reason}`);
+
+describe('parsePerMessageDeflate', () => {
+  it('reads the parameters a 101 response accepted', () => {
+    expect(parsePerMessageDeflate(['permessage-deflate'])).toEqual({
+      params: { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 },
+      diagnostics: [],
+    });
+    expect(parsePerMessageDeflate(['x-webkit-foo, permessage-deflate; server_no_context_takeover; client_max_window_bits="10"; server_max_window_bits=12; client_no_context_takeover']).params).toEqual({
+      serverNoContextTakeover: true,
+      clientNoContextTakeover: true,
+      serverMaxWindowBits: 12,
+      clientMaxWindowBits: 10,
+    });
+  });
+
+  it('is absent when the server did not accept it, and reports malformed parameters', () => {
+    expect(parsePerMessageDeflate([]).params).toBeUndefined();
+    expect(parsePerMessageDeflate(['x-kaazing-idle-timeout']).params).toBeUndefined();
+    const bad = parsePerMessageDeflate(['permessage-deflate; client_max_window_bits=16; foo']);
+    expect(bad.params?.clientMaxWindowBits).toBe(15);
+    expect(bad.diagnostics.map((d) => d.code)).toEqual(['WARN_WS_EXTENSION', 'WARN_WS_EXTENSION']);
+  });
+});
+
+describe('MessageInflater', () => {
+  const chat = ['{"type":"say","content":"hello everyone in the room"}', '{"type":"say","content":"hello everyone in the room, again"}', '{"type":"say","content":"hello everyone"}'];
+
+  it('inflates with context takeover: later messages refer to earlier ones', async () => {
+    const c = await deflateTakeover(chat);
+    // The point of the test: the second message is smaller because it refers back.
+    expect(c[1]!.length).toBeLessThan(deflateAlone(chat[1]!).length);
+    const inf = new MessageInflater(1 << 20);
+    expect(c.map((m) => str(inf.inflate([m])))).toEqual(chat);
+  });
+
+  it('inflates a message split into fragments at any point', async () => {
+    const [c] = await deflateTakeover([chat[0]!]);
+    for (let i = 0; i <= c!.length; i++) {
+      expect(str(new MessageInflater(1 << 20).inflate([c!.subarray(0, i), c!.subarray(i)]))).toBe(chat[0]);
+    }
+  });
+
+  it('reports a message whose history is missing as undecodable, never as wrong text', async () => {
+    const c = await deflateTakeover(chat);
+    const inf = new MessageInflater(1 << 20, false); // as after a midstream start: history unknown
+    expect(str(inf.inflate([c[1]!]))).toMatch(/^undecodable: .*earlier messages that were not captured/);
+    // After the reset, a message that needs no history decodes again.
+    expect(str(inf.inflate([deflateAlone('standalone')]))).toBe('standalone');
+  });
+
+  it('inflates no-context-takeover messages in any order with one inflater', () => {
+    const c = chat.map(deflateAlone);
+    const inf = new MessageInflater(1 << 20);
+    expect([2, 0, 1].map((i) => str(inf.inflate([c[i]!])))).toEqual([chat[2], chat[0], chat[1]]);
+  });
+
+  it('inflates what a smaller window (max_window_bits=9) produced', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `line ${i % 7} of a text that repeats itself`).join('\n');
+    const c = await deflateTakeover([long, long], 9);
+    const inf = new MessageInflater(1 << 20);
+    expect(str(inf.inflate([c[0]!]))).toBe(long);
+    expect(str(inf.inflate([c[1]!]))).toBe(long);
+  });
+
+  it('inflates an empty compressed message (a lone 00 byte) to nothing', async () => {
+    const [c] = await deflateTakeover(['']);
+    expect([...c!]).toEqual([0]);
+    const r = new MessageInflater(1 << 20).inflate([Uint8Array.of(0)]);
+    expect(r).toEqual({ ok: true, data: new Uint8Array(0) });
+  });
+
+  it('stops a deflate bomb at the cap and reports it', () => {
+    const bomb = deflateAlone(new Uint8Array(20 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(30_000);
+    const inf = new MessageInflater(1024 * 1024);
+    expect(str(inf.inflate([bomb]))).toMatch(/over the 1048576-byte cap/);
+    expect(str(inf.inflate([deflateAlone('fine')]))).toBe('fine');
+  });
+
+  it('property: random bytes never throw and never inflate past the cap', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 4 }), (msgs) => {
+        const inf = new MessageInflater(10_000);
+        for (const m of msgs) {
+          const r = inf.inflate([m]);
+          if (r.ok) expect(r.data.length).toBeLessThanOrEqual(10_000);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

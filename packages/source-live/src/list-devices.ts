@@ -68,7 +68,7 @@ export async function listDevices(options: { readonly tcpdumpPath?: string } = {
 export function parseTcpdumpInterfaces(text: string, addresses: NodeJS.Dict<import('node:os').NetworkInterfaceInfo[]>): LiveDevice[] {
   const devices: LiveDevice[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\d+\.(\S+)(?: \((.*?)\))?(?: \[(.*)\])?\s*$/.exec(line.trim());
+    const m = /^\d+\.(\S+)(?: \((.*)\))?(?: \[([^\]]*)\])?$/.exec(line.trim());
     if (!m) continue;
     const name = m[1]!;
     const flags = m[3] ?? '';

@@ -4,6 +4,11 @@ import { main } from '../main.js';
 
 /** Runs `netrx …` with captured output. */
 export async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  return runWith({ tty: false }, ...argv);
+}
+
+/** As {@link run}, with stderr claiming to be a terminal or not. */
+export async function runWith(opts: { tty: boolean }, ...argv: string[]): Promise<{ status: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const sink = (append: (s: string) => void) =>
@@ -13,6 +18,6 @@ export async function run(...argv: string[]): Promise<{ status: number; out: str
         cb();
       },
     });
-  const status = await main(argv, { stdout: sink((s) => (out += s)), stderr: Object.assign(sink((s) => (err += s)), { isTTY: false }) });
+  const status = await main(argv, { stdout: sink((s) => (out += s)), stderr: Object.assign(sink((s) => (err += s)), { isTTY: opts.tty }) });
   return { status, out, err };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ethernet, ipv4, ipv6, ipv6Fragment, pcapFile, sll2, tcp, udp } from '../../../../test-support/packets.js';
-import { run } from './packets-run.js';
+import { run, runWith } from './packets-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-packets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,6 +74,19 @@ describe('netrx packets', () => {
     expect(status).toBe(1);
     const at = ethFile.length - 16 - 16;
     expect(err).toBe(`netrx: ${f}: file ends inside record 4 at byte ${at}: it claims 16 bytes but only 13 are there\n`);
+  });
+
+  it('draws a progress bar on a terminal for a large file, and clears it at the end', async () => {
+    const big = ethernet(ipv4(udp(new Uint8Array(60_000), 1, 2), { proto: 17 }));
+    const f = file('big.pcap', pcapFile(1, Array.from({ length: 300 }, (_, i) => ({ ts: T + BigInt(i), data: big }))));
+    const { status, out, err } = await runWith({ tty: true }, 'packets', '-r', f, '--format', 'jsonl');
+    expect(status).toBe(0);
+    expect(lines(out)).toHaveLength(300);
+    expect(err).toMatch(/^\r\[#* *\] +\d+% \d+\/17 MiB/);
+    expect(err).toContain('] 100% 17/17 MiB');
+    expect(err.endsWith('\r\x1b[K')).toBe(true);
+    expect((await runWith({ tty: true }, 'packets', '-r', f, '--no-progress')).err).toBe('');
+    expect((await runWith({ tty: false }, 'packets', '-r', f)).err).toBe('');
   });
 
   it('says what to do without a source, for a missing file, and for live capture', async () => {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -83,6 +83,36 @@ describe('fromCaptureFile', () => {
     s.write(pcap);
     expect(await got).toHaveLength(2);
     expect(s.destroyed).toBe(true);
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('closes the file when unsubscribed before the end', async () => {
+    const big = file('big.pcap', pcapFile(1, Array.from({ length: 2000 }, (_, i) => records[i % records.length]!)));
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const got = await lastValueFrom(fromCaptureFile(big, { chunkSize: 4096 }).pipe(take(3), toArray()));
+    expect(got).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fds()).toBe(before);
+  });
+
+  it('waits for beforeNextChunk before reading on', async () => {
+    let release!: () => void;
+    let calls = 0;
+    const frames: CapturedFrame[] = [];
+    const done = new Promise<void>((resolve) =>
+      fromCaptureFile(file('slow.pcap', pcap), {
+        chunkSize: 8192,
+        beforeNextChunk: () => (++calls === 1 ? new Promise<void>((r) => (release = r)) : undefined),
+      }).subscribe({ next: (f) => frames.push(f), complete: resolve }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const held = frames.length;
+    expect(calls).toBe(1);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(records.length);
+    release();
+    await done;
+    expect(frames).toHaveLength(records.length);
   });
 
   it('after a truncated file\'s good records, errors naming the offset', async () => {

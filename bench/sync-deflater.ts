@@ -54,6 +54,9 @@ export class SyncDeflater {
       throw new Error(`deflate failed: ${this.pako!.msg}`);
     }
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    // zlib flushes nothing when nothing came in since the last flush (an empty message after
+    // another): send the lone 0x00 of an empty stored block, as RFC 7692 §7.2.3.6 shows.
+    if (all.length < 4) return Uint8Array.of(0);
     return all.subarray(0, all.length - 4);
   }
 }

@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { WebSocketMessage } from '../types.js';
+import { concat, connection, drive, encodeFrame, upgrade } from './frames.js';
+import { deflateAlone, deflateTakeover } from './deflate.js';
+
+const codes = (m: WebSocketMessage | undefined) => m?.warnings.map((w) => w.code);
+const M = 0x5a6b7c8d; // a masking key
+
+describe('WebSocket dissector: messages', () => {
+  it('joins fragments, passes control frames between them, and decodes UTF-8 split across frames', () => {
+    const t = drive(upgrade());
+    const euro = new TextEncoder().encode('price: 5€'); // € is 3 bytes: split it between frames
+    t.c2s(
+      concat(
+        encodeFrame({ opcode: 1, fin: false, payload: euro.subarray(0, 9), mask: M }),
+        encodeFrame({ opcode: 9, payload: 'are you there', mask: M }),
+        encodeFrame({ opcode: 0, fin: false, payload: euro.subarray(9, 10), mask: M }),
+      ),
+      encodeFrame({ opcode: 0, payload: euro.subarray(10), mask: M }),
+    );
+    const ms = t.messages();
+    expect(ms.map((m) => [m.kind, m.text ?? Buffer.from(m.payload).toString(), m.frames])).toEqual([
+      ['ping', 'are you there', 1],
+      ['text', 'price: 5€', 3],
+    ]);
+    expect(ms[1]!.warnings).toEqual([]);
+    expect(ms[1]!.firstFrame).toBe(1);
+    expect(ms[1]!.lastFrame).toBe(2);
+  });
+
+  it('reads several fragmented messages from one segment', () => {
+    const t = drive(upgrade());
+    t.s2c(
+      concat(
+        encodeFrame({ opcode: 2, fin: false, payload: Uint8Array.of(1, 2) }),
+        encodeFrame({ opcode: 0, payload: Uint8Array.of(3) }),
+        encodeFrame({ opcode: 1, fin: false, payload: 'a' }),
+        encodeFrame({ opcode: 0, fin: false, payload: 'b' }),
+        encodeFrame({ opcode: 0, payload: 'c' }),
+        encodeFrame({ opcode: 8, payload: concat(Uint8Array.of(0x03, 0xe8), new TextEncoder().encode('bye')) }),
+      ),
+    );
+    expect(t.messages().map((m) => [m.kind, m.text ?? Buffer.from(m.payload).toString('hex'), m.frames, m.closeCode, m.closeReason])).toEqual([
+      ['binary', '010203', 2, undefined, undefined],
+      ['text', 'abc', 3, undefined, undefined],
+      ['close', '03e8627965', 1, 1000, 'bye'],
+    ]);
+  });
+
+  it('inflates permessage-deflate with context takeover, fragmented compressed messages and empty ones', async () => {
+    const t = drive(upgrade({ extensions: 'permessage-deflate' }));
+    const [a, b, empty, c] = await deflateTakeover(['{"type":"login","name":"mynick"}', '{"type":"login","name":"mynick2"}', '', 'x'.repeat(3000)]);
+    t.s2c(encodeFrame({ opcode: 1, rsv: 4, payload: a! }));
+    // Fragmented: RSV1 only on the first frame (RFC 7692 §6.1), the compressed bytes split anywhere.
+    t.s2c(concat(encodeFrame({ opcode: 1, rsv: 4, fin: false, payload: b!.subarray(0, 5) }), encodeFrame({ opcode: 0, fin: false, payload: b!.subarray(5, 9) })));
+    t.s2c(encodeFrame({ opcode: 0, payload: b!.subarray(9) }));
+    t.s2c(encodeFrame({ opcode: 1, rsv: 4, payload: empty! }));
+    t.s2c(encodeFrame({ opcode: 2, rsv: 4, payload: c! }));
+    const ms = t.messages();
+    expect(ms.map((m) => [m.kind, m.compressed, m.frames, m.payload.length, m.undecodable])).toEqual([
+      ['text', true, 1, 32, undefined],
+      ['text', true, 3, 33, undefined],
+      ['text', true, 1, 0, undefined],
+      ['binary', true, 1, 3000, undefined],
+    ]);
+    expect(ms[1]!.text).toBe('{"type":"login","name":"mynick2"}');
+    expect(ms[2]!.text).toBe('');
+    expect(ms.flatMap((m) => m.warnings)).toEqual([]);
+  });
+
+  it('keeps a context per direction; no_context_takeover peers inflate message by message', async () => {
+    const t = drive(upgrade({ extensions: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover' }));
+    const [c1, c2] = await deflateTakeover(['client says hello', 'client says hello again']);
+    t.c2s(encodeFrame({ opcode: 1, rsv: 4, payload: c1!, mask: M }));
+    t.s2c(encodeFrame({ opcode: 1, rsv: 4, payload: deflateAlone('server one') }));
+    t.s2c(encodeFrame({ opcode: 1, rsv: 4, payload: deflateAlone('server two') }));
+    t.c2s(encodeFrame({ opcode: 1, rsv: 4, payload: c2!, mask: M }));
+    expect(t.messages().map((m) => [m.dir, m.text])).toEqual([
+      ['c2s', 'client says hello'],
+      ['s2c', 'server one'],
+      ['s2c', 'server two'],
+      ['c2s', 'client says hello again'],
+    ]);
+  });
+
+  it('reports a deflate bomb as undecodable instead of inflating it', () => {
+    const t = drive(upgrade({ extensions: 'permessage-deflate' }), { maxMessageSize: 1 << 20 });
+    t.s2c(encodeFrame({ opcode: 2, rsv: 4, payload: deflateAlone(new Uint8Array(8 << 20)) }));
+    const [m] = t.messages();
+    expect(m!.undecodable).toMatch(/cap/);
+    expect(m!.payload.length).toBe(0);
+  });
+
+  it('after a gap with context takeover, says which messages it cannot inflate, and shows no wrong text', async () => {
+    const t = drive(upgrade({ extensions: 'permessage-deflate' }));
+    const texts = ['the first message of the stream', 'the second message of the stream', 'the third message of the stream', 'zzzz'];
+    const c = await deflateTakeover(texts);
+    t.s2c(encodeFrame({ opcode: 1, rsv: 4, payload: c[0]! }));
+    const lost = encodeFrame({ opcode: 1, rsv: 4, payload: c[1]! });
+    t.dissector.gap('s2c', lost.length, 9n, 9);
+    t.s2c(concat(encodeFrame({ opcode: 1, rsv: 4, payload: c[2]! }), encodeFrame({ opcode: 1, rsv: 4, payload: c[3]! })));
+    const ms = t.messages();
+    expect(ms[0]!.text).toBe(texts[0]);
+    for (const m of ms.slice(1)) {
+      if (m.undecodable === undefined) expect(texts).toContain(m.text);
+    }
+    expect(ms[1]!.undecodable).toMatch(/not captured/);
+    expect(codes(ms[1])).toContain('WARN_WS_GAP');
+  });
+});
+
+describe('WebSocket dissector: RFC violations are warnings on the message', () => {
+  it('client frame not masked, server frame masked', () => {
+    const t = drive(upgrade());
+    t.c2s(encodeFrame({ opcode: 1, payload: 'plain' }));
+    t.s2c(encodeFrame({ opcode: 1, payload: 'hidden', mask: M }));
+    expect(t.messages().map((m) => [m.text, codes(m)])).toEqual([
+      ['plain', ['WARN_WS_CLIENT_UNMASKED']],
+      ['hidden', ['WARN_WS_SERVER_MASKED']],
+    ]);
+  });
+
+  it('control frame over 125 bytes, fragmented control frame', () => {
+    const t = drive(upgrade());
+    t.s2c(encodeFrame({ opcode: 9, payload: 'x'.repeat(126) }), encodeFrame({ opcode: 10, fin: false, payload: 'p' }));
+    expect(t.messages().map(codes)).toEqual([['WARN_WS_CONTROL_TOO_LONG'], ['WARN_WS_CONTROL_FRAGMENTED']]);
+  });
+
+  it('RSV bits without a negotiated extension: warned, and a "compressed" payload is not shown as text', () => {
+    const t = drive(upgrade());
+    t.s2c(encodeFrame({ opcode: 1, rsv: 4, payload: deflateAlone('squeezed') }), encodeFrame({ opcode: 2, rsv: 2, payload: 'r' }));
+    const [a, b] = t.messages();
+    expect(codes(a)).toEqual(['WARN_WS_RSV']);
+    expect(a!.undecodable).toMatch(/no extension was negotiated/);
+    expect(a!.text).toBeUndefined();
+    expect(codes(b)).toEqual(['WARN_WS_RSV']);
+  });
+
+  it('close codes that may not be sent, a 1-byte close payload, invalid UTF-8', () => {
+    const t = drive(upgrade());
+    t.s2c(
+      encodeFrame({ opcode: 8, payload: Uint8Array.of(0x03, 0xed) }), // 1005
+      encodeFrame({ opcode: 8, payload: Uint8Array.of(0x03) }),
+      encodeFrame({ opcode: 1, payload: Uint8Array.of(0x68, 0xc3, 0x28) }),
+      encodeFrame({ opcode: 8, payload: Uint8Array.of(0x0f, 0xa0) }), // 4000: fine
+    );
+    const ms = t.messages();
+    expect(ms.map(codes)).toEqual([['WARN_WS_CLOSE_CODE'], ['WARN_WS_CLOSE_PAYLOAD'], ['WARN_WS_INVALID_UTF8'], []]);
+    expect(ms[0]!.closeCode).toBe(1005);
+    expect(ms[3]!.closeCode).toBe(4000);
+  });
+
+  it('Sec-WebSocket-Accept that does not match the key', () => {
+    const ok = drive(upgrade());
+    ok.s2c(encodeFrame({ opcode: 1, payload: 'a' }));
+    expect(codes(ok.messages()[0])).toEqual([]);
+    const bad = drive(upgrade({ accept: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' }));
+    bad.c2s(encodeFrame({ opcode: 1, payload: 'a', mask: M }));
+    expect(codes(bad.messages()[0])).toEqual(['WARN_WS_ACCEPT_MISMATCH']);
+  });
+
+  it('a message cut by the end of the connection is reported, not dropped', () => {
+    const t = drive(upgrade());
+    t.s2c(encodeFrame({ opcode: 1, fin: false, payload: 'half' }));
+    t.dissector.end();
+    expect(t.messages().map((m) => [m.kind, m.undecodable])).toEqual([['text', 'the connection ended before the final fragment']]);
+  });
+});
+
+describe('WebSocket dissector: without a handshake', () => {
+  it('tells the client by its masking when the roles were only guessed', () => {
+    const guessed = { ...connection, client: connection.server, server: connection.client, clientBy: 'port' as const };
+    const t = drive(undefined, {}, guessed);
+    // The guessed client (port 7272) sends unmasked frames: it is the server.
+    t.c2s(concat(encodeFrame({ opcode: 1, payload: 'from server' }), encodeFrame({ opcode: 1, payload: 'again' })));
+    t.s2c(concat(encodeFrame({ opcode: 1, payload: 'from client', mask: M }), encodeFrame({ opcode: 9, mask: M })));
+    const ms = t.messages();
+    expect(ms.map((m) => [m.dir, m.text ?? m.kind, m.connection.client.port])).toEqual([
+      ['s2c', 'from server', 50000],
+      ['s2c', 'again', 50000],
+      ['c2s', 'from client', 50000],
+      ['c2s', 'ping', 50000],
+    ]);
+    expect(ms[0]!.connection.clientBy).toBe('ws-mask');
+    expect(ms.flatMap((m) => m.warnings)).toEqual([]);
+  });
+
+  it('starts inside a frame, finds the frames, and reports a message whose start is missing', () => {
+    const t = drive(undefined);
+    const cut = encodeFrame({ opcode: 1, payload: 'x'.repeat(300), mask: M }).subarray(100);
+    t.c2s(concat(cut, encodeFrame({ opcode: 1, fin: false, payload: 'AB', mask: M }), encodeFrame({ opcode: 0, payload: 'C', mask: M })));
+    t.s2c(concat(encodeFrame({ opcode: 0, payload: 'tail of an earlier message' }), encodeFrame({ opcode: 1, payload: 'whole' })));
+    const ms = t.messages();
+    expect(ms.map((m) => [m.dir, m.text, m.undecodable])).toEqual([
+      ['c2s', 'ABC', undefined],
+      ['s2c', undefined, 'the message began before the capture or a gap: its first fragment is missing'],
+      ['s2c', 'whole', undefined],
+    ]);
+    expect(codes(ms[0])).toEqual(['WARN_WS_RESYNC']);
+  });
+
+  it('inflates compressed messages it can prove right, and reports the ones that need lost history', async () => {
+    const texts = ['before the capture: the quick brown fox', 'in the capture: the quick brown fox', 'standalone'];
+    const c = await deflateTakeover(texts.slice(0, 2));
+    const t = drive(undefined);
+    t.s2c(concat(encodeFrame({ opcode: 1, rsv: 4, payload: c[1]! }), encodeFrame({ opcode: 1, rsv: 4, payload: deflateAlone(texts[2]!) })));
+    const ms = t.messages();
+    expect(ms[0]!.undecodable).toMatch(/handshake was not captured.*not captured/);
+    expect(ms[1]!.text).toBe('standalone');
+  });
+});
+
+describe('WebSocket dissector: payload dissectors and frames', () => {
+  it('hands messages to the payload dissector of the server port; without a match, text stays text', () => {
+    const chat = { name: 'chat', decode: (m: WebSocketMessage) => (m.text?.startsWith('{') ? JSON.parse(m.text) : undefined) };
+    const t = drive(upgrade(), {}, connection, (r) => r.table('ws.port').add(7272, chat));
+    t.s2c(concat(encodeFrame({ opcode: 1, payload: '{"type":"say"}' }), encodeFrame({ opcode: 1, payload: 'plain' })));
+    expect(t.messages().map((m) => [m.text, m.decoded])).toEqual([
+      ['{"type":"say"}', { protocol: 'chat', value: { type: 'say' } }],
+      ['plain', undefined],
+    ]);
+  });
+
+  it('chooses by the negotiated subprotocol first, then tries the ws heuristics', () => {
+    const stomp = { name: 'stomp', decode: (m: WebSocketMessage) => m.text?.split('\n')[0] };
+    const guess = { name: 'guess', decode: () => 'guessed' };
+    const t = drive(upgrade({ protocol: 'v12.stomp' }), {}, connection, (r) => {
+      r.table('ws.protocol').add('v12.stomp', stomp);
+      r.heuristics('ws').add(guess);
+    });
+    t.s2c(encodeFrame({ opcode: 1, payload: 'CONNECTED\nversion:1.2' }));
+    const h = drive(upgrade(), {}, connection, (r) => r.heuristics('ws').add(guess));
+    h.s2c(encodeFrame({ opcode: 1, payload: 'x' }));
+    expect([t.messages()[0]!.decoded, t.messages()[0]!.protocol, h.messages()[0]!.decoded]).toEqual([
+      { protocol: 'stomp', value: 'CONNECTED' },
+      'v12.stomp',
+      { protocol: 'guess', value: 'guessed' },
+    ]);
+  });
+
+  it('emits ws.frame events when asked', () => {
+    const t = drive(upgrade(), { frames: true });
+    t.s2c(encodeFrame({ opcode: 2, fin: false, payload: 'ab' }), encodeFrame({ opcode: 0, payload: 'c' }));
+    expect(t.frames().map((f) => [f.opcode, f.fin, Buffer.from(f.payload).toString(), f.streamOffset])).toEqual([[2, false, 'ab', 0], [0, true, 'c', 4]]);
+    const quiet = drive(upgrade());
+    quiet.s2c(encodeFrame({ opcode: 2, payload: 'ab' }));
+    expect([quiet.frames().length, quiet.messages().length]).toEqual([0, 1]);
+  });
+
+  it('property: random bytes in both directions never throw, with or without a handshake', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ maxLength: 200 })), { maxLength: 8 }), (hs, chunks) => {
+        const t = drive(hs ? upgrade({ extensions: 'permessage-deflate' }) : undefined, { maxMessageSize: 4096, maxFramePayload: 4096 });
+        for (const [c2s, b] of chunks) (c2s ? t.c2s : t.s2c)(b);
+        t.dissector.end();
+        for (const m of t.messages()) expect(m.payload.length).toBeLessThanOrEqual(4096);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

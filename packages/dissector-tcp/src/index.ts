@@ -9,7 +9,7 @@ export { TcpCodes, TcpFlag, decodeTcp, tcpDissector } from './tcp.js';
 export type { TcpHeaderOptions, TcpLayer, TcpSackBlock } from './tcp.js';
 export { tcpPlugin } from './plugin.js';
 export { looksLikeHttpRequest, looksLikeHttpResponse, looksLikeMaskedWebSocketFrame } from './client-decision.js';
-export { TcpReassembler } from './tcp-reassembler.js';
+export { TcpReassembler, createReassemblerTotals } from './tcp-reassembler.js';
 export type { ReassembleTcpOptions, ReassemblerTotals } from './tcp-reassembler.js';
 export { reassembleTcp } from './reassemble-tcp.js';
 export { tcpStreams } from './tcp-streams.js';

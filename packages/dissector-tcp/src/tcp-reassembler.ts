@@ -39,6 +39,8 @@ export interface ReassembleTcpOptions {
   readonly maxBufferedTotal?: number;
   /** Most connections tracked at once; past it the least recently active is closed (default 262144). */
   readonly maxConnections?: number;
+  /** Counters to add to (see {@link createReassemblerTotals}), to read what the caps did. */
+  readonly totals?: ReassemblerTotals;
 }
 
 /** Counters over the whole run, for reports: what the caps did. */
@@ -50,6 +52,11 @@ export interface ReassemblerTotals {
   capGaps: number;
   /** Segments ignored because their sequence number was implausibly far ahead (over 1 GiB). */
   implausibleSegments: number;
+}
+
+/** New zeroed {@link ReassemblerTotals}. */
+export function createReassemblerTotals(): ReassemblerTotals {
+  return { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0 };
 }
 
 interface Segment {
@@ -169,13 +176,14 @@ export class TcpReassembler {
   private nextSweep = 0n;
   private jumped = false;
   /** Counters over the whole run. */
-  readonly totals: ReassemblerTotals = { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0 };
+  readonly totals: ReassemblerTotals;
 
   constructor(
     options: ReassembleTcpOptions,
     private readonly emit: (event: StreamEvent) => void,
   ) {
-    const ms = (name: keyof ReassembleTcpOptions, dflt: number): bigint => BigInt(Math.round(positive(options, name, dflt) * 1e6));
+    this.totals = options.totals ?? createReassemblerTotals();
+    const ms = (name: Exclude<keyof ReassembleTcpOptions, 'totals'>, dflt: number): bigint => BigInt(Math.round(positive(options, name, dflt) * 1e6));
     this.holeTimeout = ms('holeTimeoutMs', 3000);
     this.holeTimeoutAcked = ms('holeTimeoutAckedMs', 60_000);
     this.idleTimeout = ms('idleTimeoutMs', 300_000);
@@ -574,7 +582,7 @@ function differing(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: numb
   return d;
 }
 
-function positive(options: ReassembleTcpOptions, name: keyof ReassembleTcpOptions, dflt: number): number {
+function positive(options: ReassembleTcpOptions, name: Exclude<keyof ReassembleTcpOptions, 'totals'>, dflt: number): number {
   const v = options[name];
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !(v > 0)) {

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import { finalize, take, type Observable } from 'rxjs';
+import { defer, finalize, take, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
 import { fromCaptureFile } from '@netrx/source-file';
+import { createLiveCaptureStats, fromLiveCapture, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
 
@@ -14,16 +15,15 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * (unless `--no-progress`), and `-c COUNT` applied. Reading waits for `io.stdout` to drain between
  * chunks, so a slow reader of the output slows the capture reading instead of filling memory.
  *
- * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given, and `ERR_CAPTURE_LIVE` for `-i`
- * (live capture is not wired into the command yet).
+ * `-i DEVICE` captures live instead (see {@link openLive}).
+ *
+ * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given.
  */
-export function openFrames(args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'>, io: CliIO): Observable<CapturedFrame> {
-  if (args.interface !== undefined) {
-    throw new NetrxError(
-      'ERR_CAPTURE_LIVE',
-      `live capture (-i ${args.interface}) is not available in this build yet: capture with "tcpdump -i ${args.interface} -w FILE" and read it with "netrx ${args.command} -r FILE"`,
-    );
-  }
+export function openFrames(
+  args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen'>>,
+  io: CliIO,
+): Observable<CapturedFrame> {
+  if (args.interface !== undefined) return openLive({ ...args, interface: args.interface }, io);
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
@@ -37,6 +37,51 @@ export function openFrames(args: Pick<CliArgs, 'command' | 'read' | 'interface' 
   if (bar) frames = frames.pipe(finalize(() => bar.clear()));
   if (args.count !== undefined) frames = frames.pipe(take(args.count));
   return frames;
+}
+
+/**
+ * `-i DEVICE [filter…]`: live capture through `fromLiveCapture` (`--backend`, `-s`). Ctrl-C
+ * (SIGINT) or SIGTERM stops it gracefully: captured frames are still dissected, then the frames
+ * complete as at the end of a file, and a line of capture counters (packets, drops) goes to stderr.
+ */
+function openLive(
+  args: Pick<CliArgs, 'count'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen'>> & { readonly interface: string },
+  io: CliIO,
+): Observable<CapturedFrame> {
+  if (args.backend !== undefined && args.backend !== 'cap' && args.backend !== 'tcpdump') {
+    throw new NetrxError('ERR_INVALID_OPTION', `--backend must be cap or tcpdump, not "${args.backend}"`);
+  }
+  const stats = createLiveCaptureStats();
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  let started = false;
+  let frames = defer(() => {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return fromLiveCapture({
+      device: args.interface,
+      filter: args.filter,
+      backend: args.backend as LiveBackendName | undefined,
+      snaplen: args.snaplen,
+      stats,
+      signal: stop.signal,
+      onStart: () => (started = true),
+    });
+  }).pipe(
+    finalize(() => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      if (started) io.stderr.write(`netrx: ${captureSummary(args.interface, stats)}\n`);
+    }),
+  );
+  if (args.count !== undefined) frames = frames.pipe(take(args.count));
+  return frames;
+}
+
+/** `lo (cap): 120 packets captured, 0 dropped by netrx, kernel drops unknown`. */
+export function captureSummary(device: string, s: LiveCaptureStats): string {
+  const kernel = s.kernelDropped === undefined ? (s.backend === 'cap' ? 'kernel drops unknown (cap cannot tell)' : 'kernel drops unknown') : `${s.kernelDropped} dropped by the kernel`;
+  return `${device} (${s.backend}): ${s.captured} packets captured, ${s.queueDropped} dropped by netrx (consumer too slow), ${kernel}`;
 }
 
 /** A one-line bar on a terminal: redrawn only when the whole percentage changes. */

@@ -41,7 +41,9 @@ export function tcpdumpArgs(o: ResolvedLiveOptions): string[] {
  */
 export function openTcpdump(o: ResolvedLiveOptions, sink: BackendSink, stats: LiveCaptureStats): Promise<BackendHandle> {
   return new Promise<BackendHandle>((resolve, reject) => {
-    const child = spawn(o.tcpdumpPath, tcpdumpArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // detached: its own process group, so a Ctrl-C at the terminal reaches only this process,
+    // which then stops tcpdump itself (and so knows the exit is wanted, and collects its counts).
+    const child = spawn(o.tcpdumpPath, tcpdumpArgs(o), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     let started = false;
     let stopping = false;

@@ -140,6 +140,8 @@ export class HttpMessageParser {
   private rawHead: Uint8Array = new Uint8Array(0);
   private diagnostics: Diagnostic[] = [];
   private bodyParts: Uint8Array[] = [];
+  /** The kept body when its length was known in advance (Content-Length). */
+  private bodyBuf: Uint8Array | undefined;
   private bodyKept = 0;
   private bodyLength = 0;
   /** False once a gap hit the body: bytes after a hole are counted, not kept. */
@@ -309,6 +311,7 @@ export class HttpMessageParser {
     this.headLength = 0;
     this.lineLength = 0;
     this.bodyParts = [];
+    this.bodyBuf = undefined;
     this.bodyKept = 0;
     this.bodyLength = 0;
     this.keepBody = true;
@@ -328,17 +331,22 @@ export class HttpMessageParser {
     let line = this.lineLength;
     let end = -1;
     const limit = Math.min(chunk.length, from + this.limits.maxHeadBytes - this.headLength);
-    for (; i < limit; i++) {
-      const b = chunk[i]!;
-      if (b === LF) {
-        if (line === 0) {
-          end = i + 1;
-          break;
-        }
-        line = 0;
-      } else if (b !== CR) {
-        line++;
+    // Jump from LF to LF (a native search); a line holding nothing but an optional CR ends the head.
+    while (i < limit) {
+      const lf = chunk.indexOf(LF, i);
+      const stop = lf < 0 || lf >= limit ? limit : lf;
+      line += stop - i;
+      if (stop > i && chunk[stop - 1] === CR) line--;
+      if (stop === limit) {
+        i = limit;
+        break;
       }
+      if (line === 0) {
+        end = lf + 1;
+        break;
+      }
+      line = 0;
+      i = lf + 1;
     }
     this.lineLength = line;
     const stop = end >= 0 ? end : i;
@@ -401,6 +409,8 @@ export class HttpMessageParser {
       const len = Number(first);
       if (len === 0) return this.complete();
       this.remaining = len;
+      // One buffer for the kept part, sized by the cap, not by what the peer claims.
+      this.bodyBuf = new Uint8Array(Math.min(len, this.limits.maxBodyBytes));
       this.state = State.Body;
       return;
     }
@@ -416,7 +426,8 @@ export class HttpMessageParser {
     if (!this.keepBody) return;
     const keep = Math.min(n, this.limits.maxBodyBytes - this.bodyKept);
     if (keep <= 0) return;
-    this.bodyParts.push(chunk.slice(from, from + keep));
+    if (this.bodyBuf) this.bodyBuf.set(chunk.subarray(from, from + keep), this.bodyKept);
+    else this.bodyParts.push(chunk.slice(from, from + keep));
     this.bodyKept += keep;
   }
 
@@ -531,7 +542,7 @@ export class HttpMessageParser {
     const msg: ParsedHttpMessage = {
       head,
       rawHead: this.rawHead,
-      body: concatParts(this.bodyParts, this.bodyKept),
+      body: this.bodyBuf ? this.bodyBuf.subarray(0, this.bodyKept) : concatParts(this.bodyParts, this.bodyKept),
       bodyLength: this.bodyLength,
       trailers,
       streamOffset: this.msgOffset,
@@ -539,6 +550,7 @@ export class HttpMessageParser {
     };
     this.head = undefined;
     this.bodyParts = [];
+    this.bodyBuf = undefined;
     this.trailerParts = [];
     this.diagnostics = [];
     this.recovering = false;

@@ -100,6 +100,22 @@ export function upgrade(opts: { extensions?: string; accept?: string; protocol?:
   return { protocol: 'websocket', request, response };
 }
 
+/** The `init` for a captured handshake, from the raw request and response heads. */
+export function upgradeFromHeads(requestHead: string, responseHead: string): HttpUpgrade {
+  const headers = (head: string): HttpHeader[] =>
+    head
+      .split('\r\n')
+      .slice(1)
+      .filter((l) => l.includes(':'))
+      .map((l) => ({ name: l.slice(0, l.indexOf(':')), value: l.slice(l.indexOf(':') + 1).trim() }));
+  const u = upgrade();
+  return {
+    protocol: 'websocket',
+    request: { ...u.request, headers: headers(requestHead) },
+    response: { ...u.response, headers: headers(responseHead) },
+  };
+}
+
 /** A WebSocket dissector on a fake connection, collecting what it emits. */
 export function drive(init: unknown, options: WebSocketOptions = {}, conn: Connection = connection, setup?: (registry: Registry) => void) {
   const events: AppEvent[] = [];

@@ -80,7 +80,8 @@ class Participant {
       const bytes = msg.text !== undefined ? Buffer.from(msg.text, 'utf8') : Buffer.from(msg.hex, 'hex');
       msg = { type: msg.type, sha256: createHash('sha256').update(bytes).digest('hex') };
     }
-    this.out.push({ who: this.name, client: this.client, server: this.server, dir, ...msg, length, ...(data ? { compressed: this.compressed, frames } : {}) });
+    // Control frames are never compressed nor fragmented (RFC 7692 §6.1, RFC 6455 §5.5).
+    this.out.push({ who: this.name, client: this.client, server: this.server, dir, ...msg, length, compressed: data && this.compressed, frames });
   }
 
   sendText(text) {
@@ -140,8 +141,8 @@ const isSay = (content, from) => (m) => m?.type === 'say' && m.content === conte
 /**
  * Runs the scripted session against `url`; resolves with what each connection sent and received
  * (records in order per connection and direction, with `who`, `client`, `server`, `dir`, `type`,
- * `text` or `hex` (or `sha256` of the payload when it is over 4 KiB), `length`, for data messages
- * `compressed` and `frames`, for closes `code` and `reason`).
+ * `text` or `hex` (or `sha256` of the payload when it is over 4 KiB), `length`, `compressed`,
+ * `frames`, and for closes `code` and `reason`).
  * @param {string} url
  */
 export async function runSession(url = 'ws://127.0.0.1:7272') {

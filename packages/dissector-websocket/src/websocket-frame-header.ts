@@ -62,13 +62,16 @@ export interface FramePlausibility {
 /**
  * Whether a header is one a conforming peer could send: a known opcode, no RSV2/RSV3, RSV1 only on
  * a data frame's first fragment and only when allowed, control frames final and at most 125 bytes
- * (§5.5), a close payload of 0 or at least 2 bytes (§5.5.1), lengths in their shortest encoding
+ * (§5.5), a close payload of 0 or at least 2 bytes (§5.5.1), no empty non-final fragment, lengths in their shortest encoding
  * (§5.2: "the minimal number of bytes MUST be used"), and the expected masking.
  */
 export function isPlausibleHeader(h: WebSocketFrameHeader, rules: FramePlausibility): boolean {
   if (!isKnownOpcode(h.opcode) || (h.rsv & 3) !== 0 || h.payloadLength < 0) return false;
   if (h.rsv & 4 && (!rules.allowRsv1 || h.opcode === Opcode.CONTINUATION || isControlOpcode(h.opcode))) return false;
   if (isControlOpcode(h.opcode) && (!h.fin || h.payloadLength > 125)) return false;
+  // An empty fragment that is not the last says nothing; peers do not send them, and runs of zero
+  // bytes would otherwise read as endless empty continuations.
+  if (!h.fin && h.payloadLength === 0) return false;
   if (h.opcode === Opcode.CLOSE && h.payloadLength === 1) return false;
   const extLen = h.headerLength - 2 - (h.masked ? 4 : 0);
   if ((extLen === 2 && h.payloadLength < 126) || (extLen === 8 && h.payloadLength < 0x10000)) return false;

@@ -35,15 +35,18 @@ function followRun(buf: Uint8Array, off: number): { count: number; end: 'exact' 
 /**
  * The WebSocket heuristic (the `tcp` list): do the first bytes of a direction look like frames?
  * At offset 0, two consistent headers, or one frame ending exactly where the bytes end, match.
- * A capture may also start inside a frame: then a run of at least three frames that ends exactly
- * at the end of the bytes, found within the first 2 KiB, matches. HTTP and TLS never match (their
- * first bytes read as reserved opcodes or RSV2/RSV3 bits). Never throws.
+ * When the connection was picked up midstream (no SYN seen), the capture may also start inside a
+ * frame: then a run of at least three frames that ends exactly at the end of the bytes, found
+ * within the first 2 KiB, matches. HTTP and TLS never match (their first bytes read as reserved
+ * opcodes or RSV2/RSV3 bits). Never throws.
  */
-export function probeWebSocket(bytes: Uint8Array, _dir: Direction, _connection: Connection): ProbeResult {
+export function probeWebSocket(bytes: Uint8Array, _dir: Direction, connection: Connection): ProbeResult {
   if (bytes.length < 2) return 'need-more';
   const first = followRun(bytes, 0);
   if (first.count >= 2 || (first.count === 1 && first.end === 'exact')) return 'match';
-  let open = first.end === 'open';
+  let open = first.end === 'open' && first.count === 1;
+  // With the SYN seen, these are the stream's first bytes: a frame starts here or nowhere.
+  if (connection.clientBy === 'syn') return open ? 'need-more' : 'reject';
   const last = Math.min(bytes.length - 2, SCAN_OFFSETS);
   for (let i = 1; i <= last; i++) {
     const r = followRun(bytes, i);

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { probeWebSocket } from '../websocket-probe.js';
+import { concat, connection, encodeFrame } from './frames.js';
+
+const midstream = { ...connection, clientBy: 'port' as const };
+const probe = (b: Uint8Array | string, c = connection) => probeWebSocket(typeof b === 'string' ? new TextEncoder().encode(b) : b, 'c2s', c);
+const M = 0x01020304;
+
+describe('probeWebSocket (the tcp heuristic)', () => {
+  it('matches two consistent frames, or one frame that ends where the bytes end', () => {
+    expect(probe(concat(encodeFrame({ opcode: 1, payload: 'a', mask: M }), encodeFrame({ opcode: 9, mask: M })))).toBe('match');
+    expect(probe(encodeFrame({ opcode: 2, payload: new Uint8Array(300) }))).toBe('match');
+    expect(probe(encodeFrame({ opcode: 1, rsv: 4, payload: Uint8Array.of(0xf2, 0x48, 0x05, 0x00) }))).toBe('match');
+  });
+
+  it('asks for more while a frame is still arriving', () => {
+    expect(probe(encodeFrame({ opcode: 2, payload: new Uint8Array(300) }).subarray(0, 100))).toBe('need-more');
+    expect(probe(Uint8Array.of(0x81))).toBe('need-more');
+  });
+
+  it('matches a midstream capture that starts inside a frame, on a run of three frames', () => {
+    const cut = encodeFrame({ opcode: 1, payload: 'x'.repeat(200), mask: M }).subarray(37);
+    const run = concat(...['a', 'b', 'c'].map((p) => encodeFrame({ opcode: 1, payload: p, mask: M })));
+    expect(probe(concat(cut, run), midstream)).toBe('match');
+    // With the SYN seen the stream's first byte must start a frame.
+    expect(probe(concat(cut, run))).toBe('reject');
+  });
+
+  it('rejects HTTP, TLS and inconsistent frames', () => {
+    expect(probe('GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n')).toBe('reject');
+    expect(probe('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe('reject');
+    expect(probe(Uint8Array.of(0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, ...new Uint8Array(60)))).toBe('reject');
+    // Masked then unmasked in one direction, and a continuation after a final frame: not WebSocket.
+    expect(probe(concat(encodeFrame({ opcode: 1, payload: 'a', mask: M }), encodeFrame({ opcode: 1, payload: 'b' }), new Uint8Array(4096)))).toBe('reject');
+  });
+
+  it('property: never throws, whatever the bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 5000 }), fc.boolean(), (b, mid) => ['match', 'reject', 'need-more'].includes(probe(b, mid ? midstream : connection))), { numRuns: 300 });
+  });
+});

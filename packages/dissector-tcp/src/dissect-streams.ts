@@ -188,8 +188,11 @@ class Flow implements StreamContext {
     try {
       this.dissector!.gap(dir, length, ts, frame);
     } catch (err) {
+      this.switching = undefined;
       this.stop(dir, 'ERR_TCP_DISSECTOR_THREW', `${f.name}.gap threw: ${describe(err)}`, ts, frame);
+      return;
     }
+    if (this.switching !== undefined) this.applySwitch(ts, frame);
   }
 
   end(ts: bigint, frame: number): void {

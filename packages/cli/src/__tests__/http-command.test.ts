@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -94,6 +94,16 @@ describe('netrx http', () => {
     expect(lines).toHaveLength(8);
     expect(lines[0]).toMatch(/^1700000000\.\d{9} #0 10\.1\.1\.1:40001 → 10\.1\.1\.2:8080 GET \/split HTTP\/1\.1 0B$/);
     expect(lines[3]).toMatch(/ #0 10\.1\.1\.1:40001 ← 10\.1\.1\.2:8080 HTTP\/1\.1 201 Created 4B$/);
+  });
+
+  it('on a capture cut short, prints every message before the break, then the error', async () => {
+    const whole = readFileSync(file);
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, whole.length - 10));
+    const { code, out, err } = await run(['http', '-r', cut]);
+    expect(code).toBe(1);
+    expect(out.trim().split('\n')).toHaveLength(8);
+    expect(err).toMatch(/cut\.pcap/);
   });
 
   it('says what is missing without -r', async () => {

@@ -20,22 +20,26 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
   const frames = openFrames(args, io);
   const out = new LineWriter(io.stdout);
   const line = args.format === 'jsonl' ? httpMessageJson : (m: HttpRequest | HttpResponse) => httpTextLine(m, args.full);
-  await lastValueFrom(
-    frames.pipe(
-      dissect(registry),
-      reassembleTcp(),
-      dissectStreams(registry),
-      tap((ev: AppEvent) => {
-        if (ev.type === 'http.request' || ev.type === 'http.response') out.line(line(ev));
-        else if (ev.type === 'stream.error' && ev.dissector === 'http') {
-          const c = ev.connection;
-          io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
-        }
-      }),
-    ),
-    { defaultValue: undefined },
-  );
-  await out.end();
+  try {
+    await lastValueFrom(
+      frames.pipe(
+        dissect(registry),
+        reassembleTcp(),
+        dissectStreams(registry),
+        tap((ev: AppEvent) => {
+          if (ev.type === 'http.request' || ev.type === 'http.response') out.line(line(ev));
+          else if (ev.type === 'stream.error' && ev.dissector === 'http') {
+            const c = ev.connection;
+            io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
+          }
+        }),
+      ),
+      { defaultValue: undefined },
+    );
+  } finally {
+    // A capture cut short still shows every message before the break, then the error.
+    await out.end();
+  }
   return 0;
 }
 

@@ -8,12 +8,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tap } from 'rxjs';
+import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { corePlugin, createRegistry, definePlugin, dissect, formatEndpoint, type AppEvent, type Direction, type StreamDissectorFactory } from '@netrx/core';
 import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { fromCaptureFile } from '@netrx/source-file';
 import { corpusDir, noteIfCorpusMissing, readJsonLines } from '../../../../test-support/corpus.js';
 import { httpPlugin } from '../http-plugin.js';
+import { httpTransactions } from '../http-transactions.js';
 import type { HttpRequest, HttpResponse, HttpUpgrade } from '../types.js';
 
 const skip = noteIfCorpusMissing('dissector-http corpus tests');
@@ -141,6 +142,15 @@ describe.skipIf(skip)('HTTP on the corpus', () => {
       expect(got.length, `${r.conn} ${r.dir}`).toBe(r.bytes);
       expect(createHash('sha256').update(got).digest('hex')).toBe(r.sha256);
     }
+    // Transactions: every request answered, request start to response end.
+    const transactions = await lastValueFrom(from(events).pipe(httpTransactions(), toArray()));
+    expect(transactions).toHaveLength(events.filter((e) => e.type === 'http.request').length);
+    for (const t of transactions) {
+      expect(t.response?.request).toBe(t.request);
+      expect(t.duration).toBe(t.response!.lastTs - t.request!.firstTs);
+      expect(t.duration > 0n).toBe(true);
+    }
+
     const [upgrade] = [...upgrades.values()];
     expect(upgrade!.init.request.target).toBe('/ws');
     expect(upgrade!.init.response.status).toBe(101);

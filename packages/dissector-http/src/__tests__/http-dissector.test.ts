@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   Registry,
   createRegistry,
@@ -232,5 +233,46 @@ describe('http stream dissector', () => {
     expect(registry.heuristics('tcp').active).toContain(httpDissector);
     expect(registry.byName('http')).toBe(httpDissector);
     expect(() => createRegistry([httpPlugin])).toThrow(/depends on "tcp"/);
+  });
+
+  it('never throws on random traffic in both directions, with gaps, and emits only well-formed events', () => {
+    const pieces = [UPGRADE, SWITCH, WS_SERVER, 'GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc', 'HTTP/1.1 426 No\r\n\r\n', 'Transfer-Encoding: chunked\r\n', '\r\n', '5\r\n'];
+    const step = fc.oneof(
+      fc.record({ dir: fc.constantFrom<Direction>('c2s', 's2c'), bytes: fc.uint8Array({ maxLength: 64 }) }),
+      fc.record({ dir: fc.constantFrom<Direction>('c2s', 's2c'), bytes: fc.constantFrom(...pieces).map(ascii) }),
+      fc.record({ dir: fc.constantFrom<Direction>('c2s', 's2c'), gap: fc.integer({ min: 1, max: 100 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), fc.boolean(), (steps, syn) => {
+        const registry = new Registry();
+        registry.addTable('http.upgrade').add('websocket', { name: 'websocket', resumesAfterGap: true, create: () => ({ data() {}, gap() {}, end() {} }) });
+        const events: AppEvent[] = [];
+        let switched = 0;
+        let current: StreamDissector;
+        const ctx: StreamContext = {
+          connection: { ...connection, clientBy: syn ? 'syn' : 'port' },
+          registry,
+          emit: (e) => void events.push(e),
+          switchTo(factory, init) {
+            switched++;
+            current = factory.create(ctx, init);
+          },
+        };
+        current = httpDissector.create(ctx);
+        steps.forEach((s, i) => {
+          if ('gap' in s) current.gap(s.dir, s.gap, BigInt(i), i);
+          else current.data(s.dir, s.bytes, BigInt(i), i);
+        });
+        current.end(99n, 99);
+        expect(switched).toBeLessThanOrEqual(1);
+        for (const e of events) {
+          expect(['http.request', 'http.response', 'stream.error']).toContain(e.type);
+          if (e.type === 'http.request') expect(e.dir).toBe('c2s');
+          if (e.type === 'http.response') expect(e.dir).toBe('s2c');
+          expect(e.firstFrame).toBeLessThanOrEqual(e.lastFrame);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

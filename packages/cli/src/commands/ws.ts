@@ -1,29 +1,36 @@
-import { lastValueFrom, tap } from 'rxjs';
-import { dissect, formatEndpoint, formatTimestamp, NetrxError } from '@netrx/core';
+import { EMPTY, catchError, lastValueFrom, tap } from 'rxjs';
+import { dissect, formatEndpoint, formatTimestamp } from '@netrx/core';
 import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
 import { websocketMessageJson, websocketMessages, type WebSocketMessage } from '@netrx/dissector-websocket';
-import { fromCaptureFile } from '@netrx/source-file';
 import type { CliArgs } from '../args.js';
 import { LineWriter, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
+import { openFrames } from '../source.js';
 
 /** Longest payload text output shows without `--full`. */
 const SHORT = 120;
 
 /**
- * `netrx ws`: every WebSocket message of a capture, unmasked, inflated and reassembled, in order.
- * `--format jsonl` writes the JSON contract of DESIGN.md ("The command"); text is one line per
- * message for people.
+ * `netrx ws`: every WebSocket message of a capture (`-r FILE`) or a live capture (`-i DEVICE`),
+ * unmasked, inflated and reassembled, in the order each message's last frame arrived. WebSocket
+ * is found on any port by its handshake or by the frame heuristic; `--decode-as
+ * tcp.port==N,websocket` forces it. `--format jsonl` writes the JSON contract of DESIGN.md ("The
+ * command"); text is one line per message for people. A capture file that breaks part-way is
+ * reported after the messages read before the break (exit status 1).
  */
 export async function ws(args: CliArgs, io: CliIO): Promise<number> {
-  if (args.read === undefined) {
-    throw new NetrxError('ERR_INVALID_OPTION', 'netrx ws needs -r FILE (live capture: see netrx --help)');
-  }
   const registry = createCliRegistry(args);
+  let sourceError: unknown;
+  const frames = openFrames(args, io).pipe(
+    catchError((err: unknown) => {
+      sourceError = err;
+      return EMPTY;
+    }),
+  );
   const out = new LineWriter(io.stdout);
   const line = args.format === 'jsonl' ? websocketMessageJson : (m: WebSocketMessage) => textLine(m, args.full);
   await lastValueFrom(
-    fromCaptureFile(args.read).pipe(
+    frames.pipe(
       dissect(registry),
       reassembleTcp(),
       dissectStreams(registry),
@@ -33,6 +40,10 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
     { defaultValue: undefined },
   );
   await out.end();
+  if (sourceError !== undefined) {
+    io.stderr.write(`netrx ws: ${(sourceError as Error)?.message ?? String(sourceError)}\n`);
+    return 1;
+  }
   return 0;
 }
 

@@ -90,6 +90,7 @@ export function fromCaptureFile(source: string | NodeJS.ReadableStream, options:
       const format = detectFormat(head);
       if (!format) {
         if (head.length === 0) return fail(`${name} is empty: there is no capture in it`);
+        if (head.length < MAGIC_LENGTH) return fail(`${name} ends after ${head.length} bytes, before its format could be told: it is not a whole capture file`);
         const first = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
         return fail(`${name} is not a capture file: its first bytes (${first}) are not a pcap, pcapng or gzip magic number; give a file written by tcpdump -w, dumpcap or Wireshark`);
       }

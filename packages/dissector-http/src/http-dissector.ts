@@ -219,20 +219,22 @@ export class HttpStreamDissector implements StreamDissector {
       request,
     };
     this.ctx.emit(response);
-    const asking = this.asking;
-    if (!asking || request !== asking.request) {
-      // A 101 without the request that asked for it (missed, or midstream): not HTTP any more,
-      // and no upgrade to commit without knowing the request.
-      return false;
-    }
     if (interim) return false;
+    const asking = this.asking;
+    const answersAsking = asking !== undefined && request === asking.request;
     const s = head.status;
-    if (s === 101 && asking.token !== undefined) {
-      // RFC 9110 §7.8: the server names the protocol it switches to in its own Upgrade header.
-      const chosen = headerValue(head.headers, 'upgrade')?.split(',')[0]?.trim().toLowerCase() || asking.token;
-      this.switching = { init: { protocol: chosen, request, response } };
+    if (s === 101) {
+      if (answersAsking && asking.token !== undefined) {
+        // RFC 9110 §7.8: the server names the protocol it switches to in its own Upgrade header.
+        const chosen = headerValue(head.headers, 'upgrade')?.split(',')[0]?.trim().toLowerCase() || asking.token;
+        this.switching = { init: { protocol: chosen, request, response } };
+        return true;
+      }
+      // Switched to a protocol we cannot name (its request was not captured): not HTTP any more.
+      this.stopAll();
       return true;
     }
+    if (!answersAsking) return false;
     if (s >= 200 && s < 300 && asking.request.method === 'CONNECT') {
       // A tunnel (RFC 9110 §9.3.6): what follows is not HTTP, and there is no table to hand it to.
       this.stopAll();

@@ -557,7 +557,10 @@ export class HttpMessageParser {
     // A 101 ends HTTP on this connection whatever the sink decides (RFC 9110 §15.2.2).
     const switching = head.kind === 'response' && head.status === 101;
     this.state = State.Start;
-    if (this.sink.message(msg)) this.state = State.Paused;
+    const pause = this.sink.message(msg);
+    // The sink may have stopped the parser itself.
+    if ((this.state as State) !== State.Start) return;
+    if (pause) this.state = State.Paused;
     else if (switching) this.state = State.Done;
   }
 

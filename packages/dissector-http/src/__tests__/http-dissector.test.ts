@@ -173,6 +173,15 @@ describe('http stream dissector', () => {
     expect(h.responses().map((r) => r.status)).toEqual([101]);
   });
 
+  it('a 101 whose request was not seen ends HTTP quietly: the bytes after it are not HTTP', () => {
+    const h = harness();
+    h.send('s2c', SWITCH + WS_SERVER);
+    h.send('c2s', WS_CLIENT);
+    h.end();
+    expect(h.events.map((e) => e.type)).toEqual(['http.response']);
+    expect(h.taken).toBeUndefined();
+  });
+
   it('an Upgrade header without Connection: upgrade is not an upgrade request', () => {
     const h = harness();
     h.send('c2s', 'GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\nGET /2 HTTP/1.1\r\n\r\n');

@@ -9,7 +9,7 @@ const RECORD_HEADER = 16;
  * A push parser for classic pcap files (libpcap format 2.4): microsecond (magic `a1b2c3d4`) and
  * nanosecond (`a1b23c4d`) timestamps, either byte order, the link type from the file header.
  *
- * Each record becomes a {@link CapturedFrame} with interface id 0 whose `data` is a view of the
+ * Each record becomes a `CapturedFrame` with interface id 0 whose `data` is a view of the
  * chunk it was in (a copy only when it straddled two chunks). A record longer than the file's
  * snaplen and 256 KiB, or than {@link ReaderLimits.maxRecordLength}, stops the reader before
  * anything is allocated for it: the file is corrupt from there.

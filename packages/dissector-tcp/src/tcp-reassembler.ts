@@ -119,6 +119,8 @@ class Conn {
   closed = false;
   lastTs = 0n;
   touched = 0n;
+  /** Packet time after which the next packet moves this connection to the back of the LRU order. */
+  touchBy = 0n;
   buffered = 0;
 
   constructor(
@@ -175,6 +177,8 @@ export class TcpReassembler {
   private nowFrame = 0;
   private nextSweep = 0n;
   private jumped = false;
+  /** `now` + a day, refreshed at each sweep: a timestamp past it is a suspicious jump. */
+  private jumpLimit = 0n;
   /** Counters over the whole run. */
   readonly totals: ReassemblerTotals;
 
@@ -216,11 +220,16 @@ export class TcpReassembler {
     if (ip === undefined || (ip.protocol !== 'ipv4' && ip.protocol !== 'ipv6')) return;
     const frame = packet.frame;
     const ts = frame.timestamp;
+    // BigInt arithmetic allocates: the per-packet path only compares against precomputed limits.
     if (ts > this.now) {
       // One timestamp far ahead of the rest (a corrupt record) must not age every connection out
       // at once: a jump over a day moves the clock only when the next packet confirms it.
-      if (ts - this.now <= MAX_CLOCK_JUMP || this.now === 0n || this.jumped) this.now = ts;
-      this.jumped = ts - this.now > MAX_CLOCK_JUMP;
+      const jump = ts > this.jumpLimit && this.now !== 0n;
+      if (!jump || this.jumped) {
+        this.now = ts;
+        this.jumped = false;
+        if (jump || this.jumpLimit === 0n) this.jumpLimit = ts + MAX_CLOCK_JUMP;
+      } else this.jumped = true;
     } else this.jumped = false;
     this.nowFrame = frame.frameNumber;
     if (this.now >= this.nextSweep) this.sweep();
@@ -262,13 +271,15 @@ export class TcpReassembler {
         : [{ address: dst, port: dp }, { address: src, port: sp }];
       c = new Conn(key, this.nextId++, family, ends);
       c.touched = ts;
+      c.touchBy = ts + this.touchStep;
       this.totals.connections++;
       this.conns.set(key, c);
-    } else if (ts - c.touched > this.touchStep) {
+    } else if (ts > c.touchBy) {
       // Keep the map in rough least-recently-active order without moving entries on every packet.
       this.conns.delete(key);
       this.conns.set(key, c);
       c.touched = ts;
+      c.touchBy = ts + this.touchStep;
     }
     c.lastTs = ts;
     const side: 0 | 1 = forward ? 0 : 1;
@@ -501,6 +512,7 @@ export class TcpReassembler {
   private sweep(): void {
     const now = this.now;
     this.nextSweep = now + (this.touchStep > 0n ? this.touchStep : 1n);
+    this.jumpLimit = now + MAX_CLOCK_JUMP;
     // Holes are few (directions with data waiting right now), so each sweep looks at all of them.
     for (const h of this.holding) {
       if (h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
@@ -514,6 +526,7 @@ export class TcpReassembler {
         this.conns.delete(c.key);
         this.conns.set(c.key, c);
         c.touched = c.lastTs;
+        c.touchBy = c.lastTs + this.touchStep;
       }
     }
     for (const [key, until] of this.closed) {

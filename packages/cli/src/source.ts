@@ -65,7 +65,11 @@ function openLive(
       snaplen: args.snaplen,
       stats,
       signal: stop.signal,
-      onStart: () => (started = true),
+      onStart: ({ backend }) => {
+        started = true;
+        // As tcpdump does: say when packets are being captured (scripts wait for this line).
+        io.stderr.write(`netrx: listening on ${args.interface} (${backend} backend)\n`);
+      },
     });
   }).pipe(
     finalize(() => {

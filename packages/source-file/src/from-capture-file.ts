@@ -104,13 +104,12 @@ export function fromCaptureFile(source: string | NodeJS.ReadableStream, options:
         }
       };
       let chunks: AsyncIterable<Uint8Array> = rest();
-      let inner = format;
       if (format === 'gzip') {
         const z = createGunzip({ chunkSize: 256 * 1024 });
-        Readable.from(rest(), { objectMode: false }).on('error', (e) => z.destroy(e)).pipe(z);
+        Readable.from(chunks, { objectMode: false }).on('error', (e) => z.destroy(e)).pipe(z);
         chunks = gunzip = z;
-        inner = 'pcap'; // decided on the first decompressed bytes below
       }
+      // The reader is chosen on the first bytes of the capture itself (decompressed, for gzip).
       let reader: CaptureReader | undefined;
       let innerHead: Uint8Array = new Uint8Array(0);
       const report = (p: CaptureProblem): void => fail(`${name}: ${p.message}${format === 'gzip' ? ' (offset in the decompressed data)' : ''}`, p);
@@ -121,7 +120,7 @@ export function fromCaptureFile(source: string | NodeJS.ReadableStream, options:
           if (!reader) {
             innerHead = innerHead.length === 0 ? chunk : Buffer.concat([innerHead, chunk]);
             if (innerHead.length < MAGIC_LENGTH) continue;
-            const f = format === 'gzip' ? detectFormat(innerHead) : inner;
+            const f = detectFormat(innerHead);
             if (f !== 'pcap' && f !== 'pcapng') return fail(`${name} is gzip-compressed but what it holds is not a pcap or pcapng file`);
             reader = createReader(f, sink, options);
             bytes = innerHead;

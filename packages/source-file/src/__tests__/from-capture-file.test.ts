@@ -138,6 +138,7 @@ describe('fromCaptureFile', () => {
     expect((await drain(join(dir, 'missing.pcap'))).error!.message).toMatch(/no such file; check the path/);
     expect((await drain(dir)).error!.message).toMatch(/is a directory/);
     expect((await drain(file('empty.pcap', new Uint8Array(0)))).error!.message).toMatch(/is empty/);
+    expect((await drain(file('notes.gz', gzipSync(new TextEncoder().encode('hello, world'))))).error!.message).toMatch(/is gzip-compressed but what it holds is not a pcap or pcapng file/);
     expect((await drain(file('two.pcap', Uint8Array.of(0xd4, 0xc3)))).error!.message).toMatch(/ends after 2 bytes, before its format could be told/);
     expect((await drain(file('page.html', new TextEncoder().encode('<!DOCTYPE html>')))).error!.message).toBe(
       `${join(dir, 'page.html')} is not a capture file: its first bytes (3c 21 44 4f) are not a pcap, pcapng or gzip magic number; give a file written by tcpdump -w, dumpcap or Wireshark`,

@@ -5,11 +5,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { firstValueFrom, lastValueFrom, tap, timeout, toArray } from 'rxjs';
+import { createHash } from 'node:crypto';
+import { firstValueFrom, from, lastValueFrom, tap, timeout, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { CapturedFrame } from '@netrx/core';
+import { corePlugin, createRegistry, dissect, type CapturedFrame } from '@netrx/core';
+import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
+import { httpPlugin } from '@netrx/dissector-http';
+import { websocketMessages, websocketPlugin } from '@netrx/dissector-websocket';
 import { createLiveCaptureStats, fromLiveCapture, LiveCaptureError, listDevices, type LiveBackendName, type LiveCaptureOptions } from '@netrx/source-live';
-import { rebuildTcp, runWsSession } from './live-session.js';
+import { rebuildTcp, runWsSession, type SentMessage } from './live-session.js';
 
 const self = fileURLToPath(import.meta.url);
 // vitest's command-line entry, next to its package.json.
@@ -101,6 +105,33 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
         expect(tcp.c2s.bytes.subarray(0, 14).toString()).toBe('GET /chat HTTP');
         expect(tcp.s2c.bytes.subarray(0, 12).toString()).toBe('HTTP/1.1 101');
         expect(s.messages.filter((m) => m.dir === 'c2s')).toHaveLength(6);
+      });
+
+      it('feeds the pipeline: decoded WebSocket messages equal what was sent, exactly', async () => {
+        const port = backend === 'cap' ? 7274 : 7275;
+        const { frames, result: s } = await captureDuring({ device: 'lo', filter: `tcp port ${port}`, backend }, () => runWsSession(port));
+        const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlugin]);
+        const decoded = await lastValueFrom(from(frames).pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), websocketMessages(), toArray()));
+        const digest = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+        const view = (m: { dir: string; type: string; payload: Uint8Array; code?: number; reason?: string; frames: number }) => ({
+          dir: m.dir,
+          type: m.type,
+          ...(m.type === 'close' ? { code: m.code, reason: m.reason } : { length: m.payload.length, sha256: digest(m.payload) }),
+          frames: m.frames,
+        });
+        const want = s.messages.map((m: SentMessage) => view(m));
+        const got = decoded.map((m) =>
+          view({ dir: m.dir, type: m.kind, payload: m.payload, code: m.closeCode, reason: m.closeReason, frames: m.frames }),
+        );
+        for (const m of decoded) {
+          expect(m.warnings).toEqual([]);
+          expect(m.undecodable).toBeUndefined();
+          // permessage-deflate with threshold 0: every data message compressed, no control frame.
+          expect(m.compressed).toBe(m.kind === 'text' || m.kind === 'binary');
+        }
+        // Per direction, in order (the interleaving of the two directions is the capture's).
+        for (const dir of ['c2s', 's2c']) expect(got.filter((m) => m.dir === dir)).toEqual(want.filter((m) => m.dir === dir));
+        expect(decoded.find((m) => m.kind === 'text')?.text).toBe('hi, all ！');
       });
 
       it('reports a bad filter with libpcap’s words', async () => {

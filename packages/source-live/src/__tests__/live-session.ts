@@ -6,13 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { CapturedFrame } from '@netrx/core';
 
-/** A message as the JSON contract reports it (the fields the tests compare). */
+/** A message as an application sent or received it (the fields the tests compare). */
 export interface SentMessage {
   readonly dir: 'c2s' | 's2c';
   readonly type: 'text' | 'binary' | 'close';
   readonly payload: Buffer;
   readonly code?: number;
   readonly reason?: string;
+  /** Frames it was sent in (1 unless the session fragmented it). */
+  readonly frames: number;
 }
 
 /** What the session did: endpoints, messages in order per direction, bytes per direction. */
@@ -52,11 +54,11 @@ export async function runWsSession(port = 0): Promise<SessionRecord> {
   const received: Buffer[] = [];
   client.on('message', (data: Buffer, isBinary) => {
     received.push(data);
-    messages.push({ dir: 's2c', type: isBinary ? 'binary' : 'text', payload: data });
+    messages.push({ dir: 's2c', type: isBinary ? 'binary' : 'text', payload: data, frames: 1 });
   });
   const echo = async (payload: Buffer, binary: boolean, fragments = 1): Promise<void> => {
     const before = received.length;
-    messages.push({ dir: 'c2s', type: binary ? 'binary' : 'text', payload });
+    messages.push({ dir: 'c2s', type: binary ? 'binary' : 'text', payload, frames: fragments });
     const step = Math.ceil(payload.length / fragments);
     for (let i = 0; i < fragments; i++) client.send(payload.subarray(i * step, (i + 1) * step), { binary, fin: i === fragments - 1 });
     const deadline = Date.now() + 10_000;
@@ -72,10 +74,10 @@ export async function runWsSession(port = 0): Promise<SessionRecord> {
   await echo(Buffer.from('large and compressible '.repeat(4000)), false);
   const clientPort = (client as unknown as { _socket: { localPort: number } })._socket.localPort;
   const socket = (client as unknown as { _socket: { bytesWritten: number; bytesRead: number } })._socket;
-  messages.push({ dir: 'c2s', type: 'close', payload: Buffer.alloc(0), code: 1000, reason: 'bye' });
+  messages.push({ dir: 'c2s', type: 'close', payload: Buffer.alloc(0), code: 1000, reason: 'bye', frames: 1 });
   client.close(1000, 'bye');
   const [code, reason] = await new Promise<[number, Buffer]>((resolve) => client.once('close', (c: number, r: Buffer) => resolve([c, r])));
-  messages.push({ dir: 's2c', type: 'close', payload: Buffer.alloc(0), code, reason: reason.toString() });
+  messages.push({ dir: 's2c', type: 'close', payload: Buffer.alloc(0), code, reason: reason.toString(), frames: 1 });
   await new Promise<void>((resolve) => wss.close(() => resolve()));
   return { serverPort, clientPort, messages, c2sBytes: socket.bytesWritten, s2cBytes: socket.bytesRead };
 }

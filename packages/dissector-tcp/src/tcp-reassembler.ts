@@ -318,6 +318,8 @@ export class TcpReassembler {
 
   /** The peer acknowledged up to `ack`: a hole below it will never be seen (RFC 9293 §3.4). */
   private acknowledge(h: Half, ack: number): void {
+    // An ACK far beyond anything sent is garbage (a corrupt or forged segment): ignore it.
+    if (h.offsetOf(ack) - h.next > MAX_AHEAD) return;
     if (!h.acked || ((ack - h.ackSeq) | 0) > 0) {
       h.ackSeq = ack;
       h.acked = true;

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import fc from 'fast-check';
+import { TcpReassembler } from '@netrx/dissector-tcp';
 import { Wire, gapsOf, reassemble, text } from './wire.js';
 
 test('property: shuffled and duplicated segments of a stream (every byte present) give back the stream', () => {
@@ -38,5 +39,44 @@ test('property: shuffled and duplicated segments of a stream (every byte present
       },
     ),
     { numRuns: 150 },
+  );
+});
+
+test('property: random segments (any seq, ack, flags, ports, order) never throw, and the caps hold', () => {
+  const sides = [
+    { addr: '10.0.0.1', port: 1000, isn: 0 },
+    { addr: '10.0.0.2', port: 80, isn: 0 },
+    { addr: '2001:db8::1', port: 1000, isn: 0 },
+    { addr: '2001:db8::2', port: 80, isn: 0 },
+  ];
+  const segment = fc.record({
+    pair: fc.integer({ min: 0, max: 1 }),
+    from: fc.constantFrom('c' as const, 's' as const),
+    off: fc.integer({ min: -5, max: 3000 }),
+    len: fc.integer({ min: 0, max: 300 }),
+    flags: fc.integer({ min: 0, max: 0x3f }),
+    ack: fc.option(fc.integer({ min: -100, max: 5000 })),
+    at: fc.integer({ min: 0, max: 400_000 }),
+  });
+  fc.assert(
+    fc.property(fc.array(segment, { maxLength: 80 }), fc.integer({ min: 0, max: 0xffffffff }), (segs, isn) => {
+      const wires = [
+        new Wire({ ...sides[0]!, isn }, { ...sides[1]!, isn: isn ^ 0x5555 }),
+        new Wire({ ...sides[2]!, isn: isn ^ 0xaaaa }, { ...sides[3]!, isn }),
+      ];
+      // Packet time jumps back and forth too.
+      const pkts = segs.map((s) => wires[s.pair]!.seg(s.from, s.off, 'x'.repeat(s.len), { flags: s.flags, ack: s.ack ?? undefined, at: s.at }));
+      const events: { type: string }[] = [];
+      const r = new TcpReassembler({ maxBufferedPerConnection: 1000, maxBufferedTotal: 1500, maxConnections: 1 }, (e) => events.push(e));
+      for (const p of pkts) {
+        r.push(p);
+        expect(r.activeConnections).toBeLessThanOrEqual(1);
+      }
+      r.end();
+      expect(r.activeConnections).toBe(0);
+      // Every open is matched by exactly one close.
+      expect(events.filter((e) => e.type === 'open').length).toBe(events.filter((e) => e.type === 'close').length);
+    }),
+    { numRuns: 200 },
   );
 });

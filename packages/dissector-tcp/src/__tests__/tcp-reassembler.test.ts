@@ -219,6 +219,21 @@ describe('TcpReassembler', () => {
     expect(closeOf(events, 0).reason).toBe('fin');
   });
 
+  test('data on a SYN (TCP Fast Open) starts at offset 0; a half-closed side keeps receiving', () => {
+    const w = new Wire();
+    const { events } = reassemble([
+      w.seg('c', -1, 'early', { flags: TcpFlags.SYN }),
+      w.seg('s', -1, '', { flags: TcpFlags.SYN | TcpFlags.ACK, ack: 5 }),
+      w.seg('c', 5, '', { flags: FIN_ACK, ack: 0 }), // the client is done sending
+      w.seg('s', 0, 'reply 1', { ack: 6 }),
+      w.seg('s', 7, 'reply 2', { ack: 6 }),
+      w.seg('s', 14, '', { flags: FIN_ACK, ack: 6 }),
+    ]);
+    expect(text(events)).toEqual({ c2s: 'early', s2c: 'reply 1reply 2' });
+    expect(closeOf(events).reason).toBe('fin');
+    expect(gapsOf(events)).toEqual([]);
+  });
+
   test('IPv6 connections are keyed and reported like IPv4 ones', () => {
     const w = new Wire({ addr: '2001:db8::1', port: 50000, isn: 1 }, { addr: '2001:db8::2', port: 443, isn: 2 });
     const { events } = reassemble([...w.handshake(), w.seg('c', 0, 'hi'), w.seg('s', 0, 'yo')]);

@@ -17,7 +17,7 @@ import { Prng } from './prng.js';
 import { VARIANTS, WsConnection, emptyExpected, type Expected, type Variant } from './ws-connection.js';
 
 /** Bumped whenever the generator's output changes, so stale files are regenerated. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** Where generated captures go (git-ignored). */
 export const BENCH_DIR = fileURLToPath(new URL('../../.bench/', import.meta.url));

@@ -65,6 +65,8 @@ interface Pkt {
   data: Uint8Array;
   start: number;
   end: number;
+  /** Never sent out of order: the HTTP handshake (a 101 seen before its request is not what a capture shows). */
+  fixed: boolean;
 }
 
 const NO_DATA = new Uint8Array(0);
@@ -138,10 +140,10 @@ export class WsConnection {
   /** Sometimes sends the next data segment of the same direction before this one. */
   private maybeReorder(): void {
     const p = this.queue[this.head]!;
-    if (p.end === p.start || !this.rng.chance(0.04)) return;
+    if (p.end === p.start || p.fixed || !this.rng.chance(0.04)) return;
     for (let i = this.head + 1; i < Math.min(this.queue.length, this.head + 5); i++) {
       const q = this.queue[i]!;
-      if (q.dir === p.dir && q.end > q.start && !(q.flags & FIN)) {
+      if (q.dir === p.dir && q.end > q.start && !q.fixed && !(q.flags & FIN)) {
         this.queue[this.head] = q;
         this.queue[i] = p;
         this.expected.reordered++;
@@ -211,7 +213,7 @@ export class WsConnection {
   }
 
   private push(dir: Dir, flags: number, off: number, data: Uint8Array = NO_DATA, start = 0, end = 0): void {
-    this.queue.push({ dir, flags, off, data, start, end });
+    this.queue.push({ dir, flags, off, data, start, end, fixed: this.phase === 'handshake' });
     this.planned++;
   }
 

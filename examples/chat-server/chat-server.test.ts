@@ -59,6 +59,15 @@ const jsonl = (text: string): Row[] =>
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Row);
 
+/** Whether live capture can run here (root, unshare -n, tcpdump); says so plainly when not. */
+function canCapture(what: string): boolean {
+  const unshare = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
+  const tcpdump = spawnSync('tcpdump', ['--version'], { timeout: 10_000 });
+  if (process.getuid?.() === 0 && unshare.status === 0 && !tcpdump.error) return true;
+  console.log(`SKIPPED ${what} test: needs root, unshare -n and tcpdump`);
+  return false;
+}
+
 /** `netrx ws -r PCAP --format jsonl` against the answer next to it: equal, flow by flow. */
 async function expectDecodesTo(pcap: string, answer: string): Promise<void> {
   const r = await netrx('ws', '-r', pcap, '--format', 'jsonl');
@@ -101,12 +110,7 @@ describe('examples/chat-server', () => {
   });
 
   it('record-sample.sh records a capture that decodes to its answer (root only)', async () => {
-    const unshare = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
-    const tcpdump = spawnSync('tcpdump', ['--version'], { timeout: 10_000 });
-    if (process.getuid?.() !== 0 || unshare.status !== 0 || tcpdump.error) {
-      console.log('SKIPPED record-sample.sh test: needs root, unshare -n and tcpdump');
-      return;
-    }
+    if (!canCapture('record-sample.sh')) return;
     const dir = mkdtempSync(join(tmpdir(), 'netrx-chat-'));
     try {
       let r = spawnSync('bash', [join(here, 'record-sample.sh'), dir], { encoding: 'utf8', timeout: 120_000 });
@@ -118,4 +122,27 @@ describe('examples/chat-server', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  for (const backend of ['cap', 'tcpdump']) {
+    it(`live-demo.sh: netrx ws -i lo (${backend}) reports exactly what the clients sent and received (root only)`, () => {
+      if (!canCapture('live-demo.sh')) return;
+      const dir = mkdtempSync(join(tmpdir(), 'netrx-demo-'));
+      try {
+        const answer = join(dir, 'answer.jsonl');
+        // The demo runs the built command (packages/cli/dist), as a user would.
+        const r = spawnSync('bash', [join(here, 'live-demo.sh'), '--format', 'jsonl', '--backend', backend], {
+          encoding: 'utf8',
+          timeout: 120_000,
+          env: { ...process.env, NETRX_DEMO_ANSWER: answer },
+        });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(new RegExp(`lo \\(${backend}\\): \\d+ packets captured, 0 dropped by netrx`));
+        const ours = jsonl(r.stdout);
+        for (const m of ours) expect(m['warnings'], JSON.stringify(m)).toBeUndefined();
+        expect(byFlow(ours)).toEqual(byFlow(jsonl(readFileSync(answer, 'utf8'))));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 180_000);
+  }
 });

@@ -6,7 +6,7 @@
 #   sudo ./live-demo.sh             scripted session in a private network namespace, then stops
 #   sudo ./live-demo.sh --browser   on this host: open http://127.0.0.1:55151/ and chat; Ctrl-C ends
 #
-# Extra arguments after --browser go to netrx (e.g. --format jsonl, --backend tcpdump).
+# Extra arguments go to netrx (e.g. --format jsonl, --backend tcpdump).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -39,7 +39,8 @@ node "$netrx" ws -i lo "$@" port 7272 2> >(tee "$tmp/netrx.err" >&2) &
 capture=$!
 for _ in $(seq 200); do grep -q 'listening on' "$tmp/netrx.err" 2>/dev/null && break; sleep 0.05; done
 
-timeout 60 node "$here/client.mjs" ws://127.0.0.1:7272 "$tmp/session.jsonl"
+# NETRX_DEMO_ANSWER=FILE keeps what the clients sent and received (the test compares it with netrx's output).
+timeout 60 node "$here/client.mjs" ws://127.0.0.1:7272 "${NETRX_DEMO_ANSWER:-$tmp/session.jsonl}"
 sleep 0.5
 # Ctrl-C, as a person would: netrx stops capturing, prints what is left and a summary.
 kill -INT "$capture"

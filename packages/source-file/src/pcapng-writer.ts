@@ -88,7 +88,19 @@ export function writePcapng(out: ByteSink, options?: PcapngWriterOptions): MonoT
     });
 }
 
-/** Encodes frames as a whole pcapng file in memory (for small captures, examples and tests). */
+/**
+ * Encodes frames as a whole pcapng file in memory (for small captures, examples and tests).
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { lastValueFrom, toArray } from 'rxjs';
+ * import { encodePcapng, fromCaptureFile } from '@netrx/source-file';
+ *
+ * const frames = await lastValueFrom(fromCaptureFile('capture.pcap').pipe(toArray()));
+ * writeFileSync('first-ten.pcapng', encodePcapng(frames.slice(0, 10)));
+ * ```
+ */
 export function encodePcapng(frames: Iterable<CapturedFrame>, options?: PcapngWriterOptions): Uint8Array {
   const parts: Uint8Array[] = [];
   const writer = new PcapngWriter({ write: (chunk) => void parts.push(chunk) }, options);

@@ -148,6 +148,10 @@ class Conn {
  * when the peer acknowledges past it, when it has waited `holeTimeoutMs`, when a buffer cap is
  * reached, or at close. Directions never wait on each other.
  *
+ * A `data` event carries the time and frame number of the segment that carried its bytes (for
+ * out-of-order data, earlier than the packet that released it); `gap` and `close` events those of
+ * the packet that caused them.
+ *
  * @example
  * ```ts
  * const r = new TcpReassembler({}, (ev) => console.log(ev.type, ev.connection.id));
@@ -438,7 +442,7 @@ export class TcpReassembler {
       const len = s.bytes.length;
       this.unbuffer(h, len);
       const end = s.offset + len;
-      if (end <= h.next) continue; // cannot happen: segments are trimmed against `next` as it moves
+      if (end <= h.next) continue; // defensive: buffered data always starts at or after `next`
       this.deliver(h, s.offset < h.next ? s.bytes.subarray(h.next - s.offset) : s.bytes, s.ts, s.frame);
     }
     if (n > 0) segs.splice(0, n);

@@ -63,10 +63,8 @@ export class Wire {
 
   /** The client's SYN, the server's SYN+ACK and the client's ACK. */
   handshake(): Packet[] {
-    const c = this.c;
     const syn = this.seg('c', -1, '', { flags: TcpFlags.SYN });
     const synAck = this.seg('s', -1, '', { flags: TcpFlags.SYN | TcpFlags.ACK, ack: 0 });
-    void c;
     return [syn, synAck, this.seg('c', 0, '', { ack: 0 })];
   }
 }

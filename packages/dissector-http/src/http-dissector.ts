@@ -15,7 +15,10 @@ import { headerValue, type HttpRequest, type HttpResponse, type HttpUpgrade } fr
 export interface HttpDissectorOptions extends Partial<HttpParserLimits> {
   /** Most client bytes held after an upgrade or CONNECT request until its answer (default 256 KiB). */
   readonly maxHeldBytes?: number;
-  /** Most requests waiting for their responses per connection (default 1024); older ones are forgotten. */
+  /**
+   * Most requests waiting for their responses per connection (default 128: pipelines are short,
+   * and a capture of one direction only would otherwise keep every request); older ones are forgotten.
+   */
   readonly maxPending?: number;
 }
 
@@ -100,7 +103,7 @@ export class HttpStreamDissector implements StreamDissector {
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_LIMITS.maxBodyBytes,
     };
     this.maxHeldBytes = options.maxHeldBytes ?? 256 * 1024;
-    this.maxPending = options.maxPending ?? 1024;
+    this.maxPending = options.maxPending ?? 128;
     // Without a SYN the stream may begin inside a message: search for a start line first.
     const midstream = ctx.connection.clientBy !== 'syn';
     this.c2s = new HttpMessageParser('request', new DirectionSink(this, 'c2s'), limits, { midstream });

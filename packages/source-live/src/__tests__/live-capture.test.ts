@@ -149,6 +149,23 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
     });
   }
 
+  it('captures on any: Linux cooked capture (SLL from cap, SLL2 from tcpdump), stamped in wall time', async () => {
+    for (const [backend, linkType] of [['cap', 113], ['tcpdump', 276]] as const) {
+      const stats = createLiveCaptureStats();
+      const before = BigInt(Date.now()) * 1_000_000n;
+      const { frames } = await captureDuring({ device: 'any', filter: 'udp port 9', backend, stats }, () => sendUdp(9, 3));
+      const after = BigInt(Date.now()) * 1_000_000n;
+      expect(stats.linkType).toBe(linkType);
+      // On any, each datagram is seen leaving and entering lo: libpcap keeps both on a cooked capture.
+      expect(frames.length).toBeGreaterThanOrEqual(3);
+      for (const f of frames) {
+        expect(f.linkType).toBe(linkType);
+        expect(Buffer.from(f.data).includes('datagram')).toBe(true);
+        expect(f.timestamp >= before && f.timestamp <= after).toBe(true);
+      }
+    }
+  });
+
   it('reports a missing tcpdump binary', async () => {
     const err = await errorOf({ device: 'lo', backend: 'tcpdump', tcpdumpPath: '/nonexistent/tcpdump' });
     expect(err.kind).toBe('no-backend');

@@ -21,7 +21,8 @@ const encoder = new TextEncoder();
  * Writes frames as a pcapng file (little-endian, one section): a Section Header Block first, one
  * Interface Description Block per link type as each first appears (with `if_tsresol` 9, so
  * timestamps keep their nanoseconds), and an Enhanced Packet Block per frame. Each block is one
- * `write` of a new buffer; the writer never ends its sink.
+ * `write` of a new buffer; the writer never ends its sink. Wireshark reads files with several link
+ * types; libpcap (tcpdump) reads only files whose frames share one, as a live capture's do.
  *
  * @example
  * ```ts

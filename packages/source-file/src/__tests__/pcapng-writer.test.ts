@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -47,5 +51,35 @@ describe('PcapngWriter', () => {
     expect(passed).toEqual(frames);
     const { frames: back } = readAll((s) => new PcapngReader(s), Buffer.concat(chunks));
     expect(back.map((f) => f.data)).toEqual(frames.map((f) => Array.from(f.data)));
+  });
+
+  it('writes files libpcap reads: tcpdump gives every frame with its nanosecond timestamp', () => {
+    let version: string;
+    try {
+      version = execFileSync('tcpdump', ['--version'], { encoding: 'utf8' });
+    } catch {
+      console.warn('tcpdump is not installed: skipped reading the writer\'s output with libpcap');
+      return;
+    }
+    expect(version).toMatch(/libpcap/);
+    const dir = mkdtempSync(join(tmpdir(), 'netrx-writer-'));
+    try {
+      const path = join(dir, 'w.pcapng');
+      // libpcap reads only files whose interfaces share one link type (as a live capture writes).
+      const eth = [
+        frames[0]!,
+        frame(2, 1, ethernet(ipv6(udp(new Uint8Array(1), 1, 2, '::1', '::2'), { src: '::1', dst: '::2', next: 17 }), 0x86dd), 1_700_000_000_123_456_790n),
+        frames[3]!,
+      ];
+      writeFileSync(path, encodePcapng(eth));
+      const lines = execFileSync('tcpdump', ['-r', path, '-nn', '-tt', '--time-stamp-precision=nano'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .split('\n')
+        .filter(Boolean);
+      expect(lines.map((l) => l.split(' ')[0])).toEqual(['1700000000.123456789', '1700000000.123456790', '0.000000000']);
+      expect(lines[0]).toMatch(/IP 10\.0\.0\.1\.1 > 10\.0\.0\.2\.2: Flags/);
+      expect(lines[1]).toMatch(/IP6 ::1\.1 > ::2\.2: UDP/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

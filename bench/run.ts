@@ -12,7 +12,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topFunctions, type ProfileEntry } from './cpu-profile.js';
@@ -55,6 +55,8 @@ interface Row {
   vsTshark?: number;
   check: string;
   profile?: { totalMs: number; entries: ProfileEntry[] };
+  /** 1-minute load average when the stage started (the machine may be shared). */
+  load: number;
   error?: string;
 }
 
@@ -112,7 +114,7 @@ function countLines(cmd: string, args: string[]): Promise<number> {
 
 function hasTshark(): string | undefined {
   const r = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.split('\n')[0] : undefined;
+  return r.status === 0 ? r.stdout.split('\n')[0]?.replace(/\.$/, '') : undefined;
 }
 
 function profileDir(variant: string, stage: string): string {
@@ -145,6 +147,7 @@ function rowBase(meta: CaptureMeta, stage: string, seconds: number): Row {
     packetsPerSec: meta.packets / seconds,
     mbPerSec: meta.fileBytes / 1e6 / seconds,
     check: '',
+    load: loadavg()[0]!,
   };
 }
 
@@ -241,12 +244,18 @@ async function main(): Promise<void> {
     for (const stage of job.stages) {
       if (stage === 'tshark' && !tshark) continue;
       process.stderr.write(`bench:   ${stage}… `);
+      const load = loadavg()[0]!;
       const row = stage === 'cli' ? await cliStage(o, meta) : stage === 'tshark' ? tsharkStage(meta) : await libraryStage(o, meta, stage);
       if ((LIBRARY_STAGES as readonly string[]).includes(stage)) {
         if (prev && stage !== 'read' && Number.isFinite(row.seconds)) row.aloneNsPerPacket = ((row.seconds - prev.seconds) * 1e9) / meta.packets;
         if (stage !== 'raw') prev = row;
       }
-      if (stage === 'cli') cli = row;
+      row.load = load;
+      if (stage === 'cli') {
+        cli = row;
+        // Alone: what the command adds to the `ws` stage (JSON lines, writing, process start).
+        if (prev?.stage === 'ws' && Number.isFinite(row.seconds)) row.aloneNsPerPacket = ((row.seconds - prev.seconds) * 1e9) / meta.packets;
+      }
       if (stage === 'tshark' && cli && Number.isFinite(cli.seconds)) cli.vsTshark = row.seconds / cli.seconds;
       process.stderr.write(`${row.seconds.toFixed(2)} s ${row.check}${row.error ? `\n${row.error}` : ''}\n`);
       rows.push(row);
@@ -258,10 +267,10 @@ async function main(): Promise<void> {
     cpu: cpu[0]?.model ?? 'unknown',
     memoryGb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    tshark: tshark ?? 'not installed',
+    tshark: tshark ?? (o.stages.includes('tshark') ? 'tshark not installed' : 'tshark not run'),
   };
   const out = table(rows);
-  process.stdout.write(`\n${out}\n\nmachine: ${machine.nproc} cores, ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; ${machine.tshark}\n`);
+  process.stdout.write(`\n${out}\n\nmachine: ${machine.nproc} cores, ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; ${machine.tshark}; load average ${fmt(Math.min(...rows.map((r) => r.load)), 1)}–${fmt(Math.max(...rows.map((r) => r.load)), 1)} during the run\n`);
   if (o.profile) {
     for (const r of rows) {
       if (!r.profile) continue;

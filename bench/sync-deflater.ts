@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import pako, { type Deflate } from 'pako';
+import type { Deflate } from 'pako';
 
 /** The internal, synchronous side of a Node zlib stream (`lib/zlib.js`: `processChunkSync`). */
 interface ZlibHandle {
@@ -29,6 +30,8 @@ export class SyncDeflater {
       this.handle = stream._handle as ZlibHandle;
       this.state = stream._writeState;
     } else {
+      // Loaded only here: pako comes with @netrx/dissector-websocket, the bench does not need it otherwise.
+      const pako = createRequire(import.meta.url)('pako') as typeof import('pako').default;
       this.pako = new pako.Deflate({ raw: true, level: 1 });
       this.pako.onData = (c) => this.chunks.push(c);
     }
@@ -50,7 +53,7 @@ export class SyncDeflater {
         inLen = availIn;
         if (availOut !== 0) break;
       }
-    } else if (!this.pako!.push(message, pako.constants.Z_SYNC_FLUSH)) {
+    } else if (!this.pako!.push(message, zlib.constants.Z_SYNC_FLUSH)) {
       throw new Error(`deflate failed: ${this.pako!.msg}`);
     }
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);

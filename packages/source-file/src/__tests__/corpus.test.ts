@@ -2,11 +2,11 @@
 // capinfos' count from public/MANIFEST.tsv, and tcpdump's for captures/ (which has no manifest).
 // The broken ones yield exactly their good records, then an error naming the offset the manifest
 // describes.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { NetrxError } from '@netrx/core';
+import { formatTimestamp, type NetrxError } from '@netrx/core';
 import { join } from 'node:path';
 import { corpusCaptures, corpusDir, noteIfCorpusMissing, publicManifest } from '../../../../test-support/corpus.js';
 import { fromCaptureFile } from '../from-capture-file.js';
@@ -72,6 +72,36 @@ describe.skipIf(missing)('corpus: every capture reads with the right packet coun
     const expected = tcpdumpCount(path);
     if (expected === undefined) console.warn(`tcpdump is not installed: checked only that ${basename(path)} reads without error (${count} packets)`);
     else expect(count).toBe(expected);
+  });
+});
+
+/**
+ * tcpdump's (libpcap's) timestamp of each record it printed, to the nanosecond; `undefined` for a
+ * record whose time it could not convert. libpcap stops at the first record it cannot read (and
+ * cannot read pcapng files mixing link types), so this may be a prefix of the file.
+ */
+function tcpdumpTimestamps(path: string): (string | undefined)[] | undefined {
+  const r = spawnSync('tcpdump', ['-r', path, '-nn', '-q', '-tt', '--time-stamp-precision=nano'], { encoding: 'utf8' });
+  if (r.error) return undefined;
+  return r.stdout
+    .split('\n')
+    .map((l) => /^(\d+\.\d{9}|\[Error converting time\]) /.exec(l)?.[1])
+    .filter((t) => t !== undefined)
+    .map((t) => (t.startsWith('[') ? undefined : t));
+}
+
+describe.skipIf(missing)('corpus: timestamps agree with libpcap (tcpdump) to the nanosecond', () => {
+  const files = [...corpusCaptures(), ...publicManifest().map((r) => r.path)];
+  it.each(files.map((p) => [p.slice(corpusDir!.length + 1), p] as const))('%s', async (_, path) => {
+    const theirs = tcpdumpTimestamps(path);
+    if (!theirs) return void console.warn('tcpdump is not installed: timestamps not compared');
+    const ours: string[] = [];
+    await new Promise<void>((resolve) =>
+      fromCaptureFile(path).subscribe({ next: (f) => void ours.push(formatTimestamp(f.timestamp)), error: () => resolve(), complete: resolve }),
+    );
+    expect(theirs.length).toBeLessThanOrEqual(ours.length);
+    const compared = theirs.map((t, i) => (t === undefined ? undefined : ours[i]));
+    expect(compared).toEqual(theirs);
   });
 });
 

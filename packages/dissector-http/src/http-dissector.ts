@@ -37,8 +37,10 @@ function upgradeToken(req: ParsedHttpMessage): string | undefined {
   return first === '' ? undefined : first;
 }
 
+/** Client bytes held while an upgrade waits for its answer (a copy), or a hole among them (`bytes` undefined). */
 interface Held {
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array | undefined;
+  readonly gap: number;
   readonly ts: bigint;
   readonly frame: number;
 }
@@ -81,8 +83,6 @@ export class HttpStreamDissector implements StreamDissector {
   private asking: { readonly request: HttpRequest; readonly token: string | undefined } | undefined;
   private held: Held[] = [];
   private heldBytes = 0;
-  /** Bytes of the client's stream lost while held (a gap, or the cap): told to HTTP if it resumes. */
-  private heldLost = 0;
   /** Set by a committed 101: the switch is made once the s2c parser returns, knowing what is left. */
   private switching: { readonly init: HttpUpgrade } | undefined;
   private stopped = false;
@@ -131,10 +131,7 @@ export class HttpStreamDissector implements StreamDissector {
     this.ts[dir] = ts;
     this.frame[dir] = frame;
     if (dir === 'c2s' && this.asking) {
-      // The held bytes are no longer one piece: what follows the hole cannot be handed on whole.
-      this.heldLost += this.heldBytes + length;
-      this.held = [];
-      this.heldBytes = 0;
+      this.held.push({ bytes: undefined, gap: length, ts, frame });
       return;
     }
     if (dir === 's2c') {
@@ -280,22 +277,20 @@ export class HttpStreamDissector implements StreamDissector {
 
   private hold(bytes: Uint8Array, ts: bigint, frame: number): void {
     if (bytes.length === 0) return;
-    if (this.heldLost > 0 || this.heldBytes + bytes.length > this.maxHeldBytes) {
-      this.heldLost += bytes.length;
-      return;
+    // Past the cap the bytes are dropped, and told onwards as a hole.
+    if (this.heldBytes + bytes.length > this.maxHeldBytes) this.held.push({ bytes: undefined, gap: bytes.length, ts, frame });
+    else {
+      this.held.push({ bytes: bytes.slice(), gap: 0, ts, frame });
+      this.heldBytes += bytes.length;
     }
-    this.held.push({ bytes: bytes.slice(), ts, frame });
-    this.heldBytes += bytes.length;
   }
 
   /** Gives the held client bytes back to the request parser (the upgrade was refused or never answered). */
   private release(): void {
     const held = this.held;
-    const lost = this.heldLost;
     this.asking = undefined;
     this.held = [];
     this.heldBytes = 0;
-    this.heldLost = 0;
     this.c2s.resume();
     const savedTs = this.ts.c2s;
     const savedFrame = this.frame.c2s;
@@ -303,16 +298,21 @@ export class HttpStreamDissector implements StreamDissector {
       const h = held[k]!;
       this.ts.c2s = h.ts;
       this.frame.c2s = h.frame;
+      if (h.bytes === undefined) {
+        this.c2s.gap(h.gap);
+        continue;
+      }
       const used = this.c2s.write(h.bytes);
       if (this.asking) {
         // Another upgrade request among the held bytes: hold the rest again.
         this.hold(h.bytes.subarray(used), h.ts, h.frame);
-        for (const rest of held.slice(k + 1)) this.hold(rest.bytes, rest.ts, rest.frame);
-        this.heldLost += lost;
+        for (const rest of held.slice(k + 1)) {
+          if (rest.bytes === undefined) this.held.push(rest);
+          else this.hold(rest.bytes, rest.ts, rest.frame);
+        }
         break;
       }
     }
-    if (!this.asking && lost > 0) this.c2s.gap(lost);
     this.ts.c2s = savedTs;
     this.frame.c2s = savedFrame;
   }
@@ -321,7 +321,7 @@ export class HttpStreamDissector implements StreamDissector {
     const { init } = this.switching!;
     this.switching = undefined;
     const factory = this.ctx.registry.hasTable('http.upgrade') ? this.ctx.registry.table('http.upgrade').get(init.protocol) : undefined;
-    const c2sLeftover = this.heldLost > 0 ? undefined : join(this.held);
+    const c2sLeftover = join(this.held);
     this.stopAll();
     if (!factory) return;
     const leftover: { c2s?: Uint8Array; s2c?: Uint8Array } = {};
@@ -340,16 +340,21 @@ export class HttpStreamDissector implements StreamDissector {
   }
 }
 
+/**
+ * The held client bytes up to the first hole, joined: what the next dissector can take as one
+ * piece (the leftover of `switchTo` has no way to say that bytes are missing).
+ */
 function join(held: readonly Held[]): Uint8Array | undefined {
-  if (held.length === 0) return undefined;
-  if (held.length === 1) return held[0]!.bytes;
   let n = 0;
-  for (const h of held) n += h.bytes.length;
+  let end = 0;
+  for (; end < held.length && held[end]!.bytes !== undefined; end++) n += held[end]!.bytes!.length;
+  if (end === 1) return held[0]!.bytes;
+  if (n === 0) return undefined;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const h of held) {
-    out.set(h.bytes, o);
-    o += h.bytes.length;
+  for (let k = 0; k < end; k++) {
+    out.set(held[k]!.bytes!, o);
+    o += held[k]!.bytes!.length;
   }
   return out;
 }

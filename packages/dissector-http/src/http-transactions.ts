@@ -23,6 +23,12 @@ export interface HttpTransaction {
 export interface HttpTransactionsOptions {
   /** Most unanswered requests kept per connection (default 1024); older ones are emitted unanswered. */
   readonly maxPendingPerConnection?: number;
+  /**
+   * Most connections with requests in flight (default 65536). Events carry no close, so a
+   * connection whose last requests are never answered is forgotten, oldest first, past this cap:
+   * its requests are emitted unanswered.
+   */
+  readonly maxConnections?: number;
 }
 
 interface Pending {
@@ -51,6 +57,7 @@ function transaction(connection: Connection, request: HttpRequest | undefined, r
  */
 export function httpTransactions(options: HttpTransactionsOptions = {}): OperatorFunction<AppEvent, HttpTransaction> {
   const maxPending = options.maxPendingPerConnection ?? 1024;
+  const maxConnections = options.maxConnections ?? 65536;
   return (source) =>
     new Observable<HttpTransaction>((subscriber) => {
       const inFlight = new Map<number, Pending[]>();
@@ -63,7 +70,15 @@ export function httpTransactions(options: HttpTransactionsOptions = {}): Operato
             case 'http.request': {
               const id = event.connection.id;
               let list = inFlight.get(id);
-              if (!list) inFlight.set(id, (list = []));
+              if (!list) {
+                if (inFlight.size >= maxConnections) {
+                  // A Map iterates in insertion order: the first entry is the longest waiting.
+                  const [oldId, oldList] = inFlight.entries().next().value!;
+                  inFlight.delete(oldId);
+                  flush(oldList[0]!.request.connection, oldList);
+                }
+                inFlight.set(id, (list = []));
+              }
               if (list.length >= maxPending) flush(event.connection, list.splice(0, 1));
               list.push({ request: event, informational: [] });
               return;

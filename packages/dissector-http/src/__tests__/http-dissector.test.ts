@@ -69,6 +69,10 @@ function harness(opts: { withWebSocket?: boolean } = {}) {
       frame++;
       current.data(dir, typeof s === 'string' ? ascii(s) : s, BigInt(frame) * 1000n, frame);
     },
+    gap(dir: Direction, length: number) {
+      frame++;
+      current.gap(dir, length, BigInt(frame) * 1000n, frame);
+    },
     end() {
       current.end(BigInt(++frame) * 1000n, frame);
     },
@@ -142,6 +146,29 @@ describe('http stream dissector', () => {
       [426, 'no!', upgrade],
       [200, 'ok', after],
     ]);
+  });
+
+  it('client bytes lost while held (a gap) are told to HTTP when the upgrade is refused', () => {
+    const h = harness();
+    h.send('c2s', UPGRADE + 'GET /half');
+    h.gap('c2s', 100);
+    h.send('c2s', 'tail of something\r\nGET /next HTTP/1.1\r\n\r\n');
+    h.send('s2c', 'HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n\r\n');
+    h.end();
+    expect(h.requests().map((r) => [r.target, r.diagnostics?.map((d) => d.code)])).toEqual([
+      ['/ws', undefined],
+      ['/next', ['WARN_HTTP_RESYNC']],
+    ]);
+    expect(h.requests()[1]!.streamOffset).toBe(UPGRADE.length + 'GET /half'.length + 100 + 'tail of something\r\n'.length);
+  });
+
+  it('a 101 hands over the held client bytes only up to a hole among them', () => {
+    const h = harness();
+    h.send('c2s', UPGRADE + WS_CLIENT);
+    h.gap('c2s', 10);
+    h.send('c2s', 'after the hole');
+    h.send('s2c', SWITCH);
+    expect(text(Buffer.concat(h.taken!.bytes.c2s))).toBe(WS_CLIENT);
   });
 
   it('a refused upgrade answered 400 with Connection: close stays HTTP', () => {

@@ -52,4 +52,11 @@ describe('httpTransactions', () => {
     ]);
     expect(out[0]!.duration).toBe(1n);
   });
+
+  it('forgets the longest-waiting connection past maxConnections, emitting its requests unanswered', async () => {
+    const [a, b, c] = [conn(1), conn(2), conn(3)];
+    const out = await lastValueFrom(from([req(a, '/a', 1n), req(b, '/b', 2n), req(c, '/c', 3n)]).pipe(httpTransactions({ maxConnections: 2 }), toArray()));
+    expect(out.map((t) => t.request?.target)).toEqual(['/a', '/b', '/c']);
+    expect(out.every((t) => t.response === undefined)).toBe(true);
+  });
 });

@@ -54,7 +54,7 @@ export abstract class FramedReader implements CaptureReader {
   /** Handles one complete unit of `length` bytes at `off`; `this.offset` is its file offset. */
   protected abstract unit(bytes: Uint8Array, view: DataView, off: number, length: number): CaptureProblem | undefined;
   /** Why the input ended inside a unit (`have` of `need` bytes; `known`: `need` is its full length). */
-  protected abstract truncated(have: number, need: number, known: boolean, prefix: Uint8Array): CaptureProblem;
+  protected abstract truncated(have: number, need: number, known: boolean): CaptureProblem;
 
   /** Bytes held for a unit that straddles chunks (what this reader allocated beyond the input). */
   get carried(): number {
@@ -94,11 +94,7 @@ export abstract class FramedReader implements CaptureReader {
 
   end(): CaptureProblem | undefined {
     if (this.failed) return this.failed;
-    if (this.carry) {
-      const prefix = this.carry.subarray(0, Math.min(this.carryLength, this.prefixLength()));
-      return this.fail(this.truncated(this.carryLength, this.carryNeed, this.carryKnown, prefix));
-    }
-    return undefined;
+    return this.carry ? this.fail(this.truncated(this.carryLength, this.carryNeed, this.carryKnown)) : undefined;
   }
 
   protected fail(p: CaptureProblem): CaptureProblem {

@@ -8,7 +8,8 @@ import { TcpReassembler, type ReassembleTcpOptions } from './tcp-reassembler.js'
  * were never captured, and `close` with per-direction counters. At the end of input every open
  * connection is flushed and closed (reason `end`). State is per subscription.
  *
- * See {@link TcpReassembler} for the rules and {@link ReassembleTcpOptions} for the limits.
+ * See {@link TcpReassembler} for the rules and {@link ReassembleTcpOptions} for the limits. Throws
+ * `ERR_INVALID_OPTION` for an option that is not a positive number.
  *
  * @example
  * ```ts
@@ -20,6 +21,8 @@ import { TcpReassembler, type ReassembleTcpOptions } from './tcp-reassembler.js'
  * ```
  */
 export function reassembleTcp(options: ReassembleTcpOptions = {}): OperatorFunction<Packet, StreamEvent> {
+  // Bad options are a configuration error: throw here, where the pipeline is built.
+  new TcpReassembler(options, () => {});
   return (source) =>
     new Observable<StreamEvent>((subscriber) => {
       const reassembler = new TcpReassembler(options, (ev) => subscriber.next(ev));

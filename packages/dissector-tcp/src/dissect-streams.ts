@@ -95,10 +95,9 @@ export function dissectStreams(registry: Registry, options: DissectStreamsOption
           if (flow === undefined) return;
           if (ev.type === 'data') flow.data(ev.dir, ev.bytes, ev.ts, ev.frame);
           else if (ev.type === 'gap') flow.gap(ev.dir, ev.length, ev.ts, ev.frame);
-          else {
-            flows.delete(ev.connection.id);
-            flow.end(ev.ts, ev.frame);
-          }
+          else flow.end(ev.ts, ev.frame);
+          // Raw, stopped or closed: nothing more to do for this connection, so forget it now.
+          if (flow.done) flows.delete(ev.connection.id);
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
@@ -142,6 +141,11 @@ class Flow implements StreamContext {
     private readonly heuristics: readonly StreamDissectorFactory[],
   ) {
     this.rejected = { c2s: heuristics.map(() => false), s2c: heuristics.map(() => false) };
+  }
+
+  /** True once nothing more will be dispatched: raw, stopped or ended. */
+  get done(): boolean {
+    return this.mode === 'off';
   }
 
   switchTo(factory: StreamDissectorFactory, init: unknown, leftover?: Partial<Record<Direction, Uint8Array>>): void {
@@ -196,7 +200,10 @@ class Flow implements StreamContext {
   }
 
   end(ts: bigint, frame: number): void {
-    if (this.mode !== 'pinned') return;
+    if (this.mode !== 'pinned') {
+      this.giveUp();
+      return;
+    }
     for (const dir of DIRS) this.flushPending(dir, ts, frame);
     if (this.mode !== 'pinned') return;
     try {

@@ -48,7 +48,12 @@ export interface LiveCaptureOptions {
    * `cap`: libpcap's snaplen is fixed at 65535 by the addon; a smaller value cuts the copy.
    */
   readonly snaplen?: number;
-  /** libpcap's kernel buffer in bytes (default 16 MiB); bigger absorbs longer bursts. */
+  /**
+   * libpcap's kernel buffer in bytes (default 64 MiB). It is a ring of slots each as big as the
+   * largest packet the device can carry: on `lo` (MTU 65536) a slot is about 64 KiB, so 64 MiB
+   * holds only about a thousand packets; a burst bigger than the ring is dropped by the kernel.
+   * Measured on lo, a 100000-datagram flood: 36% lost at 16 MiB, 0.1% at 64 MiB (cap backend).
+   */
   readonly bufferSize?: number;
   /** `cap` (libpcap in-process) or `tcpdump` (a child process); default: `cap` when it loads. */
   readonly backend?: LiveBackendName;
@@ -108,7 +113,7 @@ export function resolveLiveOptions(o: LiveCaptureOptions): ResolvedLiveOptions {
     device: o.device,
     filter: o.filter?.trim() || undefined,
     snaplen: positive('snaplen', o.snaplen, 262_144),
-    bufferSize: positive('bufferSize', o.bufferSize, 2 ** 31 - 1) ?? 16 * 1024 * 1024,
+    bufferSize: positive('bufferSize', o.bufferSize, 2 ** 31 - 1) ?? 64 * 1024 * 1024,
     backend: o.backend,
     bufferPolicy: o.bufferPolicy ?? 'drop-oldest',
     maxQueuedFrames: positive('maxQueuedFrames', o.maxQueuedFrames, 2 ** 31 - 1) ?? 100_000,

@@ -13,6 +13,8 @@ declare module 'pako' {
     readonly err: number;
     readonly msg: string;
     readonly ended: boolean;
+    /** The zlib stream state; netrx sets the output buffer before a push to reuse one buffer. */
+    readonly strm: { output: Uint8Array; next_out: number; avail_out: number };
   }
   const pako: { Inflate: typeof Inflate };
   export { Inflate };

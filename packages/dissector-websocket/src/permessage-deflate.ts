@@ -1,5 +1,6 @@
 import { Inflate } from 'pako';
 import type { Diagnostic } from '@netrx/core';
+import { allocBytes, copyBytes } from './bytes.js';
 
 /** permessage-deflate as a 101 response accepted it (RFC 7692 §7.1). */
 export interface DeflateParams {
@@ -81,9 +82,10 @@ function warn(code: string, message: string): Diagnostic {
 const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 const Z_SYNC_FLUSH = 2;
 /**
- * Output chunk size. pako allocates a fresh output buffer of this size for each flush, so for the
- * small messages chat traffic is made of, a small chunk is what keeps inflation cheap (measured
- * in `bench/inflate-bench.mjs`: 100-byte messages 9.8 µs at 64 KiB, 2.5 µs at 4 KiB).
+ * Output chunk size. pako allocates a fresh output buffer of this size whenever one fills, so a
+ * small chunk keeps inflation of chat-sized messages cheap (measured in `bench/inflate-bench.mjs`:
+ * 100-byte messages 9.8 µs at 64 KiB, 2.5 µs at 4 KiB); the first chunk of each message is a
+ * buffer reused across messages.
  */
 const CHUNK = 4096;
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -113,6 +115,7 @@ class CapExceeded extends Error {}
 export class MessageInflater {
   private inflater: Inflate | undefined;
   private chunks: Uint8Array[] = [];
+  private readonly out = new Uint8Array(CHUNK);
   private total = 0;
   /** Whether the context holds the peer's whole history (false after a reset, until proven). */
   private historyComplete: boolean;
@@ -139,7 +142,7 @@ export class MessageInflater {
   inflate(parts: readonly Uint8Array[]): InflateResult {
     let n = TAIL.length;
     for (const p of parts) n += p.length;
-    const input = new Uint8Array(n);
+    const input = allocBytes(n);
     let o = 0;
     for (const p of parts) {
       input.set(p, o);
@@ -150,6 +153,12 @@ export class MessageInflater {
     const inf = (this.inflater ??= this.create());
     this.chunks = [];
     this.total = 0;
+    // Inflate into our own reused buffer first: pako would allocate a fresh output buffer for
+    // every message, which measured as the largest cost of inflating chat-sized messages.
+    const strm = inf.strm;
+    strm.output = this.out;
+    strm.next_out = 0;
+    strm.avail_out = this.out.length;
     let ok: boolean;
     try {
       ok = inf.push(input, Z_SYNC_FLUSH);
@@ -179,7 +188,7 @@ export class MessageInflater {
     inf.onData = (chunk: Uint8Array) => {
       this.total += chunk.length;
       if (this.total > this.maxOutput) throw new CapExceeded();
-      this.chunks.push(chunk);
+      this.chunks.push(chunk.buffer === this.out.buffer ? copyBytes(chunk) : chunk);
     };
     return inf;
   }
@@ -188,11 +197,7 @@ export class MessageInflater {
     const chunks = this.chunks;
     this.chunks = [];
     if (chunks.length === 0) return EMPTY;
-    // pako hands out a fresh buffer per flush: keep it, unless most of it would be wasted.
-    if (chunks.length === 1) {
-      const c = chunks[0]!;
-      return c.length * 2 >= c.buffer.byteLength ? c : c.slice();
-    }
+    if (chunks.length === 1) return chunks[0]!;
     const out = new Uint8Array(this.total);
     let o = 0;
     for (const c of chunks) {

@@ -2,6 +2,7 @@ import type { Diagnostic } from '@netrx/core';
 import type { WebSocketFrameHeader } from './types.js';
 import { frameHeaderLength, isKnownOpcode, readFrameHeader, type FramePlausibility } from './websocket-frame-header.js';
 import { findFrameRun } from './websocket-resync.js';
+import { allocBytes, copyBytes } from './bytes.js';
 
 /** A parsed frame, as the parser hands it to its sink. */
 export interface ParsedFrame extends WebSocketFrameHeader {
@@ -280,7 +281,7 @@ export class WebSocketFrameParser {
   private resync(chunk: Uint8Array, ts: bigint, frame: number): void {
     if (this.resyncBuf.length === 0) {
       this.resyncOffset = this.offset;
-      this.resyncBuf = chunk.slice();
+      this.resyncBuf = copyBytes(chunk);
     } else {
       const joined = new Uint8Array(this.resyncBuf.length + chunk.length);
       joined.set(this.resyncBuf);
@@ -307,7 +308,7 @@ export class WebSocketFrameParser {
     // at most RESYNC_MAX_FRAME, so the buffer stays under the cap.
     const drop = r.kind === 'wait' ? r.offset : this.resyncBuf.length;
     if (drop > 0) {
-      this.resyncBuf = this.resyncBuf.slice(drop);
+      this.resyncBuf = this.resyncBuf.subarray(drop); // our own copy: a view of it is fine
       this.resyncOffset += drop;
       this.resyncSkipped += drop;
     }
@@ -315,33 +316,53 @@ export class WebSocketFrameParser {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+/** Payload size from which unmasking 32 bits at a time pays for its typed-array view. */
+const WORD_UNMASK_MIN = 512;
 
 /** XORs `src` with the masking key into a new buffer (RFC 6455 §5.3); `src` is not written. */
 export function unmask(src: Uint8Array, maskKey: number, start: number): Uint8Array {
-  const out = new Uint8Array(src.length);
+  const out = allocBytes(src.length);
   unmaskInto(src, out, 0, maskKey, start);
   return out;
 }
 
-/** XORs `src` into `dst` at `at`; `phase` is the position in the key of `src[0]` (defaults to `at`). */
+/**
+ * XORs `src` into `dst` at `at`; `phase` is the position in the key of `src[0]` (defaults to `at`).
+ * `dst` is always a buffer of our own. Large payloads are copied first (native) and XORed 32 bits
+ * at a time where `dst` is aligned; for small ones a typed-array view costs more than it saves.
+ */
 function unmaskInto(src: Uint8Array, dst: Uint8Array, at: number, maskKey: number, phase = at): void {
   const m0 = maskKey >>> 24;
   const m1 = (maskKey >>> 16) & 0xff;
   const m2 = (maskKey >>> 8) & 0xff;
   const m3 = maskKey & 0xff;
-  const key = [m0, m1, m2, m3];
   const n = src.length;
+  if (n < WORD_UNMASK_MIN) {
+    for (let i = 0; i < n; i++) {
+      const k = (phase + i) & 3;
+      dst[at + i] = src[i]! ^ (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
+    }
+    return;
+  }
+  const key = [m0, m1, m2, m3];
+  dst.set(src, at);
   let i = 0;
-  // Align to the key, then four bytes at a time.
-  while (i < n && (phase + i) & 3) {
-    dst[at + i] = src[i]! ^ key[(phase + i) & 3]!;
+  // Bytes until dst is 4-byte aligned.
+  while (i < n && (dst.byteOffset + at + i) & 3) {
+    dst[at + i]! ^= key[(phase + i) & 3]!;
     i++;
   }
-  for (; i + 3 < n; i += 4) {
-    dst[at + i] = src[i]! ^ m0;
-    dst[at + i + 1] = src[i + 1]! ^ m1;
-    dst[at + i + 2] = src[i + 2]! ^ m2;
-    dst[at + i + 3] = src[i + 3]! ^ m3;
-  }
-  for (; i < n; i++) dst[at + i] = src[i]! ^ key[(phase + i) & 3]!;
+  const words = (n - i) >>> 2;
+  // The key rotated to this position, as a word in the host's byte order (typed arrays use it).
+  const k = (phase + i) & 3;
+  const b0 = key[k]!;
+  const b1 = key[(k + 1) & 3]!;
+  const b2 = key[(k + 2) & 3]!;
+  const b3 = key[(k + 3) & 3]!;
+  const word = LITTLE_ENDIAN ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+  const w = new Uint32Array(dst.buffer, dst.byteOffset + at + i, words);
+  for (let j = 0; j < words; j++) w[j]! ^= word;
+  i += words * 4;
+  for (; i < n; i++) dst[at + i]! ^= key[(phase + i) & 3]!;
 }

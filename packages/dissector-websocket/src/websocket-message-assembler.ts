@@ -4,6 +4,7 @@ import { Opcode, type WebSocketFrame, type WebSocketMessage, type WebSocketMessa
 import { isControlOpcode } from './websocket-frame-header.js';
 import type { FrameSink, ParsedFrame } from './websocket-frame-parser.js';
 import { decodeUtf8, isValidCloseCode, warning } from './websocket-validation.js';
+import { copyBytes } from './bytes.js';
 
 /** Whether permessage-deflate is on for a direction: negotiated, not negotiated, or unknown (no handshake). */
 export type CompressionState = 'negotiated' | 'none' | 'unknown';
@@ -120,7 +121,7 @@ export class WebSocketMessageAssembler implements FrameSink {
       // §5.5: control frames are at most 125 bytes and never fragmented; they may come between fragments.
       if (f.payloadLength > 125) (w ??= []).push(warning('WARN_WS_CONTROL_TOO_LONG', `control frame of ${f.payloadLength} bytes (at most 125, RFC 6455 §5.5)`, f.streamOffset));
       if (!f.fin) (w ??= []).push(warning('WARN_WS_CONTROL_FRAGMENTED', 'control frame without FIN (RFC 6455 §5.5)', f.streamOffset));
-      const payload = f.owned ? f.payload : f.payload.slice();
+      const payload = f.owned ? f.payload : copyBytes(f.payload);
       this.emitMessage(KIND[f.opcode]!, payload, false, 1, f.firstTs, f.firstFrame, f, w, f.incomplete);
       return;
     }
@@ -153,7 +154,7 @@ export class WebSocketMessageAssembler implements FrameSink {
         this.parts = [];
       } else {
         // A view of the caller's chunk survives the call only when it is used before returning.
-        this.parts.push(f.owned || (f.fin && this.parts.length === 0) ? f.payload : f.payload.slice());
+        this.parts.push(f.owned || (f.fin && this.parts.length === 0) ? f.payload : copyBytes(f.payload));
         this.size += f.payload.length;
       }
     }
@@ -210,7 +211,7 @@ export class WebSocketMessageAssembler implements FrameSink {
             this.options.compression === 'unknown' ? `compressed (RSV1), and the handshake was not captured: ${r.reason}` : r.reason;
         }
       } else if (payload === this.parts[0] && this.parts.length === 1 && !last.owned && last.payload === payload) {
-        payload = payload.slice();
+        payload = copyBytes(payload);
       }
     } else if (this.compressed) {
       // A message the inflater never saw breaks a shared context (takeover): start afresh, and let
@@ -295,7 +296,7 @@ export class WebSocketMessageAssembler implements FrameSink {
       payloadLength: f.payloadLength,
       headerLength: f.headerLength,
       streamOffset: f.streamOffset,
-      payload: f.owned ? f.payload : f.payload.slice(),
+      payload: f.owned ? f.payload : copyBytes(f.payload),
       incomplete: f.incomplete,
     };
     this.owner.emit(frame);

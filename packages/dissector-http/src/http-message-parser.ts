@@ -471,7 +471,7 @@ export class HttpMessageParser {
     this.lineBytes = 0;
     switch (this.state) {
       case State.Resync: {
-        if (probeStartLine(bytes) === 'match') {
+        if (probeStartLine(bytes, this.kind) === 'match') {
           // Begin the message at this line: rewind the offset and feed the line as the head's start.
           this.offset = lineStart;
           this.beginMessage();

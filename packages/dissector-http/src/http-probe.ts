@@ -75,24 +75,26 @@ function requestLine(bytes: Uint8Array, at: number): ProbeResult {
 }
 
 /**
- * Whether `bytes` begin with an HTTP/1.x request line (a known method) or status line. Empty
- * lines before a request line are allowed (RFC 9112 §2.2). Looks only at `bytes`; never throws.
+ * Whether `bytes` begin with an HTTP/1.x request line (a known method) or status line, or only
+ * the one of `kind`. Empty lines before it are allowed (RFC 9112 §2.2). Looks only at `bytes`;
+ * never throws.
  *
  * @example
  * ```ts
  * const ascii = (s: string) => new TextEncoder().encode(s);
- * probeStartLine(ascii('GET / HTTP/1.1\r\n'));  // 'match'
- * probeStartLine(ascii('GET /ind'));            // 'need-more'
- * probeStartLine(ascii('SSH-2.0-OpenSSH'));     // 'reject'
+ * probeStartLine(ascii('GET / HTTP/1.1\r\n'));              // 'match'
+ * probeStartLine(ascii('GET / HTTP/1.1\r\n'), 'response');  // 'reject'
+ * probeStartLine(ascii('GET /ind'));                        // 'need-more'
+ * probeStartLine(ascii('SSH-2.0-OpenSSH'));                 // 'reject'
  * ```
  */
-export function probeStartLine(bytes: Uint8Array): ProbeResult {
+export function probeStartLine(bytes: Uint8Array, kind?: 'request' | 'response'): ProbeResult {
   let at = 0;
   while (at < bytes.length && at < 4 && (bytes[at] === CR || bytes[at] === LF)) at++;
   if (at >= bytes.length) return 'need-more';
-  const r = requestLine(bytes, at);
+  const r = kind === 'response' ? 'reject' : requestLine(bytes, at);
   if (r === 'match') return r;
-  const s = statusLine(bytes, at);
+  const s = kind === 'request' ? 'reject' : statusLine(bytes, at);
   if (s === 'match') return s;
   return r === 'need-more' || s === 'need-more' ? 'need-more' : 'reject';
 }

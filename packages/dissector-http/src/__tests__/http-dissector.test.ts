@@ -13,6 +13,7 @@ import {
 } from '@netrx/core';
 import { httpDissector } from '../http-dissector.js';
 import { httpPlugin } from '../http-plugin.js';
+import { probeStartLine } from '../http-probe.js';
 import type { HttpRequest, HttpResponse, HttpUpgrade } from '../types.js';
 import { ascii, text } from './helpers.js';
 
@@ -250,6 +251,9 @@ describe('http stream dissector', () => {
     expect(p('\x16\x03\x01\x02\x00')).toBe('reject');
     expect(p('\x81\x85abcd')).toBe('reject');
     expect(p('HTTP/1.1 2000')).toBe('reject');
+    expect(probeStartLine(ascii('GET / HTTP/1.1\r\n'), 'response')).toBe('reject');
+    expect(probeStartLine(ascii('HTTP/1.1 200 OK\r\n'), 'request')).toBe('reject');
+    expect(probeStartLine(ascii('HTTP/1.1 200 OK\r\n'), 'response')).toBe('match');
     expect(httpDissector).toMatchObject({ name: 'http', resumesAfterGap: true });
   });
 

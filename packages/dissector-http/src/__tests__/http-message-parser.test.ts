@@ -142,6 +142,13 @@ describe('HttpMessageParser', () => {
     expect(messages.map((m) => [m.start, m.body, m.offset])).toEqual([['HTTP/1.1 200 OK', 'ok', 23]]);
   });
 
+  it('while resynchronising, looks only for its own kind of start line', () => {
+    const bytes = ascii('tail\r\nHTTP/1.1 200 OK\r\n\r\nGET /real HTTP/1.1\r\n\r\n');
+    const { messages, errors } = run('request', [bytes], { midstream: true });
+    expect(errors).toEqual([]);
+    expect(messages.map((m) => m.start)).toEqual(['GET /real HTTP/1.1']);
+  });
+
   it('delivers a message cut short by the end of the stream, marked incomplete', () => {
     const { messages } = run('response', [ascii('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc')], { methods: ['GET'] });
     expect(messages.map((m) => [m.body, m.bodyLength, m.codes])).toEqual([['abc', 3, ['WARN_HTTP_INCOMPLETE']]]);

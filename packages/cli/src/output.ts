@@ -26,7 +26,15 @@ export class LineWriter {
   /** Flushes and waits until the stream has taken everything. */
   async end(): Promise<void> {
     this.flush();
-    if (this.out.writableNeedDrain) await new Promise<void>((res) => this.out.once('drain', () => res()));
+    if (!this.out.writableNeedDrain) return;
+    // A stream that fails (EPIPE: `netrx … | head` closed the pipe) or closes never drains.
+    await new Promise<void>((res) => {
+      const done = (): void => {
+        this.out.off('drain', done).off('error', done).off('close', done);
+        res();
+      };
+      this.out.on('drain', done).on('error', done).on('close', done);
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { defer, finalize, take, type Observable } from 'rxjs';
+import { defer, finalize, take, takeUntil, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
 import { fromCaptureFile } from '@netrx/source-file';
 import { createLiveCaptureStats, fromLiveCapture, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
@@ -23,7 +23,8 @@ export function openFrames(
   args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen'>>,
   io: CliIO,
 ): Observable<CapturedFrame> {
-  if (args.interface !== undefined) return openLive({ ...args, interface: args.interface }, io);
+  const gone = outputGone(io);
+  if (args.interface !== undefined) return openLive({ ...args, interface: args.interface }, io).pipe(takeUntil(gone));
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
@@ -36,7 +37,16 @@ export function openFrames(
   });
   if (bar) frames = frames.pipe(finalize(() => bar.clear()));
   if (args.count !== undefined) frames = frames.pipe(take(args.count));
-  return frames;
+  return frames.pipe(takeUntil(gone));
+}
+
+/**
+ * Settles when stdout fails: EPIPE when whoever read the output went away (`netrx … | head`).
+ * The frames then end as at the end of a file, and the command finishes quietly instead of dying
+ * on an unhandled 'error' event. The listener stays: later writes to the closed pipe fail alike.
+ */
+function outputGone(io: CliIO): Promise<void> {
+  return new Promise((resolve) => io.stdout.on('error', () => resolve()));
 }
 
 /**

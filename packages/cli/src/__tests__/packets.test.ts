@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ethernet, ipv4, ipv6, ipv6Fragment, pcapFile, sll2, tcp, udp } from '../../../../test-support/packets.js';
+import { Writable } from 'node:stream';
+import { main } from '../main.js';
 import { run, runWith } from './packets-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-packets-'));
@@ -87,6 +89,21 @@ describe('netrx packets', () => {
     expect(err.endsWith('\r\x1b[K')).toBe(true);
     expect((await runWith({ tty: true }, 'packets', '-r', f, '--no-progress')).err).toBe('');
     expect((await runWith({ tty: false }, 'packets', '-r', f)).err).toBe('');
+  });
+
+  it('ends quietly when the output pipe closes (netrx packets | head)', async () => {
+    const f = file('many.pcap', pcapFile(1, Array.from({ length: 20_000 }, (_, i) => ({ ts: T + BigInt(i), data: ethFile.subarray(40, 40 + 60) }))));
+    let writes = 0;
+    const stdout = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, cb) {
+        writes++;
+        cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+    expect(await main(['packets', '-r', f], { stdout, stderr })).toBe(0);
+    expect(writes).toBe(1);
   });
 
   it('says what to do without a source, and for a missing file', async () => {

@@ -61,7 +61,7 @@ export class CollectSink implements FrameSink {
   lost: Diagnostic[] = [];
   resyncs: number[] = [];
   onFrame(f: ParsedFrame): void {
-    this.frames.push({ ...f, copy: f.payload.slice() });
+    this.frames.push({ ...f, copy: Uint8Array.from(f.payload) });
   }
   onLostSync(d: Diagnostic): void {
     this.lost.push(d);

@@ -38,8 +38,8 @@ function quote(name: string): string {
 /**
  * One JSON line: `frame`, `ts`, `linkType`, `layers`, `src`, `dst`, `caplen`, `len`, and `failure`
  * (protocol, code, offset, message) when a layer could not be decoded. Built by hand: every value
- * but the failure is a number, a layer name or an IP endpoint, and this is three times faster
- * than `JSON.stringify` on a fresh object per packet.
+ * but the failure is a number, a layer name or an IP endpoint, none of which needs escaping, and
+ * this measured 1.6 times faster than `JSON.stringify` of a fresh object per packet.
  */
 export function packetJson(p: Packet): string {
   const { frame, layers } = p;

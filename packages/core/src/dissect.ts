@@ -21,24 +21,55 @@ export interface DissectStats {
   bytes: number;
   /** Frames whose link type has no dissector in the `link.type` table (their layer list is empty). */
   unknownLinkType: number;
-  /** Decoded layers by protocol name (failure layers are counted in {@link failures} instead). */
-  protocols: Record<string, number>;
+  /**
+   * Decoded layers by protocol name (failure layers are counted in {@link failures} instead). From
+   * {@link createDissectStats} this is a snapshot made when read.
+   */
+  readonly protocols: Record<string, number>;
   /** Failure layers by code (`ERR_IPV4_TRUNCATED`…). */
   failures: Record<string, number>;
   /** IPv4 and IPv6 fragment reassembly together. */
   fragments: FragmentStats;
 }
 
-/** Creates zeroed {@link DissectStats}. */
+/** A count the hot path holds on to, so counting a layer is one increment and no lookup. */
+interface Cell {
+  n: number;
+}
+
+/** Where {@link createDissectStats} keeps its per-protocol cells. */
+const CELLS = Symbol('netrx.dissectStats.cells');
+
+interface CellBacked {
+  readonly [CELLS]?: Map<string, Cell>;
+}
+
+function cellOf(cells: Map<string, Cell>, name: string): Cell {
+  let c = cells.get(name);
+  if (c === undefined) cells.set(name, (c = { n: 0 }));
+  return c;
+}
+
+/**
+ * Creates zeroed {@link DissectStats}. Its `protocols` record is built from counters when read (a
+ * fresh object each time), so that counting a layer costs one increment.
+ */
 export function createDissectStats(): DissectStats {
-  return {
+  const cells = new Map<string, Cell>();
+  const stats: DissectStats & CellBacked = {
     packets: 0,
     bytes: 0,
     unknownLinkType: 0,
-    protocols: Object.create(null) as Record<string, number>,
-    failures: Object.create(null) as Record<string, number>,
+    get protocols(): Record<string, number> {
+      const out: Record<string, number> = {};
+      for (const [name, c] of cells) out[name] = c.n;
+      return out;
+    },
+    failures: {},
     fragments: createFragmentStats(),
+    [CELLS]: cells,
   };
+  return stats;
 }
 
 /** Options of {@link dissect} and {@link FrameDissector}. */
@@ -92,6 +123,11 @@ export class FrameDissector {
   private readonly ctx: MutableContext;
   private readonly linkTable: DissectorTable<PacketDissector>;
   private readonly maxLayers: number;
+  private readonly cells: Map<string, Cell> | undefined;
+  // Per layer depth, the protocol counted there last and its cell: packets of a capture mostly
+  // share their stack, so the cell is found by one string comparison.
+  private readonly lastName: (string | undefined)[];
+  private readonly lastCell: Cell[];
 
   constructor(registry: Registry, options: DissectOptions = {}) {
     const maxLayers = options.maxLayers ?? 32;
@@ -100,6 +136,9 @@ export class FrameDissector {
     }
     this.maxLayers = maxLayers;
     this.stats = options.stats ?? createDissectStats();
+    this.cells = (this.stats as CellBacked)[CELLS];
+    this.lastName = new Array<string | undefined>(maxLayers).fill(undefined);
+    this.lastCell = new Array<Cell>(maxLayers).fill({ n: 0 });
     this.linkTable = registry.table('link.type');
     this.state.set(IPV4_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
     this.state.set(IPV6_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
@@ -135,7 +174,7 @@ export class FrameDissector {
         stats.failures[layer.code] = (stats.failures[layer.code] ?? 0) + 1;
         break;
       }
-      stats.protocols[layer.protocol] = (stats.protocols[layer.protocol] ?? 0) + 1;
+      this.count(layers.length - 1, layer.protocol);
       if (layers.length >= this.maxLayers) break;
       const next: PacketDissector | undefined = d.next?.(layer, ctx);
       if (next === undefined) break;
@@ -148,6 +187,23 @@ export class FrameDissector {
       d = next;
     }
     return { frame, layers };
+  }
+
+  private count(depth: number, name: string): void {
+    if (this.lastName[depth] === name) {
+      this.lastCell[depth]!.n++;
+      return;
+    }
+    if (this.cells === undefined) {
+      // Stats some caller built by hand: count into its record directly.
+      const p = this.stats.protocols;
+      p[name] = (p[name] ?? 0) + 1;
+      return;
+    }
+    const c = cellOf(this.cells, name);
+    this.lastName[depth] = name;
+    this.lastCell[depth] = c;
+    c.n++;
   }
 
   /** Releases the fragment reassembly state (pending datagrams stay counted as pending). */

@@ -10,6 +10,9 @@ export const IPV4_REASSEMBLER = 'ipv4.reassembler';
 
 const newReassembler = (): FragmentReassembler => new FragmentReassembler();
 
+/** The options view of every header without options (saves a view per packet; never written). */
+const NO_OPTIONS = new Uint8Array(0);
+
 /** Dotted-quad text of the 4 bytes at `at`. */
 export function ipv4ToString(b: Uint8Array, at: number): string {
   return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
@@ -85,7 +88,7 @@ export const ipv4Dissector: PacketDissector<Ipv4Layer> = {
     const checksumValid = headerChecksumValid(data, ihl);
     const checksum = (data[10]! << 8) | data[11]!;
     if (!checksumValid) diags = add(diags, diagnostic('WARN_IPV4_BAD_CHECKSUM', `IPv4 header checksum 0x${checksum.toString(16)} is wrong`, ctx.offset + 10));
-    const options = data.subarray(20, ihl);
+    const options = ihl > 20 ? data.subarray(20, ihl) : NO_OPTIONS;
     if (ihl > 20) {
       const bad = badOptionAt(options);
       if (bad >= 0) diags = add(diags, diagnostic('WARN_IPV4_BAD_OPTION', `malformed IPv4 option at option byte ${bad}`, ctx.offset + 20 + bad));
@@ -116,7 +119,7 @@ export const ipv4Dissector: PacketDissector<Ipv4Layer> = {
       checksum,
       checksumValid,
       options,
-      ...(diags && { diagnostics: diags }),
+      diagnostics: diags,
     };
     if (!moreFragments && fragmentOffset === 0) return layer;
     return defragment(layer, end < totalLength, ctx);

@@ -146,6 +146,6 @@ function ipv6Layer(
     hopLimit: data[7]!,
     nextProtocol,
     extensions,
-    ...(diags && { diagnostics: diags }),
+    diagnostics: diags,
   };
 }

@@ -25,7 +25,7 @@ export const udpDissector: PacketDissector<UdpLayer> = {
       dstPort: (data[2]! << 8) | data[3]!,
       length,
       checksum: (data[6]! << 8) | data[7]!,
-      ...(cut && { diagnostics: [diagnostic('WARN_UDP_TRUNCATED', `UDP length ${length}, ${data.length} bytes captured`, ctx.offset + 4)] }),
+      diagnostics: cut ? [diagnostic('WARN_UDP_TRUNCATED', `UDP length ${length}, ${data.length} bytes captured`, ctx.offset + 4)] : undefined,
     };
   },
   next(layer, ctx) {

@@ -61,7 +61,10 @@ class DirectionSink implements HttpParserSink {
     this.owner.onError(this.dir, d);
   }
   requestMethod(): string | undefined {
-    return this.owner.pendingMethod();
+    return this.owner.pendingRequest()?.method;
+  }
+  requestVersion(): string | undefined {
+    return this.owner.pendingRequest()?.version;
   }
 }
 
@@ -164,9 +167,9 @@ export class HttpStreamDissector implements StreamDissector {
     this.firstFrame[dir] = this.frame[dir];
   }
 
-  /** @internal */
-  pendingMethod(): string | undefined {
-    return this.pending[0]?.method;
+  /** @internal The request the next response answers, if it was seen. */
+  pendingRequest(): HttpRequest | undefined {
+    return this.pending[0];
   }
 
   /** @internal Returns true to pause the request parser: an upgrade or CONNECT waits for its answer. */

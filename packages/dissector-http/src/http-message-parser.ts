@@ -45,6 +45,8 @@ export interface HttpParserSink {
    * CONNECT framing (RFC 9112 §6.3).
    */
   requestMethod?(): string | undefined;
+  /** Response parsers only: the HTTP version of that request; `HTTP/0.9` means a response with no head. */
+  requestVersion?(): string | undefined;
 }
 
 const enum State {
@@ -136,6 +138,8 @@ export class HttpMessageParser {
   private headLength = 0;
   /** Length of the current head line so far, CRs not counted: 0 at a line start. */
   private lineLength = 0;
+  /** Whether the head's first line has ended (an HTTP/0.9 request is that line alone). */
+  private startLineDone = false;
   private head: HttpHead | undefined;
   private rawHead: Uint8Array = new Uint8Array(0);
   private diagnostics: Diagnostic[] = [];
@@ -197,6 +201,14 @@ export class HttpMessageParser {
         case State.Done:
           return i;
         case State.Start: {
+          // RFC 1945 §6: an HTTP/0.9 response is the body alone, up to the close.
+          if (this.kind === 'response' && this.sink.requestVersion?.() === 'HTTP/0.9') {
+            this.beginMessage();
+            this.head = { kind: 'response', version: 'HTTP/0.9', status: 0, reason: '', headers: [] };
+            this.rawHead = new Uint8Array(0);
+            this.state = State.UntilClose;
+            break;
+          }
           const b = chunk[i]!;
           // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request-line.
           if (b === CR || b === LF) {
@@ -310,6 +322,7 @@ export class HttpMessageParser {
     this.headParts = [];
     this.headLength = 0;
     this.lineLength = 0;
+    this.startLineDone = false;
     this.bodyParts = [];
     this.bodyBuf = undefined;
     this.bodyKept = 0;
@@ -345,6 +358,13 @@ export class HttpMessageParser {
         end = lf + 1;
         break;
       }
+      if (!this.startLineDone) {
+        this.startLineDone = true;
+        if (this.kind === 'request' && this.simpleRequest(chunk, from, lf)) {
+          end = lf + 1;
+          break;
+        }
+      }
       line = 0;
       i = lf + 1;
     }
@@ -362,6 +382,11 @@ export class HttpMessageParser {
     }
     this.rawHead = concatParts(this.headParts, this.headLength);
     this.headParts = [];
+    if (this.head) {
+      // An HTTP/0.9 request: the line is the whole message.
+      this.complete();
+      return stop;
+    }
     const parsed = parseHead(this.rawHead, this.kind, this.msgOffset, this.limits.maxHeaders);
     if ('error' in parsed) {
       this.fail(parsed.error);
@@ -371,6 +396,23 @@ export class HttpMessageParser {
     this.diagnostics.push(...parsed.warnings);
     this.frameBody(parsed.head);
     return stop;
+  }
+
+  /**
+   * Whether the start line ending at `lf` is an HTTP/0.9 Simple-Request, `GET SP Request-URI CRLF`
+   * (RFC 1945 §4.1): no version, no headers. Sets the head if so. An HTTP/1.x request line ends
+   * in `.<digit>`, which settles most lines without decoding them.
+   */
+  private simpleRequest(chunk: Uint8Array, from: number, lf: number): boolean {
+    const e = lf > from && chunk[lf - 1] === CR ? lf - 1 : lf;
+    const d = chunk[e - 1];
+    if (e - 2 >= from && d !== undefined && d >= 0x30 && d <= 0x39 && chunk[e - 2] === 0x2e) return false;
+    // The CR may have come at the end of an earlier chunk: trim it from the text.
+    const text = latin1(concatParts([...this.headParts, chunk.subarray(from, e)], this.headLength + e - from));
+    const m = /^GET ([^ \r]+)\r?$/.exec(text);
+    if (!m) return false;
+    this.head = { kind: 'request', method: 'GET', target: m[1]!, version: 'HTTP/0.9', headers: [] };
+    return true;
   }
 
   /** Decides how the body is delimited (RFC 9112 §6.3), in the order the RFC lists. */

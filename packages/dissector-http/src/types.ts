@@ -38,6 +38,7 @@ export interface HttpRequest extends HttpMessageBase {
 /** An HTTP/1.x response, paired with its request when it was seen. */
 export interface HttpResponse extends HttpMessageBase {
   readonly type: 'http.response';
+  /** The status code; 0 for an HTTP/0.9 response, which has no status line (RFC 1945 §6). */
   readonly status: number;
   readonly reason: string;
   readonly request?: HttpRequest;

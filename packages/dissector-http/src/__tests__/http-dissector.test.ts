@@ -226,6 +226,14 @@ describe('http stream dissector', () => {
     expect(h.events[0]).toMatchObject({ type: 'stream.error', dissector: 'http', dir: 'c2s', diagnostic: { code: 'ERR_HTTP_CONTENT_LENGTH' } });
   });
 
+  it('an HTTP/0.9 request is answered by the rest of the server stream', () => {
+    const h = harness();
+    h.send('c2s', 'GET /bad.html\r\n');
+    h.send('s2c', '<html>\r\n\r\nHTTP/1.1 200 OK\r\n');
+    h.end();
+    expect(h.responses().map((r) => [r.version, r.status, text(r.body), r.request?.target])).toEqual([['HTTP/0.9', 0, '<html>\r\n\r\nHTTP/1.1 200 OK\r\n', '/bad.html']]);
+  });
+
   it('a response body delimited by the close is emitted at the end', () => {
     const h = harness();
     h.send('c2s', 'GET / HTTP/1.0\r\n\r\n');

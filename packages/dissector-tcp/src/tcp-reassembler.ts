@@ -52,11 +52,16 @@ export interface ReassemblerTotals {
   capGaps: number;
   /** Segments ignored because their sequence number was implausibly far ahead (over 1 GiB). */
   implausibleSegments: number;
+  /**
+   * Segments carrying data that arrived for a connection already closed by FIN or RST (within
+   * {@link ReassembleTcpOptions.closedLingerMs}), after its `close` event: not delivered.
+   */
+  afterClose: number;
 }
 
 /** New zeroed {@link ReassemblerTotals}. */
 export function createReassemblerTotals(): ReassemblerTotals {
-  return { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0 };
+  return { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0, afterClose: 0 };
 }
 
 interface Segment {
@@ -279,7 +284,11 @@ export class TcpReassembler {
     if (c === undefined) {
       const key = `${lo} ${hi} ${portKey}`;
       if (this.closed.has(key)) {
-        if (!(syn && !ackFlag)) return; // a late packet of a closed connection
+        if (!(syn && !ackFlag)) {
+          // A late packet of a closed connection: the last ACK, a retransmission.
+          if (t.payload.length > 0) this.totals.afterClose++;
+          return;
+        }
         this.closed.delete(key);
       }
       if (this.conns.size >= this.maxConns) this.evictOne(ts, frame);

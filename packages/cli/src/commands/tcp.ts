@@ -72,9 +72,9 @@ export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
     { defaultValue: undefined },
   );
   await out.end();
-  if (totals.evicted > 0 || totals.capGaps > 0 || totals.implausibleSegments > 0) {
+  if (totals.evicted > 0 || totals.capGaps > 0 || totals.implausibleSegments > 0 || totals.afterClose > 0) {
     io.stderr.write(
-      `netrx tcp: limits reached: ${totals.evicted} connections closed early (too many open), ${totals.capGaps} holes reported early (buffer full), ${totals.implausibleSegments} segments ignored (sequence number implausibly far ahead)\n`,
+      `netrx tcp: not in the byte counts: ${totals.evicted} connections closed early (too many open), ${totals.capGaps} holes reported early (buffer full), ${totals.implausibleSegments} segments ignored (sequence number implausibly far ahead), ${totals.afterClose} data segments after a connection closed\n`,
     );
   }
   if (sourceError !== undefined) {

@@ -30,8 +30,10 @@ describe('TcpReassembler', () => {
     expect(r.activeConnections).toBe(0);
     // The last ACK after both FINs belongs to the closed connection, not a new one.
     r.push(w.seg('c', 19, '', { ack: 20 }));
+    r.push(w.seg('s', 0, 'HTTP/1.1 200 OK\r\n\r\n', { ack: 19 })); // a retransmission, too late
     r.end();
     expect(events.filter((e) => e.type === 'open')).toHaveLength(1);
+    expect(r.totals.afterClose).toBe(1);
   });
 
   test('reordered segments are delivered in order, with offsets', () => {

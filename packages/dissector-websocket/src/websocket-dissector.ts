@@ -112,9 +112,11 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.parsers[dir].gap(length, ts, frame);
   }
 
-  end(): void {
-    this.assemblers.c2s.end();
-    this.assemblers.s2c.end();
+  end(ts: bigint, frame: number): void {
+    for (const dir of ['c2s', 's2c'] as const) {
+      this.parsers[dir].end(ts, frame);
+      this.assemblers[dir].end();
+    }
   }
 
   noteMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {

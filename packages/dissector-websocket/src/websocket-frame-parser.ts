@@ -108,11 +108,6 @@ export class WebSocketFrameParser {
     this.state = options.startInSync ? State.HEADER : State.RESYNC;
   }
 
-  /** Whether the parser is searching for frames rather than parsing them. */
-  get searching(): boolean {
-    return this.state === State.RESYNC;
-  }
-
   /** Feeds in-order bytes; `ts` and `frame` tag the frames that start or end in them. */
   write(chunk: Uint8Array, ts: bigint, frame: number): void {
     if (this.state === State.RESYNC) {
@@ -127,8 +122,10 @@ export class WebSocketFrameParser {
     if (this.state === State.DATA) {
       const h = this.header!;
       const remaining = h.payloadLength - this.dataFill;
-      this.incomplete = `${Math.min(length, remaining)} bytes of the frame were not captured`;
+      this.incomplete ??= `${Math.min(length, remaining)} bytes of the frame were not captured`;
       if (length < remaining) {
+        // Missing bytes read as 0 in the frame's own buffer; the frame is reported incomplete.
+        if (!this.skip && this.data === undefined) this.data = new Uint8Array(h.payloadLength);
         this.dataFill += length;
         this.offset += length;
         return;
@@ -141,6 +138,14 @@ export class WebSocketFrameParser {
     }
     this.offset += length;
     this.loseSync(`${length} bytes were not captured where a frame header was due`, 'WARN_WS_GAP');
+  }
+
+  /** The stream ended: a frame cut short is delivered, incomplete, so its message is not lost. */
+  end(ts: bigint, frame: number): void {
+    if (this.state !== State.DATA) return;
+    const missing = this.header!.payloadLength - this.dataFill;
+    this.incomplete ??= `the connection ended ${missing} bytes before the end of the frame`;
+    this.gap(missing, ts, frame);
   }
 
   private parse(chunk: Uint8Array, ts: bigint, frame: number): void {

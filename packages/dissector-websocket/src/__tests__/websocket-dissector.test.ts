@@ -163,8 +163,12 @@ describe('WebSocket dissector: RFC violations are warnings on the message', () =
   it('a message cut by the end of the connection is reported, not dropped', () => {
     const t = drive(upgrade());
     t.s2c(encodeFrame({ opcode: 1, fin: false, payload: 'half' }));
-    t.dissector.end();
+    t.dissector.end(9n, 9);
     expect(t.messages().map((m) => [m.kind, m.undecodable])).toEqual([['text', 'the connection ended before the final fragment']]);
+    const cut = drive(upgrade());
+    cut.s2c(encodeFrame({ opcode: 2, payload: new Uint8Array(50) }).subarray(0, 20));
+    cut.dissector.end(9n, 9);
+    expect(cut.messages().map((m) => [m.kind, m.undecodable])).toEqual([['binary', 'the connection ended 32 bytes before the end of the frame']]);
   });
 });
 
@@ -253,7 +257,7 @@ describe('WebSocket dissector: payload dissectors and frames', () => {
       fc.property(fc.boolean(), fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ maxLength: 200 })), { maxLength: 8 }), (hs, chunks) => {
         const t = drive(hs ? upgrade({ extensions: 'permessage-deflate' }) : undefined, { maxMessageSize: 4096, maxFramePayload: 4096 });
         for (const [c2s, b] of chunks) (c2s ? t.c2s : t.s2c)(b);
-        t.dissector.end();
+        t.dissector.end(0n, 0);
         for (const m of t.messages()) expect(m.payload.length).toBeLessThanOrEqual(4096);
       }),
       { numRuns: 300 },

@@ -95,6 +95,22 @@ describe('WebSocketFrameParser', () => {
     expect(sink.lost).toEqual([]);
   });
 
+  it('keeps an incomplete frame’s payload at its full length, missing bytes as 0, wherever the gap falls', () => {
+    const a = encodeFrame({ opcode: 2, payload: big(100), mask: 0x0f0e0d0c });
+    for (const [before, missing] of [[6, 10], [20, 30], [6, 100]] as const) {
+      const sink = new CollectSink();
+      const p = new WebSocketFrameParser(sink, opts());
+      p.write(a.subarray(0, before), 1n, 1);
+      p.gap(missing, 2n, 2);
+      p.write(a.subarray(before + missing), 3n, 3);
+      const f = sink.frames[0]!;
+      expect(f.copy.length, `${before}/${missing}`).toBe(100);
+      const lostFrom = before - 6;
+      expect([...f.copy.subarray(lostFrom, lostFrom + missing)].every((b) => b === 0)).toBe(true);
+      expect(f.copy.subarray(lostFrom + missing)).toEqual(big(100).subarray(lostFrom + missing));
+    }
+  });
+
   it('resynchronises on a run of frame headers after a gap between frames', () => {
     const sink = new CollectSink();
     const p = new WebSocketFrameParser(sink, opts({ expectMask: true }));

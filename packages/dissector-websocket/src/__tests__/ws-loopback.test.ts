@@ -101,7 +101,7 @@ describe('WebSocket dissector on real ws traffic (loopback)', () => {
       if (req.rest[i]) t.c2s(req.rest[i]!);
       if (res.rest[i]) t.s2c(res.rest[i]!);
     }
-    t.dissector.end();
+    t.dissector.end(0n, 0);
     const ours = (dir: string) =>
       t
         .messages()

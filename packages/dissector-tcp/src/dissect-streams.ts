@@ -52,6 +52,12 @@ const DIRS: readonly Direction[] = ['c2s', 's2c'];
  *
  * @example
  * ```ts
+ * import { corePlugin, createRegistry, dissect } from '@netrx/core';
+ * import { fromCaptureFile } from '@netrx/source-file';
+ * import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
+ * import { httpPlugin } from '@netrx/dissector-http';
+ *
+ * const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin]);
  * fromCaptureFile('chat.pcap')
  *   .pipe(dissect(registry), reassembleTcp(), dissectStreams(registry))
  *   .subscribe((ev) => console.log(ev.type, ev.connection.id, ev.dir));

@@ -7,7 +7,7 @@
  */
 export { TcpCodes, TcpFlag, decodeTcp, tcpDissector } from './tcp.js';
 export type { TcpHeaderOptions, TcpLayer, TcpSackBlock } from './tcp.js';
-export { tcpPlugin } from './plugin.js';
+export { tcpPlugin } from './tcp-plugin.js';
 export { looksLikeHttpRequest, looksLikeHttpResponse, looksLikeMaskedWebSocketFrame } from './client-decision.js';
 export { TcpReassembler, createReassemblerTotals } from './tcp-reassembler.js';
 export type { ReassembleTcpOptions, ReassemblerTotals } from './tcp-reassembler.js';

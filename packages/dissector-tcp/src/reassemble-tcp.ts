@@ -13,6 +13,11 @@ import { TcpReassembler, type ReassembleTcpOptions } from './tcp-reassembler.js'
  *
  * @example
  * ```ts
+ * import { corePlugin, createRegistry, dissect } from '@netrx/core';
+ * import { fromCaptureFile } from '@netrx/source-file';
+ * import { reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
+ *
+ * const registry = createRegistry([corePlugin, tcpPlugin]);
  * fromCaptureFile('chat.pcap')
  *   .pipe(dissect(registry), reassembleTcp())
  *   .subscribe((ev) => {

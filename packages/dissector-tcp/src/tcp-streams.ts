@@ -19,10 +19,17 @@ export interface TcpConnectionStreams {
  *
  * @example
  * ```ts
- * events$.pipe(tcpStreams()).subscribe(({ connection, c2s, s2c }) => {
- *   c2s.subscribe((ev) => ev.type === 'data' && console.log(connection.id, '→', ev.bytes.length));
- *   s2c.subscribe((ev) => ev.type === 'data' && console.log(connection.id, '←', ev.bytes.length));
- * });
+ * import { corePlugin, createRegistry, dissect } from '@netrx/core';
+ * import { fromCaptureFile } from '@netrx/source-file';
+ * import { reassembleTcp, tcpPlugin, tcpStreams } from '@netrx/dissector-tcp';
+ *
+ * const registry = createRegistry([corePlugin, tcpPlugin]);
+ * fromCaptureFile('chat.pcap')
+ *   .pipe(dissect(registry), reassembleTcp(), tcpStreams())
+ *   .subscribe(({ connection, c2s, s2c }) => {
+ *     c2s.subscribe((ev) => ev.type === 'data' && console.log(connection.id, '→', ev.bytes.length));
+ *     s2c.subscribe((ev) => ev.type === 'data' && console.log(connection.id, '←', ev.bytes.length));
+ *   });
  * ```
  */
 export function tcpStreams(): OperatorFunction<StreamEvent, TcpConnectionStreams> {

@@ -7,6 +7,9 @@ import { tcpDissector } from './tcp.js';
  *
  * @example
  * ```ts
+ * import { corePlugin, createRegistry } from '@netrx/core';
+ * import { tcpPlugin } from '@netrx/dissector-tcp';
+ *
  * const registry = createRegistry([corePlugin, tcpPlugin]);
  * registry.table('tcp.port').add(7272, myStreamDissectorFactory);
  * ```

@@ -236,6 +236,22 @@ describe('TcpReassembler', () => {
     expect(gapsOf(events)).toEqual([]);
   });
 
+  test('a segment cut short by the snaplen: the missing tail is a gap, acknowledged or at the end', () => {
+    const w = new Wire();
+    const { events } = reassemble([...w.handshake(), w.seg('c', 0, 'abcdefgh', { cut: 3 }), w.seg('c', 8, 'ijk'), w.seg('s', 0, '', { ack: 11 })]);
+    expect(text(events).c2s).toBe('abcdeijk');
+    expect(gapsOf(events)).toEqual([{ dir: 'c2s', offset: 5, length: 3 }]);
+  });
+
+  test('one absurd timestamp (a corrupt record) does not age every connection out', () => {
+    const a = new Wire();
+    const b = new Wire({ addr: '10.0.0.3', port: 41000, isn: 5 }, { addr: '10.0.0.2', port: 80, isn: 6 });
+    const tenYears = 10 * 365 * 86_400_000;
+    const { events } = reassemble([...a.handshake(), a.seg('c', 0, 'one', { at: 10 }), b.seg('c', 0, 'x', { at: tenYears }), a.seg('c', 3, 'two', { at: 20 })]);
+    expect(text(events, 0).c2s).toBe('onetwo');
+    expect(closeOf(events, 0).reason).toBe('end');
+  });
+
   test('IPv6 connections are keyed and reported like IPv4 ones', () => {
     const w = new Wire({ addr: '2001:db8::1', port: 50000, isn: 1 }, { addr: '2001:db8::2', port: 443, isn: 2 });
     const { events } = reassemble([...w.handshake(), w.seg('c', 0, 'hi'), w.seg('s', 0, 'yo')]);

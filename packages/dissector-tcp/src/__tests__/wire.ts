@@ -21,6 +21,8 @@ export interface SegmentOptions {
   ack?: number;
   /** Milliseconds since the start of the capture. */
   at?: number;
+  /** Bytes the capture cut off the end of the frame (a small snaplen). */
+  cut?: number;
 }
 
 const BASE_NS = 1_700_000_000_000_000_000n;
@@ -48,13 +50,14 @@ export class Wire {
     const six = me.addr.includes(':');
     const t = tcp(bytes, { srcPort: me.port, dstPort: peer.port, seq, ack, flags }, me.addr, peer.addr);
     const ip = six ? ipv6(t, { src: me.addr, dst: peer.addr }) : ipv4(t, { src: me.addr, dst: peer.addr });
-    const data = ethernet(ip, six ? 0x86dd : 0x0800);
+    const wire = ethernet(ip, six ? 0x86dd : 0x0800);
+    const data = wire.subarray(0, wire.length - (o.cut ?? 0));
     this.clock = o.at ?? this.clock + 1;
     return this.dissector.dissect({
       linkType: LinkType.ETHERNET,
       timestamp: BASE_NS + BigInt(this.clock) * 1_000_000n,
       caplen: data.length,
-      length: data.length,
+      length: wire.length,
       data,
       interfaceId: 0,
       frameNumber: ++this.frameNumber,

@@ -9,6 +9,7 @@ import type {
   StreamDissectorFactory,
 } from '@netrx/core';
 import type { HttpHeader, HttpUpgrade } from '@netrx/dissector-http';
+import { looksLikeHttpRequest } from '@netrx/dissector-tcp';
 import { parsePerMessageDeflate } from './permessage-deflate.js';
 import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
 import { WebSocketFrameParser } from './websocket-frame-parser.js';
@@ -55,7 +56,8 @@ function isUpgrade(init: unknown): init is HttpUpgrade {
  * The WebSocket dissector of one connection: a frame parser and a message assembler per direction.
  * After a captured handshake it knows where frames start, whether permessage-deflate is on and
  * which side masks; without one (midstream, decode-as, heuristic) it searches for frames, tells
- * the client by its masking, and inflates what it can prove right.
+ * the client by its masking, and inflates what it can prove right. Forced onto a connection that
+ * starts with an HTTP request, it lets the `http` dissector read the upgrade first.
  */
 export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner {
   connection: Connection;
@@ -65,6 +67,8 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   private rolesKnown: boolean;
   private readonly payloadDissector: WebSocketPayloadDissector | undefined;
   private readonly payloadHeuristics: readonly WebSocketPayloadDissector[];
+  /** No handshake was given and no byte has arrived yet. */
+  private awaitingFirstBytes: boolean;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -73,6 +77,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   ) {
     this.connection = ctx.connection;
     const hs = isUpgrade(init) ? readHandshake(init) : undefined;
+    this.awaitingFirstBytes = hs === undefined;
     this.rolesKnown = hs !== undefined || ctx.connection.clientBy !== 'port';
     const maxFramePayload = options.maxFramePayload ?? DEFAULT_MAX;
     const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX;
@@ -105,6 +110,16 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   }
 
   data(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
+    if (this.awaitingFirstBytes) {
+      this.awaitingFirstBytes = false;
+      // Forced onto a connection (decode-as) whose handshake was captured: let HTTP read the
+      // upgrade; its 101 hands the connection back to us with the handshake.
+      const http = looksLikeHttpRequest(bytes) ? this.ctx.registry.byName<StreamDissectorFactory>('http') : undefined;
+      if (http !== undefined) {
+        this.ctx.switchTo(http, undefined, { [dir]: bytes });
+        return;
+      }
+    }
     this.parsers[dir].write(bytes, ts, frame);
   }
 

@@ -59,30 +59,38 @@ const skips: Record<string, { c2s?: number; s2c?: number }> = corpusDir
 
 describe.skipIf(!corpusDir)('corpus captures: messages equal the applications’ own log', () => {
   for (const capture of corpusCaptures()) {
-    it(basename(capture), async () => {
-      const { messages } = await runCapture(capture);
-      const truth = truthOf(capture);
-      const oursData = new Map<string, Item[]>();
-      const oursControl = new Map<string, Item[]>();
-      for (const m of messages) {
-        const key = `${formatEndpoint(m.connection.client)}>${formatEndpoint(m.connection.server)}|${m.dir}`;
-        expect(m.undecodable, `${key}: ${m.kind} undecodable`).toBeUndefined();
-        expect(m.warnings, `${key}: warnings on conformant traffic`).toEqual([]);
-        const target = m.kind === 'ping' || m.kind === 'pong' ? oursControl : m.kind === 'close' ? oursData : oursData;
-        const item = m.kind === 'close' ? `close ${m.closeCode} ${m.closeReason ?? ''}` : `${m.kind} ${sha256(m.payload)}`;
-        (target.get(key) ?? target.set(key, []).get(key)!).push(item);
-      }
-      const skip = skips[basename(capture)] ?? {};
-      expect([...oursData.keys()].sort()).toEqual([...truth.data.keys()].sort());
-      for (const [key, expected] of truth.data) {
-        const dir = key.endsWith('c2s') ? 'c2s' : 's2c';
-        // Messages sent before the capture began are not in the file and not owed (skip.json).
-        expect(oursData.get(key), key).toEqual(expected.slice(skip[dir] ?? 0));
-      }
-      for (const key of truth.logsControl) {
-        if (skip.c2s || skip.s2c) continue; // the log does not say which pings preceded the capture
-        expect(oursControl.get(key) ?? [], `${key} pings/pongs`).toEqual(truth.control.get(key) ?? []);
-      }
+    it(basename(capture), () => check(capture, []));
+    // As tshark's -d: forced onto the server's port, the handshake (when captured) is still read.
+    it(`${basename(capture)} with --decode-as tcp.port==PORT,websocket`, () => {
+      const port = readJsonLines<TruthRecord & { server_port?: number }>(capture + '.truth.jsonl').find((r) => r.server_port)!.server_port;
+      return check(capture, [`tcp.port==${port},websocket`]);
     });
   }
 });
+
+/** Runs a capture through the pipeline and compares every message with the truth. */
+async function check(capture: string, decodeAs: string[]): Promise<void> {
+  const { messages } = await runCapture(capture, { decodeAs });
+  const truth = truthOf(capture);
+  const oursData = new Map<string, Item[]>();
+  const oursControl = new Map<string, Item[]>();
+  for (const m of messages) {
+    const key = `${formatEndpoint(m.connection.client)}>${formatEndpoint(m.connection.server)}|${m.dir}`;
+    expect(m.undecodable, `${key}: ${m.kind} undecodable`).toBeUndefined();
+    expect(m.warnings, `${key}: warnings on conformant traffic`).toEqual([]);
+    const target = m.kind === 'ping' || m.kind === 'pong' ? oursControl : m.kind === 'close' ? oursData : oursData;
+    const item = m.kind === 'close' ? `close ${m.closeCode} ${m.closeReason ?? ''}` : `${m.kind} ${sha256(m.payload)}`;
+    (target.get(key) ?? target.set(key, []).get(key)!).push(item);
+  }
+  const skip = skips[basename(capture)] ?? {};
+  expect([...oursData.keys()].sort()).toEqual([...truth.data.keys()].sort());
+  for (const [key, expected] of truth.data) {
+    const dir = key.endsWith('c2s') ? 'c2s' : 's2c';
+    // Messages sent before the capture began are not in the file and not owed (skip.json).
+    expect(oursData.get(key), key).toEqual(expected.slice(skip[dir] ?? 0));
+  }
+  for (const key of truth.logsControl) {
+    if (skip.c2s || skip.s2c) continue; // the log does not say which pings preceded the capture
+    expect(oursControl.get(key) ?? [], `${key} pings/pongs`).toEqual(truth.control.get(key) ?? []);
+  }
+}

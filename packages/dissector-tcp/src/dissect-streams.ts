@@ -228,11 +228,14 @@ class Flow implements StreamContext {
     const copy = bytes.slice();
     this.replay.push({ dir, bytes: copy, gap: 0, ts, frame });
     this.replayBytes += copy.length;
-    const prev = this.probeBuf[dir];
-    if (prev.length < this.limits.maxProbe) this.probeBuf[dir] = prev.length === 0 ? copy : concat([prev, copy]);
-    const buf = this.probeBuf[dir];
     const rejected = this.rejected[dir];
     const hs = this.heuristics;
+    // The probes see at most `wanted` bytes: keep no more, so small segments cost linear time.
+    let wanted = 0;
+    for (let k = 0; k < hs.length; k++) if (!rejected[k]) wanted = Math.max(wanted, hs[k]!.probeBytes ?? this.limits.probeBytes);
+    const prev = this.probeBuf[dir];
+    if (prev.length < wanted) this.probeBuf[dir] = prev.length === 0 ? copy : concat([prev, copy.subarray(0, wanted - prev.length)]);
+    const buf = this.probeBuf[dir];
     for (let k = 0; k < hs.length; k++) {
       if (rejected[k]) continue;
       const h = hs[k]!;

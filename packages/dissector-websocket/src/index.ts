@@ -8,7 +8,6 @@
 export { Opcode } from './types.js';
 export type {
   DecodedPayload,
-  WebSocketDissectorFactory,
   WebSocketFrame,
   WebSocketFrameHeader,
   WebSocketMessage,

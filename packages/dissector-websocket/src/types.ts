@@ -1,4 +1,4 @@
-import type { AppEventBase, Diagnostic, StreamDissectorFactory } from '@netrx/core';
+import type { AppEventBase, Diagnostic } from '@netrx/core';
 
 /** The opcodes of RFC 6455 §5.2 (others are reserved). */
 export const Opcode = {
@@ -125,6 +125,3 @@ export interface WebSocketOptions {
   /** Emit a `ws.frame` event per frame as well as `ws.message`. Default false. */
   readonly frames?: boolean;
 }
-
-/** The WebSocket dissector factory type, as registered in `http.upgrade` and the `tcp` heuristics. */
-export type WebSocketDissectorFactory = StreamDissectorFactory;

@@ -19,8 +19,6 @@ const NONE: FrameRunResult = { kind: 'none' };
 export interface FrameRunRules extends FramePlausibility {
   /** Largest frame (header and payload) a candidate may have and still be waited for. */
   readonly maxFrame: number;
-  /** Last candidate offset to try (inclusive); default: all of `buf`. */
-  readonly lastOffset?: number;
 }
 
 /**
@@ -34,8 +32,7 @@ export interface FrameRunRules extends FramePlausibility {
  * Returns `wait` when the candidate at `offset` needs bytes beyond `buf` to be decided.
  */
 export function findFrameRun(buf: Uint8Array, from: number, rules: FrameRunRules): FrameRunResult {
-  const last = Math.min(rules.lastOffset ?? buf.length - 1, buf.length - 1);
-  for (let i = from; i <= last; i++) {
+  for (let i = from; i < buf.length; i++) {
     const h = readFrameHeader(buf, i);
     if (h === undefined) return { kind: 'wait', offset: i };
     if (!isPlausibleHeader(h, rules)) continue;

@@ -78,7 +78,7 @@ async function check(capture: string, decodeAs: string[]): Promise<void> {
     const key = `${formatEndpoint(m.connection.client)}>${formatEndpoint(m.connection.server)}|${m.dir}`;
     expect(m.undecodable, `${key}: ${m.kind} undecodable`).toBeUndefined();
     expect(m.warnings, `${key}: warnings on conformant traffic`).toEqual([]);
-    const target = m.kind === 'ping' || m.kind === 'pong' ? oursControl : m.kind === 'close' ? oursData : oursData;
+    const target = m.kind === 'ping' || m.kind === 'pong' ? oursControl : oursData;
     const item = m.kind === 'close' ? `close ${m.closeCode} ${m.closeReason ?? ''}` : `${m.kind} ${sha256(m.payload)}`;
     (target.get(key) ?? target.set(key, []).get(key)!).push(item);
   }

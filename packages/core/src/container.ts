@@ -6,6 +6,7 @@ import { Registry } from './registry.js';
 
 /** A source of "now" in nanoseconds since the epoch; injectable so tests can fix time. */
 export interface Clock {
+  /** Nanoseconds since the Unix epoch. */
   now(): bigint;
 }
 
@@ -37,6 +38,7 @@ export const Tokens = {
 export class RegistryBuilder {
   constructor(@injectAll(Tokens.Plugin) private readonly plugins: NetrxPlugin[]) {}
 
+  /** A new registry with every plugin registered. */
   build(): Registry {
     const registry = new Registry();
     registerPlugins(registry, this.plugins);
@@ -46,10 +48,13 @@ export class RegistryBuilder {
 
 /** What {@link createPipelineContainer} needs. */
 export interface PipelineContainerOptions {
+  /** The plugins of the pipeline. */
   readonly plugins: readonly NetrxPlugin[];
   /** Decode-as rules applied once the plugins are registered (`tcp.port==7272,websocket`). */
   readonly decodeAs?: readonly string[];
+  /** The pipeline's options, resolved as {@link Tokens.Options}. */
   readonly options?: unknown;
+  /** The clock; {@link monotonicClock} by default. */
   readonly clock?: Clock;
   /** Parent container; the tsyringe root container by default. Nothing is registered in it. */
   readonly parent?: DependencyContainer;

@@ -3,7 +3,7 @@ import { ethernetDissector } from './ethernet.js';
 import { LinkType } from './frame.js';
 import { ipv4Dissector } from './ipv4.js';
 import { ipv6Dissector } from './ipv6.js';
-import { definePlugin } from './plugin.js';
+import { definePlugin, type NetrxPlugin } from './plugin.js';
 import { rawIpDissector } from './raw-ip.js';
 import { sll2Dissector, sllDissector } from './sll.js';
 import { udpDissector } from './udp.js';
@@ -25,7 +25,7 @@ import { VLAN_TPIDS, vlanDissector } from './vlan.js';
  * from(frames).pipe(dissect(registry)).subscribe((p) => console.log(p.layers.map((l) => l.protocol)));
  * ```
  */
-export const corePlugin = definePlugin({
+export const corePlugin: NetrxPlugin = definePlugin({
   name: 'core',
   coreVersion: `^${CORE_VERSION}`,
   register(registry) {

@@ -8,8 +8,11 @@ export type Severity = 'info' | 'warning' | 'error';
  * programs can match on them; the message is for people.
  */
 export interface Diagnostic {
+  /** Stable code to match on. */
   readonly code: string;
+  /** How bad it is. */
   readonly severity: Severity;
+  /** What was found, for people. */
   readonly message: string;
   /** Byte offset the finding refers to (in the frame for packet layers, in the stream for streams). */
   readonly offset?: number;

@@ -8,13 +8,17 @@ import type { AppEvent, Connection, Direction } from './stream.js';
  * by `dissect()` for each subscription and freed with it. Keyed by the owner's name.
  */
 export interface DissectState {
+  /** The value under `key`, made by `create` (a function made once, not per packet) the first time. */
   get<T>(key: string, create: () => T): T;
 }
 
 /** What a packet dissector is given besides its bytes. */
 export interface DissectContext {
+  /** The frame being dissected. */
   readonly frame: CapturedFrame;
+  /** The pipeline's registry, for dispatch. */
   readonly registry: Registry;
+  /** The pipeline's state across packets. */
   readonly state: DissectState;
   /** Offset in the frame of the first byte of the data being decoded (0 for the link layer). */
   readonly offset: number;
@@ -44,7 +48,9 @@ export type ProbeResult = 'match' | 'reject' | 'need-more';
  * connection to another dissector (an HTTP upgrade).
  */
 export interface StreamContext {
+  /** The connection being dissected. */
   readonly connection: Connection;
+  /** The pipeline's registry. */
   readonly registry: Registry;
   /** Emits an application event downstream, synchronously. */
   emit(event: AppEvent): void;

@@ -1,9 +1,4 @@
-/**
- * The catalogue of errors netrx throws. Exceptions are only for configuration and programmer
- * mistakes and for sources that cannot go on (an unreadable file, no capture permission); bad
- * packets are values ({@link FailureLayer}, {@link Diagnostic}), never exceptions.
- */
-export const ErrorCodes = {
+const codes = {
   ERR_PLUGIN_DUPLICATE: 'a plugin with this name is already registered',
   ERR_PLUGIN_DEPENDENCY: 'a plugin depends on one that is not registered',
   ERR_PLUGIN_CORE_VERSION: 'a plugin does not support this core version',
@@ -18,13 +13,23 @@ export const ErrorCodes = {
 } as const;
 
 /** A stable error code from {@link ErrorCodes}. */
-export type ErrorCode = keyof typeof ErrorCodes;
+export type ErrorCode = keyof typeof codes;
+
+/**
+ * The catalogue of errors netrx throws, each code with what it means. Exceptions are only for
+ * configuration and programmer mistakes and for sources that cannot go on (an unreadable file, no
+ * capture permission); bad packets are values ({@link FailureLayer}, {@link Diagnostic}), never
+ * exceptions.
+ */
+export const ErrorCodes: Readonly<Record<ErrorCode, string>> = codes;
 
 /** An error with a stable {@link ErrorCode}; `message` says what happened and what to do. */
 export class NetrxError extends Error {
+  /** Always `NetrxError`. */
   override readonly name = 'NetrxError';
 
   constructor(
+    /** The stable code to match on. */
     readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },

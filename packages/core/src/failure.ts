@@ -2,11 +2,7 @@ import type { DissectContext } from './dissector.js';
 import type { Diagnostic, Severity } from './diagnostic.js';
 import type { FailureLayer } from './layer.js';
 
-/**
- * The stable codes the base dissectors put on failure layers (`ERR_*`) and diagnostics (`WARN_*`),
- * with what each means. Programs match on the code; messages are for people and may change.
- */
-export const DissectCodes = {
+const codes = {
   ERR_ETHERNET_TRUNCATED: 'fewer than 14 bytes for an Ethernet header',
   ERR_VLAN_TRUNCATED: 'fewer than 4 bytes for an 802.1Q tag',
   ERR_LLC_TRUNCATED: 'an 802.3 frame too short for its LLC/SNAP header',
@@ -36,8 +32,14 @@ export const DissectCodes = {
   WARN_FRAGMENT_OVERLAP: 'an IP fragment overlapped data already received: the first copy was kept',
 } as const;
 
-/** A code from {@link DissectCodes}. */
-export type DissectCode = keyof typeof DissectCodes;
+/** A stable code the base dissectors put on failure layers (`ERR_*`) and diagnostics (`WARN_*`). */
+export type DissectCode = keyof typeof codes;
+
+/**
+ * Every {@link DissectCode} with what it means. Programs match on the code; messages are for
+ * people and may change.
+ */
+export const DissectCodes: Readonly<Record<DissectCode, string>> = codes;
 
 /**
  * Builds the failure layer a dissector returns when it cannot decode: `data` is the view it was

@@ -43,9 +43,20 @@ export interface FragmentReassemblyOptions {
 
 /** What adding a fragment did. */
 export type FragmentResult =
-  | { readonly status: 'pending'; readonly overlap: number }
-  | { readonly status: 'dropped'; readonly reason: string }
   | {
+      /** The datagram still misses fragments. */
+      readonly status: 'pending';
+      /** Bytes of this fragment that were already held (the first copy was kept). */
+      readonly overlap: number;
+    }
+  | {
+      /** The fragment, and possibly its datagram, was thrown away. */
+      readonly status: 'dropped';
+      /** Why, for people. */
+      readonly reason: string;
+    }
+  | {
+      /** This fragment completed the datagram. */
       readonly status: 'complete';
       /** The whole reassembled payload: a new buffer. */
       readonly data: Uint8Array;
@@ -53,6 +64,7 @@ export type FragmentResult =
       readonly fragments: number;
       /** The `meta` passed with the fragment at offset 0 (IPv6: its next header). */
       readonly meta: number;
+      /** Bytes of this fragment that were already held. */
       readonly overlap: number;
     };
 

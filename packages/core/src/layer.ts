@@ -28,7 +28,9 @@ export interface FailureLayer extends LayerBase {
   readonly failedProtocol: string;
   /** Stable code, `ERR_<PROTO>_<WHAT>` (e.g. `ERR_IPV4_TRUNCATED`). */
   readonly code: string;
+  /** `error`: the bytes could not be decoded; `warning`: decoding stopped on a doubt. */
   readonly severity: 'warning' | 'error';
+  /** What went wrong, for people. */
   readonly message: string;
 }
 
@@ -43,6 +45,7 @@ export interface FailureLayer extends LayerBase {
  * ```
  */
 export interface LayerMap {
+  /** A layer that could not be decoded. */
   failure: FailureLayer;
 }
 
@@ -51,7 +54,9 @@ export type Layer = LayerMap[keyof LayerMap];
 
 /** A frame and its decoded layers, outermost first. */
 export interface Packet {
+  /** The frame as captured. */
   readonly frame: CapturedFrame;
+  /** Decoded layers, outermost first; a failure layer, if any, is last. */
   readonly layers: Layer[];
 }
 

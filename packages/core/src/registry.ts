@@ -34,6 +34,7 @@ export class DissectorTable<V> {
   private readonly map = new Map<TableKey, V>();
 
   constructor(
+    /** The table's name (`tcp.port`). */
     readonly name: string,
     private readonly onAdd: (value: V) => void = () => {},
   ) {}
@@ -45,14 +46,17 @@ export class DissectorTable<V> {
     return this;
   }
 
+  /** The dissector for a key, or undefined. */
   get(key: TableKey): V | undefined {
     return this.map.get(key);
   }
 
+  /** Removes a key; returns whether it was there. */
   delete(key: TableKey): boolean {
     return this.map.delete(key);
   }
 
+  /** Every key and its dissector. */
   entries(): IterableIterator<[TableKey, V]> {
     return this.map.entries();
   }
@@ -74,10 +78,12 @@ export class HeuristicList<V> {
   private activeCache: readonly V[] = [];
 
   constructor(
+    /** The list's name (`tcp`). */
     readonly name: string,
     private readonly onAdd: (value: V) => void = () => {},
   ) {}
 
+  /** Adds a heuristic: higher `priority` is tried first; `enabled: false` adds it switched off. */
   add(value: V, options: { name?: string; priority?: number; enabled?: boolean } = {}): this {
     const name = options.name ?? nameOf(value) ?? `${this.name}#${this.list.length}`;
     this.list.push({ value, name, priority: options.priority ?? 0, enabled: options.enabled ?? true });
@@ -111,8 +117,11 @@ export class HeuristicList<V> {
  * A user's rule forcing a dissector, as tshark's `-d`: `tcp.port==7272,websocket`.
  */
 export interface DecodeAsRule {
+  /** The table the rule applies to (`tcp.port`). */
   readonly table: string;
+  /** The key it forces (a port, a token). */
   readonly key: TableKey;
+  /** The name of the dissector it forces. */
   readonly dissector: string;
 }
 

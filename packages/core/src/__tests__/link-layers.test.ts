@@ -48,6 +48,12 @@ describe('Ethernet', () => {
     expect(layerAt(p, 0, 'ethernet').diagnostics?.[0]?.code).toBe('WARN_802_3_BAD_LENGTH');
   });
 
+  it('ends the layer list, without a failure, at an ethertype no dissector claims (ARP)', () => {
+    const p = dissectOne(LinkType.ETHERNET, ethernet(new Uint8Array(28), 0x0806));
+    expect(names(p)).toEqual(['ethernet']);
+    expect(layerAt(p, 0, 'ethernet').payload.length).toBe(28);
+  });
+
   it('fails on a cut header with a code and offset', () => {
     const p = dissectOne(LinkType.ETHERNET, ethernet(dgram).subarray(0, 13));
     expect(layerAt(p, 0, 'failure')).toMatchObject({ code: 'ERR_ETHERNET_TRUNCATED', failedProtocol: 'ethernet', offset: 0, severity: 'error' });

@@ -1,7 +1,8 @@
 import { firstValueFrom, from, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { corePlugin } from '../core-plugin.js';
-import { createDissectStats, dissect, FrameDissector } from '../dissect.js';
+import { createDissectStats, dissect, FrameDissector, type DissectStats } from '../dissect.js';
+import { createFragmentStats } from '../fragment-reassembler.js';
 import { LinkType } from '../frame.js';
 import { Registry } from '../registry.js';
 import { createRegistry } from '../plugin.js';
@@ -55,6 +56,19 @@ describe('dissect()', () => {
       protocols: { ethernet: 1, ipv4: 2, udp: 1, sll2: 1 },
       failures: { ERR_ETHERNET_TRUNCATED: 1, ERR_IPV4_TRUNCATED: 1 },
     });
+  });
+
+  it('counts into stats built by hand, and adds to stats shared by two pipelines', async () => {
+    const registry = createRegistry([corePlugin]);
+    const byHand: DissectStats = { packets: 0, bytes: 0, unknownLinkType: 0, protocols: {}, failures: {}, fragments: createFragmentStats() };
+    await firstValueFrom(from(frames).pipe(dissect(registry, { stats: byHand }), toArray()));
+    expect(byHand.protocols).toEqual({ ethernet: 1, ipv4: 2, udp: 1, sll2: 1 });
+    const shared = createDissectStats();
+    await firstValueFrom(from(frames).pipe(dissect(registry, { stats: shared }), toArray()));
+    await firstValueFrom(from(frames).pipe(dissect(registry, { stats: shared }), toArray()));
+    expect(shared.packets).toBe(10);
+    expect(shared.protocols).toEqual({ ethernet: 2, ipv4: 4, udp: 2, sll2: 2 });
+    expect(JSON.parse(JSON.stringify(shared)).protocols).toEqual(shared.protocols);
   });
 
   it('keeps state per subscription and frees it in the finalizer', () => {

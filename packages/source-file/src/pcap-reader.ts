@@ -65,17 +65,12 @@ export class PcapReader extends FramedReader {
     const le = this.le;
     const sec = view.getUint32(off, le);
     const frac = view.getUint32(off + 4, le);
-    let timestamp: bigint;
-    if (this.nano) {
-      if (sec !== this.lastSec) {
-        this.lastSec = sec;
-        this.lastSecNs = BigInt(sec) * 1_000_000_000n;
-      }
-      timestamp = this.lastSecNs + BigInt(frac);
-    } else {
-      // Exact in a double: 2^32 s * 1e6 < 2^53.
-      timestamp = BigInt(sec * 1_000_000 + frac) * 1000n;
+    if (sec !== this.lastSec) {
+      this.lastSec = sec;
+      this.lastSecNs = BigInt(sec) * 1_000_000_000n;
     }
+    // frac * 1000 < 2^42: exact in a double, so one BigInt per record.
+    const timestamp = this.lastSecNs + BigInt(this.nano ? frac : frac * 1000);
     this.sink({
       linkType: this.linkType,
       timestamp,

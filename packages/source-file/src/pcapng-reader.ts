@@ -17,8 +17,15 @@ interface Interface {
   readonly snaplen: number;
   /** Global interface id (interfaces of later sections come after those of earlier ones). */
   readonly id: number;
-  /** Units are microseconds and there is no offset: the fast path. */
-  readonly micro: boolean;
+  /**
+   * `mul` as a number when ns = units * mul with `low * mul` exact in a double (resolutions from
+   * 10^-3 to 10^-9 s): then ns = (high word's ns, cached) + low * fastMul, one BigInt per packet.
+   * 0 otherwise.
+   */
+  readonly fastMul: number;
+  /** The last high timestamp word seen and its value in ns (offset included). */
+  lastHigh: number;
+  lastHighNs: bigint;
   /** ns = units * mul / div, or (units * 1e9) >> shift when `shift` > 0 (if_tsresol power of 2). */
   readonly mul: bigint;
   readonly div: bigint;
@@ -217,7 +224,9 @@ function describeInterface(view: DataView, off: number, length: number, le: bool
     linkType: view.getUint16(off + 8, le),
     snaplen: view.getUint32(off + 12, le),
     id,
-    micro: resolution === 6 && offsetSeconds === 0n,
+    fastMul: shift === 0n && div === 1n && mul <= 1n << 21n ? Number(mul) : 0,
+    lastHigh: -1,
+    lastHighNs: 0n,
     mul,
     div,
     shift,
@@ -226,12 +235,17 @@ function describeInterface(view: DataView, off: number, length: number, le: bool
 }
 
 function timestamp(iface: Interface, high: number, low: number): bigint {
-  // Microsecond units below 2^53 are exact in a double: one BigInt instead of four.
-  if (iface.micro && high < 0x200000) return BigInt(high * 4294967296 + low) * 1000n;
+  if (iface.fastMul !== 0) {
+    if (high !== iface.lastHigh) {
+      iface.lastHigh = high;
+      iface.lastHighNs = (BigInt(high) << 32n) * iface.mul + iface.offsetNs;
+    }
+    return iface.lastHighNs + BigInt(low * iface.fastMul);
+  }
   const units = (BigInt(high) << 32n) | BigInt(low);
   let ns: bigint;
   if (iface.shift > 0n) ns = (units * iface.mul) >> iface.shift;
   else if (iface.div !== 1n) ns = units / iface.div;
-  else ns = iface.mul === 1n ? units : units * iface.mul;
+  else ns = units * iface.mul;
   return ns + iface.offsetNs;
 }

@@ -50,6 +50,14 @@ describe('fromCaptureFile', () => {
     expect(progress.map(([n]) => n)).toEqual([...progress.map(([n]) => n)].sort((a, b) => a - b));
   });
 
+  it('reads a file in 1 MiB chunks by default', async () => {
+    const big = pcapFile(1, Array.from({ length: 3000 }, (_, i) => ({ ts: BigInt(i), data: new Uint8Array(1000) })));
+    const progress: number[] = [];
+    const { frames } = await drain(file('mib.pcap', big), { onProgress: (n) => progress.push(n) });
+    expect(frames).toHaveLength(3000);
+    expect(progress).toEqual([1, 2, 3].map((m) => Math.min(m * 1048576, big.length)).concat(big.length));
+  });
+
   it('reads gzip-compressed pcap and pcapng transparently', async () => {
     const plainFrames = (await drain(file('b.pcap', pcap))).frames.map(plain);
     expect((await drain(file('b.pcap.gz', gzipSync(pcap)))).frames.map(plain)).toEqual(plainFrames);

@@ -105,7 +105,7 @@ declare module '@netrx/core' {
     'ws.message': WebSocketMessage;
   }
   interface DissectorTables {
-    /** `Sec-WebSocket-Protocol` value (as negotiated, lower case) → payload dissector. */
+    /** `Sec-WebSocket-Protocol` value (exactly as the 101 response gave it: subprotocol names are case-sensitive) → payload dissector. */
     'ws.protocol': WebSocketPayloadDissector;
     /** Server port → payload dissector. */
     'ws.port': WebSocketPayloadDissector;

@@ -44,7 +44,7 @@ function readHandshake(init: HttpUpgrade): Handshake {
     diagnostics.push(warning('WARN_WS_ACCEPT_MISMATCH', `handshake without ${key === undefined ? 'Sec-WebSocket-Key' : 'Sec-WebSocket-Accept'} (RFC 6455 §4.1)`));
   }
   const c: CompressionState = params ? 'negotiated' : 'none';
-  const protocol = values(res, 'sec-websocket-protocol')[0]?.trim().toLowerCase() || undefined;
+  const protocol = values(res, 'sec-websocket-protocol')[0]?.trim() || undefined;
   return { compression: { c2s: c, s2c: c }, protocol, diagnostics };
 }
 

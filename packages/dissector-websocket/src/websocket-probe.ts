@@ -34,24 +34,28 @@ function followRun(buf: Uint8Array, off: number): { count: number; end: 'exact' 
 
 /**
  * The WebSocket heuristic (the `tcp` list): do the first bytes of a direction look like frames?
- * At offset 0, two consistent headers, or one frame ending exactly where the bytes end, match.
- * When the connection was picked up midstream (no SYN seen), the capture may also start inside a
- * frame: then a run of at least three frames that ends exactly at the end of the bytes, found
- * within the first 2 KiB, matches. HTTP and TLS never match (their first bytes read as reserved
- * opcodes or RSV2/RSV3 bits). Never throws.
+ * At offset 0, three consistent frames back to back, or two that end exactly where the bytes end,
+ * match; fewer ask for more bytes (the dispatcher calls again as segments arrive), so one stray
+ * plausible header in arbitrary data is not enough. When the connection was picked up midstream
+ * (no SYN seen), the capture may also start inside a frame: then a run of at least four frames
+ * that ends exactly at the end of the bytes, found within the first 2 KiB, matches. HTTP and TLS
+ * never match (their first bytes read as reserved opcodes or RSV2/RSV3 bits). Never throws.
  */
 export function probeWebSocket(bytes: Uint8Array, _dir: Direction, connection: Connection): ProbeResult {
   if (bytes.length < 2) return 'need-more';
   const first = followRun(bytes, 0);
-  if (first.count >= 2 || (first.count === 1 && first.end === 'exact')) return 'match';
-  let open = first.end === 'open' && first.count === 1;
+  if (first.count >= 3 || (first.count === 2 && first.end === 'exact')) return 'match';
+  const more = bytes.length < WS_PROBE_BYTES ? 'need-more' : 'reject';
+  // A run not yet long enough, and not broken: wait for the next segments.
+  if (first.end !== 'broken') return more;
   // With the SYN seen, these are the stream's first bytes: a frame starts here or nowhere.
-  if (connection.clientBy === 'syn') return open ? 'need-more' : 'reject';
+  if (connection.clientBy === 'syn') return 'reject';
+  let open = false;
   const last = Math.min(bytes.length - 2, SCAN_OFFSETS);
   for (let i = 1; i <= last; i++) {
     const r = followRun(bytes, i);
-    if (r.count >= 3 && r.end === 'exact') return 'match';
-    if (r.count >= 1 && r.end === 'open') open = true;
+    if (r.count >= 4 && r.end === 'exact') return 'match';
+    if (r.count >= 1 && r.end !== 'broken') open = true;
   }
-  return open && bytes.length < WS_PROBE_BYTES ? 'need-more' : 'reject';
+  return open ? more : 'reject';
 }

@@ -66,6 +66,7 @@ const records: PcapRecord[] = [
   // A second connection over IPv6, picked up midstream: found by the frame heuristic.
   seg('::1', 51000, '::1', 7320, frame(1, 'midstream hello', { mask: 0x0badf00d })),
   seg('::1', 7320, '::1', 51000, frame(9, 'ping!')),
+  seg('::1', 51000, '::1', 7320, frame(1, 'and more', { mask: 0x0badf00d })),
 ];
 const file = join(dir, 'ws.pcap');
 writeFileSync(file, pcapFile(LinkType.ETHERNET, records));
@@ -97,6 +98,7 @@ describe('netrx ws', () => {
       { ts: ts(9), ...a, dir: 'c2s', type: 'close', length: 5, hex: '03e8627965', code: 1000, reason: 'bye', compressed: false, frames: 1 },
       { ts: ts(10), ...b, dir: 'c2s', type: 'text', length: 15, text: 'midstream hello', compressed: false, frames: 1 },
       { ts: ts(11), ...b, dir: 's2c', type: 'ping', length: 5, hex: '70696e6721', compressed: false, frames: 1 },
+      { ts: ts(12), ...b, dir: 'c2s', type: 'text', length: 8, text: 'and more', compressed: false, frames: 1 },
     ]);
     // Field order is part of the contract.
     expect(Object.keys(JSON.parse(lines[4]!))).toEqual(['ts', 'stream', 'client', 'server', 'dir', 'type', 'length', 'hex', 'code', 'reason', 'compressed', 'frames']);
@@ -104,7 +106,7 @@ describe('netrx ws', () => {
 
   it('writes one line per message for people, shortening long payloads unless --full', async () => {
     const short = (await run(['ws', '-r', file])).out.trim().split('\n');
-    expect(short).toHaveLength(7);
+    expect(short).toHaveLength(8);
     expect(short[1]).toBe(`${ts(6)} #0 127.0.0.1:60653 → 127.0.0.2:7272 text 38B [deflate] {"type":"say","content":"hi, all ！"}`);
     expect(short[2]).toContain('← 127.0.0.2:7272 binary 4B deadbeef');
     expect(short[3]).toContain(`${'y'.repeat(120)}… (300 chars)`);

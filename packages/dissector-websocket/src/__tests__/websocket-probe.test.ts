@@ -8,20 +8,24 @@ const probe = (b: Uint8Array | string, c = connection) => probeWebSocket(typeof 
 const M = 0x01020304;
 
 describe('probeWebSocket (the tcp heuristic)', () => {
-  it('matches two consistent frames, or one frame that ends where the bytes end', () => {
-    expect(probe(concat(encodeFrame({ opcode: 1, payload: 'a', mask: M }), encodeFrame({ opcode: 9, mask: M })))).toBe('match');
-    expect(probe(encodeFrame({ opcode: 2, payload: new Uint8Array(300) }))).toBe('match');
-    expect(probe(encodeFrame({ opcode: 1, rsv: 4, payload: Uint8Array.of(0xf2, 0x48, 0x05, 0x00) }))).toBe('match');
+  it('matches three consistent frames, or two that end where the bytes end', () => {
+    const a = encodeFrame({ opcode: 1, payload: 'a', mask: M });
+    const ping = encodeFrame({ opcode: 9, mask: M });
+    expect(probe(concat(a, ping))).toBe('match');
+    expect(probe(concat(a, ping, encodeFrame({ opcode: 2, payload: new Uint8Array(300), mask: M }).subarray(0, 50)))).toBe('match');
+    const z = encodeFrame({ opcode: 1, rsv: 4, payload: Uint8Array.of(0xf2, 0x48, 0x05, 0x00) });
+    expect(probe(concat(z, z))).toBe('match');
   });
 
-  it('asks for more while a frame is still arriving', () => {
+  it('asks for more while the run is too short to tell, or a frame is still arriving', () => {
+    expect(probe(encodeFrame({ opcode: 2, payload: new Uint8Array(300) }))).toBe('need-more');
     expect(probe(encodeFrame({ opcode: 2, payload: new Uint8Array(300) }).subarray(0, 100))).toBe('need-more');
     expect(probe(Uint8Array.of(0x81))).toBe('need-more');
   });
 
-  it('matches a midstream capture that starts inside a frame, on a run of three frames', () => {
+  it('matches a midstream capture that starts inside a frame, on a run of four frames', () => {
     const cut = encodeFrame({ opcode: 1, payload: 'x'.repeat(200), mask: M }).subarray(37);
-    const run = concat(...['a', 'b', 'c'].map((p) => encodeFrame({ opcode: 1, payload: p, mask: M })));
+    const run = concat(...['a', 'b', 'c', 'd'].map((p) => encodeFrame({ opcode: 1, payload: p, mask: M })));
     expect(probe(concat(cut, run), midstream)).toBe('match');
     // With the SYN seen the stream's first byte must start a frame.
     expect(probe(concat(cut, run))).toBe('reject');

@@ -63,8 +63,6 @@ export class WebSocketMessageAssembler implements FrameSink {
   private firstFrame = 0;
   private undecodable: string | undefined;
   private warnings: Diagnostic[] | undefined;
-  /** A continuation arrived with no first fragment: the message began before the capture or a gap. */
-  private orphan = false;
   /** Warnings waiting for the next message (handshake findings, lost sync). */
   private carried: Diagnostic[] | undefined;
   /** Whether everything since the first byte after the handshake was seen. */
@@ -127,8 +125,9 @@ export class WebSocketMessageAssembler implements FrameSink {
     }
 
     if (f.opcode === Opcode.CONTINUATION) {
-      if (this.opcode < 0 && !this.orphan) {
-        this.orphan = true;
+      if (this.opcode < 0) {
+        // No first fragment: the message began before the capture or a gap. Its frames are
+        // counted and it is reported, as binary since its opcode is unknown.
         this.startMessage(Opcode.BINARY, f);
         this.undecodable = this.complete
           ? 'continuation frame with no message to continue (RFC 6455 §5.4)'
@@ -136,7 +135,7 @@ export class WebSocketMessageAssembler implements FrameSink {
         if (this.complete) (w ??= []).push(warning('WARN_WS_UNEXPECTED_CONTINUATION', this.undecodable, f.streamOffset));
       }
     } else {
-      if (this.opcode >= 0 || this.orphan) {
+      if (this.opcode >= 0) {
         // §5.4: fragments of one message are not interleaved with another data message.
         this.carry(warning('WARN_WS_INTERRUPTED_MESSAGE', 'a new data message began before the previous one ended (RFC 6455 §5.4)', f.streamOffset));
         this.abandon('a new message began before this one ended');
@@ -190,7 +189,6 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   private reset(): void {
     this.opcode = -1;
-    this.orphan = false;
     this.parts = [];
     this.size = 0;
     this.warnings = undefined;

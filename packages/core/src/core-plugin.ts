@@ -19,10 +19,12 @@ import { VLAN_TPIDS, vlanDissector } from './vlan.js';
  * @example
  * ```ts
  * import { corePlugin, createRegistry, dissect } from '@netrx/core';
- * import { from } from 'rxjs';
+ * import { fromCaptureFile } from '@netrx/source-file';
  *
- * const registry = createRegistry([corePlugin]);
- * from(frames).pipe(dissect(registry)).subscribe((p) => console.log(p.layers.map((l) => l.protocol)));
+ * const registry = createRegistry([corePlugin]); // add tcpPlugin & co. for TCP and above
+ * fromCaptureFile('capture.pcap')
+ *   .pipe(dissect(registry))
+ *   .subscribe((p) => console.log(p.frame.frameNumber, p.layers.map((l) => l.protocol).join('/')));
  * ```
  */
 export const corePlugin: NetrxPlugin = definePlugin({

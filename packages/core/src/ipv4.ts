@@ -77,7 +77,7 @@ export const ipv4Dissector: PacketDissector<Ipv4Layer> = {
     let end = totalLength;
     if (totalLength === 0) {
       // Linux captures of TCP segmentation offload carry total length 0: use what was captured.
-      end = data.length;
+      totalLength = end = data.length;
       diags = add(diags, diagnostic('WARN_IPV4_ZERO_LENGTH', 'IPv4 total length 0 (segmentation offload?): using the captured length', ctx.offset + 2, 'info'));
     } else if (totalLength < ihl) {
       return failure('ipv4', 'ERR_IPV4_BAD_TOTAL_LENGTH', `IPv4 total length ${totalLength} is under the header length ${ihl}`, data, ctx, 2);
@@ -100,7 +100,6 @@ export const ipv4Dissector: PacketDissector<Ipv4Layer> = {
     const src = ipv4ToString(data, 12);
     const dst = ipv4ToString(data, 16);
     const id = (data[4]! << 8) | data[5]!;
-    if (totalLength === 0) totalLength = end;
     const layer = {
       protocol: 'ipv4' as const,
       offset: ctx.offset,

@@ -124,13 +124,15 @@ describe('examples/chat-server', () => {
   }, 300_000);
 
   for (const backend of ['cap', 'tcpdump']) {
-    it(`live-demo.sh: netrx ws -i lo (${backend}) reports exactly what the clients sent and received (root only)`, () => {
+    it(`live-demo.sh: netrx ws -i lo (${backend}) reports exactly what the clients sent and received (root only)`, async () => {
       if (!canCapture('live-demo.sh')) return;
       const dir = mkdtempSync(join(tmpdir(), 'netrx-demo-'));
       try {
         const answer = join(dir, 'answer.jsonl');
-        // The demo runs the built command (packages/cli/dist), as a user would.
-        const r = spawnSync('bash', [join(here, 'live-demo.sh'), '--format', 'jsonl', '--backend', backend], {
+        const written = join(dir, 'live.pcapng');
+        // The demo runs the built command (packages/cli/dist), as a user would; -w also writes
+        // the raw packets.
+        const r = spawnSync('bash', [join(here, 'live-demo.sh'), '--format', 'jsonl', '--backend', backend, '-w', written], {
           encoding: 'utf8',
           timeout: 120_000,
           env: { ...process.env, NETRX_DEMO_ANSWER: answer },
@@ -140,6 +142,10 @@ describe('examples/chat-server', () => {
         const ours = jsonl(r.stdout);
         for (const m of ours) expect(m['warnings'], JSON.stringify(m)).toBeUndefined();
         expect(byFlow(ours)).toEqual(byFlow(jsonl(readFileSync(answer, 'utf8'))));
+        // What -w wrote reads back to the same messages.
+        const again = await netrx('ws', '-r', written, '--format', 'jsonl');
+        expect(again.status, again.err).toBe(0);
+        expect(byFlow(jsonl(again.out))).toEqual(byFlow(ours));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import { defer, finalize, take, takeUntil, type Observable } from 'rxjs';
+import { createWriteStream } from 'node:fs';
+import { defer, finalize, take, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
-import { fromCaptureFile } from '@netrx/source-file';
+import { fromCaptureFile, writePcapng } from '@netrx/source-file';
 import { createLiveCaptureStats, fromLiveCapture, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
@@ -15,16 +16,22 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * (unless `--no-progress`), and `-c COUNT` applied. Reading waits for `io.stdout` to drain between
  * chunks, so a slow reader of the output slows the capture reading instead of filling memory.
  *
- * `-i DEVICE` captures live instead (see {@link openLive}).
+ * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
+ * pcapng file.
  *
  * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given.
  */
 export function openFrames(
-  args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen'>>,
+  args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen' | 'write'>>,
   io: CliIO,
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
-  if (args.interface !== undefined) return openLive({ ...args, interface: args.interface }, io).pipe(takeUntil(gone));
+  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io) : openFile(args, io);
+  return (args.write === undefined ? frames : frames.pipe(alsoWrite(args.write))).pipe(takeUntil(gone));
+}
+
+/** `-r FILE`: a capture file (or standard input), with the progress bar and `-c`. */
+function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>, io: CliIO): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
@@ -37,7 +44,23 @@ export function openFrames(
   });
   if (bar) frames = frames.pipe(finalize(() => bar.clear()));
   if (args.count !== undefined) frames = frames.pipe(take(args.count));
-  return frames.pipe(takeUntil(gone));
+  return frames;
+}
+
+/**
+ * `-w FILE`: also writes every frame, as read, to FILE as pcapng (nanosecond timestamps), closing
+ * the file when the frames end. The write happens before dissection, so what is written is
+ * exactly what was captured.
+ */
+function alsoWrite(path: string): MonoTypeOperatorFunction<CapturedFrame> {
+  return (frames) =>
+    defer(() => {
+      const out = createWriteStream(path);
+      return frames.pipe(
+        writePcapng(out, { application: 'netrx' }),
+        finalize(() => out.end()),
+      );
+    });
 }
 
 /**

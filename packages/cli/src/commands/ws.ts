@@ -35,7 +35,8 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
       reassembleTcp(),
       dissectStreams(registry),
       websocketMessages(),
-      tap((m) => out.line(line(m))),
+      // Live: show each message as it happens; a file: write in large chunks.
+      tap(args.interface !== undefined ? (m) => (out.line(line(m)), out.flush()) : (m) => out.line(line(m))),
     ),
     { defaultValue: undefined },
   );

@@ -140,6 +140,8 @@ describe('examples/chat-server', () => {
         expect(r.status, r.stderr).toBe(0);
         expect(r.stderr).toMatch(new RegExp(`lo \\(${backend}\\): \\d+ packets captured, 0 dropped by netrx`));
         const ours = jsonl(r.stdout);
+        // Ctrl-C's summary also counts what was shown.
+        expect(r.stderr).toContain(`netrx: 2 connections, ${ours.length} WebSocket messages`);
         for (const m of ours) expect(m['warnings'], JSON.stringify(m)).toBeUndefined();
         expect(byFlow(ours)).toEqual(byFlow(jsonl(readFileSync(answer, 'utf8'))));
         // What -w wrote reads back to the same messages.

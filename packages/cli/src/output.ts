@@ -38,6 +38,14 @@ export class LineWriter {
   }
 }
 
+/**
+ * The writer a command uses: large chunks for a file; for a live capture every line at once, so
+ * people see each packet or message as it happens.
+ */
+export function lineWriterFor(args: { readonly interface?: string }, out: Writable): LineWriter {
+  return new LineWriter(out, args.interface !== undefined ? 0 : undefined);
+}
+
 /** Where a command writes: its standard output and error, swappable in tests. */
 export interface CliIO {
   readonly stdout: Writable;

@@ -1,11 +1,13 @@
 import { lastValueFrom, tap } from 'rxjs';
-import { dissect, formatEndpoint, formatTimestamp, type AppEvent } from '@netrx/core';
+import { dissect, formatEndpoint, type AppEvent } from '@netrx/core';
 import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
 import { httpMessageJson, type HttpRequest, type HttpResponse } from '@netrx/dissector-http';
 import type { CliArgs } from '../args.js';
-import { LineWriter, type CliIO } from '../output.js';
+import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
 import { openFrames } from '../source.js';
+import { ShownCounter } from '../summary.js';
+import { formatTimeOfDay } from '../time.js';
 
 /** Longest request target text output shows without `--full`. */
 const SHORT = 120;
@@ -18,7 +20,8 @@ const SHORT = 120;
 export async function http(args: CliArgs, io: CliIO): Promise<number> {
   const registry = createCliRegistry(args);
   const frames = openFrames(args, io);
-  const out = new LineWriter(io.stdout);
+  const out = lineWriterFor(args, io.stdout);
+  const shown = new ShownCounter();
   const line = args.format === 'jsonl' ? httpMessageJson : (m: HttpRequest | HttpResponse) => httpTextLine(m, args.full);
   try {
     await lastValueFrom(
@@ -27,7 +30,10 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
         reassembleTcp(),
         dissectStreams(registry),
         tap((ev: AppEvent) => {
-          if (ev.type === 'http.request' || ev.type === 'http.response') out.line(line(ev));
+          if (ev.type === 'http.request' || ev.type === 'http.response') {
+            shown.add(ev.connection.id);
+            out.line(line(ev));
+          }
           else if (ev.type === 'stream.error' && ev.dissector === 'http') {
             const c = ev.connection;
             io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
@@ -40,6 +46,7 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
     // A capture cut short still shows every message before the break, then the error.
     await out.end();
   }
+  shown.report(args, io, 'HTTP messages');
   return 0;
 }
 
@@ -47,7 +54,7 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
  * One line for people: time, connection, endpoints with an arrow for the direction, the request
  * line or status line, and the body length.
  *
- * `1795488732.603548000 #0 127.0.0.1:36674 ← 127.0.0.1:7360 HTTP/1.1 200 OK 24B`
+ * `12:52:12.603548000 #0 127.0.0.1:36674 ← 127.0.0.1:7360 HTTP/1.1 200 OK 24B`
  */
 export function httpTextLine(m: HttpRequest | HttpResponse, full = false): string {
   const c = m.connection;
@@ -57,7 +64,7 @@ export function httpTextLine(m: HttpRequest | HttpResponse, full = false): strin
       ? `${m.method} ${shorten(m.target, full)} ${m.version}`
       : `${m.version} ${m.status}${m.reason ? ' ' + printable(m.reason) : ''}`;
   const warnings = m.diagnostics?.length ? ` [${m.diagnostics.map((d) => d.code).join(',')}]` : '';
-  return `${formatTimestamp(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
+  return `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
 }
 
 function printable(s: string): string {

@@ -1,8 +1,9 @@
 import { LinkType, formatTimestamp, type Layer, type Packet, dissect } from '@netrx/core';
 import type { CliArgs } from '../args.js';
-import { LineWriter, type CliIO } from '../output.js';
+import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
 import { openFrames } from '../source.js';
+import { formatTimeOfDay } from '../time.js';
 
 /** `LINKTYPE_*` names for text output. */
 const LINK_NAMES = new Map<number, string>(Object.entries(LinkType).map(([name, value]) => [value, name]));
@@ -55,17 +56,11 @@ export function packetJson(p: Packet): string {
   return s + '}';
 }
 
-const NS_PER_DAY = 86_400_000_000_000n;
-
 /** One line for people: frame, UTC time of day, link, layers, endpoints, captured/original length. */
 export function packetText(p: Packet): string {
   const { frame, layers } = p;
   const ends = endpoints(layers);
-  // Nanoseconds into the day fit a double exactly (< 2^47): one BigInt operation per line.
-  let day = Number(frame.timestamp % NS_PER_DAY);
-  if (day < 0) day += 86_400e9;
-  const s = Math.floor(day / 1e9);
-  const time = `${pad2(Math.floor(s / 3600))}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}.${String(day % 1e9).padStart(9, '0')}`;
+  const time = formatTimeOfDay(frame.timestamp);
   const link = LINK_NAMES.get(frame.linkType) ?? `LINKTYPE_${frame.linkType}`;
   let names = '';
   for (const l of layers) names += (names ? '/' : '') + (l.protocol === 'failure' ? `!${l.failedProtocol}` : l.protocol);
@@ -76,10 +71,6 @@ export function packetText(p: Packet): string {
   );
 }
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
-
 /**
  * `netrx packets -r FILE [--format text|jsonl]`: one line per packet. On a broken file, prints
  * every good packet, then fails with the reader's message (exit status 1).
@@ -87,7 +78,7 @@ function pad2(n: number): string {
 export async function packets(args: CliArgs, io: CliIO): Promise<number> {
   const registry = createCliRegistry(args);
   const frames = openFrames(args, io);
-  const out = new LineWriter(io.stdout);
+  const out = lineWriterFor(args, io.stdout);
   const format = args.format === 'jsonl' ? packetJson : packetText;
   let failed: unknown;
   await new Promise<void>((resolve) => {

@@ -3,9 +3,10 @@ import { EMPTY, catchError, lastValueFrom, tap } from 'rxjs';
 import { dissect, formatEndpoint, type DirectionStats, type StreamClose, type StreamEvent } from '@netrx/core';
 import { createReassemblerTotals, reassembleTcp } from '@netrx/dissector-tcp';
 import type { CliArgs } from '../args.js';
-import { LineWriter, type CliIO } from '../output.js';
+import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
 import { openFrames } from '../source.js';
+import { ShownCounter } from '../summary.js';
 
 /** One direction of a connection in `netrx tcp --format jsonl`. */
 export interface TcpDirectionJson {
@@ -51,7 +52,8 @@ export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
       return EMPTY;
     }),
   );
-  const out = new LineWriter(io.stdout);
+  const out = lineWriterFor(args, io.stdout);
+  const shown = new ShownCounter();
   const line = args.format === 'jsonl' ? (c: TcpConnectionJson) => JSON.stringify(c) : (c: TcpConnectionJson) => tcpTextLine(c, args.full);
   const hashes = new Map<number, Record<'c2s' | 's2c', Hash>>();
   const totals = createReassemblerTotals();
@@ -64,6 +66,7 @@ export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
         if (ev.type === 'open') hashes.set(id, { c2s: createHash('sha256'), s2c: createHash('sha256') });
         else if (ev.type === 'data') hashes.get(id)![ev.dir].update(ev.bytes);
         else if (ev.type === 'close') {
+          shown.add(id);
           out.line(line(connectionJson(ev, hashes.get(id)!)));
           hashes.delete(id);
         }
@@ -72,6 +75,7 @@ export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
     { defaultValue: undefined },
   );
   await out.end();
+  shown.report(args, io, 'closed');
   if (totals.evicted > 0 || totals.capGaps > 0 || totals.implausibleSegments > 0 || totals.afterClose > 0) {
     io.stderr.write(
       `netrx tcp: not in the byte counts: ${totals.evicted} connections closed early (too many open), ${totals.capGaps} holes reported early (buffer full), ${totals.implausibleSegments} segments ignored (sequence number implausibly far ahead), ${totals.afterClose} data segments after a connection closed\n`,

@@ -1,11 +1,13 @@
 import { EMPTY, catchError, lastValueFrom, tap } from 'rxjs';
-import { dissect, formatEndpoint, formatTimestamp } from '@netrx/core';
+import { dissect, formatEndpoint } from '@netrx/core';
 import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
 import { websocketMessageJson, websocketMessages, type WebSocketMessage } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
-import { LineWriter, type CliIO } from '../output.js';
+import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
 import { openFrames } from '../source.js';
+import { ShownCounter } from '../summary.js';
+import { formatTimeOfDay } from '../time.js';
 
 /** Longest payload text output shows without `--full`. */
 const SHORT = 120;
@@ -27,7 +29,8 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
       return EMPTY;
     }),
   );
-  const out = new LineWriter(io.stdout);
+  const out = lineWriterFor(args, io.stdout);
+  const shown = new ShownCounter();
   const line = args.format === 'jsonl' ? websocketMessageJson : (m: WebSocketMessage) => textLine(m, args.full);
   await lastValueFrom(
     frames.pipe(
@@ -35,12 +38,15 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
       reassembleTcp(),
       dissectStreams(registry),
       websocketMessages(),
-      // Live: show each message as it happens; a file: write in large chunks.
-      tap(args.interface !== undefined ? (m) => (out.line(line(m)), out.flush()) : (m) => out.line(line(m))),
+      tap((m) => {
+        shown.add(m.connection.id);
+        out.line(line(m));
+      }),
     ),
     { defaultValue: undefined },
   );
   await out.end();
+  shown.report(args, io, 'WebSocket messages');
   if (sourceError !== undefined) {
     io.stderr.write(`netrx ws: ${(sourceError as Error)?.message ?? String(sourceError)}\n`);
     return 1;
@@ -52,7 +58,7 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
 export function textLine(m: WebSocketMessage, full: boolean): string {
   const c = m.connection;
   const arrow = m.dir === 'c2s' ? '→' : '←';
-  const head = `${formatTimestamp(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${m.kind}`;
+  const head = `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${m.kind}`;
   let body: string;
   if (m.undecodable !== undefined) body = `[undecodable: ${m.undecodable}]`;
   else if (m.kind === 'text') body = printable(m.text ?? '', full);

@@ -98,7 +98,7 @@ export interface StreamClose extends StreamEventBase {
   readonly stats: Readonly<Record<Direction, Readonly<DirectionStats>>>;
 }
 
-/** What {@link reassembleTcp} emits per connection and direction. */
+/** What `reassembleTcp()` (in `@netrx/dissector-tcp`) emits per connection and direction. */
 export type StreamEvent = StreamOpen | StreamData | StreamGap | StreamClose;
 
 /**

@@ -1,3 +1,4 @@
+import { copyBytes } from './bytes.js';
 /**
  * Counters of IP fragment reassembly. One object may be shared by several reassemblers (IPv4 and
  * IPv6 of one pipeline): each adds to it.
@@ -187,7 +188,7 @@ export class FragmentReassembler {
       if (pe <= cur) continue;
       if (ps >= end) break;
       if (ps > cur) {
-        pieces.splice(i, 0, { start: cur, bytes: bytes.slice(cur - offset, ps - offset) });
+        pieces.splice(i, 0, { start: cur, bytes: copyBytes(bytes.subarray(cur - offset, ps - offset)) });
         i++;
         added = true;
       }
@@ -195,7 +196,7 @@ export class FragmentReassembler {
       cur = pe;
     }
     if (cur < end) {
-      const piece = { start: cur, bytes: bytes.slice(cur - offset) };
+      const piece = { start: cur, bytes: copyBytes(bytes.subarray(cur - offset)) };
       let i = pieces.length;
       while (i > 0 && pieces[i - 1]!.start > cur) i--;
       pieces.splice(i, 0, piece);

@@ -1,11 +1,12 @@
-import type {
-  Diagnostic,
-  Direction,
-  ProbeResult,
-  StreamContext,
-  StreamDissector,
-  StreamDissectorFactory,
-  StreamErrorEvent,
+import {
+  copyBytes,
+  type Diagnostic,
+  type Direction,
+  type ProbeResult,
+  type StreamContext,
+  type StreamDissector,
+  type StreamDissectorFactory,
+  type StreamErrorEvent,
 } from '@netrx/core';
 import { DEFAULT_HTTP_LIMITS, HttpMessageParser, type HttpParserLimits, type HttpParserSink, type ParsedHttpMessage } from './http-message-parser.js';
 import { probeStartLine } from './http-probe.js';
@@ -283,7 +284,7 @@ export class HttpStreamDissector implements StreamDissector {
     // Past the cap the bytes are dropped, and told onwards as a hole.
     if (this.heldBytes + bytes.length > this.maxHeldBytes) this.held.push({ bytes: undefined, gap: bytes.length, ts, frame });
     else {
-      this.held.push({ bytes: bytes.slice(), gap: 0, ts, frame });
+      this.held.push({ bytes: copyBytes(bytes), gap: 0, ts, frame });
       this.heldBytes += bytes.length;
     }
   }

@@ -1,4 +1,4 @@
-import type { Diagnostic } from '@netrx/core';
+import { concatBytes, copyBytes, type Diagnostic } from '@netrx/core';
 import { latin1, parseHead, parseHeaderLines, splitLines, type HttpHead } from './http-head.js';
 import { probeStartLine } from './http-probe.js';
 import type { HttpHeader } from './types.js';
@@ -77,16 +77,6 @@ const MAX_LINE = 4096;
 /** Hex digits of a chunk size: 13 digits exceed 2^52, beyond any real chunk and exact as a double. */
 const MAX_CHUNK_HEX = 13;
 
-function concatParts(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1 && parts[0]!.length === total) return parts[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Comma-separated list members of all headers by this name, trimmed and lower-cased. */
 function listValues(headers: readonly HttpHeader[], name: string): string[] {
@@ -370,7 +360,7 @@ export class HttpMessageParser {
     }
     this.lineLength = line;
     const stop = end >= 0 ? end : i;
-    const part = chunk.slice(from, stop);
+    const part = copyBytes(chunk.subarray(from, stop));
     this.headParts.push(part);
     this.headLength += part.length;
     this.offset += part.length;
@@ -380,7 +370,7 @@ export class HttpMessageParser {
       }
       return stop;
     }
-    this.rawHead = concatParts(this.headParts, this.headLength);
+    this.rawHead = concatBytes(this.headParts, this.headLength);
     this.headParts = [];
     if (this.head) {
       // An HTTP/0.9 request: the line is the whole message.
@@ -408,7 +398,7 @@ export class HttpMessageParser {
     const d = chunk[e - 1];
     if (e - 2 >= from && d !== undefined && d >= 0x30 && d <= 0x39 && chunk[e - 2] === 0x2e) return false;
     // The CR may have come at the end of an earlier chunk: trim it from the text.
-    const text = latin1(concatParts([...this.headParts, chunk.subarray(from, e)], this.headLength + e - from));
+    const text = latin1(concatBytes([...this.headParts, chunk.subarray(from, e)], this.headLength + e - from));
     const m = /^GET ([^ \r]+)\r?$/.exec(text);
     if (!m) return false;
     this.head = { kind: 'request', method: 'GET', target: m[1]!, version: 'HTTP/0.9', headers: [] };
@@ -469,7 +459,7 @@ export class HttpMessageParser {
     const keep = Math.min(n, this.limits.maxBodyBytes - this.bodyKept);
     if (keep <= 0) return;
     if (this.bodyBuf) this.bodyBuf.set(chunk.subarray(from, from + keep), this.bodyKept);
-    else this.bodyParts.push(chunk.slice(from, from + keep));
+    else this.bodyParts.push(copyBytes(chunk.subarray(from, from + keep)));
     this.bodyKept += keep;
   }
 
@@ -483,7 +473,7 @@ export class HttpMessageParser {
       lf = -1;
     }
     const stop = lf < 0 ? Math.min(chunk.length, from + room) : lf + 1;
-    this.lineParts.push(chunk.slice(from, stop));
+    this.lineParts.push(copyBytes(chunk.subarray(from, stop)));
     this.lineBytes += stop - from;
     this.offset += stop - from;
     if (overflow) {
@@ -507,7 +497,7 @@ export class HttpMessageParser {
 
   /** Handles a complete line collected by {@link readLine}. */
   private onLine(): void {
-    const bytes = concatParts(this.lineParts, this.lineBytes);
+    const bytes = concatBytes(this.lineParts, this.lineBytes);
     const lineStart = this.offset - bytes.length;
     this.lineParts = [];
     this.lineBytes = 0;
@@ -574,7 +564,7 @@ export class HttpMessageParser {
     const head = this.head!;
     let trailers: HttpHeader[] = [];
     if (this.trailerParts.length > 0) {
-      const lines = splitLines(concatParts(this.trailerParts, this.trailerBytes));
+      const lines = splitLines(concatBytes(this.trailerParts, this.trailerBytes));
       if (lines.length - 1 > this.limits.maxHeaders) {
         this.note('WARN_HTTP_TOO_MANY_TRAILERS', `more trailer lines than the cap of ${this.limits.maxHeaders}: ignored`, this.offset);
       } else {
@@ -584,7 +574,7 @@ export class HttpMessageParser {
     const msg: ParsedHttpMessage = {
       head,
       rawHead: this.rawHead,
-      body: this.bodyBuf ? this.bodyBuf.subarray(0, this.bodyKept) : concatParts(this.bodyParts, this.bodyKept),
+      body: this.bodyBuf ? this.bodyBuf.subarray(0, this.bodyKept) : concatBytes(this.bodyParts, this.bodyKept),
       bodyLength: this.bodyLength,
       trailers,
       streamOffset: this.msgOffset,

@@ -1,6 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import {
   NetrxError,
+  concatBytes,
+  copyBytes,
   type AppEvent,
   type Connection,
   type Diagnostic,
@@ -225,7 +227,7 @@ class Flow implements StreamContext {
       this.giveUp();
       return;
     }
-    const copy = bytes.slice();
+    const copy = copyBytes(bytes);
     this.replay.push({ dir, bytes: copy, gap: 0, ts, frame });
     this.replayBytes += copy.length;
     const rejected = this.rejected[dir];
@@ -234,7 +236,7 @@ class Flow implements StreamContext {
     let wanted = 0;
     for (let k = 0; k < hs.length; k++) if (!rejected[k]) wanted = Math.max(wanted, hs[k]!.probeBytes ?? this.limits.probeBytes);
     const prev = this.probeBuf[dir];
-    if (prev.length < wanted) this.probeBuf[dir] = prev.length === 0 ? copy : concat([prev, copy.subarray(0, wanted - prev.length)]);
+    if (prev.length < wanted) this.probeBuf[dir] = prev.length === 0 ? copy : concatBytes([prev, copy.subarray(0, wanted - prev.length)]);
     const buf = this.probeBuf[dir];
     for (let k = 0; k < hs.length; k++) {
       if (rejected[k]) continue;
@@ -282,7 +284,7 @@ class Flow implements StreamContext {
   /** Delivers bytes to the pinned dissector, holding them back while it waits for more. */
   private feed(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
     if (this.need[dir] > 0) {
-      this.pending[dir].push(bytes.slice());
+      this.pending[dir].push(copyBytes(bytes));
       this.pendingBytes[dir] += bytes.length;
       if (this.pendingBytes[dir] < this.need[dir]) return;
       bytes = this.takePending(dir);
@@ -297,7 +299,7 @@ class Flow implements StreamContext {
 
   private takePending(dir: Direction): Uint8Array {
     const parts = this.pending[dir];
-    const out = parts.length === 1 ? parts[0]! : concat(parts);
+    const out = concatBytes(parts);
     this.pending[dir] = [];
     this.pendingBytes[dir] = 0;
     this.need[dir] = 0;
@@ -359,20 +361,9 @@ class Flow implements StreamContext {
 function copyLeftover(l: Partial<Record<Direction, Uint8Array>> | undefined): Partial<Record<Direction, Uint8Array>> | undefined {
   if (l === undefined) return undefined;
   // Leftovers are views valid only during the dissector's call: keep copies.
-  return { c2s: l.c2s?.slice(), s2c: l.s2c?.slice() };
+  return { c2s: l.c2s && copyBytes(l.c2s), s2c: l.s2c && copyBytes(l.s2c) };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

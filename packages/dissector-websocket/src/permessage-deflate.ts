@@ -1,6 +1,6 @@
 import { Inflate } from 'pako';
-import type { Diagnostic } from '@netrx/core';
-import { allocBytes, copyBytes } from './bytes.js';
+import { copyBytes, type Diagnostic } from '@netrx/core';
+import { allocBytes } from './bytes.js';
 
 /** permessage-deflate as a 101 response accepted it (RFC 7692 §7.1). */
 export interface DeflateParams {

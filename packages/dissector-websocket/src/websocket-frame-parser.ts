@@ -1,8 +1,8 @@
-import type { Diagnostic } from '@netrx/core';
+import { copyBytes, type Diagnostic } from '@netrx/core';
 import type { WebSocketFrameHeader } from './types.js';
 import { frameHeaderLength, isKnownOpcode, readFrameHeader, type FramePlausibility } from './websocket-frame-header.js';
 import { findFrameRun } from './websocket-resync.js';
-import { allocBytes, copyBytes } from './bytes.js';
+import { allocBytes } from './bytes.js';
 
 /** A parsed frame, as the parser hands it to its sink. */
 export interface ParsedFrame extends WebSocketFrameHeader {

@@ -1,10 +1,9 @@
-import type { AppEvent, Connection, Diagnostic, Direction } from '@netrx/core';
+import { concatBytes, copyBytes, type AppEvent, type Connection, type Diagnostic, type Direction } from '@netrx/core';
 import { MessageInflater } from './permessage-deflate.js';
 import { Opcode, type WebSocketFrame, type WebSocketMessage, type WebSocketMessageKind } from './types.js';
 import { isControlOpcode } from './websocket-frame-header.js';
 import type { FrameSink, ParsedFrame } from './websocket-frame-parser.js';
 import { decodeUtf8, isValidCloseCode, warning } from './websocket-validation.js';
-import { copyBytes } from './bytes.js';
 
 /** Whether permessage-deflate is on for a direction: negotiated, not negotiated, or unknown (no handshake). */
 export type CompressionState = 'negotiated' | 'none' | 'unknown';
@@ -199,7 +198,7 @@ export class WebSocketMessageAssembler implements FrameSink {
     let undecodable = this.undecodable;
     let payload: Uint8Array = EMPTY;
     if (undecodable === undefined) {
-      payload = this.parts.length === 1 ? this.parts[0]! : join(this.parts, this.size);
+      payload = this.parts.length === 0 ? EMPTY : concatBytes(this.parts, this.size);
       if (this.compressed) {
         const r = this.inflater!.inflate(this.parts);
         if (r.ok) payload = r.data;
@@ -301,13 +300,4 @@ export class WebSocketMessageAssembler implements FrameSink {
   }
 }
 
-function join(parts: readonly Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 0) return EMPTY;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+

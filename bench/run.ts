@@ -283,10 +283,11 @@ async function main(): Promise<void> {
     cpu: cpu[0]?.model ?? 'unknown',
     memoryGb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || 'unknown',
     tshark: tshark ?? (o.stages.includes('tshark') ? 'tshark not installed' : 'tshark not run'),
   };
   const out = table(rows);
-  process.stdout.write(`\n${out}\n\nmachine: ${machine.nproc} cores, ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; ${machine.tshark}; load average ${fmt(Math.min(...rows.map((r) => r.load)), 1)}–${fmt(Math.max(...rows.map((r) => r.load)), 1)} during the run\n`);
+  process.stdout.write(`\n${out}\n\nmachine: ${machine.nproc} cores, ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; ${machine.tshark}; load average ${fmt(Math.min(...rows.map((r) => r.load)), 1)}–${fmt(Math.max(...rows.map((r) => r.load)), 1)} during the run; commit ${machine.commit}\n`);
   if (o.profile) {
     for (const r of rows) {
       if (!r.profile) continue;

@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
     return await (await load())(args, io);
   } catch (err) {
     const msg = err instanceof NetrxError ? err.message : ((err as Error)?.stack ?? String(err));
-    io.stderr.write(`netrx: ${msg}\n`);
+    io.stderr.write(`netrx ${args.command}: ${msg}\n`);
     return 1;
   }
 }

@@ -75,7 +75,7 @@ describe('netrx packets', () => {
     expect(lines(out)).toHaveLength(3);
     expect(status).toBe(1);
     const at = ethFile.length - 16 - 16;
-    expect(err).toBe(`netrx: ${f}: file ends inside record 4 at byte ${at}: it claims 16 bytes but only 13 are there\n`);
+    expect(err).toBe(`netrx packets: ${f}: file ends inside record 4 at byte ${at}: it claims 16 bytes but only 13 are there\n`);
   });
 
   it('draws a progress bar on a terminal for a large file, and clears it at the end', async () => {

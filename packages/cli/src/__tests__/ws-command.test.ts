@@ -82,7 +82,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 /** The timestamp of the n-th record (one per millisecond). */
 const ts = (n: number) => `1700000000.${String(n).padStart(3, '0')}000000`;
 /** The same instant as text output shows it: UTC time of day (1700000000 is 22:13:20). */
-const clock = (n: number) => `22:13:20.${String(n).padStart(3, '0')}000000`;
+const timeOfDay = (n: number) => `22:13:20.${String(n).padStart(3, '0')}000000`;
 
 describe('netrx ws', () => {
   it('writes the JSON contract, one message a line, in order', async () => {
@@ -109,7 +109,7 @@ describe('netrx ws', () => {
   it('writes one line per message for people, shortening long payloads unless --full', async () => {
     const short = (await run(['ws', '-r', file])).out.trim().split('\n');
     expect(short).toHaveLength(8);
-    expect(short[1]).toBe(`${clock(6)} #0 127.0.0.1:60653 → 127.0.0.2:7272 text 38B [deflate] {"type":"say","content":"hi, all ！"}`);
+    expect(short[1]).toBe(`${timeOfDay(6)} #0 127.0.0.1:60653 → 127.0.0.2:7272 text 38B [deflate] {"type":"say","content":"hi, all ！"}`);
     expect(short[2]).toContain('← 127.0.0.2:7272 binary 4B deadbeef');
     expect(short[3]).toContain(`${'y'.repeat(120)}… (300 chars)`);
     expect(short[4]).toContain('close 5B 1000 bye');

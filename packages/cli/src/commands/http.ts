@@ -1,10 +1,10 @@
-import { lastValueFrom, tap } from 'rxjs';
 import { dissect, formatEndpoint, type AppEvent } from '@netrx/core';
 import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
 import { httpMessageJson, type HttpRequest, type HttpResponse } from '@netrx/dissector-http';
 import type { CliArgs } from '../args.js';
 import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
+import { runPipeline } from '../run.js';
 import { openFrames } from '../source.js';
 import { ShownCounter } from '../summary.js';
 import { formatTimeOfDay } from '../time.js';
@@ -19,34 +19,25 @@ const SHORT = 120;
  */
 export async function http(args: CliArgs, io: CliIO): Promise<number> {
   const registry = createCliRegistry(args);
-  const frames = openFrames(args, io);
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
   const line = args.format === 'jsonl' ? httpMessageJson : (m: HttpRequest | HttpResponse) => httpTextLine(m, args.full);
-  try {
-    await lastValueFrom(
-      frames.pipe(
-        dissect(registry),
-        reassembleTcp(),
-        dissectStreams(registry),
-        tap((ev: AppEvent) => {
-          if (ev.type === 'http.request' || ev.type === 'http.response') {
-            shown.add(ev.connection.id);
-            out.line(line(ev));
-          }
-          else if (ev.type === 'stream.error' && ev.dissector === 'http') {
-            const c = ev.connection;
-            io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
-          }
-        }),
-      ),
-      { defaultValue: undefined },
-    );
-  } finally {
-    // A capture cut short still shows every message before the break, then the error.
-    await out.end();
-  }
+  const failure = await runPipeline(
+    openFrames(args, io),
+    (frames) => frames.pipe(dissect(registry), reassembleTcp(), dissectStreams(registry)),
+    (ev: AppEvent) => {
+      if (ev.type === 'http.request' || ev.type === 'http.response') {
+        shown.add(ev.connection.id);
+        out.line(line(ev));
+      } else if (ev.type === 'stream.error' && ev.dissector === 'http') {
+        const c = ev.connection;
+        io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
+      }
+    },
+    out,
+  );
   shown.report(args, io, 'HTTP messages');
+  if (failure !== undefined) throw failure;
   return 0;
 }
 

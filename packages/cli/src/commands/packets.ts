@@ -2,6 +2,7 @@ import { LinkType, formatTimestamp, type Layer, type Packet, dissect } from '@ne
 import type { CliArgs } from '../args.js';
 import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
+import { runPipeline } from '../run.js';
 import { openFrames } from '../source.js';
 import { formatTimeOfDay } from '../time.js';
 
@@ -77,21 +78,9 @@ export function packetText(p: Packet): string {
  */
 export async function packets(args: CliArgs, io: CliIO): Promise<number> {
   const registry = createCliRegistry(args);
-  const frames = openFrames(args, io);
   const out = lineWriterFor(args, io.stdout);
   const format = args.format === 'jsonl' ? packetJson : packetText;
-  let failed: unknown;
-  await new Promise<void>((resolve) => {
-    frames.pipe(dissect(registry)).subscribe({
-      next: (p) => out.line(format(p)),
-      error: (err: unknown) => {
-        failed = err;
-        resolve();
-      },
-      complete: resolve,
-    });
-  });
-  await out.end();
-  if (failed !== undefined) throw failed;
+  const failure = await runPipeline(openFrames(args, io), dissect(registry), (p) => out.line(format(p)), out);
+  if (failure !== undefined) throw failure;
   return 0;
 }

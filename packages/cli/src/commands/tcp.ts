@@ -1,10 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { EMPTY, catchError, lastValueFrom, tap } from 'rxjs';
 import { dissect, formatEndpoint, type DirectionStats, type StreamClose, type StreamEvent } from '@netrx/core';
 import { createReassemblerTotals, reassembleTcp } from '@netrx/dissector-tcp';
 import type { CliArgs } from '../args.js';
 import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
+import { runPipeline } from '../run.js';
 import { openFrames } from '../source.js';
 import { ShownCounter } from '../summary.js';
 
@@ -44,47 +44,33 @@ export interface TcpConnectionJson {
  */
 export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
   const registry = createCliRegistry(args);
-  let sourceError: unknown;
-  const frames = openFrames(args, io).pipe(
-    catchError((err: unknown) => {
-      // Reassemble and report what was read before the break, then say what broke.
-      sourceError = err;
-      return EMPTY;
-    }),
-  );
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
   const line = args.format === 'jsonl' ? (c: TcpConnectionJson) => JSON.stringify(c) : (c: TcpConnectionJson) => tcpTextLine(c, args.full);
   const hashes = new Map<number, Record<'c2s' | 's2c', Hash>>();
   const totals = createReassemblerTotals();
-  await lastValueFrom(
-    frames.pipe(
-      dissect(registry),
-      reassembleTcp({ totals }),
-      tap((ev: StreamEvent) => {
-        const id = ev.connection.id;
-        if (ev.type === 'open') hashes.set(id, { c2s: createHash('sha256'), s2c: createHash('sha256') });
-        else if (ev.type === 'data') hashes.get(id)![ev.dir].update(ev.bytes);
-        else if (ev.type === 'close') {
-          shown.add(id);
-          out.line(line(connectionJson(ev, hashes.get(id)!)));
-          hashes.delete(id);
-        }
-      }),
-    ),
-    { defaultValue: undefined },
+  const failure = await runPipeline(
+    openFrames(args, io),
+    (frames) => frames.pipe(dissect(registry), reassembleTcp({ totals })),
+    (ev: StreamEvent) => {
+      const id = ev.connection.id;
+      if (ev.type === 'open') hashes.set(id, { c2s: createHash('sha256'), s2c: createHash('sha256') });
+      else if (ev.type === 'data') hashes.get(id)![ev.dir].update(ev.bytes);
+      else if (ev.type === 'close') {
+        shown.add(id);
+        out.line(line(connectionJson(ev, hashes.get(id)!)));
+        hashes.delete(id);
+      }
+    },
+    out,
   );
-  await out.end();
   shown.report(args, io, 'closed');
   if (totals.evicted > 0 || totals.capGaps > 0 || totals.implausibleSegments > 0 || totals.afterClose > 0) {
     io.stderr.write(
       `netrx tcp: not in the byte counts: ${totals.evicted} connections closed early (too many open), ${totals.capGaps} holes reported early (buffer full), ${totals.implausibleSegments} segments ignored (sequence number implausibly far ahead), ${totals.afterClose} data segments after a connection closed\n`,
     );
   }
-  if (sourceError !== undefined) {
-    io.stderr.write(`netrx tcp: ${(sourceError as Error)?.message ?? String(sourceError)}\n`);
-    return 1;
-  }
+  if (failure !== undefined) throw failure;
   return 0;
 }
 

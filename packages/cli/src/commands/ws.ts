@@ -1,10 +1,10 @@
-import { EMPTY, catchError, lastValueFrom, tap } from 'rxjs';
 import { dissect, formatEndpoint } from '@netrx/core';
 import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
 import { websocketMessageJson, websocketMessages, type WebSocketMessage } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
 import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
+import { runPipeline } from '../run.js';
 import { openFrames } from '../source.js';
 import { ShownCounter } from '../summary.js';
 import { formatTimeOfDay } from '../time.js';
@@ -22,35 +22,20 @@ const SHORT = 120;
  */
 export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const registry = createCliRegistry(args);
-  let sourceError: unknown;
-  const frames = openFrames(args, io).pipe(
-    catchError((err: unknown) => {
-      sourceError = err;
-      return EMPTY;
-    }),
-  );
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
   const line = args.format === 'jsonl' ? websocketMessageJson : (m: WebSocketMessage) => textLine(m, args.full);
-  await lastValueFrom(
-    frames.pipe(
-      dissect(registry),
-      reassembleTcp(),
-      dissectStreams(registry),
-      websocketMessages(),
-      tap((m) => {
-        shown.add(m.connection.id);
-        out.line(line(m));
-      }),
-    ),
-    { defaultValue: undefined },
+  const failure = await runPipeline(
+    openFrames(args, io),
+    (frames) => frames.pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), websocketMessages()),
+    (m) => {
+      shown.add(m.connection.id);
+      out.line(line(m));
+    },
+    out,
   );
-  await out.end();
   shown.report(args, io, 'WebSocket messages');
-  if (sourceError !== undefined) {
-    io.stderr.write(`netrx ws: ${(sourceError as Error)?.message ?? String(sourceError)}\n`);
-    return 1;
-  }
+  if (failure !== undefined) throw failure;
   return 0;
 }
 

@@ -1,26 +1,88 @@
 import type { Writable } from 'node:stream';
 
+/** Room a writer starts with; a longer line grows it (for that line only). */
+const INITIAL_CAPACITY = 128 * 1024;
+/** Input bytes escaped per capacity check: at most 6 output bytes each (`\u001f`). */
+const ESCAPE_BLOCK = 16 * 1024;
+
 /**
- * Collects output lines and writes them in large chunks: one `write` per ~64 KiB instead of one
- * per line, which is what makes `--format jsonl` on a big capture cheap.
+ * What JSON.stringify writes for each byte below 0x80 that needs escaping (ECMA-262
+ * `QuoteJSONString`: the short escapes, else `\u00xx` in lower case), empty for the rest.
+ */
+const JSON_ESCAPES: readonly Buffer[] = Array.from({ length: 256 }, (_, b) =>
+  b < 0x20 || b === 0x22 || b === 0x5c ? Buffer.from(JSON.stringify(String.fromCharCode(b)).slice(1, -1), 'latin1') : Buffer.alloc(0),
+);
+/** 1 where a byte needs escaping inside a JSON string. */
+const NEEDS_ESCAPE = Uint8Array.from(JSON_ESCAPES, (e) => (e.length > 0 ? 1 : 0));
+
+/**
+ * Collects output lines as UTF-8 bytes and writes them in large chunks: one `write` per ~64 KiB of
+ * whole lines instead of one per line, which is what makes `--format jsonl` on a big capture
+ * cheap. A line is built in place from strings and raw UTF-8 ({@link LineWriter.jsonStringBody}),
+ * so message text need not become a JS string to be written. Every `write` ends at a line end.
  */
 export class LineWriter {
-  private buf = '';
+  private buf: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  private pos = 0;
 
   constructor(
     private readonly out: Writable,
     private readonly chunk = 64 * 1024,
   ) {}
 
+  /** Writes `s` and a line end. */
   line(s: string): void {
-    this.buf += s + '\n';
-    if (this.buf.length >= this.chunk) this.flush();
+    this.text(s);
+    this.endLine();
   }
 
+  /** Appends `s` to the current line. */
+  text(s: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    this.reserve(s.length * 3);
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  /**
+   * Appends valid UTF-8 as the inside of a JSON string, escaped exactly as `JSON.stringify`
+   * escapes the text it encodes: `"`, `\` and control characters; everything else is copied
+   * (valid UTF-8 holds no lone surrogates, the only other thing JSON.stringify escapes).
+   */
+  jsonStringBody(utf8: Uint8Array): void {
+    const n = utf8.length;
+    for (let start = 0; start < n; start += ESCAPE_BLOCK) {
+      const end = Math.min(n, start + ESCAPE_BLOCK);
+      this.reserve((end - start) * 6);
+      const buf = this.buf;
+      let pos = this.pos;
+      // Byte by byte: the runs between escapes in chat text are short, and a view per run
+      // (subarray + set) measured several times slower than copying them here.
+      for (let i = start; i < end; i++) {
+        const b = utf8[i]!;
+        if (NEEDS_ESCAPE[b] === 0) buf[pos++] = b;
+        else {
+          const e = JSON_ESCAPES[b]!;
+          for (let k = 0; k < e.length; k++) buf[pos++] = e[k]!;
+        }
+      }
+      this.pos = pos;
+    }
+  }
+
+  /** Ends the current line; writes what is collected once it reaches the chunk size. */
+  endLine(): void {
+    this.reserve(1);
+    this.buf[this.pos++] = 0x0a;
+    if (this.pos >= this.chunk) this.flush();
+  }
+
+  /** Writes what is collected (whole lines). */
   flush(): void {
-    if (this.buf.length === 0) return;
-    this.out.write(this.buf);
-    this.buf = '';
+    if (this.pos === 0) return;
+    // The stream may hold the bytes until it drains: hand it this buffer and start a new one.
+    this.out.write(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
+    this.pos = 0;
   }
 
   /** Flushes and waits until the stream has taken everything. */
@@ -35,6 +97,14 @@ export class LineWriter {
       };
       this.out.on('drain', done).on('error', done).on('close', done);
     });
+  }
+
+  /** Makes room for `n` more bytes, growing the buffer when one line needs more. */
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
   }
 }
 

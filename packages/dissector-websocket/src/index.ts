@@ -30,4 +30,5 @@ export { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
 export { WebSocketStreamDissector, createWebSocketFactory } from './websocket-dissector.js';
 export { createWebSocketPlugin, websocketPlugin } from './websocket-plugin.js';
 export { websocketFrames, websocketMessages } from './websocket-operators.js';
-export { websocketJsonLines, websocketMessageJson } from './websocket-json.js';
+export { websocketJsonLines, websocketMessageJson, writeWebSocketMessageJson } from './websocket-json.js';
+export type { JsonLineSink } from './websocket-json.js';

@@ -1,5 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { Observable, type OperatorFunction } from 'rxjs';
-import { formatEndpoint, formatTimestamp } from '@netrx/core';
+import { formatEndpoint, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
 import type { WebSocketMessage } from './types.js';
 
 /**
@@ -36,8 +37,60 @@ export function websocketMessageJson(m: WebSocketMessage): string {
   o.compressed = m.compressed;
   o.frames = m.frames;
   if (m.decoded !== undefined) o.decoded = m.decoded;
-  if (m.warnings.length > 0) o.warnings = m.warnings.map((w) => (w.offset === undefined ? { code: w.code, message: w.message } : { code: w.code, message: w.message, offset: w.offset }));
+  if (m.warnings.length > 0) o.warnings = warningsJson(m.warnings);
   return JSON.stringify(o);
+}
+
+function warningsJson(warnings: readonly Diagnostic[]): object[] {
+  return warnings.map((w) => (w.offset === undefined ? { code: w.code, message: w.message } : { code: w.code, message: w.message, offset: w.offset }));
+}
+
+/** Where {@link writeWebSocketMessageJson} puts a line (the CLI's `LineWriter` is one). */
+export interface JsonLineSink {
+  /** Appends a string. */
+  text(s: string): void;
+  /** Appends valid UTF-8 bytes as the inside of a JSON string, escaped as `JSON.stringify` would. */
+  jsonStringBody(utf8: Uint8Array): void;
+}
+
+/** `"stream":…,"client":…,"server":…` of a connection, made once per connection object. */
+const connectionJson = new WeakMap<Connection, string>();
+
+/**
+ * Writes the same line as {@link websocketMessageJson} (without the line end) into `sink`, without
+ * making the text a JS string: valid UTF-8 text goes from the payload bytes straight to the sink,
+ * escaped there, and the connection's part is made once per connection. What the CLI writes.
+ *
+ * @example
+ * ```ts
+ * let line = '';
+ * const sink = { text: (s: string) => (line += s), jsonStringBody: (b: Uint8Array) => (line += JSON.stringify(Buffer.from(b).toString()).slice(1, -1)) };
+ * writeWebSocketMessageJson(message, sink); // line === websocketMessageJson(message)
+ * ```
+ */
+export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSink): void {
+  const c = m.connection;
+  let conn = connectionJson.get(c);
+  if (conn === undefined) {
+    conn = `"stream":${c.id},"client":${JSON.stringify(formatEndpoint(c.client))},"server":${JSON.stringify(formatEndpoint(c.server))}`;
+    connectionJson.set(c, conn);
+  }
+  const p = m.payload;
+  let head = `{"ts":"${formatTimestamp(m.lastTs)}",${conn},"dir":"${m.dir}","type":"${m.kind}","length":${p.length},`;
+  if (m.undecodable !== undefined) head += `"undecodable":${JSON.stringify(m.undecodable)}`;
+  else if (m.kind !== 'text') head += `"hex":"${Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex')}"`;
+  else if (m.text !== undefined && p.length > 0 && isUtf8(p)) {
+    // The text is the payload decoded (RFC 6455 §5.6), so its JSON is the payload's bytes escaped.
+    sink.text(head + '"text":"');
+    sink.jsonStringBody(p);
+    head = '"';
+  } else head += `"text":${JSON.stringify(m.text ?? '')}`;
+  if (m.kind === 'close' && m.closeCode !== undefined) head += `,"code":${m.closeCode},"reason":${JSON.stringify(m.closeReason ?? '')}`;
+  head += `,"compressed":${m.compressed},"frames":${m.frames}`;
+  const decoded = m.decoded === undefined ? undefined : (JSON.stringify(m.decoded) as string | undefined);
+  if (decoded !== undefined) head += `,"decoded":${decoded}`;
+  if (m.warnings.length > 0) head += `,"warnings":${JSON.stringify(warningsJson(m.warnings))}`;
+  sink.text(head + '}');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { dissect, formatEndpoint } from '@netrx/core';
 import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
-import { websocketMessageJson, websocketMessages, type WebSocketMessage } from '@netrx/dissector-websocket';
+import { websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
 import { lineWriterFor, type CliIO } from '../output.js';
 import { createCliRegistry } from '../pipeline.js';
@@ -24,13 +24,17 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const registry = createCliRegistry(args);
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
-  const line = args.format === 'jsonl' ? websocketMessageJson : (m: WebSocketMessage) => textLine(m, args.full);
+  const jsonl = args.format === 'jsonl';
   const failure = await runPipeline(
     openFrames(args, io),
     (frames) => frames.pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), websocketMessages()),
     (m) => {
       shown.add(m.connection.id);
-      out.line(line(m));
+      // JSON lines are built in the writer's buffer: the text goes from payload bytes to output.
+      if (jsonl) {
+        writeWebSocketMessageJson(m, out);
+        out.endLine();
+      } else out.line(textLine(m, args.full));
     },
     out,
   );

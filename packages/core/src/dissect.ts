@@ -128,6 +128,8 @@ export class FrameDissector {
   // share their stack, so the cell is found by one string comparison.
   private readonly lastName: (string | undefined)[];
   private readonly lastCell: Cell[];
+  /** The layers of the packet being decoded; each packet gets an exact-size copy (a `[]` grown by push holds 16 slots). */
+  private readonly scratch: (Layer | undefined)[];
 
   constructor(registry: Registry, options: DissectOptions = {}) {
     const maxLayers = options.maxLayers ?? 32;
@@ -139,6 +141,7 @@ export class FrameDissector {
     this.cells = (this.stats as CellBacked)[CELLS];
     this.lastName = new Array<string | undefined>(maxLayers).fill(undefined);
     this.lastCell = new Array<Cell>(maxLayers).fill({ n: 0 });
+    this.scratch = new Array<Layer | undefined>(maxLayers).fill(undefined);
     this.linkTable = registry.table('link.type');
     this.state.set(IPV4_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
     this.state.set(IPV6_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
@@ -153,12 +156,13 @@ export class FrameDissector {
     const stats = this.stats;
     stats.packets++;
     stats.bytes += frame.data.length;
-    const layers: Layer[] = [];
     let d = this.linkTable.get(frame.linkType);
     if (d === undefined) {
       stats.unknownLinkType++;
-      return { frame, layers };
+      return { frame, layers: [] };
     }
+    const scratch = this.scratch;
+    let n = 0;
     const ctx = this.ctx;
     ctx.frame = frame;
     let data = frame.data;
@@ -169,13 +173,13 @@ export class FrameDissector {
     for (;;) {
       ctx.offset = offset;
       const layer = d.decode(data, ctx);
-      layers.push(layer);
+      scratch[n++] = layer;
       if (layer.protocol === 'failure') {
         stats.failures[layer.code] = (stats.failures[layer.code] ?? 0) + 1;
         break;
       }
-      this.count(layers.length - 1, layer.protocol);
-      if (layers.length >= this.maxLayers) break;
+      this.count(n - 1, layer.protocol);
+      if (n >= this.maxLayers) break;
       const next: PacketDissector | undefined = d.next?.(layer, ctx);
       if (next === undefined) break;
       data = layer.payload;
@@ -186,6 +190,9 @@ export class FrameDissector {
       offset = data.byteOffset - base;
       d = next;
     }
+    const layers = scratch.slice(0, n) as Layer[];
+    // Let go of this packet's layers (and the read chunk their views keep alive).
+    for (let i = 0; i < n; i++) scratch[i] = undefined;
     return { frame, layers };
   }
 

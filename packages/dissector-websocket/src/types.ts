@@ -50,7 +50,7 @@ export interface WebSocketMessage extends AppEventBase {
   readonly kind: WebSocketMessageKind;
   /** The payload after unmasking, reassembly and inflation (empty when `undecodable`). */
   readonly payload: Uint8Array;
-  /** The payload as text, for text messages (lossy when the UTF-8 was invalid: see `warnings`). */
+  /** The payload as text, for text messages (lossy when the UTF-8 was invalid: see `warnings`); decoded when first read. */
   readonly text?: string;
   /** Close status code, when the close frame carried one. */
   readonly closeCode?: number;

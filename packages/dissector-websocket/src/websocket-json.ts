@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Observable, type OperatorFunction } from 'rxjs';
 import { formatEndpoint, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
+import { textIsPayload } from './lazy-text.js';
 import type { WebSocketMessage } from './types.js';
 
 /**
@@ -79,8 +80,9 @@ export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSin
   let head = `{"ts":"${formatTimestamp(m.lastTs)}",${conn},"dir":"${m.dir}","type":"${m.kind}","length":${p.length},`;
   if (m.undecodable !== undefined) head += `"undecodable":${JSON.stringify(m.undecodable)}`;
   else if (m.kind !== 'text') head += `"hex":"${Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex')}"`;
-  else if (m.text !== undefined && p.length > 0 && isUtf8(p)) {
-    // The text is the payload decoded (RFC 6455 §5.6), so its JSON is the payload's bytes escaped.
+  else if (p.length > 0 && textIsPayload(m) && isUtf8(p)) {
+    // The text is the payload decoded (RFC 6455 §5.6), so its JSON is the payload's bytes escaped
+    // and the text is never made.
     sink.text(head + '"text":"');
     sink.jsonStringBody(p);
     head = '"';

@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { concatBytes, copyBytes, type AppEvent, type Connection, type Diagnostic, type Direction } from '@netrx/core';
 import { MessageInflater } from './permessage-deflate.js';
 import { Opcode, type WebSocketFrame, type WebSocketMessage, type WebSocketMessageKind } from './types.js';
 import { isControlOpcode } from './websocket-frame-header.js';
 import type { FrameSink, ParsedFrame } from './websocket-frame-parser.js';
+import { defineLazyText } from './lazy-text.js';
 import { decodeUtf8, isValidCloseCode, warning } from './websocket-validation.js';
 
 /** Whether permessage-deflate is on for a direction: negotiated, not negotiated, or unknown (no handshake). */
@@ -29,6 +31,8 @@ export interface AssemblerOptions {
   /** Whether the first byte of the direction was the first after the handshake. */
   readonly fromStart: boolean;
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 const NO_WARNINGS: readonly Diagnostic[] = Object.freeze([]);
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -235,14 +239,14 @@ export class WebSocketMessageAssembler implements FrameSink {
       warnings = w ? [...this.carried, ...w] : this.carried;
       this.carried = undefined;
     }
-    let text: string | undefined;
+    let lazyText = false;
     let closeCode: number | undefined;
     let closeReason: string | undefined;
     if (undecodable === undefined) {
       if (kind === 'text') {
-        const d = decodeUtf8(payload);
-        text = d.text;
-        if (!d.valid) (warnings ??= []).push(warning('WARN_WS_INVALID_UTF8', 'text message is not valid UTF-8 (RFC 6455 §8.1)'));
+        // Validity now (a warning rides on the message); the text itself only when read.
+        lazyText = true;
+        if (!isUtf8(payload)) (warnings ??= []).push(warning('WARN_WS_INVALID_UTF8', 'text message is not valid UTF-8 (RFC 6455 §8.1)'));
       } else if (kind === 'close') {
         if (payload.length === 1) (warnings ??= []).push(warning('WARN_WS_CLOSE_PAYLOAD', 'close frame with a 1-byte payload (RFC 6455 §5.5.1)'));
         if (payload.length >= 2) {
@@ -254,7 +258,8 @@ export class WebSocketMessageAssembler implements FrameSink {
         }
       }
     }
-    const message: WebSocketMessage = {
+    // Built in the order of the type's fields (`text` after `payload`), as one literal was before.
+    const message = {
       type: 'ws.message',
       connection: this.owner.connection,
       dir: this.dir,
@@ -264,15 +269,16 @@ export class WebSocketMessageAssembler implements FrameSink {
       lastFrame: last?.lastFrame ?? firstFrame,
       kind,
       payload,
-      text,
-      closeCode,
-      closeReason,
-      compressed,
-      frames,
-      undecodable,
-      warnings: warnings ?? NO_WARNINGS,
-      protocol: this.options.protocol,
-    };
+    } as Writable<WebSocketMessage>;
+    if (lazyText) defineLazyText(message);
+    else message.text = undefined;
+    message.closeCode = closeCode;
+    message.closeReason = closeReason;
+    message.compressed = compressed;
+    message.frames = frames;
+    message.undecodable = undecodable;
+    message.warnings = warnings ?? NO_WARNINGS;
+    message.protocol = this.options.protocol;
     this.owner.emitMessage(message);
   }
 

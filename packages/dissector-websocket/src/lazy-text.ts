@@ -1,0 +1,39 @@
+import type { WebSocketMessage } from './types.js';
+
+/** Texts decoded so far, by message: each is decoded at most once. */
+const decoded = new WeakMap<object, string>();
+
+function getText(this: { readonly payload: Uint8Array }): string {
+  let text = decoded.get(this);
+  if (text === undefined) {
+    const p = this.payload;
+    // Invalid sequences become U+FFFD; a leading BOM is kept (the text is exactly what was sent).
+    text = (Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength)).toString('utf8');
+    decoded.set(this, text);
+  }
+  return text;
+}
+
+function setText(this: object, value: unknown): void {
+  // Assigned by a consumer: from now on a plain property, no longer the payload's decoding.
+  Object.defineProperty(this, 'text', { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** One getter for every message, so all messages share one hidden class. */
+const LAZY_TEXT: PropertyDescriptor = { get: getText, set: setText, enumerable: true, configurable: true };
+
+/**
+ * Gives a text message its `text` as the payload decoded as UTF-8 on first read (an own,
+ * enumerable property, so spreading, `JSON.stringify` and deep equality see it as before).
+ * Decoding chat text costs about 2 ns a byte and makes a string twice the payload's size; most
+ * consumers of a big capture (the `--format jsonl` writer) never need it. The payload must not
+ * change afterwards: it is the message's own buffer.
+ */
+export function defineLazyText(message: { readonly payload: Uint8Array }): void {
+  Object.defineProperty(message, 'text', LAZY_TEXT);
+}
+
+/** Whether `m.text` is (still) exactly its payload decoded as UTF-8, so the bytes may stand for it. */
+export function textIsPayload(m: WebSocketMessage): boolean {
+  return Object.getOwnPropertyDescriptor(m, 'text')?.get === getText;
+}

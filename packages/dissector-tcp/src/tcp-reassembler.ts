@@ -1,4 +1,5 @@
 import {
+  copyBytes,
   NetrxError,
   type ClientDecision,
   type CloseReason,
@@ -77,6 +78,8 @@ const MAX_AHEAD = 0x40000000;
 const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
 /** Recent gaps remembered per direction, to tell late data from retransmissions. */
 const RECENT_GAPS = 8;
+/** Most bytes of the last delivered segment kept to compare retransmissions with (more than an MSS). */
+const LAST_KEPT = 4096;
 
 /** One direction of a connection: the bytes one side sends. */
 class Half {
@@ -95,8 +98,14 @@ class Half {
   ackSeq = 0;
   acked = false;
   rst = false;
-  /** The last delivered bytes and their offset: overlapping retransmissions are compared to them. */
+  /**
+   * A copy of the last delivered bytes (their last {@link LAST_KEPT} at most), how many, and their
+   * stream offset: overlapping retransmissions are compared to them. A copy and not a view: a view
+   * keeps the whole read chunk it points into alive for as long as the connection is quiet, and
+   * with a thousand connections that was most of the pipeline's memory.
+   */
   last: Uint8Array | undefined;
+  lastLength = 0;
   lastAt = 0;
   /** Recent gap ranges as [start, end) pairs. */
   readonly gaps: number[] = [];
@@ -404,14 +413,18 @@ export class TcpReassembler {
     }
     if (late < bytes.length) h.stats.retransmitted++;
     const last = h.last;
-    if (last !== undefined) {
+    if (last !== undefined && h.lastLength > 0) {
       const s = Math.max(off, h.lastAt);
-      const e = Math.min(end, h.lastAt + last.length);
+      const e = Math.min(end, h.lastAt + h.lastLength);
       if (e > s) h.stats.overlapConflicts += differing(bytes, s - off, last, s - h.lastAt, e - s);
     }
   }
 
-  /** Buffers the parts of [off, end) not already buffered; the first copy wins. */
+  /**
+   * Buffers the parts of [off, end) not already buffered; the first copy wins. What waits is
+   * copied: a view would keep its whole read chunk alive (a 100-byte segment holding 1 MiB), so
+   * the buffer caps would not bound memory.
+   */
   private insert(h: Half, off: number, end: number, bytes: Uint8Array, ts: bigint, frame: number): void {
     const segs = h.segs;
     // Binary search for the first segment ending after `off`.
@@ -430,12 +443,12 @@ export class TcpReassembler {
     while (cur < end) {
       const s = segs[i];
       if (s === undefined || s.offset >= end) {
-        segs.splice(i, 0, { offset: cur, bytes: bytes.subarray(cur - off, end - off), ts, frame });
+        segs.splice(i, 0, { offset: cur, bytes: copyBytes(bytes.subarray(cur - off, end - off)), ts, frame });
         added += end - cur;
         break;
       }
       if (s.offset > cur) {
-        segs.splice(i, 0, { offset: cur, bytes: bytes.subarray(cur - off, s.offset - off), ts, frame });
+        segs.splice(i, 0, { offset: cur, bytes: copyBytes(bytes.subarray(cur - off, s.offset - off)), ts, frame });
         added += s.offset - cur;
         i++;
         cur = s.offset;
@@ -485,8 +498,15 @@ export class TcpReassembler {
   private deliver(h: Half, bytes: Uint8Array, ts: bigint, frame: number): void {
     const c = h.conn;
     const offset = h.next;
-    h.last = bytes;
-    h.lastAt = offset;
+    const kept = bytes.length < LAST_KEPT ? bytes.length : LAST_KEPT;
+    let last = h.last;
+    if (last === undefined || last.length < kept) {
+      // Grown in steps of powers of two, so a connection settles on one buffer.
+      h.last = last = new Uint8Array(Math.min(LAST_KEPT, Math.max(64, 1 << (32 - Math.clz32(kept - 1)))));
+    }
+    last.set(kept === bytes.length ? bytes : bytes.subarray(bytes.length - kept));
+    h.lastLength = kept;
+    h.lastAt = offset + bytes.length - kept;
     h.next = offset + bytes.length;
     h.nextSeq = (h.nextSeq + bytes.length) >>> 0;
     h.stats.bytes += bytes.length;
@@ -518,7 +538,7 @@ export class TcpReassembler {
     this.emit({ type: 'gap', connection: c.connection!, dir: c.dir(h.side), offset: h.next, length, ts: this.now, frame: this.nowFrame });
     h.next = to;
     h.nextSeq = (h.nextSeq + length) >>> 0;
-    h.last = undefined;
+    h.lastLength = 0;
   }
 
   private enforceCaps(h: Half): void {
@@ -609,6 +629,7 @@ export class TcpReassembler {
       if (sent > h.next) this.gap(h, sent);
       this.holding.delete(h);
       h.last = undefined;
+      h.lastLength = 0;
       h.stats.close = h.rst ? 'rst' : h.finAt >= 0 ? 'fin' : reason;
     }
     this.conns.delete(c);

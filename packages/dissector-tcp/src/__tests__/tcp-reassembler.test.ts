@@ -66,6 +66,32 @@ describe('TcpReassembler', () => {
     expect(closeOf(events).stats.c2s).toMatchObject({ overlapConflicts: 5, gaps: 0 });
   });
 
+  test('holds no view of a frame after push: buffered and last-delivered bytes are copies', () => {
+    // A source may reuse or drop a frame's buffer; what the reassembler keeps must not change then.
+    const w = new Wire();
+    const late = w.seg('c', 4, 'EFGH');
+    const first = w.seg('c', 0, 'ABCD');
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({}, (ev) => events.push(ev));
+    for (const p of w.handshake()) r.push(p);
+    r.push(late); // buffered behind the hole at 0
+    late.frame.data.fill(0);
+    r.push(first); // delivered, then releases the buffered EFGH
+    first.frame.data.fill(0);
+    r.push(w.seg('c', 2, 'CD')); // same bytes as delivered: no conflict
+    r.push(w.seg('c', 6, 'xH')); // one byte differs from the delivered "GH"
+    r.end();
+    expect(text(events).c2s).toBe('ABCDEFGH');
+    expect(closeOf(events).stats.c2s).toMatchObject({ retransmitted: 2, overlapConflicts: 1 });
+  });
+
+  test('a retransmission is compared with the tail of a long last segment', () => {
+    const w = new Wire();
+    const big = 'a'.repeat(10_000);
+    const { events } = reassemble([...w.handshake(), w.seg('c', 0, big), w.seg('c', 9_990, 'aaaaabbbbb')]);
+    expect(closeOf(events).stats.c2s).toMatchObject({ bytes: 10_000, retransmitted: 1, overlapConflicts: 5 });
+  });
+
   test('sequence numbers wrap past 2^32', () => {
     const w = new Wire({ addr: '10.0.0.1', port: 40000, isn: 0xfffffff0 }, { addr: '10.0.0.2', port: 80, isn: 0xffffffff });
     const chunk = (i: number) => String.fromCharCode(97 + i).repeat(7);

@@ -263,7 +263,8 @@ async function main(): Promise<void> {
       // The command's output is counted once, in the first run.
       if (stage === 'cli' && row.check === 'not verified') row.check = firstCheck;
       if ((LIBRARY_STAGES as readonly string[]).includes(stage)) {
-        if (prev && stage !== 'read' && Number.isFinite(row.seconds)) row.aloneNsPerPacket = ((row.seconds - prev.seconds) * 1e9) / meta.packets;
+        const order = LIBRARY_STAGES as readonly string[];
+        if (prev && order.indexOf(prev.stage) === order.indexOf(stage) - 1 && Number.isFinite(row.seconds)) row.aloneNsPerPacket = ((row.seconds - prev.seconds) * 1e9) / meta.packets;
         if (stage !== 'raw') prev = row;
       }
       row.load = load;

@@ -27,14 +27,3 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
   out.set(bytes);
   return out;
 }
-
-/**
- * `bytes[start, end)` as a view, like `bytes.subarray(start, end)` but about twice as fast on a
- * plain `Uint8Array` (measured on Node 20: 30 ns against 62 ns), which matters for the views made
- * for every packet. The typed-array constructor skips `subarray`'s species lookup; other kinds of
- * view (a Node `Buffer`) keep their class through `subarray`. Unlike `subarray`, the bounds are
- * not clamped: the caller has checked `0 <= start <= end <= bytes.length`.
- */
-export function byteView(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  return bytes.constructor === Uint8Array ? new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start) : bytes.subarray(start, end);
-}

@@ -1,4 +1,3 @@
-import { byteView } from './bytes.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { PacketDissector } from './dissector.js';
 import { failure } from './failure.js';
@@ -49,7 +48,7 @@ export const ethernetDissector: PacketDissector<EthernetLayer> = {
       return failure('ethernet', 'ERR_ETHERNET_TRUNCATED', `Ethernet header needs 14 bytes, ${data.length} captured`, data, ctx);
     }
     const type = (data[12]! << 8) | data[13]!;
-    if (type > MAX_8023_LENGTH) return new EthernetHeader(data, ctx.offset, 14, byteView(data, 14, data.length), type, undefined, undefined);
+    if (type > MAX_8023_LENGTH) return new EthernetHeader(data, ctx.offset, 14, data.subarray(14), type, undefined, undefined);
     const llc = read8023(data.subarray(14), type, ctx.offset + 14);
     if (!llc) return failure('ethernet', 'ERR_LLC_TRUNCATED', 'LLC/SNAP header cut off', data, ctx, 14);
     return new EthernetHeader(data, ctx.offset, 14 + llc.llcLength, llc.payload, llc.etherType, type, llc.diagnostics);

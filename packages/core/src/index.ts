@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { byteView, concatBytes, copyBytes } from './bytes.js';
+export { concatBytes, copyBytes } from './bytes.js';
 export { LinkType, formatTimestamp } from './frame.js';
 export type { CapturedFrame } from './frame.js';
 export type { Diagnostic, Severity } from './diagnostic.js';

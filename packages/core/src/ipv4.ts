@@ -1,4 +1,3 @@
-import { byteView } from './bytes.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { DissectContext, PacketDissector } from './dissector.js';
 import { diagnostic, failure } from './failure.js';
@@ -124,7 +123,7 @@ export const ipv4Dissector: PacketDissector<Ipv4Layer> = {
       protocol: 'ipv4' as const,
       offset: ctx.offset,
       headerLength: ihl,
-      payload: byteView(data, ihl, end),
+      payload: data.subarray(ihl, end),
       src,
       dst,
       tos: data[1]!,

@@ -1,4 +1,3 @@
-import { byteView } from './bytes.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { PacketDissector } from './dissector.js';
 import { diagnostic, failure } from './failure.js';
@@ -112,7 +111,7 @@ export const ipv6Dissector: PacketDissector<Ipv6Layer> = {
       nh = following;
       off += len;
     }
-    const layer = ipv6Layer(data, ctx.offset, base + off, byteView(buf, off, end), src, dst, payloadLength, nh, extensions ?? NO_EXTENSIONS, diags);
+    const layer = ipv6Layer(data, ctx.offset, base + off, buf.subarray(off, end), src, dst, payloadLength, nh, extensions ?? NO_EXTENSIONS, diags);
     return reassembledFrom === undefined ? layer : { ...layer, reassembledFrom };
   },
   next(layer, ctx) {

@@ -1,4 +1,3 @@
-import { byteView } from './bytes.js';
 import type { DissectContext, PacketDissector } from './dissector.js';
 import { diagnostic, failure } from './failure.js';
 import type { UdpLayer } from './layers.js';
@@ -21,7 +20,7 @@ export const udpDissector: PacketDissector<UdpLayer> = {
       protocol: 'udp',
       offset: ctx.offset,
       headerLength: 8,
-      payload: byteView(data, 8, cut ? data.length : length),
+      payload: data.subarray(8, cut ? data.length : length),
       srcPort: (data[0]! << 8) | data[1]!,
       dstPort: (data[2]! << 8) | data[3]!,
       length,

@@ -1,4 +1,3 @@
-import { byteView } from './bytes.js';
 import type { PacketDissector } from './dissector.js';
 import { failure } from './failure.js';
 import { MAX_8023_LENGTH, read8023 } from './ieee8023.js';
@@ -29,7 +28,7 @@ export const vlanDissector: PacketDissector<VlanLayer> = {
     const dei = (tci & 0x1000) !== 0;
     const vid = tci & 0x0fff;
     if (type > MAX_8023_LENGTH) {
-      return { protocol: 'vlan', offset: ctx.offset, headerLength: 4, payload: byteView(data, 4, data.length), tpid, pcp, dei, vid, etherType: type };
+      return { protocol: 'vlan', offset: ctx.offset, headerLength: 4, payload: data.subarray(4), tpid, pcp, dei, vid, etherType: type };
     }
     const llc = read8023(data.subarray(4), type, ctx.offset + 4);
     if (!llc) return failure('vlan', 'ERR_LLC_TRUNCATED', 'LLC/SNAP header cut off', data, ctx, 4);

@@ -1,4 +1,4 @@
-import { byteView, type Diagnostic, type DissectContext, type FailureLayer, type LayerBase, type PacketDissector } from '@netrx/core';
+import type { Diagnostic, DissectContext, FailureLayer, LayerBase, PacketDissector } from '@netrx/core';
 
 /** TCP header flag bits (RFC 9293 §3.1, RFC 3168 for ECE/CWR). */
 export const TcpFlag = {
@@ -104,7 +104,7 @@ export function decodeTcp(data: Uint8Array, frameOffset = 0, truncatedBytes = 0)
     protocol: 'tcp',
     offset: frameOffset,
     headerLength,
-    payload: byteView(data, headerLength, data.length),
+    payload: data.subarray(headerLength),
     srcPort: (b[0]! << 8) | b[1]!,
     dstPort: (b[2]! << 8) | b[3]!,
     seq: ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0,

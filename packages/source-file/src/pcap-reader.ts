@@ -1,4 +1,3 @@
-import { byteView } from '@netrx/core';
 import { formatSize, problem, type CaptureProblem } from './capture-problem.js';
 import { FramedReader, type FrameSink } from './framed-reader.js';
 import { DEFAULT_MAX_RECORD_LENGTH, STANDARD_MAX_SNAPLEN, type ReaderLimits } from './limits.js';
@@ -77,7 +76,7 @@ export class PcapReader extends FramedReader {
       timestamp,
       caplen: length - RECORD_HEADER,
       length: view.getUint32(off + 12, le),
-      data: byteView(bytes, off + RECORD_HEADER, off + length),
+      data: bytes.subarray(off + RECORD_HEADER, off + length),
       interfaceId: 0,
       frameNumber: ++this.frames,
     });

@@ -1,4 +1,3 @@
-import { byteView } from '@netrx/core';
 import { formatSize, problem, type CaptureProblem } from './capture-problem.js';
 import { FramedReader, type FrameSink } from './framed-reader.js';
 import { DEFAULT_MAX_BLOCK_LENGTH, type ReaderLimits } from './limits.js';
@@ -113,7 +112,7 @@ export class PcapngReader extends FramedReader {
         if (caplen > length - 32) return this.overflow('enhanced packet', caplen, length);
         const iface = this.interfaces[view.getUint32(off + 8, le)];
         if (!iface) return this.noInterface(view.getUint32(off + 8, le));
-        this.emit(iface, timestamp(iface, view.getUint32(off + 12, le), view.getUint32(off + 16, le)), view.getUint32(off + 24, le), byteView(bytes, off + 28, off + 28 + caplen));
+        this.emit(iface, timestamp(iface, view.getUint32(off + 12, le), view.getUint32(off + 16, le)), view.getUint32(off + 24, le), bytes.subarray(off + 28, off + 28 + caplen));
         return undefined;
       }
       case SPB: {
@@ -125,7 +124,7 @@ export class PcapngReader extends FramedReader {
         const original = view.getUint32(off + 8, le);
         let caplen = Math.min(original, length - 16);
         if (iface.snaplen > 0) caplen = Math.min(caplen, iface.snaplen);
-        this.emit(iface, 0n, original, byteView(bytes, off + 12, off + 12 + caplen));
+        this.emit(iface, 0n, original, bytes.subarray(off + 12, off + 12 + caplen));
         return undefined;
       }
       case PB: {
@@ -134,7 +133,7 @@ export class PcapngReader extends FramedReader {
         if (caplen > length - 32) return this.overflow('packet', caplen, length);
         const iface = this.interfaces[view.getUint16(off + 8, le)];
         if (!iface) return this.noInterface(view.getUint16(off + 8, le));
-        this.emit(iface, timestamp(iface, view.getUint32(off + 12, le), view.getUint32(off + 16, le)), view.getUint32(off + 24, le), byteView(bytes, off + 28, off + 28 + caplen));
+        this.emit(iface, timestamp(iface, view.getUint32(off + 12, le), view.getUint32(off + 16, le)), view.getUint32(off + 24, le), bytes.subarray(off + 28, off + 28 + caplen));
         return undefined;
       }
       case IDB:

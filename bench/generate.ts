@@ -22,6 +22,7 @@ export const GENERATOR_VERSION = 2;
 /** Where generated captures go (git-ignored). */
 export const BENCH_DIR = fileURLToPath(new URL('../../.bench/', import.meta.url));
 
+/** What to generate. */
 export interface GenerateOptions {
   /** Approximate number of packets (the capture ends each connection cleanly, so a few more). */
   packets: number;

@@ -221,7 +221,7 @@ const si = (n: number | undefined): string =>
   n === undefined || !Number.isFinite(n) ? '-' : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0);
 
 /** The results as a Markdown table (also readable on a terminal). */
-export function table(rows: Row[]): string {
+function table(rows: Row[]): string {
   const head = ['variant', 'stage', 'packets', 'time s', 'packets/s', 'MB/s', 'messages/s', 'peak RSS MB', 'alone ns/pkt', 'vs tshark', 'check'];
   const body = rows.map((r) => [
     r.variant, r.stage, fmt(r.packets), fmt(r.seconds, 2), si(r.packetsPerSec), fmt(r.mbPerSec), si(r.messagesPerSec),

@@ -16,7 +16,9 @@ import { websocketPlugin, type WebSocketMessage } from '@netrx/dissector-websock
 import { fromCaptureFile } from '@netrx/source-file';
 import type { Observable } from 'rxjs';
 
+/** The stages run in-process by this file, each the pipeline up to that point. */
 export const LIBRARY_STAGES = ['raw', 'read', 'dissect', 'tcp', 'ws'] as const;
+/** One of {@link LIBRARY_STAGES}. */
 export type LibraryStage = (typeof LIBRARY_STAGES)[number];
 
 /** What a stage reports. */

@@ -8,6 +8,7 @@ import { Opcode, encodeFrame } from './ws-frame.js';
 
 /** `plain`: uncompressed; `deflate`: permessage-deflate on every data message; `reorder`: plain with reordering and retransmissions. */
 export type Variant = 'plain' | 'deflate' | 'reorder';
+/** Every variant, in the order the bench runs them. */
 export const VARIANTS: readonly Variant[] = ['plain', 'deflate', 'reorder'];
 
 /** What the generated capture holds, counted as it is written: the answers the bench checks against. */
@@ -33,6 +34,7 @@ export interface Expected {
   reordered: number;
 }
 
+/** All counts at zero. */
 export function emptyExpected(): Expected {
   return {
     messages: 0, text: 0, binary: 0, ping: 0, pong: 0, close: 0, compressed: 0, fragmentedMessages: 0,
@@ -52,6 +54,7 @@ const ACK = 0x10;
 
 /** Payload bytes per segment (Ethernet MTU 1500 − 40). */
 export const MSS = 1460;
+/** The chat server's port (the motivating case). */
 export const SERVER_PORT = 7272;
 const SERVER_IP = (10 << 24) | 1; // 10.0.0.1
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';

@@ -15,6 +15,20 @@ const JSON_ESCAPES: readonly Buffer[] = Array.from({ length: 256 }, (_, b) =>
 /** 1 where a byte needs escaping inside a JSON string. */
 const NEEDS_ESCAPE = Uint8Array.from(JSON_ESCAPES, (e) => (e.length > 0 ? 1 : 0));
 
+/** Runs at least this long are copied natively (`set`), shorter ones byte by byte. */
+const NATIVE_COPY_MIN = 48;
+
+/**
+ * Whether none of the 4 bytes of `x` needs escaping in a JSON string: no byte below 0x20, no `"`
+ * (0x22), no `\` (0x5c). The bit tricks of "Bit Twiddling Hacks" (hasless, haszero): exact for
+ * whether any byte matches, which is all that is asked.
+ */
+function isCleanWord(x: number): boolean {
+  const q = x ^ 0x22222222;
+  const s = x ^ 0x5c5c5c5c;
+  return ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) === 0;
+}
+
 /**
  * Collects output lines as UTF-8 bytes and writes them in large chunks: one `write` per ~64 KiB of
  * whole lines instead of one per line, which is what makes `--format jsonl` on a big capture
@@ -55,15 +69,26 @@ export class LineWriter {
       this.reserve((end - start) * 6);
       const buf = this.buf;
       let pos = this.pos;
-      // Byte by byte: the runs between escapes in chat text are short, and a view per run
-      // (subarray + set) measured several times slower than copying them here.
-      for (let i = start; i < end; i++) {
+      let i = start;
+      while (i < end) {
         const b = utf8[i]!;
-        if (NEEDS_ESCAPE[b] === 0) buf[pos++] = b;
-        else {
+        if (NEEDS_ESCAPE[b] !== 0) {
           const e = JSON_ESCAPES[b]!;
           for (let k = 0; k < e.length; k++) buf[pos++] = e[k]!;
+          i++;
+          continue;
         }
+        // Find the run of bytes that need no escaping, 4 at a time while they are clean.
+        let j = i + 1;
+        while (j + 4 <= end && isCleanWord(utf8[j]! | (utf8[j + 1]! << 8) | (utf8[j + 2]! << 16) | (utf8[j + 3]! << 24))) j += 4;
+        while (j < end && NEEDS_ESCAPE[utf8[j]!] === 0) j++;
+        // Short runs (between the quotes of a JSON envelope) byte by byte: a view per run costs more.
+        if (j - i < NATIVE_COPY_MIN) for (let k = i; k < j; k++) buf[pos++] = utf8[k]!;
+        else {
+          buf.set(utf8.subarray(i, j), pos);
+          pos += j - i;
+        }
+        i = j;
       }
       this.pos = pos;
     }

@@ -80,6 +80,26 @@ describe('LineWriter', () => {
     );
   });
 
+  it('escapes right in long runs too (found 4 bytes at a time, copied natively), at any offset', () => {
+    const piece = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', 'é', '世', '🙂', '\u007f'), minLength: 1, maxLength: 120 }),
+      fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', ' ', '!', '#', '[', ']'),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.nat(7), (pieces, shift) => {
+        const s = pieces.join('');
+        const bytes = Buffer.from(s);
+        // At an odd offset in a bigger buffer, as payloads in Node's pool are.
+        const inPool = new Uint8Array(bytes.length + shift);
+        inPool.set(bytes, shift);
+        const { w, chunks } = collect();
+        w.jsonStringBody(inPool.subarray(shift));
+        w.flush();
+        expect(Buffer.concat(chunks).toString()).toBe(JSON.stringify(s).slice(1, -1));
+      }),
+    );
+  });
+
   it('escapes all 32 control characters, quote and backslash; keeps DEL, U+2028 and the rest', () => {
     const s = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('') + '\u2028\u2029é世🙂';
     const { w, chunks } = collect();

@@ -202,18 +202,18 @@ export class WebSocketMessageAssembler implements FrameSink {
     let undecodable = this.undecodable;
     let payload: Uint8Array = EMPTY;
     if (undecodable === undefined) {
-      payload = this.parts.length === 0 ? EMPTY : concatBytes(this.parts, this.size);
       if (this.compressed) {
+        // The inflater reads the parts as they are: joining them first would be a copy for nothing.
         const r = this.inflater!.inflate(this.parts);
         if (r.ok) payload = r.data;
         else {
-          payload = EMPTY;
           undecodable =
             this.options.compression === 'unknown' ? `compressed (RSV1), and the handshake was not captured: ${r.reason}` : r.reason;
         }
-      } else if (payload === this.parts[0] && this.parts.length === 1 && !last.owned && last.payload === payload) {
-        payload = copyBytes(payload);
-      }
+      } else if (this.parts.length === 1) {
+        // One frame: its payload is the message's, copied only if it is a view of the caller's chunk.
+        payload = last.owned ? this.parts[0]! : copyBytes(this.parts[0]!);
+      } else if (this.parts.length > 1) payload = concatBytes(this.parts, this.size);
     } else if (this.compressed) {
       // A message the inflater never saw breaks a shared context (takeover): start afresh, and let
       // inflate itself tell whether later messages needed what was lost.

@@ -92,6 +92,36 @@ describe('TcpReassembler', () => {
     expect(closeOf(events).stats.c2s).toMatchObject({ bytes: 10_000, retransmitted: 1, overlapConflicts: 5 });
   });
 
+  test('connections whose port pairs share an index bucket stay apart, also when one in the middle closes', () => {
+    // (4 << 14) ^ 16385 === (5 << 14) ^ 1: same bucket, other ports; the third has the first's
+    // ports and another address.
+    const a = new Wire({ addr: '10.0.0.1', port: 4, isn: 10 }, { addr: '10.0.0.2', port: 16385, isn: 20 });
+    const b = new Wire({ addr: '10.0.0.1', port: 5, isn: 30 }, { addr: '10.0.0.2', port: 1, isn: 40 });
+    const c = new Wire({ addr: '10.0.0.1', port: 4, isn: 50 }, { addr: '10.0.0.9', port: 16385, isn: 60 });
+    const finAck = TcpFlags.FIN | TcpFlags.ACK;
+    const { events, r } = reassemble([
+      ...a.handshake(),
+      ...b.handshake(),
+      ...c.handshake(),
+      a.seg('c', 0, 'a1'),
+      b.seg('c', 0, 'b1'),
+      c.seg('c', 0, 'c1'),
+      b.seg('s', 0, 'B'),
+      b.seg('c', 2, '', { flags: finAck, ack: 1 }), // b is in the middle of the chain
+      b.seg('s', 1, '', { flags: finAck, ack: 3 }),
+      a.seg('c', 2, 'a2'),
+      c.seg('c', 2, 'c2'),
+      c.seg('s', 0, 'C'),
+    ]);
+    expect(r.totals.connections).toBe(3);
+    expect(text(events, 0)).toEqual({ c2s: 'a1a2', s2c: '' });
+    expect(text(events, 1)).toEqual({ c2s: 'b1', s2c: 'B' });
+    expect(text(events, 2)).toEqual({ c2s: 'c1c2', s2c: 'C' });
+    expect(closeOf(events, 1).reason).toBe('fin');
+    expect(closeOf(events, 0).reason).toBe('end');
+    expect(closeOf(events, 2).reason).toBe('end');
+  });
+
   test('sequence numbers wrap past 2^32', () => {
     const w = new Wire({ addr: '10.0.0.1', port: 40000, isn: 0xfffffff0 }, { addr: '10.0.0.2', port: 80, isn: 0xffffffff });
     const chunk = (i: number) => String.fromCharCode(97 + i).repeat(7);

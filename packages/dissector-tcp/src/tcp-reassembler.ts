@@ -128,13 +128,19 @@ class Half {
 
 class Conn {
   readonly halves: [Half, Half];
+  /** The halves again as fields: the per-packet path saves a load through the array. */
+  readonly h0: Half;
+  readonly h1: Half;
   connection: Connection | undefined;
   clientSide: 0 | 1 = 0;
   closed = false;
   lastTs = 0n;
   touched = 0n;
-  /** Packet time after which the next packet moves this connection to the back of the LRU order. */
-  touchBy = 0n;
+  /**
+   * The sweep interval in which this connection last moved to the back of the LRU order: it moves
+   * at most once an interval, and the per-packet test is a small-integer compare, not a BigInt one.
+   */
+  touchEpoch = 0;
   buffered = 0;
 
   /** The next connection in the same {@link TcpReassembler.index} bucket. */
@@ -152,7 +158,9 @@ class Conn {
     readonly family: 4 | 6,
     readonly ends: [Endpoint, Endpoint],
   ) {
-    this.halves = [new Half(this, 0), new Half(this, 1)];
+    this.h0 = new Half(this, 0);
+    this.h1 = new Half(this, 1);
+    this.halves = [this.h0, this.h1];
   }
 
   dir(side: 0 | 1): Direction {
@@ -190,7 +198,7 @@ export class TcpReassembler {
   private readonly maxPerConn: number;
   private readonly maxTotal: number;
   private readonly maxConns: number;
-  /** How far packet time may move before a connection is moved to the back of the LRU order. */
+  /** Packet time between sweeps, which is also how often a busy connection moves in the LRU order. */
   private readonly touchStep: bigint;
   /**
    * Active connections by a hash of their port pair (a small integer, a cheap Map key), each
@@ -211,6 +219,8 @@ export class TcpReassembler {
   private now = 0n;
   private nowFrame = 0;
   private nextSweep = 0n;
+  /** Sweeps so far: the current LRU interval (see {@link Conn.touchEpoch}). */
+  private epoch = 0;
   private jumped = false;
   /** `now` + a day, refreshed at each sweep: a timestamp past it is a suspicious jump. */
   private jumpLimit = 0n;
@@ -315,22 +325,22 @@ export class TcpReassembler {
         : [{ address: dst, port: dp }, { address: src, port: sp }];
       c = new Conn(lo, hi, portKey, bucket, this.nextId++, family, ends);
       c.touched = ts;
-      c.touchBy = ts + this.touchStep;
+      c.touchEpoch = this.epoch;
       this.totals.connections++;
       this.conns.add(c);
       c.bucketNext = this.index.get(bucket);
       this.index.set(bucket, c);
-    } else if (ts > c.touchBy) {
+    } else if (c.touchEpoch !== this.epoch) {
       // Keep the set in rough least-recently-active order without moving entries on every packet.
       this.conns.delete(c);
       this.conns.add(c);
       c.touched = ts;
-      c.touchBy = ts + this.touchStep;
+      c.touchEpoch = this.epoch;
     }
     c.lastTs = ts;
     const side: 0 | 1 = forward ? 0 : 1;
-    const half = c.halves[side];
-    const peer = c.halves[side === 0 ? 1 : 0];
+    const half = forward ? c.h0 : c.h1;
+    const peer = forward ? c.h1 : c.h0;
     let seq = t.seq;
     if (syn) {
       // RFC 9293 §3.4: the SYN occupies one sequence number; data starts after it.
@@ -359,7 +369,7 @@ export class TcpReassembler {
       this.close(c, 'rst', ts, frame);
       return;
     }
-    if (c.halves[0].finished && c.halves[1].finished) this.close(c, 'fin', ts, frame);
+    if (c.h0.finished && c.h1.finished) this.close(c, 'fin', ts, frame);
   }
 
   /** The peer acknowledged up to `ack`: a hole below it will never be seen (RFC 9293 §3.4). */
@@ -571,6 +581,7 @@ export class TcpReassembler {
   private sweep(): void {
     const now = this.now;
     this.nextSweep = now + (this.touchStep > 0n ? this.touchStep : 1n);
+    this.epoch++;
     this.jumpLimit = now + MAX_CLOCK_JUMP;
     // Holes are few (directions with data waiting right now), so each sweep looks at all of them.
     for (const h of this.holding) {
@@ -585,7 +596,7 @@ export class TcpReassembler {
         this.conns.delete(c);
         this.conns.add(c);
         c.touched = c.lastTs;
-        c.touchBy = c.lastTs + this.touchStep;
+        c.touchEpoch = this.epoch;
       }
     }
     for (const [key, until] of this.closed) {

@@ -1,6 +1,6 @@
 // Compares synchronous permessage-deflate inflaters with a persistent context (context takeover):
 // pako Inflate (Z_SYNC_FLUSH), fflate's streaming Inflate, and Node's zlib.inflateRawSync with
-// the last 32 KiB of output as a dictionary. Run: node packages/dissector-websocket/bench/inflate-bench.mjs
+// the last 32 KiB of output as a dictionary, and Node's zlib stream handle driven with writeSync. Run: node packages/dissector-websocket/bench/inflate-bench.mjs
 import zlib from 'node:zlib';
 import pako from 'pako';
 import { Inflate as FInflate } from 'fflate';
@@ -68,6 +68,30 @@ function benchZlibDict(comp) {
   return total;
 }
 
+// Node's zlib driven synchronously through the stream's handle, as MessageInflater's zlib engine does.
+function benchZlibHandle(comp) {
+  const z = zlib.createInflateRaw({ windowBits: 15 });
+  const h = z._handle;
+  const st = z._writeState;
+  h.onerror = (m) => { throw new Error(m); };
+  const out = Buffer.allocUnsafe(64 * 1024);
+  let total = 0;
+  for (const c of comp) {
+    const b = Buffer.concat([c, TAIL]);
+    let inOff = 0;
+    let inLen = b.length;
+    for (;;) {
+      h.writeSync(zlib.constants.Z_SYNC_FLUSH, b, inOff, inLen, out, 0, out.length);
+      total += out.length - st[0];
+      if (st[0] !== 0) break;
+      inOff += inLen - st[1];
+      inLen = st[1];
+    }
+  }
+  z.close();
+  return total;
+}
+
 function benchZlibNoCtx(comp) {
   let total = 0;
   for (const c of comp) total += zlib.inflateRawSync(Buffer.concat([c, TAIL]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length;
@@ -79,7 +103,7 @@ for (const [n, size] of [[20000, 100], [2000, 2000], [50, 200000]]) {
   const expect = msgs.reduce((a, m) => a + m.length, 0);
   const comp = deflateAll(msgs);
   const noctx = msgs.map((m) => { const c = zlib.deflateRawSync(m, { finishFlush: zlib.constants.Z_SYNC_FLUSH }); return c.subarray(0, c.length - 4); });
-  for (const [name, fn, data] of [['pako Inflate (64 KiB chunks)', benchPako, comp], ['pako Inflate (4 KiB chunks)', (c) => benchPako(c, 4096), comp], ['fflate Inflate', benchFflate, comp], ['zlib.inflateRawSync+dictionary', benchZlibDict, comp], ['zlib.inflateRawSync (no context)', benchZlibNoCtx, noctx], ['pako Inflate 4 KiB (no-context data)', (c) => benchPako(c, 4096), noctx]]) {
+  for (const [name, fn, data] of [['pako Inflate (64 KiB chunks)', benchPako, comp], ['pako Inflate (4 KiB chunks)', (c) => benchPako(c, 4096), comp], ['fflate Inflate', benchFflate, comp], ['zlib handle writeSync (takeover)', benchZlibHandle, comp], ['zlib.inflateRawSync+dictionary', benchZlibDict, comp], ['zlib.inflateRawSync (no context)', benchZlibNoCtx, noctx], ['pako Inflate 4 KiB (no-context data)', (c) => benchPako(c, 4096), noctx]]) {
     fn(data.slice(0, 50));
     // CPU time: the machine is shared, and waiting for a core is not the inflater's cost.
     const t0 = process.cpuUsage();

@@ -166,6 +166,7 @@ export class WebSocketMessageAssembler implements FrameSink {
   /** The connection ended: a message still waiting for its final fragment is reported as such. */
   end(): void {
     this.abandon('the connection ended before the final fragment');
+    this.inflater?.close();
   }
 
   private startMessage(opcode: number, f: ParsedFrame): void {

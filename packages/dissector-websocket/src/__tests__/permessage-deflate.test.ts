@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MessageInflater, parsePerMessageDeflate } from '../permessage-deflate.js';
@@ -28,27 +29,27 @@ describe('parsePerMessageDeflate', () => {
   });
 });
 
-describe('MessageInflater', () => {
+describe.each(['zlib', 'pako'] as const)('MessageInflater (%s engine)', (engine) => {
   const chat = ['{"type":"say","content":"hello everyone in the room"}', '{"type":"say","content":"hello everyone in the room, again"}', '{"type":"say","content":"hello everyone"}'];
 
   it('inflates with context takeover: later messages refer to earlier ones', async () => {
     const c = await deflateTakeover(chat);
     // The point of the test: the second message is smaller because it refers back.
     expect(c[1]!.length).toBeLessThan(deflateAlone(chat[1]!).length);
-    const inf = new MessageInflater(1 << 20);
+    const inf = new MessageInflater(1 << 20, true, engine);
     expect(c.map((m) => str(inf.inflate([m])))).toEqual(chat);
   });
 
   it('inflates a message split into fragments at any point', async () => {
     const [c] = await deflateTakeover([chat[0]!]);
     for (let i = 0; i <= c!.length; i++) {
-      expect(str(new MessageInflater(1 << 20).inflate([c!.subarray(0, i), c!.subarray(i)]))).toBe(chat[0]);
+      expect(str(new MessageInflater(1 << 20, true, engine).inflate([c!.subarray(0, i), c!.subarray(i)]))).toBe(chat[0]);
     }
   });
 
   it('reports a message whose history is missing as undecodable, never as wrong text', async () => {
     const c = await deflateTakeover(chat);
-    const inf = new MessageInflater(1 << 20, false); // as after a midstream start: history unknown
+    const inf = new MessageInflater(1 << 20, false, engine); // as after a midstream start: history unknown
     expect(str(inf.inflate([c[1]!]))).toMatch(/^undecodable: .*earlier messages that were not captured/);
     // After the reset, a message that needs no history decodes again.
     expect(str(inf.inflate([deflateAlone('standalone')]))).toBe('standalone');
@@ -56,14 +57,14 @@ describe('MessageInflater', () => {
 
   it('inflates no-context-takeover messages in any order with one inflater', () => {
     const c = chat.map(deflateAlone);
-    const inf = new MessageInflater(1 << 20);
+    const inf = new MessageInflater(1 << 20, true, engine);
     expect([2, 0, 1].map((i) => str(inf.inflate([c[i]!])))).toEqual([chat[2], chat[0], chat[1]]);
   });
 
   it('inflates what a smaller window (max_window_bits=9) produced', async () => {
     const long = Array.from({ length: 40 }, (_, i) => `line ${i % 7} of a text that repeats itself`).join('\n');
     const c = await deflateTakeover([long, long], 9);
-    const inf = new MessageInflater(1 << 20);
+    const inf = new MessageInflater(1 << 20, true, engine);
     expect(str(inf.inflate([c[0]!]))).toBe(long);
     expect(str(inf.inflate([c[1]!]))).toBe(long);
   });
@@ -71,22 +72,38 @@ describe('MessageInflater', () => {
   it('inflates an empty compressed message (a lone 00 byte) to nothing', async () => {
     const [c] = await deflateTakeover(['']);
     expect([...c!]).toEqual([0]);
-    const r = new MessageInflater(1 << 20).inflate([Uint8Array.of(0)]);
+    const r = new MessageInflater(1 << 20, true, engine).inflate([Uint8Array.of(0)]);
     expect(r).toEqual({ ok: true, data: new Uint8Array(0) });
   });
 
   it('stops a deflate bomb at the cap and reports it', () => {
     const bomb = deflateAlone(new Uint8Array(20 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(30_000);
-    const inf = new MessageInflater(1024 * 1024);
+    const inf = new MessageInflater(1024 * 1024, true, engine);
     expect(str(inf.inflate([bomb]))).toMatch(/over the 1048576-byte cap/);
     expect(str(inf.inflate([deflateAlone('fine')]))).toBe('fine');
+  });
+
+  it('inflates messages bigger than one output chunk, with takeover', async () => {
+    const big = Array.from({ length: 30_000 }, (_, i) => `${i % 997} `).join(''); // ~120 KB, compresses well
+    const c = await deflateTakeover([big, big + '!']);
+    const inf = new MessageInflater(1 << 20, true, engine);
+    expect(str(inf.inflate([c[0]!]))).toBe(big);
+    expect(str(inf.inflate([c[1]!]))).toBe(big + '!');
+  });
+
+  it('starts a new stream after a message that ends with a final block (BFINAL)', () => {
+    const fin = (s: string) => deflateRawSync(s); // Z_FINISH: the last block has BFINAL set
+    const inf = new MessageInflater(1 << 20, true, engine);
+    expect(str(inf.inflate([fin('first message')]))).toBe('first message');
+    expect(str(inf.inflate([fin('second message')]))).toBe('second message');
+    expect(str(inf.inflate([deflateAlone('third')]))).toBe('third');
   });
 
   it('property: random bytes never throw and never inflate past the cap', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 4 }), (msgs) => {
-        const inf = new MessageInflater(10_000);
+        const inf = new MessageInflater(10_000, true, engine);
         for (const m of msgs) {
           const r = inf.inflate([m]);
           if (r.ok) expect(r.data.length).toBeLessThanOrEqual(10_000);

@@ -234,6 +234,8 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  // What was built and measured: the commit at the start (the tree may also hold uncommitted work).
+  const commit = spawnSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
   const tshark = o.stages.includes('tshark') ? hasTshark() : undefined;
   if (o.stages.includes('tshark') && !tshark) process.stderr.write('bench: tshark not installed, skipping its runs (apt-get install tshark)\n');
   const rows: Row[] = [];
@@ -284,7 +286,7 @@ async function main(): Promise<void> {
     cpu: cpu[0]?.model ?? 'unknown',
     memoryGb: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || 'unknown',
+    commit,
     tshark: tshark ?? (o.stages.includes('tshark') ? 'tshark not installed' : 'tshark not run'),
   };
   const out = table(rows);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { TcpFlags, Wire, closeOf, gapsOf, reassemble, text } from './wire.js';
 import { TcpReassembler } from '@netrx/dissector-tcp';
+import { connectionBucket } from '../tcp-reassembler.js';
 import type { StreamEvent } from '@netrx/core';
 
 const FIN_ACK = TcpFlags.FIN | TcpFlags.ACK;
@@ -92,34 +93,68 @@ describe('TcpReassembler', () => {
     expect(closeOf(events).stats.c2s).toMatchObject({ bytes: 10_000, retransmitted: 1, overlapConflicts: 5 });
   });
 
-  test('connections whose port pairs share an index bucket stay apart, also when one in the middle closes', () => {
-    // (4 << 14) ^ 16385 === (5 << 14) ^ 1: same bucket, other ports; the third has the first's
-    // ports and another address.
-    const a = new Wire({ addr: '10.0.0.1', port: 4, isn: 10 }, { addr: '10.0.0.2', port: 16385, isn: 20 });
-    const b = new Wire({ addr: '10.0.0.1', port: 5, isn: 30 }, { addr: '10.0.0.2', port: 1, isn: 40 });
-    const c = new Wire({ addr: '10.0.0.1', port: 4, isn: 50 }, { addr: '10.0.0.9', port: 16385, isn: 60 });
-    const finAck = TcpFlags.FIN | TcpFlags.ACK;
-    const { events, r } = reassemble([
-      ...a.handshake(),
-      ...b.handshake(),
-      ...c.handshake(),
-      a.seg('c', 0, 'a1'),
-      b.seg('c', 0, 'b1'),
-      c.seg('c', 0, 'c1'),
-      b.seg('s', 0, 'B'),
-      b.seg('c', 2, '', { flags: finAck, ack: 1 }), // b is in the middle of the chain
-      b.seg('s', 1, '', { flags: finAck, ack: 3 }),
-      a.seg('c', 2, 'a2'),
-      c.seg('c', 2, 'c2'),
-      c.seg('s', 0, 'C'),
-    ]);
-    expect(r.totals.connections).toBe(3);
-    expect(text(events, 0)).toEqual({ c2s: 'a1a2', s2c: '' });
-    expect(text(events, 1)).toEqual({ c2s: 'b1', s2c: 'B' });
-    expect(text(events, 2)).toEqual({ c2s: 'c1c2', s2c: 'C' });
-    expect(closeOf(events, 1).reason).toBe('fin');
-    expect(closeOf(events, 0).reason).toBe('end');
-    expect(closeOf(events, 2).reason).toBe('end');
+  test('thousands of connections at once keep their bytes apart, also as some close (index buckets are shared)', () => {
+    // 3000 connections in 65,536 buckets: some 70 buckets hold two or more, whatever the seed.
+    // Same server port, client ports that repeat across client addresses, and one client port
+    // talking to two servers.
+    const wires: Wire[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const client = { addr: `10.${1 + (i % 7)}.${(i >> 8) & 255}.${i & 255}`, port: 30000 + (i % 50), isn: i * 7919 };
+      const server = { addr: i % 2 === 0 ? '10.0.0.1' : '10.0.0.2', port: 443, isn: i * 104729 };
+      wires.push(new Wire(client, server));
+    }
+    const packets = wires.flatMap((w) => w.handshake());
+    wires.forEach((w, i) => packets.push(w.seg('c', 0, `q${i}.`)));
+    // Every third connection closes, the rest go on talking after that.
+    wires.forEach((w, i) => {
+      if (i % 3 === 0) packets.push(w.seg('c', 2 + String(i).length, '', { flags: TcpFlags.FIN | TcpFlags.ACK }), w.seg('s', 0, '', { flags: TcpFlags.FIN | TcpFlags.ACK }));
+    });
+    wires.forEach((w, i) => {
+      if (i % 3 !== 0) packets.push(w.seg('s', 0, `r${i}`), w.seg('c', 2 + String(i).length, `x${i}`));
+    });
+    const { events, r } = reassemble(packets);
+    expect(r.totals.connections).toBe(3000);
+    const seen = new Map<number, { c2s: string; s2c: string }>();
+    for (const ev of events) {
+      if (ev.type !== 'data') continue;
+      const t = seen.get(ev.connection.id) ?? { c2s: '', s2c: '' };
+      t[ev.dir] += new TextDecoder().decode(ev.bytes);
+      seen.set(ev.connection.id, t);
+    }
+    for (let i = 0; i < 3000; i++) {
+      expect(seen.get(i), `connection ${i}`).toEqual(i % 3 === 0 ? { c2s: `q${i}.`, s2c: '' } : { c2s: `q${i}.x${i}`, s2c: `r${i}` });
+      expect(closeOf(events, i).reason, `connection ${i}`).toBe(i % 3 === 0 ? 'fin' : 'end');
+    }
+  });
+
+  test('connections in one index bucket stay apart when the first, middle or last of the chain closes', () => {
+    // Five connections whose hashes share a bucket under a known seed, found by search.
+    const seed = 12345;
+    const byBucket = new Map<number, number[]>();
+    let ports: number[] | undefined;
+    for (let port = 1024; ports === undefined; port++) {
+      const b = connectionBucket(seed, '10.0.0.1', '10.0.0.2', port * 65536 + 443);
+      const list = byBucket.get(b) ?? [];
+      list.push(port);
+      byBucket.set(b, list);
+      if (list.length === 5) ports = list;
+    }
+    const wires = ports.map((port, i) => new Wire({ addr: '10.0.0.1', port, isn: i * 1000 }, { addr: '10.0.0.2', port: 443, isn: i * 5000 }));
+    const events: StreamEvent[] = [];
+    const r = new TcpReassembler({}, (ev) => events.push(ev.type === 'data' ? { ...ev, bytes: ev.bytes.slice() } : ev));
+    (r as unknown as { seed: number }).seed = seed;
+    const fin = TcpFlags.FIN | TcpFlags.ACK;
+    for (const w of wires) for (const p of w.handshake()) r.push(p);
+    wires.forEach((w, i) => r.push(w.seg('c', 0, `a${i}`)));
+    // The chain is newest first: close the newest (head), a middle one, and the oldest (tail).
+    for (const i of [4, 2, 0]) {
+      r.push(wires[i]!.seg('c', 2, '', { flags: fin }));
+      r.push(wires[i]!.seg('s', 0, '', { flags: fin }));
+    }
+    wires.forEach((w, i) => r.push(w.seg('s', 0, `b${i}`)));
+    r.end();
+    expect(r.totals.connections).toBe(5);
+    for (let i = 0; i < 5; i++) expect(text(events, i), `connection ${i}`).toEqual(i % 2 === 0 ? { c2s: `a${i}`, s2c: '' } : { c2s: `a${i}`, s2c: `b${i}` });
   });
 
   test('sequence numbers wrap past 2^32', () => {

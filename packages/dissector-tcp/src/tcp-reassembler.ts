@@ -150,8 +150,9 @@ class Conn {
     /** The lower address (side 0's), then the other. */
     readonly lo: string,
     readonly hi: string,
-    /** Both ports as one number, side 0's first. */
-    readonly portKey: number,
+    /** Side 0's port, then the other's: small integers, compared in place (a number over 2^30 would be boxed). */
+    readonly loPort: number,
+    readonly hiPort: number,
     /** The index bucket: a small integer hashed from the addresses and ports. */
     readonly bucket: number,
     readonly id: number,
@@ -295,13 +296,14 @@ export class TcpReassembler {
     const forward = src < dst || (src === dst && sp <= dp);
     const lo = forward ? src : dst;
     const hi = forward ? dst : src;
-    const portKey = forward ? sp * 65536 + dp : dp * 65536 + sp;
+    const loPort = forward ? sp : dp;
+    const hiPort = forward ? dp : sp;
     const flags = t.flags;
     const syn = (flags & TcpFlag.SYN) !== 0;
     const ackFlag = (flags & TcpFlag.ACK) !== 0;
-    const bucket = connectionBucket(this.seed, lo, hi, portKey);
+    const bucket = connectionBucket(this.seed, lo, hi, loPort, hiPort);
     let c = this.index.get(bucket);
-    while (c !== undefined && (c.portKey !== portKey || c.lo !== lo || c.hi !== hi)) c = c.bucketNext;
+    while (c !== undefined && (c.loPort !== loPort || c.hiPort !== hiPort || c.lo !== lo || c.hi !== hi)) c = c.bucketNext;
     if (c !== undefined && syn && !ackFlag) {
       // A new SYN on a tracked 4-tuple with another ISN: the port was reused before we saw a close.
       const h = c.halves[c.ends[0].port === sp && c.ends[0].address === src ? 0 : 1];
@@ -311,7 +313,7 @@ export class TcpReassembler {
       }
     }
     if (c === undefined) {
-      const key = `${lo} ${hi} ${portKey}`;
+      const key = `${lo} ${hi} ${loPort} ${hiPort}`;
       if (this.closed.has(key)) {
         if (!(syn && !ackFlag)) {
           // A late packet of a closed connection: the last ACK, a retransmission.
@@ -324,7 +326,7 @@ export class TcpReassembler {
       const ends: [Endpoint, Endpoint] = forward
         ? [{ address: src, port: sp }, { address: dst, port: dp }]
         : [{ address: dst, port: dp }, { address: src, port: sp }];
-      c = new Conn(lo, hi, portKey, bucket, this.nextId++, family, ends);
+      c = new Conn(lo, hi, loPort, hiPort, bucket, this.nextId++, family, ends);
       c.touched = ts;
       c.touchEpoch = this.epoch;
       this.totals.connections++;
@@ -666,7 +668,7 @@ export class TcpReassembler {
     }
     this.conns.delete(c);
     this.unindex(c);
-    const key = `${c.lo} ${c.hi} ${c.portKey}`;
+    const key = `${c.lo} ${c.hi} ${c.loPort} ${c.hiPort}`;
     this.closed.delete(key);
     // Only a FIN or RST ends the 4-tuple: after an idle close, a packet starts a new connection.
     if (reason === 'fin' || reason === 'rst') this.closed.set(key, this.now + this.linger);
@@ -683,13 +685,13 @@ export class TcpReassembler {
  *
  * @internal exported for tests.
  */
-export function connectionBucket(seed: number, lo: string, hi: string, portKey: number): number {
+export function connectionBucket(seed: number, lo: string, hi: string, loPort: number, hiPort: number): number {
   let h = seed ^ 0x811c9dc5;
   for (let i = 0; i < lo.length; i++) h = Math.imul(h ^ lo.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ 0x20, 0x01000193);
   for (let i = 0; i < hi.length; i++) h = Math.imul(h ^ hi.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (portKey >>> 16), 0x01000193);
-  h = Math.imul(h ^ (portKey & 0xffff), 0x01000193);
+  h = Math.imul(h ^ loPort, 0x01000193);
+  h = Math.imul(h ^ hiPort, 0x01000193);
   return (h ^ (h >>> 16)) & 0xffff;
 }
 

@@ -133,7 +133,7 @@ describe('TcpReassembler', () => {
     const byBucket = new Map<number, number[]>();
     let ports: number[] | undefined;
     for (let port = 1024; ports === undefined; port++) {
-      const b = connectionBucket(seed, '10.0.0.1', '10.0.0.2', port * 65536 + 443);
+      const b = connectionBucket(seed, '10.0.0.1', '10.0.0.2', port, 443);
       const list = byBucket.get(b) ?? [];
       list.push(port);
       byBucket.set(b, list);

@@ -115,7 +115,9 @@ interface ZlibHandle {
  * (`bench/inflate-bench.mjs`: 1.8 against 7.6 µs for 100-byte messages, 81 against 335 µs for 200 KB).
  */
 class ZlibEngine implements Engine {
-  private readonly stream = createInflateRaw({ windowBits: 15 });
+  // The stream's own output buffer (chunkSize) is never used: keep it at zlib's minimum, not 16 KiB
+  // for every direction of every connection.
+  private readonly stream = createInflateRaw({ windowBits: 15, chunkSize: 64 });
   private readonly handle: ZlibHandle;
   /** [avail_out, avail_in] after each `writeSync`. */
   private readonly state: Uint32Array;

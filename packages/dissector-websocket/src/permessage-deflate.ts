@@ -1,6 +1,6 @@
 import { createInflateRaw } from 'node:zlib';
 import { Inflate } from 'pako';
-import { copyBytes, type Diagnostic } from '@netrx/core';
+import { concatBytes, copyBytes, type Diagnostic } from '@netrx/core';
 import { allocBytes } from './bytes.js';
 
 /** permessage-deflate as a 101 response accepted it (RFC 7692 §7.1). */
@@ -162,7 +162,7 @@ class ZlibEngine implements Engine {
         // Room left: zlib took all it could. Input left over means the stream ended (a block
         // with BFINAL set, RFC 7692 §7.2.3.3): what follows is not part of it.
         const last = copyBytes(out.subarray(0, have));
-        const data = chunks === undefined ? last : joinChunks([...chunks, last], total);
+        const data = chunks === undefined ? last : concatBytes([...chunks, last], total);
         return { kind: 'ok', data: total === 0 ? EMPTY : data, ended: availIn !== 0 };
       }
       (chunks ??= []).push(copyBytes(out));
@@ -218,21 +218,11 @@ class PakoEngine implements Engine {
     if (!ok || inf.err) return { kind: 'error', message: inf.msg || `error ${inf.err}` };
     const chunks = this.chunks;
     this.chunks = [];
-    const data = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : joinChunks(chunks, this.total);
+    const data = chunks.length === 0 ? EMPTY : concatBytes(chunks, this.total);
     return { kind: 'ok', data, ended: inf.ended };
   }
 
   close(): void {}
-}
-
-function joinChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = allocBytes(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 const USE_ZLIB = ZlibEngine.available();

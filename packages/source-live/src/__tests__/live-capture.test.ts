@@ -59,12 +59,23 @@ async function captureDuring<T>(opts: Omit<LiveCaptureOptions, 'signal' | 'onSta
   const stop = new AbortController();
   let started!: () => void;
   const ready = new Promise<void>((r) => (started = r));
-  const all = lastValueFrom(fromLiveCapture({ ...opts, signal: stop.signal, onStart: () => started() }).pipe(toArray(), timeout(60_000)));
+  let seen = 0;
+  const all = lastValueFrom(
+    fromLiveCapture({ ...opts, signal: stop.signal, onStart: () => started() }).pipe(
+      tap(() => seen++),
+      toArray(),
+      timeout(60_000),
+    ),
+  );
   all.catch(() => undefined);
   await Promise.race([ready, all]);
   const result = await traffic();
-  // Let the last packets (FIN, ACK) reach the capture before stopping it.
-  await new Promise((r) => setTimeout(r, 200));
+  // Let the last packets (FIN, ACK) reach the capture before stopping it: wait until nothing new
+  // has arrived for 300 ms (a fixed pause is too short on a loaded machine), 10 s at most.
+  for (let last = -1, waited = 0; seen !== last && waited < 10_000; waited += 300) {
+    last = seen;
+    await new Promise((r) => setTimeout(r, 300));
+  }
   stop.abort();
   return { frames: await all, result };
 }

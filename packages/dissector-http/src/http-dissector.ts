@@ -1,4 +1,5 @@
 import {
+  concatBytes,
   copyBytes,
   type Diagnostic,
   type Direction,
@@ -14,7 +15,11 @@ import { headerValue, type HttpRequest, type HttpResponse, type HttpUpgrade } fr
 
 /** Options of {@link createHttpDissectorFactory}. */
 export interface HttpDissectorOptions extends Partial<HttpParserLimits> {
-  /** Most client bytes held after an upgrade or CONNECT request until its answer (default 256 KiB). */
+  /**
+   * Most client bytes held after an upgrade or CONNECT request until its answer (default 256 KiB);
+   * also the most server bytes held after a `101` that came before its request, and the most
+   * client bytes read while waiting for that request.
+   */
   readonly maxHeldBytes?: number;
   /**
    * Most requests waiting for their responses per connection (default 128: pipelines are short,
@@ -45,6 +50,31 @@ interface Held {
   readonly ts: bigint;
   readonly frame: number;
 }
+
+/** What events are stamped with: connection, direction, first and last times and frames. */
+type EventBase = Pick<HttpResponse, 'connection' | 'dir' | 'firstTs' | 'lastTs' | 'firstFrame' | 'lastFrame'>;
+
+/**
+ * A `101` that came while no request was waiting for an answer: captured before its request
+ * (the capture point reordered the two directions). It waits for the client's request.
+ */
+interface Early {
+  readonly msg: ParsedHttpMessage;
+  readonly base: EventBase;
+  /** Server bytes after the 101 (copies), and any hole among them. */
+  readonly held: Held[];
+  heldBytes: number;
+  /** Whether a hole is among `held`: bytes after it are counted, not kept. */
+  cut: boolean;
+  /** Client bytes not yet known to begin a request (the parser was between messages), or undefined once they do. */
+  probe: Held[] | undefined;
+  probeBytes: number;
+  /** Client bytes read by the request parser since, with no request complete yet. */
+  scanned: number;
+}
+
+/** Most client bytes looked at to tell whether they begin a request line. */
+const MAX_PROBE = 4096;
 
 /** One direction's sink: forwards to the dissector with the direction fixed, created once per connection. */
 class DirectionSink implements HttpParserSink {
@@ -77,6 +107,12 @@ class DirectionSink implements HttpParserSink {
  * After an upgrade (or CONNECT) request the client's further bytes are held until the response
  * decides: a 101 (or a 2xx to CONNECT) gives them to the next dissector, anything else (400, 426…)
  * gives them back to HTTP, and the connection goes on as HTTP.
+ *
+ * A `101` that comes while no request is waiting (its request was captured after it: the capture
+ * point saw the two directions out of order) is held, with the server bytes after it, until the
+ * client's request arrives; then they pair and the switch is made as usual. If the client's bytes
+ * are not a request, are missing, run past the cap, or the connection ends first, the `101` is
+ * emitted unpaired with `WARN_HTTP_UPGRADE_UNPAIRED` and HTTP stops on the connection.
  */
 export class HttpStreamDissector implements StreamDissector {
   private readonly c2s: HttpMessageParser;
@@ -89,6 +125,8 @@ export class HttpStreamDissector implements StreamDissector {
   private heldBytes = 0;
   /** Set by a committed 101: the switch is made once the s2c parser returns, knowing what is left. */
   private switching: { readonly init: HttpUpgrade } | undefined;
+  /** A 101 waiting for the request it answers. */
+  private early: Early | undefined;
   private stopped = false;
   private readonly ts: Record<Direction, bigint> = { c2s: 0n, s2c: 0n };
   private readonly frame: Record<Direction, number> = { c2s: 0, s2c: 0 };
@@ -119,21 +157,31 @@ export class HttpStreamDissector implements StreamDissector {
     this.ts[dir] = ts;
     this.frame[dir] = frame;
     if (dir === 'c2s') {
-      if (this.asking) this.hold(bytes, ts, frame);
-      else {
-        const used = this.c2s.write(bytes);
-        if (used < bytes.length && this.asking) this.hold(bytes.subarray(used), ts, frame);
-      }
+      if (this.early) this.earlyClient(bytes, ts, frame);
+      else this.client(bytes, ts, frame);
+      return;
+    }
+    if (this.early) {
+      this.holdEarly(bytes, ts, frame);
       return;
     }
     const used = this.s2c.write(bytes);
-    if (this.switching) this.commitSwitch(bytes.subarray(used));
+    if (this.early) this.holdEarly(bytes.subarray(used), ts, frame);
+    else if (this.switching) this.commitSwitch([{ bytes: bytes.subarray(used), gap: 0, ts, frame }]);
   }
 
   gap(dir: Direction, length: number, ts: bigint, frame: number): void {
     if (this.stopped) return;
     this.ts[dir] = ts;
     this.frame[dir] = frame;
+    if (this.early) {
+      if (dir === 'c2s') this.giveUpEarly(`${length} client bytes were not captured where its request would be`);
+      else {
+        this.early.held.push({ bytes: undefined, gap: length, ts, frame });
+        this.early.cut = true;
+      }
+      return;
+    }
     if (dir === 'c2s' && this.asking) {
       this.held.push({ bytes: undefined, gap: length, ts, frame });
       return;
@@ -143,7 +191,7 @@ export class HttpStreamDissector implements StreamDissector {
       this.s2c.gap(length);
       // Responses were lost with the framing: which request the next one answers is unknown.
       if (wasInStep && this.s2c.resyncing) this.pending.length = 0;
-      if (this.switching) this.commitSwitch(new Uint8Array(0));
+      if (this.switching) this.commitSwitch([]);
       return;
     }
     this.c2s.gap(length);
@@ -153,6 +201,10 @@ export class HttpStreamDissector implements StreamDissector {
     if (this.stopped) return;
     this.ts.c2s = this.ts.s2c = ts;
     this.frame.c2s = this.frame.s2c = frame;
+    if (this.early) {
+      this.giveUpEarly('the connection ended before the client sent a request');
+      return;
+    }
     // The answer never came: the held client bytes are HTTP after all.
     if (this.asking) this.release();
     this.c2s.finish();
@@ -200,8 +252,20 @@ export class HttpStreamDissector implements StreamDissector {
     return true;
   }
 
-  /** @internal Returns true to pause the response parser at a committed switch. */
+  /** @internal Returns true to pause the response parser at a committed switch, or at a 101 that waits for its request. */
   onResponse(msg: ParsedHttpMessage): boolean {
+    const head = msg.head;
+    if (head.kind !== 'response') return false;
+    if (head.status === 101 && this.pending.length === 0 && this.asking === undefined && !this.c2s.done && !this.c2s.paused) {
+      // No request to answer yet: the client's may have been captured after this (see the class doc).
+      this.early = { msg, base: this.eventBase('s2c'), held: [], heldBytes: 0, cut: false, probe: this.c2s.idle ? [] : undefined, probeBytes: 0, scanned: 0 };
+      return true;
+    }
+    return this.answer(msg, this.eventBase('s2c'));
+  }
+
+  /** Emits a response paired with the oldest pending request and decides what it means for the connection. */
+  private answer(msg: ParsedHttpMessage, base: EventBase): boolean {
     const head = msg.head;
     if (head.kind !== 'response') return false;
     // 1xx other than 101 are interim: the request still waits for its final response (RFC 9110 §15.2).
@@ -209,7 +273,7 @@ export class HttpStreamDissector implements StreamDissector {
     const request = interim ? this.pending[0] : this.pending.shift();
     const response: HttpResponse = {
       type: 'http.response',
-      ...this.eventBase('s2c'),
+      ...base,
       version: head.version,
       headers: head.headers,
       rawHead: msg.rawHead,
@@ -251,6 +315,7 @@ export class HttpStreamDissector implements StreamDissector {
 
   /** @internal A fatal violation: report it and stop dissecting the connection. */
   onError(dir: Direction, diagnostic: Diagnostic): void {
+    if (this.early) this.giveUpEarly('the client\'s stream could not be parsed');
     const event: StreamErrorEvent = {
       type: 'stream.error',
       connection: this.ctx.connection,
@@ -268,7 +333,7 @@ export class HttpStreamDissector implements StreamDissector {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private eventBase(dir: Direction) {
+  private eventBase(dir: Direction): EventBase {
     return {
       connection: this.ctx.connection,
       dir,
@@ -277,6 +342,82 @@ export class HttpStreamDissector implements StreamDissector {
       firstFrame: this.firstFrame[dir],
       lastFrame: this.frame[dir],
     };
+  }
+
+  /** Client bytes while no 101 waits for a request: to the request parser, or held while an upgrade waits. */
+  private client(bytes: Uint8Array, ts: bigint, frame: number): void {
+    if (this.asking) this.hold(bytes, ts, frame);
+    else {
+      const used = this.c2s.write(bytes);
+      if (used < bytes.length && this.asking) this.hold(bytes.subarray(used), ts, frame);
+    }
+  }
+
+  /** Client bytes while a 101 waits for its request: probed, parsed, then paired once a request is complete. */
+  private earlyClient(bytes: Uint8Array, ts: bigint, frame: number): void {
+    const e = this.early!;
+    let chunks: readonly Held[];
+    if (e.probe) {
+      // Between messages: only a request line may come now; anything else is the new protocol.
+      e.probe.push({ bytes: copyBytes(bytes), gap: 0, ts, frame });
+      e.probeBytes += bytes.length;
+      const seen = concatBytes(e.probe.map((h) => h.bytes!), e.probeBytes);
+      const answer = probeStartLine(seen.length > MAX_PROBE ? seen.subarray(0, MAX_PROBE) : seen, 'request');
+      if (answer === 'need-more' && e.probeBytes < MAX_PROBE) return;
+      if (answer !== 'match') {
+        this.giveUpEarly('the client\'s bytes after it do not begin with a request line');
+        return;
+      }
+      chunks = e.probe;
+      e.probe = undefined;
+    } else chunks = [{ bytes, gap: 0, ts, frame }];
+    let n = 0;
+    for (const h of chunks) {
+      this.ts.c2s = h.ts;
+      this.frame.c2s = h.frame;
+      this.client(h.bytes!, h.ts, h.frame);
+      if (this.early !== e) return; // the request parser failed (onError settled it)
+      n += h.bytes!.length;
+    }
+    if (this.pending.length > 0) {
+      this.early = undefined;
+      this.answer(e.msg, e.base);
+      if (this.switching) this.commitSwitch(e.held);
+      return;
+    }
+    e.scanned += n;
+    if (e.scanned > this.maxHeldBytes) this.giveUpEarly(`${e.scanned} client bytes after it held no complete request (cap ${this.maxHeldBytes})`);
+  }
+
+  /** Server bytes after a 101 that waits for its request. */
+  private holdEarly(bytes: Uint8Array, ts: bigint, frame: number): void {
+    const e = this.early!;
+    if (bytes.length === 0) return;
+    if (e.heldBytes + bytes.length > this.maxHeldBytes) {
+      this.giveUpEarly(`more than ${this.maxHeldBytes} server bytes came after it before the request (the cap)`);
+      return;
+    }
+    e.heldBytes += bytes.length;
+    // After a hole the bytes cannot be handed over: count them, keep none.
+    e.held.push(e.cut ? { bytes: undefined, gap: bytes.length, ts, frame } : { bytes: copyBytes(bytes), gap: 0, ts, frame });
+  }
+
+  /**
+   * The 101 that waited will not be paired: emit it as it is (unpaired, as a 101 whose request was
+   * not captured always was) with a warning, and stop HTTP on the connection.
+   */
+  private giveUpEarly(why: string): void {
+    const e = this.early!;
+    this.early = undefined;
+    const warning: Diagnostic = {
+      code: 'WARN_HTTP_UPGRADE_UNPAIRED',
+      severity: 'warning',
+      message: `a 101 Switching Protocols came before any request it could answer and ${why}: HTTP dissection stops here and the connection is not handed over`,
+      offset: e.msg.streamOffset,
+    };
+    this.answer({ ...e.msg, diagnostics: [...e.msg.diagnostics, warning] }, e.base);
+    this.switching = undefined;
+    this.stopAll();
   }
 
   private hold(bytes: Uint8Array, ts: bigint, frame: number): void {
@@ -321,22 +462,52 @@ export class HttpStreamDissector implements StreamDissector {
     this.frame.c2s = savedFrame;
   }
 
-  private commitSwitch(s2cLeftover: Uint8Array): void {
+  /** Hands the connection over: the held client bytes and `s2cHeld` (the server's bytes after the 101) go first. */
+  private commitSwitch(s2cHeld: readonly Held[]): void {
     const { init } = this.switching!;
     this.switching = undefined;
     const factory = this.ctx.registry.hasTable('http.upgrade') ? this.ctx.registry.table('http.upgrade').get(init.protocol) : undefined;
-    const c2sLeftover = join(this.held);
+    const c2s = this.held;
     this.stopAll();
     if (!factory) return;
     const leftover: { c2s?: Uint8Array; s2c?: Uint8Array } = {};
-    if (c2sLeftover && c2sLeftover.length > 0) leftover.c2s = c2sLeftover;
-    if (s2cLeftover.length > 0) leftover.s2c = s2cLeftover;
+    for (const [dir, held] of [['c2s', c2s], ['s2c', s2cHeld]] as const) {
+      const bytes = join(held);
+      if (bytes && bytes.length > 0) leftover[dir] = bytes;
+      this.reportCut(dir, held, init.protocol);
+    }
     this.ctx.switchTo(factory, init, leftover);
+  }
+
+  /** Held bytes from the first hole on cannot be handed over (a leftover has no holes): say so. */
+  private reportCut(dir: Direction, held: readonly Held[], protocol: string): void {
+    const at = held.findIndex((h) => h.bytes === undefined);
+    if (at < 0) return;
+    let lost = 0;
+    for (let k = at; k < held.length; k++) lost += held[k]!.bytes?.length ?? held[k]!.gap;
+    const first = held[at]!;
+    const last = held[held.length - 1]!;
+    this.ctx.emit({
+      type: 'stream.error',
+      connection: this.ctx.connection,
+      dir,
+      firstTs: first.ts,
+      lastTs: last.ts,
+      firstFrame: first.frame,
+      lastFrame: last.frame,
+      dissector: 'http',
+      diagnostic: {
+        code: 'WARN_HTTP_UPGRADE_BYTES_LOST',
+        severity: 'warning',
+        message: `${lost} bytes held until the upgrade was decided had a hole (missing or over the cap): ${protocol} gets only those before it`,
+      },
+    });
   }
 
   private stopAll(): void {
     this.stopped = true;
     this.asking = undefined;
+    this.early = undefined;
     this.held = [];
     this.heldBytes = 0;
     this.c2s.stop();

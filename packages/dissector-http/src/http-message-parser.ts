@@ -172,6 +172,11 @@ export class HttpMessageParser {
     return this.state === State.Paused;
   }
 
+  /** Whether the parser is between messages, nothing of the next one seen (empty lines aside). */
+  get idle(): boolean {
+    return this.state === State.Start;
+  }
+
   /** Whether the parser has lost the framing and is looking for the next start line. */
   get resyncing(): boolean {
     return this.state === State.Resync;

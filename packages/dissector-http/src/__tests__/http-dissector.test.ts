@@ -11,7 +11,7 @@ import {
   type StreamDissector,
   type StreamDissectorFactory,
 } from '@netrx/core';
-import { httpDissector } from '../http-dissector.js';
+import { createHttpDissectorFactory, httpDissector, type HttpDissectorOptions } from '../http-dissector.js';
 import { httpPlugin } from '../http-plugin.js';
 import { probeStartLine } from '../http-probe.js';
 import type { HttpRequest, HttpResponse, HttpUpgrade } from '../types.js';
@@ -32,7 +32,7 @@ interface Taken {
 }
 
 /** A dispatcher stand-in: feeds one dissector and routes to the one it switches to, as `dissectStreams` does. */
-function harness(opts: { withWebSocket?: boolean } = {}) {
+function harness(opts: { withWebSocket?: boolean; options?: HttpDissectorOptions; clientBy?: Connection['clientBy'] } = {}) {
   const registry = new Registry();
   const upgrades = registry.addTable('http.upgrade');
   const events: AppEvent[] = [];
@@ -49,7 +49,7 @@ function harness(opts: { withWebSocket?: boolean } = {}) {
   if (opts.withWebSocket !== false) upgrades.add('websocket', wsFactory);
   let current: StreamDissector;
   const ctx: StreamContext = {
-    connection,
+    connection: opts.clientBy ? { ...connection, clientBy: opts.clientBy } : connection,
     registry,
     emit: (e) => void events.push(e),
     switchTo(factory, init, leftover) {
@@ -59,7 +59,7 @@ function harness(opts: { withWebSocket?: boolean } = {}) {
       if (leftover?.s2c) current.data('s2c', leftover.s2c, 0n, 0);
     },
   };
-  current = httpDissector.create(ctx);
+  current = (opts.options ? createHttpDissectorFactory(opts.options) : httpDissector).create(ctx);
   let frame = 0;
   return {
     events,
@@ -201,12 +201,16 @@ describe('http stream dissector', () => {
     expect(h.responses().map((r) => r.status)).toEqual([101]);
   });
 
-  it('a 101 whose request was not seen ends HTTP quietly: the bytes after it are not HTTP', () => {
+  it('a 101 whose request was not seen ends HTTP with a warning, no stream.error: the bytes after it are not HTTP', () => {
     const h = harness();
     h.send('s2c', SWITCH + WS_SERVER);
     h.send('c2s', '\x81\x84\x00\x00\x00\x00\r\n\r\n'); // a frame that HTTP would take for a (bad) head
+    expect(h.events.map((e) => e.type)).toEqual(['http.response']); // told as soon as the client's bytes show it
     h.end();
     expect(h.events.map((e) => e.type)).toEqual(['http.response']);
+    const [r] = h.responses();
+    expect(r).toMatchObject({ status: 101, request: undefined, firstFrame: 1, lastFrame: 1 });
+    expect(r!.diagnostics?.map((d) => d.code)).toEqual(['WARN_HTTP_UPGRADE_UNPAIRED']);
     expect(h.taken).toBeUndefined();
   });
 
@@ -322,5 +326,156 @@ describe('http stream dissector', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('http stream dissector: a 101 captured before its request', () => {
+  const CLIENT = UPGRADE + WS_CLIENT;
+  const SERVER = SWITCH + WS_SERVER;
+
+  /** The switch was made as if the request had come first: the next dissector has every byte. */
+  function expectSwitched(h: ReturnType<typeof harness>, what: string, client = WS_CLIENT) {
+    const t = h.taken;
+    expect(t, what).toBeDefined();
+    expect(text(Buffer.concat(t!.bytes.s2c)), what).toBe(WS_SERVER);
+    expect(text(Buffer.concat(t!.bytes.c2s)), what).toBe(client);
+    expect(t!.init.protocol).toBe('websocket');
+    expect(t!.init.request.target).toBe('/ws');
+    expect(t!.init.response.status).toBe(101);
+    expect(t!.init.response.request).toBe(t!.init.request);
+    expect(t!.init.response.diagnostics).toBeUndefined();
+    // The request is emitted before the response it pairs with.
+    expect(h.events.map((e) => e.type), what).toEqual(['http.request', 'http.response']);
+  }
+
+  it('holds the 101 and the server bytes after it until the request, wherever the server stream is split', () => {
+    const s2c = ascii(SERVER);
+    for (let k = SWITCH.length; k <= s2c.length; k++) {
+      const h = harness();
+      h.send('s2c', s2c.subarray(0, k));
+      h.send('s2c', s2c.subarray(k));
+      expect(h.events).toHaveLength(0); // nothing to pair with yet, nothing lost
+      h.send('c2s', CLIENT);
+      expectSwitched(h, `server split at ${k}`);
+      expect(h.responses()[0]).toMatchObject({ firstFrame: 1, lastFrame: 1, firstTs: 1000n });
+      expect(h.requests()[0]).toMatchObject({ firstFrame: 3, lastFrame: 3 });
+    }
+  });
+
+  it('pairs and switches wherever the client stream is split, with server bytes arriving in between', () => {
+    const c2s = ascii(CLIENT);
+    for (let j = 0; j <= c2s.length; j++) {
+      const h = harness();
+      h.send('s2c', SWITCH + WS_SERVER.slice(0, 4));
+      h.send('c2s', c2s.subarray(0, j));
+      h.send('s2c', WS_SERVER.slice(4));
+      h.send('c2s', c2s.subarray(j));
+      h.send('c2s', '\x88\x80\x00\x00\x00\x00'); // after the switch: the next dissector's directly
+      expectSwitched(h, `client split at ${j}`, WS_CLIENT + '\x88\x80\x00\x00\x00\x00');
+      // The request's first frame is the one its first byte came in (frame 2 unless that piece was empty).
+      expect(h.requests()[0]!.firstFrame, `client split at ${j}`).toBe(j === 0 ? 4 : 2);
+    }
+  });
+
+  it('pairs and switches with both streams delivered one byte at a time, interleaved', () => {
+    const s2c = ascii(SERVER);
+    const c2s = ascii(CLIENT);
+    const h = harness();
+    for (let i = 0; i < SWITCH.length; i++) h.send('s2c', s2c.subarray(i, i + 1));
+    for (let i = 0; i < Math.max(s2c.length, c2s.length); i++) {
+      if (SWITCH.length + i < s2c.length) h.send('s2c', s2c.subarray(SWITCH.length + i, SWITCH.length + i + 1));
+      if (i < c2s.length) h.send('c2s', c2s.subarray(i, i + 1));
+    }
+    expectSwitched(h, 'byte by byte');
+  });
+
+  it('a capture picked up midstream (no SYN) still finds the request after client bytes it skips', () => {
+    const h = harness({ clientBy: 'port' });
+    h.send('s2c', SERVER);
+    h.send('c2s', 'the end of something\r\n' + CLIENT);
+    expectSwitched(h, 'midstream');
+    expect(h.requests()[0]!.diagnostics?.map((d) => d.code)).toEqual(['WARN_HTTP_RESYNC']);
+  });
+
+  it('a refused upgrade seen before its request stays HTTP, as before', () => {
+    const h = harness();
+    h.send('s2c', 'HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n\r\n');
+    h.send('c2s', UPGRADE);
+    h.send('c2s', 'GET /after HTTP/1.1\r\n\r\n');
+    h.send('s2c', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    h.end();
+    expect(h.taken).toBeUndefined();
+    expect(h.events.some((e) => e.type === 'stream.error')).toBe(false);
+    expect(h.responses().map((r) => r.status)).toEqual([426, 200]);
+  });
+
+  it('a connection that ends before any request: the 101 is emitted unpaired, with a warning', () => {
+    const h = harness();
+    h.send('s2c', SERVER);
+    h.send('s2c', WS_SERVER);
+    h.end();
+    expect(h.taken).toBeUndefined();
+    expect(h.responses().map((r) => [r.status, r.request, r.firstFrame, r.diagnostics?.map((d) => d.code)])).toEqual([[101, undefined, 1, ['WARN_HTTP_UPGRADE_UNPAIRED']]]);
+  });
+
+  it('server bytes past the cap: the 101 is emitted unpaired, with a warning, and HTTP stops', () => {
+    const h = harness({ options: { maxHeldBytes: 16 } });
+    h.send('s2c', SERVER); // 9 bytes after the 101: held
+    expect(h.events).toHaveLength(0);
+    h.send('s2c', 'x'.repeat(8));
+    expect(h.responses().map((r) => r.diagnostics?.[0]?.message)).toEqual([expect.stringMatching(/server bytes .*cap/)]);
+    h.send('c2s', CLIENT);
+    h.end();
+    expect(h.taken).toBeUndefined();
+    expect(h.events.map((e) => e.type)).toEqual(['http.response']);
+  });
+
+  it('a midstream client that sends no request within the cap: the 101 is emitted unpaired, with a warning', () => {
+    const h = harness({ clientBy: 'port', options: { maxHeldBytes: 64 } });
+    h.send('s2c', SERVER);
+    for (let i = 0; i < 5; i++) h.send('c2s', '\x81\x8a\x01\x02\x03\x04abcdefghij\r\n');
+    expect(h.responses().map((r) => r.diagnostics?.map((d) => d.code))).toEqual([['WARN_HTTP_UPGRADE_UNPAIRED']]);
+    expect(h.responses()[0]!.diagnostics![0]!.message).toMatch(/client bytes .* no complete request/);
+    expect(h.taken).toBeUndefined();
+  });
+
+  it('a client request line longer than the probe looks at is not taken for one', () => {
+    const h = harness();
+    h.send('s2c', SERVER);
+    h.send('c2s', 'GET /' + 'a'.repeat(5000));
+    expect(h.responses().map((r) => r.diagnostics?.map((d) => d.code))).toEqual([['WARN_HTTP_UPGRADE_UNPAIRED']]);
+  });
+
+  it('client bytes missing where the request would be: the 101 is emitted unpaired, with a warning', () => {
+    const h = harness();
+    h.send('s2c', SERVER);
+    h.gap('c2s', 200);
+    h.send('c2s', WS_CLIENT);
+    h.end();
+    expect(h.taken).toBeUndefined();
+    expect(h.responses().map((r) => r.diagnostics?.[0]?.message)).toEqual([expect.stringMatching(/200 client bytes were not captured/)]);
+  });
+
+  it('a hole among the held server bytes: the switch gets the bytes before it, and the loss is reported', () => {
+    const h = harness();
+    h.send('s2c', SERVER);
+    h.gap('s2c', 10);
+    h.send('s2c', 'after the hole');
+    h.send('c2s', CLIENT);
+    expect(text(Buffer.concat(h.taken!.bytes.s2c))).toBe(WS_SERVER);
+    expect(text(Buffer.concat(h.taken!.bytes.c2s))).toBe(WS_CLIENT);
+    const err = h.events.find((e) => e.type === 'stream.error');
+    expect(err).toMatchObject({ dir: 's2c', dissector: 'http', diagnostic: { code: 'WARN_HTTP_UPGRADE_BYTES_LOST', severity: 'warning' } });
+    expect(err!.type === 'stream.error' && err!.diagnostic.message).toMatch(/^24 bytes/);
+  });
+
+  it('a 101 answering a request that did not ask for an upgrade still ends HTTP, as before', () => {
+    const h = harness();
+    h.send('s2c', SERVER);
+    h.send('c2s', 'GET / HTTP/1.1\r\n\r\n' + WS_CLIENT);
+    h.end();
+    expect(h.taken).toBeUndefined();
+    expect(h.events.map((e) => e.type)).toEqual(['http.request', 'http.response']);
+    expect(h.responses()[0]!.request).toBe(h.requests()[0]);
   });
 });

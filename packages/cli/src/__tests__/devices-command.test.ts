@@ -1,16 +1,8 @@
-import { Writable } from 'node:stream';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { run } from './run-cli.js';
 import { deviceJson, deviceText } from '../commands/devices.js';
 
-async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (into: string[]) => new Writable({ write: (c, _e, cb) => (into.push(String(c)), cb()) });
-  const status = await main(argv, { stdout: sink(out), stderr: sink(err) });
-  return { status, out: out.join(''), err: err.join('') };
-}
 
 describe('netrx devices', () => {
   it('formats a device for people and for programs', () => {

@@ -1,11 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LinkType } from '@netrx/core';
 import { ethernet, ipv4, ipv6, pcapFile, tcp, TcpFlags, type PcapRecord } from '../../../../test-support/packets.js';
-import { main } from '../main.js';
+import { run } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-http-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,13 +36,6 @@ function conversation(client: string, server: string, cport: number, sport: numb
   return out;
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (write: (s: string) => void) => new Writable({ write: (c, _e, cb) => (write(String(c)), cb()) });
-  const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-  return { code, out, err };
-}
 
 const file = join(dir, 'http.pcap');
 writeFileSync(
@@ -67,9 +59,9 @@ writeFileSync(
 
 describe('netrx http', () => {
   it('writes one JSON object per message: the contract', async () => {
-    const { code, out, err } = await run(['http', '-r', file, '--format', 'jsonl']);
+    const { status, out, err } = await run('http', '-r', file, '--format', 'jsonl');
     expect(err).toBe('');
-    expect(code).toBe(0);
+    expect(status).toBe(0);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.stream, l.dir, l.type, l.method ?? l.status, l.target ?? l.reason, l.bodyLength])).toEqual([
       [0, 'c2s', 'request', 'GET', '/split', 0],
@@ -88,8 +80,8 @@ describe('netrx http', () => {
   });
 
   it('writes a line per message for people', async () => {
-    const { code, out } = await run(['http', '-r', file]);
-    expect(code).toBe(0);
+    const { status, out } = await run('http', '-r', file);
+    expect(status).toBe(0);
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(8);
     expect(lines[0]).toMatch(/^22:13:20\.\d{9} #0 10\.1\.1\.1:40001 → 10\.1\.1\.2:8080 GET \/split HTTP\/1\.1 0B$/);
@@ -100,15 +92,15 @@ describe('netrx http', () => {
     const whole = readFileSync(file);
     const cut = join(dir, 'cut.pcap');
     writeFileSync(cut, whole.subarray(0, whole.length - 10));
-    const { code, out, err } = await run(['http', '-r', cut]);
-    expect(code).toBe(1);
+    const { status, out, err } = await run('http', '-r', cut);
+    expect(status).toBe(1);
     expect(out.trim().split('\n')).toHaveLength(8);
     expect(err).toMatch(/cut\.pcap/);
   });
 
   it('says what is missing without -r', async () => {
-    const { code, err } = await run(['http']);
-    expect(code).toBe(1);
+    const { status, err } = await run('http');
+    expect(status).toBe(1);
     expect(err).toMatch(/needs -r FILE/);
   });
 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusCaptures, corpusDir, noteIfCorpusMissing, publicManifest } from '../../../../test-support/corpus.js';
-import { run } from './packets-run.js';
+import { run } from './run-cli.js';
 
 const missing = noteIfCorpusMissing('netrx packets over the corpus');
 

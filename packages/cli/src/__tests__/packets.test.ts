@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ethernet, ipv4, ipv6, ipv6Fragment, pcapFile, sll2, tcp, udp } from '../../../../test-support/packets.js';
 import { Writable } from 'node:stream';
 import { main } from '../main.js';
-import { run, runWith } from './packets-run.js';
+import { run, runWith } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-packets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LinkType } from '@netrx/core';
 import { corpusDir, noteIfCorpusMissing, publicManifest } from '../../../../test-support/corpus.js';
 import { concat, ethernet, ipv4, ipv6, pcapFile, tcp, TcpFlags, type PcapRecord } from '../../../../test-support/packets.js';
-import { main } from '../main.js';
+import { run } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-tcp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,13 +22,6 @@ function seg(src: string, dst: string, sport: number, dport: number, isn: number
   return { ts: T0 + clock, data: v6 ? ethernet(ipv6(t, { src, dst }), 0x86dd) : ethernet(ipv4(t, { src, dst })) };
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (write: (s: string) => void) => new Writable({ write: (c, _e, cb) => (write(String(c)), cb()) });
-  const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-  return { code, out, err };
-}
 
 const sha = (s: string) => createHash('sha256').update(Buffer.from(s, 'latin1')).digest('hex');
 
@@ -54,9 +46,9 @@ writeFileSync(file, pcapFile(LinkType.ETHERNET, records));
 
 describe('netrx tcp', () => {
   it('writes one JSON object per connection, when it closes', async () => {
-    const { code, out, err } = await run(['tcp', '-r', file, '--format', 'jsonl']);
+    const { status, out, err } = await run('tcp', '-r', file, '--format', 'jsonl');
     expect(err).toBe('');
-    expect(code).toBe(0);
+    expect(status).toBe(0);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l));
     // The RST closes connection 1 before the FINs close connection 0.
     expect(lines.map((l) => l.stream)).toEqual([1, 0]);
@@ -79,8 +71,8 @@ describe('netrx tcp', () => {
   });
 
   it('writes a line per connection for people', async () => {
-    const { code, out } = await run(['tcp', '-r', file]);
-    expect(code).toBe(0);
+    const { status, out } = await run('tcp', '-r', file);
+    expect(status).toBe(0);
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^#0 10\.0\.0\.1:40000 → 10\.0\.0\.2:80 \(syn, end\) c2s 10B sha256:[0-9a-f]{16}… retx 1 closed by fin {2}s2c 6B sha256:[0-9a-f]{16}… gaps 1\/5B closed by fin$/);
@@ -93,8 +85,8 @@ describe('netrx tcp', () => {
     new DataView(bad.buffer).setUint32(8, 0xe8000000, true);
     const broken = join(dir, 'broken.pcap');
     writeFileSync(broken, concat(whole, bad));
-    const { code, out, err } = await run(['tcp', '-r', broken, '--format', 'jsonl']);
-    expect(code).toBe(1);
+    const { status, out, err } = await run('tcp', '-r', broken, '--format', 'jsonl');
+    expect(status).toBe(1);
     expect(out.trim().split('\n')).toHaveLength(2);
     expect(err).toMatch(/netrx tcp: .*broken\.pcap/);
   });
@@ -108,7 +100,7 @@ describe.skipIf(missing)('netrx tcp on the public corpus (oracle rows where tsha
   const manifest = missing ? [] : publicManifest();
   it.each(files)('%s', async (oracle) => {
     const capture = manifest.find((r) => r.oracles.includes(oracle))!;
-    const { out } = await run(['tcp', '-r', capture.path, '--format', 'jsonl']);
+    const { out } = await run('tcp', '-r', capture.path, '--format', 'jsonl');
     const conns = out.trim().split('\n').map((l) => JSON.parse(l));
     const lines = readFileSync(join(oracleDir, oracle), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     const head = lines[0]!.split('\t');

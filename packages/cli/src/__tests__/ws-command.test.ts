@@ -2,14 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LinkType } from '@netrx/core';
 import { acceptKey } from '@netrx/dissector-websocket';
 import { corpusCaptures, corpusDir, noteIfCorpusMissing } from '../../../../test-support/corpus.js';
 import { concat, ethernet, ipv4, ipv6, pcapFile, tcp, TcpFlags, type PcapRecord } from '../../../../test-support/packets.js';
-import { main } from '../main.js';
+import { run } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-ws-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,13 +70,6 @@ const records: PcapRecord[] = [
 const file = join(dir, 'ws.pcap');
 writeFileSync(file, pcapFile(LinkType.ETHERNET, records));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (write: (s: string) => void) => new Writable({ write: (c, _e, cb) => (write(String(c)), cb()) });
-  const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-  return { code, out, err };
-}
 
 /** The timestamp of the n-th record (one per millisecond). */
 const ts = (n: number) => `1700000000.${String(n).padStart(3, '0')}000000`;
@@ -86,9 +78,9 @@ const timeOfDay = (n: number) => `22:13:20.${String(n).padStart(3, '0')}000000`;
 
 describe('netrx ws', () => {
   it('writes the JSON contract, one message a line, in order', async () => {
-    const { code, out, err } = await run(['ws', '-r', file, '--format', 'jsonl']);
+    const { status, out, err } = await run('ws', '-r', file, '--format', 'jsonl');
     expect(err).toBe('');
-    expect(code).toBe(0);
+    expect(status).toBe(0);
     const lines = out.trim().split('\n');
     const a = { stream: 0, client: '127.0.0.1:60653', server: '127.0.0.2:7272' };
     const b = { stream: 1, client: '[::1]:51000', server: '[::1]:7320' };
@@ -107,20 +99,20 @@ describe('netrx ws', () => {
   });
 
   it('writes one line per message for people, shortening long payloads unless --full', async () => {
-    const short = (await run(['ws', '-r', file])).out.trim().split('\n');
+    const short = (await run('ws', '-r', file)).out.trim().split('\n');
     expect(short).toHaveLength(8);
     expect(short[1]).toBe(`${timeOfDay(6)} #0 127.0.0.1:60653 → 127.0.0.2:7272 text 38B [deflate] {"type":"say","content":"hi, all ！"}`);
     expect(short[2]).toContain('← 127.0.0.2:7272 binary 4B deadbeef');
     expect(short[3]).toContain(`${'y'.repeat(120)}… (300 chars)`);
     expect(short[4]).toContain('close 5B 1000 bye');
-    const full = (await run(['ws', '-r', file, '--full'])).out.trim().split('\n');
+    const full = (await run('ws', '-r', file, '--full')).out.trim().split('\n');
     expect(full[3]!.endsWith(` ${long}`)).toBe(true);
   });
 
   it('says what is wrong with a bad decode-as rule or a missing file', async () => {
-    expect((await run(['ws', '-r', file, '--decode-as', 'tcp.port==7272,nosuch'])).code).toBe(1);
-    const missing = await run(['ws', '-r', join(dir, 'nope.pcap')]);
-    expect(missing.code).toBe(1);
+    expect((await run('ws', '-r', file, '--decode-as', 'tcp.port==7272,nosuch')).status).toBe(1);
+    const missing = await run('ws', '-r', join(dir, 'nope.pcap'));
+    expect(missing.status).toBe(1);
     expect(missing.err).toMatch(/nope\.pcap/);
   });
 });
@@ -139,8 +131,8 @@ const python = (() => {
 describe.skipIf(!corpusDir || !existsSync(checker) || !python)('netrx ws on the corpus, scored by ws-truth-check', () => {
   for (const capture of corpusCaptures()) {
     it(basename(capture), async () => {
-      const { code, out } = await run(['ws', '-r', capture, '--format', 'jsonl']);
-      expect(code).toBe(0);
+      const { status, out } = await run('ws', '-r', capture, '--format', 'jsonl');
+      expect(status).toBe(0);
       const mine = join(dir, basename(capture) + '.jsonl');
       writeFileSync(mine, out);
       // The checker exits non-zero (and execFileSync throws) when a message is wrong or missing.

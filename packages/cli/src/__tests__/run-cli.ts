@@ -1,4 +1,4 @@
-// Runs the `netrx` command line in-process with captured output, for the packets tests.
+// Runs the `netrx` command line in-process with captured output, for the command tests.
 import { Writable } from 'node:stream';
 import { main } from '../main.js';
 

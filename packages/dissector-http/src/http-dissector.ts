@@ -232,14 +232,7 @@ export class HttpStreamDissector implements StreamDissector {
     const request: HttpRequest = {
       type: 'http.request',
       ...this.eventBase('c2s'),
-      version: head.version,
-      headers: head.headers,
-      rawHead: msg.rawHead,
-      body: msg.body,
-      bodyLength: msg.bodyLength,
-      trailers: msg.trailers,
-      streamOffset: msg.streamOffset,
-      diagnostics: msg.diagnostics.length ? msg.diagnostics : undefined,
+      ...messageFields(msg),
       method: head.method,
       target: head.target,
     };
@@ -274,14 +267,7 @@ export class HttpStreamDissector implements StreamDissector {
     const response: HttpResponse = {
       type: 'http.response',
       ...base,
-      version: head.version,
-      headers: head.headers,
-      rawHead: msg.rawHead,
-      body: msg.body,
-      bodyLength: msg.bodyLength,
-      trailers: msg.trailers,
-      streamOffset: msg.streamOffset,
-      diagnostics: msg.diagnostics.length ? msg.diagnostics : undefined,
+      ...messageFields(msg),
       status: head.status,
       reason: head.reason,
       request,
@@ -564,3 +550,17 @@ export function createHttpDissectorFactory(options: HttpDissectorOptions = {}): 
 
 /** The `'http'` stream dissector factory with the default caps: HTTP/1.x on a TCP connection. */
 export const httpDissector: StreamDissectorFactory = createHttpDissectorFactory();
+
+/** The fields requests and responses share, from a parsed message. */
+function messageFields(msg: ParsedHttpMessage) {
+  return {
+    version: msg.head.version,
+    headers: msg.head.headers,
+    rawHead: msg.rawHead,
+    body: msg.body,
+    bodyLength: msg.bodyLength,
+    trailers: msg.trailers,
+    streamOffset: msg.streamOffset,
+    diagnostics: msg.diagnostics.length ? msg.diagnostics : undefined,
+  };
+}

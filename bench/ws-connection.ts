@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { concatBytes } from '@netrx/core';
 import { writeTcpFrame, type SegmentSpec } from './frame-writer.js';
 import type { MessageContent } from './message-content.js';
 import type { PcapWriter } from './pcap-writer.js';
@@ -254,7 +255,7 @@ export class WsConnection {
         frames.push(this.dataMessage(dir, r < 0.13 ? Opcode.BINARY : Opcode.TEXT, this.messageSize()));
       }
     }
-    this.send(dir, concatAll(frames));
+    this.send(dir, concatBytes(frames));
     if (pingPayload) this.send((1 - dir) as Dir, this.controlFrame((1 - dir) as Dir, Opcode.PONG, pingPayload));
   }
 
@@ -307,7 +308,7 @@ export class WsConnection {
       const m = dir === C2S ? this.rng.fill(new Uint8Array(4)) : undefined;
       frames.push(encodeFrame(at === 0 ? opcode : Opcode.CONT, last, at === 0 && compressed, wire.subarray(at, at + step), m));
     }
-    return concatAll(frames);
+    return concatBytes(frames);
   }
 
   private controlFrame(dir: Dir, opcode: number, payload: Uint8Array): Uint8Array {
@@ -344,17 +345,4 @@ export class WsConnection {
       if (++n % 2 === 0 || end === bytes.length) this.push(o, ACK, this.sndNext[o]);
     }
   }
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

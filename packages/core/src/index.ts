@@ -46,7 +46,7 @@ export { createRegistry, definePlugin, registerPlugins } from './plugin.js';
 export type { NetrxPlugin } from './plugin.js';
 export { RegistryBuilder, Tokens, createPipelineContainer, monotonicClock } from './container.js';
 export type { Clock, PipelineContainerOptions } from './container.js';
-export { formatEndpoint } from './stream.js';
+export { appEventJsonHead, formatEndpoint } from './stream.js';
 export type {
   AppEvent,
   AppEventBase,

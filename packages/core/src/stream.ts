@@ -1,3 +1,4 @@
+import { formatTimestamp } from './frame.js';
 import type { Diagnostic } from './diagnostic.js';
 
 /** Direction of bytes on a connection: client to server, or server to client. */
@@ -137,3 +138,12 @@ export interface AppEventMap {
 
 /** Any application-level event: a discriminated union on `type`. */
 export type AppEvent = AppEventMap[keyof AppEventMap];
+
+/**
+ * The fields every JSON line about an application event starts with, in contract order: `ts` (of
+ * its last byte, `seconds.nanoseconds`), `stream`, `client`, `server`, `dir`.
+ */
+export function appEventJsonHead(e: AppEventBase): { ts: string; stream: number; client: string; server: string; dir: Direction } {
+  const c = e.connection;
+  return { ts: formatTimestamp(e.lastTs), stream: c.id, client: formatEndpoint(c.client), server: formatEndpoint(c.server), dir: e.dir };
+}

@@ -1,4 +1,4 @@
-import { formatEndpoint, formatTimestamp } from '@netrx/core';
+import { appEventJsonHead } from '@netrx/core';
 import type { HttpRequest, HttpResponse } from './types.js';
 
 /**
@@ -18,13 +18,8 @@ import type { HttpRequest, HttpResponse } from './types.js';
  * ```
  */
 export function httpMessageJson(m: HttpRequest | HttpResponse): string {
-  const c = m.connection;
   const o: Record<string, unknown> = {
-    ts: formatTimestamp(m.lastTs),
-    stream: c.id,
-    client: formatEndpoint(c.client),
-    server: formatEndpoint(c.server),
-    dir: m.dir,
+    ...appEventJsonHead(m),
   };
   if (m.type === 'http.request') {
     o.type = 'request';

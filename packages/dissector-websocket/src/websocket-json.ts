@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { Observable, type OperatorFunction } from 'rxjs';
-import { formatEndpoint, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
+import { appEventJsonHead, formatEndpoint, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
 import { textIsPayload } from './lazy-text.js';
 import type { WebSocketMessage } from './types.js';
 
@@ -18,13 +18,8 @@ import type { WebSocketMessage } from './types.js';
  * ```
  */
 export function websocketMessageJson(m: WebSocketMessage): string {
-  const c = m.connection;
   const o: Record<string, unknown> = {
-    ts: formatTimestamp(m.lastTs),
-    stream: c.id,
-    client: formatEndpoint(c.client),
-    server: formatEndpoint(c.server),
-    dir: m.dir,
+    ...appEventJsonHead(m),
     type: m.kind,
     length: m.payload.length,
   };

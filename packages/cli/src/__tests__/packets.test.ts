@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ethernet, ipv4, ipv6, ipv6Fragment, pcapFile, sll2, tcp, udp } from '../../../../test-support/packets.js';
+import { concat, ethernet, ipv4, ipv6, ipv6Fragment, pcapFile, sll2, tcp, udp } from '../../../../test-support/packets.js';
 import { Writable } from 'node:stream';
 import { main } from '../main.js';
 import { run, runWith } from './run-cli.js';
@@ -21,13 +21,6 @@ const ethFile = pcapFile(1, [
   { ts: T + 300_000_000n, data: ethernet(ipv6(concat(ipv6Fragment(17, 0, true, 9), new Uint8Array(16)), { next: 44 }), 0x86dd) },
   { ts: T + 400_000_000n, data: ethernet(Uint8Array.of(0x45, 0)) },
 ]);
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 function file(name: string, bytes: Uint8Array): string {
   const path = join(dir, name);

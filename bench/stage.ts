@@ -98,11 +98,11 @@ export async function runStage(stage: LibraryStage, file: string): Promise<Stage
       r.items = await count(frames.pipe(dissect(registry)), () => {});
       r.packets = r.items;
     } else if (stage === 'tcp') {
-      r.items = await count(frames.pipe(dissect(registry), reassembleTcp()), (ev) => {
+      r.items = await count(frames.pipe(dissect(registry), reassembleTcp(registry)), (ev) => {
         if (ev.type === 'data') r.bytes += ev.bytes.length;
       });
     } else {
-      r.items = await count(frames.pipe(dissect(registry), reassembleTcp(), dissectStreams(registry)), (ev) => {
+      r.items = await count(frames.pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry)), (ev) => {
         if (ev.type !== 'ws.message') return;
         const m = ev as WebSocketMessage;
         r.messages++;

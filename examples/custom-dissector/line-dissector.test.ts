@@ -51,7 +51,7 @@ describe('docs/writing-a-dissector.md', () => {
       });
       const registry = createRegistry([corePlugin, tcpPlugin, plugin]);
       const events = await lastValueFrom(
-        from(frames(how === 'port' ? 9000 : 9999)).pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), toArray()),
+        from(frames(how === 'port' ? 9000 : 9999)).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), toArray()),
       );
       expect(events.map((e) => [e.dir, (e as unknown as { text: string }).text])).toEqual([
         ['c2s', 'HELLO world'],

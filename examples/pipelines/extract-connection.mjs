@@ -21,7 +21,7 @@ const registry = createCaptureRegistry({});
 const open = await lastValueFrom(
   fromCaptureFile(file).pipe(
     dissect(registry),
-    reassembleTcp(),
+    reassembleTcp(registry),
     filter((e) => e.type === 'open' && e.connection.id === stream),
     take(1),
   ),

@@ -36,7 +36,7 @@ export interface CaptureOptions {
 
 /**
  * The default netrx pipeline in one call: a source (file or live) through `dissect()`,
- * `reassembleTcp()` and `dissectStreams()`, with the registry built in a pipeline container of its
+ * `reassembleTcp(registry)` and `dissectStreams()`, with the registry built in a pipeline container of its
  * own from the plugins. Compose the result with the operators (`websocketMessages()`,
  * `httpTransactions()`…). Each subscription reads the source again.
  *
@@ -54,7 +54,7 @@ export function capture(options: CaptureOptions): Observable<AppEvent> {
   const registry = createCaptureRegistry(options);
   return defer(() => captureFrames(options)).pipe(
     dissect(registry, { stats: options.stats }),
-    reassembleTcp(options.tcp),
+    reassembleTcp(registry, options.tcp),
     dissectStreams(registry),
   );
 }

@@ -40,6 +40,23 @@ export interface PacketDissector<L extends Layer = Layer> {
   next?(layer: L, ctx: DissectContext): PacketDissector | undefined;
 }
 
+/**
+ * A `tcp.client` list entry: decides who is the client of a connection picked up without its SYN,
+ * from the first payload one side sent. Protocols above TCP add entries in their plugin's
+ * `handoff` (HTTP: a request line; WebSocket: masked frames; TLS: a ClientHello), so the
+ * reassembler knows no protocol above its own. Entries are asked in priority order; the first
+ * that knows decides.
+ */
+export interface ClientDecider {
+  /** Recorded as the connection's `clientBy` when this entry decides. */
+  readonly name: string;
+  /**
+   * `'sender'` when the side that sent `bytes` is the client, `'receiver'` when the other side is,
+   * `undefined` when these bytes do not say. Looks at a bounded number of bytes; never throws.
+   */
+  decide(bytes: Uint8Array): 'sender' | 'receiver' | undefined;
+}
+
 /** A heuristic's answer: this is mine, it is not, or show me more bytes. */
 export type ProbeResult = 'match' | 'reject' | 'need-more';
 

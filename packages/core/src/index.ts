@@ -65,6 +65,7 @@ export type {
   StreamOpen,
 } from './stream.js';
 export type {
+  ClientDecider,
   DissectContext,
   DissectState,
   PacketDissector,

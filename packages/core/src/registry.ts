@@ -1,5 +1,5 @@
 import { NetrxError } from './errors.js';
-import type { PacketDissector, StreamDissectorFactory } from './dissector.js';
+import type { ClientDecider, PacketDissector, StreamDissectorFactory } from './dissector.js';
 
 /**
  * Tables that map a key (a port, an ethertype, an upgrade token) to a dissector. Core declares
@@ -24,6 +24,8 @@ export interface HeuristicLists {
   udp: PacketDissector;
   /** TCP stream heuristics: factories with a `probe`. */
   tcp: StreamDissectorFactory;
+  /** Who is the client of a connection seen without its SYN, asked in priority order. */
+  'tcp.client': ClientDecider;
 }
 
 /** A key of a dissector table. */

@@ -11,11 +11,11 @@ export interface Endpoint {
 }
 
 /**
- * How the client of a connection was decided, most certain first: a SYN was seen; that side sent
- * an HTTP request (or the other an HTTP response); that side sent masked WebSocket frames; or,
- * with nothing better, the side with the higher port.
+ * How the client of a connection was decided: `syn` (a SYN was seen), the name of the `tcp.client`
+ * list entry that recognised the first payload (`http`, `ws-mask`, `tls`… — see
+ * {@link ClientDecider}), or `port` (nothing better: the side with the higher port).
  */
-export type ClientDecision = 'syn' | 'http' | 'ws-mask' | 'port';
+export type ClientDecision = 'syn' | 'port' | (string & {});
 
 /** How a connection ended. */
 export type CloseReason = 'fin' | 'rst' | 'idle' | 'end';
@@ -99,7 +99,7 @@ export interface StreamClose extends StreamEventBase {
   readonly stats: Readonly<Record<Direction, Readonly<DirectionStats>>>;
 }
 
-/** What `reassembleTcp()` (in `@netrx/dissector-tcp`) emits per connection and direction. */
+/** What `reassembleTcp(registry)` (in `@netrx/dissector-tcp`) emits per connection and direction. */
 export type StreamEvent = StreamOpen | StreamData | StreamGap | StreamClose;
 
 /**

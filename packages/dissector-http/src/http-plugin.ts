@@ -1,10 +1,12 @@
 import { definePlugin } from '@netrx/core';
 import { httpDissector } from './http-dissector.js';
+import { httpClientDecider } from './http-start-line.js';
 
 /**
  * The HTTP/1.x plugin: declares the `http.upgrade` table (upgrade token → the dissector a
  * connection switches to after a `101`), and attaches the `'http'` dissector to TCP ports 80 and
- * 8080 and to the `tcp` heuristic list (a request or status line at the start of a stream).
+ * 8080 and to the `tcp` heuristic list (a request or status line at the start of a stream), and
+ * says who the client is on connections seen without a SYN (`tcp.client`: who sent the request).
  *
  * @example
  * ```ts
@@ -24,5 +26,7 @@ export const httpPlugin = definePlugin({
   handoff(registry) {
     registry.table('tcp.port').add(80, httpDissector).add(8080, httpDissector);
     registry.heuristics('tcp').add(httpDissector, { name: 'http' });
+    // Asked before WebSocket's masking check: a request line is the surer sign.
+    registry.heuristics('tcp.client').add(httpClientDecider, { priority: 20 });
   },
 });

@@ -51,7 +51,7 @@ function transaction(connection: Connection, request: HttpRequest | undefined, r
  *
  * @example
  * ```ts
- * fromCaptureFile('web.pcap').pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), httpTransactions())
+ * fromCaptureFile('web.pcap').pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), httpTransactions())
  *   .subscribe((t) => console.log(t.request?.target, t.response?.status, Number(t.duration) / 1e6, 'ms'));
  * ```
  */

@@ -10,6 +10,7 @@ export type { HttpParserLimits, HttpParserSink, ParsedHttpMessage } from './http
 export { parseHead } from './http-head.js';
 export type { HttpHead, HttpRequestHead, HttpResponseHead, ParseHeadResult } from './http-head.js';
 export { KNOWN_METHODS, probeStartLine } from './http-probe.js';
+export { httpClientDecider, looksLikeHttpRequest, looksLikeHttpResponse } from './http-start-line.js';
 export { HttpStreamDissector, createHttpDissectorFactory, httpDissector } from './http-dissector.js';
 export type { HttpDissectorOptions } from './http-dissector.js';
 export { httpPlugin } from './http-plugin.js';

@@ -3,7 +3,10 @@
 // Packets are decoded once up front (real TCP bytes through decodeTcp), so the timing is the
 // reassembly stage alone: connection lookup, in-order delivery, ACK handling, event objects.
 import { from } from 'rxjs';
-import { decodeTcp, reassembleTcp } from '../dist/index.js';
+import { corePlugin, createRegistry } from '@netrx/core';
+import { decodeTcp, reassembleTcp, tcpPlugin } from '../dist/index.js';
+
+const registry = createRegistry([corePlugin, tcpPlugin]);
 
 const CONNS = Number(process.env.CONNS ?? 100);
 const SEGMENTS = Number(process.env.SEGMENTS ?? 5000); // per connection, client to server
@@ -52,7 +55,7 @@ for (let round = 0; round < Number(process.env.ROUNDS ?? 5); round++) {
   let bytes = 0;
   const t0 = process.hrtime.bigint();
   from(packets)
-    .pipe(reassembleTcp())
+    .pipe(reassembleTcp(registry))
     .subscribe((ev) => {
       events++;
       if (ev.type === 'data') bytes += ev.bytes.length;

@@ -61,7 +61,7 @@ const DIRS: readonly Direction[] = ['c2s', 's2c'];
  *
  * const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin]);
  * fromCaptureFile('chat.pcap')
- *   .pipe(dissect(registry), reassembleTcp(), dissectStreams(registry))
+ *   .pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry))
  *   .subscribe((ev) => console.log(ev.type, ev.connection.id, ev.dir));
  * ```
  */

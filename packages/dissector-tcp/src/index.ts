@@ -1,6 +1,6 @@
 /**
  * `@netrx/dissector-tcp`: the TCP header dissector, connection tracking and stream reassembly
- * (`reassembleTcp()`), per-connection grouping (`tcpStreams()`) and the stream-dissector
+ * (`reassembleTcp(registry)`), per-connection grouping (`tcpStreams()`) and the stream-dissector
  * dispatcher (`dissectStreams()`).
  *
  * @packageDocumentation
@@ -8,7 +8,6 @@
 export { TcpCodes, TcpFlag, decodeTcp, tcpDissector } from './tcp.js';
 export type { TcpHeaderOptions, TcpLayer, TcpSackBlock } from './tcp.js';
 export { tcpPlugin } from './tcp-plugin.js';
-export { looksLikeHttpRequest, looksLikeHttpResponse, looksLikeMaskedWebSocketFrame } from './client-decision.js';
 export { TcpReassembler, createReassemblerTotals } from './tcp-reassembler.js';
 export type { ReassembleTcpOptions, ReassemblerTotals } from './tcp-reassembler.js';
 export { reassembleTcp } from './reassemble-tcp.js';

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Packet, StreamEvent } from '@netrx/core';
+import type { Packet, Registry, StreamEvent } from '@netrx/core';
 import { TcpReassembler, type ReassembleTcpOptions } from './tcp-reassembler.js';
 
 /**
@@ -8,7 +8,9 @@ import { TcpReassembler, type ReassembleTcpOptions } from './tcp-reassembler.js'
  * were never captured, and `close` with per-direction counters. At the end of input every open
  * connection is flushed and closed (reason `end`). State is per subscription.
  *
- * See {@link TcpReassembler} for the rules and {@link ReassembleTcpOptions} for the limits. Throws
+ * Who is the client of a connection seen without its SYN is asked of the registry's `tcp.client`
+ * list (filled by the plugins above TCP). See {@link TcpReassembler} for the rules and
+ * {@link ReassembleTcpOptions} for the limits. Throws
  * `ERR_INVALID_OPTION` for an option that is not a positive number.
  *
  * @example
@@ -19,18 +21,19 @@ import { TcpReassembler, type ReassembleTcpOptions } from './tcp-reassembler.js'
  *
  * const registry = createRegistry([corePlugin, tcpPlugin]);
  * fromCaptureFile('chat.pcap')
- *   .pipe(dissect(registry), reassembleTcp())
+ *   .pipe(dissect(registry), reassembleTcp(registry))
  *   .subscribe((ev) => {
  *     if (ev.type === 'data') console.log(ev.connection.id, ev.dir, ev.bytes.length);
  *   });
  * ```
  */
-export function reassembleTcp(options: ReassembleTcpOptions = {}): OperatorFunction<Packet, StreamEvent> {
+export function reassembleTcp(registry: Registry, options: Omit<ReassembleTcpOptions, 'clients'> = {}): OperatorFunction<Packet, StreamEvent> {
+  const clients = registry.heuristics('tcp.client').active;
   // Bad options are a configuration error: throw here, where the pipeline is built.
-  new TcpReassembler(options, () => {});
+  new TcpReassembler({ ...options, clients }, () => {});
   return (source) =>
     new Observable<StreamEvent>((subscriber) => {
-      const reassembler = new TcpReassembler(options, (ev) => subscriber.next(ev));
+      const reassembler = new TcpReassembler({ ...options, clients }, (ev) => subscriber.next(ev));
       return source.subscribe({
         next: (packet) => reassembler.push(packet),
         error: (err) => subscriber.error(err),

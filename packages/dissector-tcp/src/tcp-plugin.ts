@@ -3,7 +3,8 @@ import { tcpDissector } from './tcp.js';
 
 /**
  * The TCP plugin: declares the `tcp.port` table and the `tcp` heuristic list that stream
- * dissectors attach to, and adds the TCP header dissector to `ip.proto` 6.
+ * dissectors attach to, the `tcp.client` list through which they say who the client of a
+ * connection without a SYN is, and adds the TCP header dissector to `ip.proto` 6.
  *
  * @example
  * ```ts
@@ -21,6 +22,7 @@ export const tcpPlugin = definePlugin({
   register(registry) {
     registry.addTable('tcp.port');
     registry.addHeuristics('tcp');
+    registry.addHeuristics('tcp.client');
   },
   handoff(registry) {
     registry.table('ip.proto').add(6, tcpDissector);

@@ -1,6 +1,7 @@
 import {
   copyBytes,
   NetrxError,
+  type ClientDecider,
   type ClientDecision,
   type CloseReason,
   type Connection,
@@ -10,10 +11,9 @@ import {
   type Packet,
   type StreamEvent,
 } from '@netrx/core';
-import { looksLikeHttpRequest, looksLikeHttpResponse, looksLikeMaskedWebSocketFrame } from './client-decision.js';
 import { TcpFlag, type TcpLayer } from './tcp.js';
 
-/** Limits and timeouts of {@link TcpReassembler} and `reassembleTcp()`. Times are packet time. */
+/** Limits and timeouts of {@link TcpReassembler} and `reassembleTcp(registry)`. Times are packet time. */
 export interface ReassembleTcpOptions {
   /**
    * A hole with data waiting behind it becomes a `gap` after this many milliseconds of packet time,
@@ -42,6 +42,12 @@ export interface ReassembleTcpOptions {
   readonly maxConnections?: number;
   /** Counters to add to (see {@link createReassemblerTotals}), to read what the caps did. */
   readonly totals?: ReassemblerTotals;
+  /**
+   * Who is the client of a connection seen without its SYN, asked in order with the first payload
+   * (the registry's `tcp.client` list; `reassembleTcp(registry)` passes it). Without one, or when
+   * none knows, the side with the higher port.
+   */
+  readonly clients?: readonly ClientDecider[];
 }
 
 /** Counters over the whole run, for reports: what the caps did. */
@@ -172,7 +178,7 @@ class Conn {
 /**
  * TCP stream reassembly as an I/O-free state machine: feed it packets with {@link push} in capture
  * order and call {@link end} at the end of input; it calls `emit` with `open`, `data`, `gap` and
- * `close` events, synchronously. `reassembleTcp()` wraps it as an operator.
+ * `close` events, synchronously. `reassembleTcp(registry)` wraps it as an operator.
  *
  * Per connection and direction, in packet time: in-order data is passed through as a view of the
  * frame; out-of-order segments wait in a bounded buffer; bytes seen twice keep the first copy
@@ -228,13 +234,15 @@ export class TcpReassembler {
   private jumpLimit = 0n;
   /** Counters over the whole run. */
   readonly totals: ReassemblerTotals;
+  private readonly clients: readonly ClientDecider[];
 
   constructor(
     options: ReassembleTcpOptions,
     private readonly emit: (event: StreamEvent) => void,
   ) {
     this.totals = options.totals ?? createReassemblerTotals();
-    const ms = (name: Exclude<keyof ReassembleTcpOptions, 'totals'>, dflt: number): bigint => BigInt(Math.round(positive(options, name, dflt) * 1e6));
+    this.clients = options.clients ?? [];
+    const ms = (name: Exclude<keyof ReassembleTcpOptions, 'totals' | 'clients'>, dflt: number): bigint => BigInt(Math.round(positive(options, name, dflt) * 1e6));
     this.holeTimeout = ms('holeTimeoutMs', 3000);
     this.holeTimeoutAcked = ms('holeTimeoutAckedMs', 60_000);
     this.idleTimeout = ms('idleTimeoutMs', 300_000);
@@ -616,11 +624,13 @@ export class TcpReassembler {
   }
 
   private decideByPayload(c: Conn, side: 0 | 1, payload: Uint8Array, ts: bigint, frame: number): void {
-    const other: 0 | 1 = side === 0 ? 1 : 0;
-    if (looksLikeHttpRequest(payload)) this.decide(c, side, 'http', ts, frame);
-    else if (looksLikeHttpResponse(payload)) this.decide(c, other, 'http', ts, frame);
-    else if (looksLikeMaskedWebSocketFrame(payload)) this.decide(c, side, 'ws-mask', ts, frame);
-    else this.decideByPort(c, ts, frame);
+    for (const d of this.clients) {
+      const verdict = d.decide(payload);
+      if (verdict === undefined) continue;
+      this.decide(c, verdict === 'sender' ? side : side === 0 ? 1 : 0, d.name, ts, frame);
+      return;
+    }
+    this.decideByPort(c, ts, frame);
   }
 
   private decideByPort(c: Conn, ts: bigint, frame: number): void {
@@ -702,7 +712,7 @@ function differing(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: numb
   return d;
 }
 
-function positive(options: ReassembleTcpOptions, name: Exclude<keyof ReassembleTcpOptions, 'totals'>, dflt: number): number {
+function positive(options: ReassembleTcpOptions, name: Exclude<keyof ReassembleTcpOptions, 'totals' | 'clients'>, dflt: number): number {
   const v = options[name];
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !(v > 0)) {

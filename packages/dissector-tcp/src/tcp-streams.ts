@@ -25,7 +25,7 @@ export interface TcpConnectionStreams {
  *
  * const registry = createRegistry([corePlugin, tcpPlugin]);
  * fromCaptureFile('chat.pcap')
- *   .pipe(dissect(registry), reassembleTcp(), tcpStreams())
+ *   .pipe(dissect(registry), reassembleTcp(registry), tcpStreams())
  *   .subscribe(({ connection, c2s, s2c }) => {
  *     c2s.subscribe((ev) => ev.type === 'data' && console.log(connection.id, '→', ev.bytes.length));
  *     s2c.subscribe((ev) => ev.type === 'data' && console.log(connection.id, '←', ev.bytes.length));

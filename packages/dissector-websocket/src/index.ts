@@ -27,6 +27,7 @@ export { WebSocketMessageAssembler } from './websocket-message-assembler.js';
 export type { AssemblerOptions, AssemblerOwner, CompressionState } from './websocket-message-assembler.js';
 export { acceptKey, isValidCloseCode } from './websocket-validation.js';
 export { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
+export { looksLikeMaskedWebSocketFrame, websocketClientDecider } from './websocket-client-decider.js';
 export { WebSocketStreamDissector, createWebSocketFactory } from './websocket-dissector.js';
 export { createWebSocketPlugin, websocketPlugin } from './websocket-plugin.js';
 export { websocketFrames, websocketMessages } from './websocket-operators.js';

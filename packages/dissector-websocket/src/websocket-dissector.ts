@@ -9,7 +9,7 @@ import type {
   StreamDissectorFactory,
 } from '@netrx/core';
 import type { HttpHeader, HttpUpgrade } from '@netrx/dissector-http';
-import { looksLikeHttpRequest } from '@netrx/dissector-tcp';
+import { looksLikeHttpRequest } from '@netrx/dissector-http';
 import { parsePerMessageDeflate } from './permessage-deflate.js';
 import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
 import { WebSocketFrameParser } from './websocket-frame-parser.js';

@@ -9,7 +9,7 @@ import type { WebSocketFrame, WebSocketMessage } from './types.js';
  * @example
  * ```ts
  * fromCaptureFile('chat.pcap')
- *   .pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), websocketMessages())
+ *   .pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), websocketMessages())
  *   .subscribe((m) => console.log(m.dir, m.kind, m.text));
  * ```
  */

@@ -1,6 +1,7 @@
 import { definePlugin, type NetrxPlugin } from '@netrx/core';
 import '@netrx/dissector-http';
 import type { WebSocketOptions } from './types.js';
+import { websocketClientDecider } from './websocket-client-decider.js';
 import { createWebSocketFactory } from './websocket-dissector.js';
 
 /**
@@ -9,7 +10,7 @@ import { createWebSocketFactory } from './websocket-dissector.js';
  * `ws.protocol` (by `Sec-WebSocket-Protocol`) and `ws.port` (by server port), and the `ws`
  * heuristic list; `handoff` adds the `websocket` stream dissector to `http.upgrade` under
  * `websocket` and to the `tcp` heuristics, enabled, so WebSocket is found on any port by its
- * handshake or by its frames.
+ * handshake or by its frames, and adds masked frames to `tcp.client` (the client is who masks).
  *
  * @example
  * ```ts
@@ -30,6 +31,7 @@ export function createWebSocketPlugin(options: WebSocketOptions = {}): NetrxPlug
     handoff(registry) {
       registry.table('http.upgrade').add('websocket', factory);
       registry.heuristics('tcp').add(factory, { name: 'websocket', enabled: true });
+      registry.heuristics('tcp.client').add(websocketClientDecider, { priority: 10 });
     },
   });
 }

@@ -24,7 +24,7 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
   const line = args.format === 'jsonl' ? httpMessageJson : (m: HttpRequest | HttpResponse) => httpTextLine(m, args.full);
   const failure = await runPipeline(
     openFrames(args, io),
-    (frames) => frames.pipe(dissect(registry), reassembleTcp(), dissectStreams(registry)),
+    (frames) => frames.pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry)),
     (ev: AppEvent) => {
       if (ev.type === 'http.request' || ev.type === 'http.response') {
         shown.add(ev.connection.id);

@@ -28,7 +28,7 @@ export interface TcpConnectionJson {
   readonly stream: number;
   readonly client: string;
   readonly server: string;
-  /** How the client was decided: `syn`, `http`, `ws-mask` or `port`. */
+  /** How the client was decided: `syn`, `port`, or the `tcp.client` entry that knew (`http`, `ws-mask`). */
   readonly clientBy: string;
   /** How the connection ended. */
   readonly close: string;
@@ -51,7 +51,7 @@ export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
   const totals = createReassemblerTotals();
   const failure = await runPipeline(
     openFrames(args, io),
-    (frames) => frames.pipe(dissect(registry), reassembleTcp({ totals })),
+    (frames) => frames.pipe(dissect(registry), reassembleTcp(registry, { totals })),
     (ev: StreamEvent) => {
       const id = ev.connection.id;
       if (ev.type === 'open') hashes.set(id, { c2s: createHash('sha256'), s2c: createHash('sha256') });

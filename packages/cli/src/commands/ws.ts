@@ -27,7 +27,7 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const jsonl = args.format === 'jsonl';
   const failure = await runPipeline(
     openFrames(args, io),
-    (frames) => frames.pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), websocketMessages()),
+    (frames) => frames.pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), websocketMessages()),
     (m) => {
       shown.add(m.connection.id);
       // JSON lines are built in the writer's buffer: the text goes from payload bytes to output.

@@ -45,7 +45,7 @@ async function dissectFile(path: string) {
   await new Promise<void>((resolve) => {
     fromCaptureFile(path).pipe(
       dissect(registry),
-      reassembleTcp(),
+      reassembleTcp(registry),
       tap((ev) => {
         if (ev.type !== 'data' && ev.type !== 'gap') return;
         const key = `${ev.connection.id}/${ev.dir}`;

@@ -13,6 +13,7 @@ import {
 } from '@netrx/core';
 import { createHttpDissectorFactory, httpDissector, type HttpDissectorOptions } from '../http-dissector.js';
 import { httpPlugin } from '../http-plugin.js';
+import { httpClientDecider } from '../http-start-line.js';
 import { probeStartLine } from '../http-probe.js';
 import type { HttpRequest, HttpResponse, HttpUpgrade } from '../types.js';
 import { ascii, text } from './helpers.js';
@@ -269,16 +270,18 @@ describe('http stream dissector', () => {
     expect(httpDissector).toMatchObject({ name: 'http', resumesAfterGap: true });
   });
 
-  it('the plugin declares http.upgrade and attaches to ports 80, 8080 and the tcp heuristics', () => {
+  it('the plugin declares http.upgrade and attaches to ports 80, 8080, the tcp heuristics and tcp.client', () => {
     const fakeTcp = definePlugin({
       name: 'tcp',
       coreVersion: '^0.1.0',
       register(r) {
         r.addTable('tcp.port');
         r.addHeuristics('tcp');
+        r.addHeuristics('tcp.client');
       },
     });
     const registry = createRegistry([httpPlugin, fakeTcp]);
+    expect(registry.heuristics('tcp.client').active).toContain(httpClientDecider);
     expect(registry.hasTable('http.upgrade')).toBe(true);
     expect(registry.table('tcp.port').get(80)).toBe(httpDissector);
     expect(registry.table('tcp.port').get(8080)).toBe(httpDissector);

@@ -1,12 +1,15 @@
 import { expect, test } from 'vitest';
 import { concat, from, lastValueFrom, throwError, toArray } from 'rxjs';
-import { reassembleTcp } from '@netrx/dissector-tcp';
+import { corePlugin, createRegistry } from '@netrx/core';
+import { reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { Wire } from './wire.js';
+
+const registry = createRegistry([corePlugin, tcpPlugin]);
 
 test('reassembleTcp: state per subscription; the end of input flushes and closes', async () => {
   const w = new Wire();
   const packets = [...w.handshake(), w.seg('c', 0, 'abc'), w.seg('c', 5, 'f')];
-  const run$ = from(packets).pipe(reassembleTcp());
+  const run$ = from(packets).pipe(reassembleTcp(registry));
   const first = await lastValueFrom(run$.pipe(toArray()));
   const second = await lastValueFrom(run$.pipe(toArray()));
   for (const events of [first, second]) {
@@ -19,9 +22,9 @@ test('reassembleTcp: state per subscription; the end of input flushes and closes
 test('reassembleTcp: a source error is passed on', async () => {
   const w = new Wire();
   const failing = concat(from(w.handshake()), throwError(() => new Error('disk on fire')));
-  await expect(lastValueFrom(failing.pipe(reassembleTcp(), toArray()))).rejects.toThrow('disk on fire');
+  await expect(lastValueFrom(failing.pipe(reassembleTcp(registry), toArray()))).rejects.toThrow('disk on fire');
 });
 
 test('reassembleTcp: bad options are configuration errors', () => {
-  expect(() => reassembleTcp({ holeTimeoutMs: -1 })).toThrow(/holeTimeoutMs/);
+  expect(() => reassembleTcp(registry, { holeTimeoutMs: -1 })).toThrow(/holeTimeoutMs/);
 });

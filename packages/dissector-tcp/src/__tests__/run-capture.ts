@@ -29,7 +29,7 @@ export async function reassembleFile(file: string, options: ReassembleTcpOptions
   const registry = createRegistry([corePlugin, tcpPlugin]);
   // A corrupt file yields its good records, then errors: reassemble what was read, as tshark does.
   const frames = fromCaptureFile(file).pipe(catchError(() => EMPTY));
-  const events = await lastValueFrom(frames.pipe(dissect(registry), reassembleTcp(options), toArray()));
+  const events = await lastValueFrom(frames.pipe(dissect(registry), reassembleTcp(registry, options), toArray()));
   return summarise(events);
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { TcpFlags, Wire, closeOf, gapsOf, reassemble, text } from './wire.js';
 import { TcpReassembler } from '@netrx/dissector-tcp';
 import { connectionBucket } from '../tcp-reassembler.js';
-import type { StreamEvent } from '@netrx/core';
+import type { ClientDecider, StreamEvent } from '@netrx/core';
 
 const FIN_ACK = TcpFlags.FIN | TcpFlags.ACK;
 
@@ -219,25 +219,30 @@ describe('TcpReassembler', () => {
     expect(gapsOf(events)).toEqual([]);
   });
 
-  test('midstream pickup: offsets start at 0; the HTTP request sender is the client, whatever the ports', () => {
+  // Stand-ins for the `tcp.client` entries the protocols above TCP add: the reassembler knows none.
+  const asks: ClientDecider = { name: 'asks', decide: (b) => (b[0] === 0x3f ? 'sender' : undefined) };
+  const answers: ClientDecider = { name: 'answers', decide: (b) => (b[0] === 0x21 ? 'receiver' : undefined) };
+  const clients = [asks, answers];
+
+  test('midstream pickup: offsets start at 0; the tcp.client list names the client, whatever the ports', () => {
     const w = new Wire({ addr: '10.0.0.9', port: 80, isn: 123456 }, { addr: '10.0.0.1', port: 50000, isn: 7 });
-    const { events } = reassemble([w.seg('c', 500, '', { ack: 9 }), w.seg('c', 500, 'GET /x HTTP/1.1\r\n\r\n', { ack: 9 }), w.seg('s', 9, 'HTTP/1.1 204 No Content\r\n\r\n')]);
+    const { events } = reassemble([w.seg('c', 500, '', { ack: 9 }), w.seg('c', 500, '?GET /x\r\n', { ack: 9 }), w.seg('s', 9, '!204\r\n')], { clients });
     const open = events[0]!;
     expect(open.type).toBe('open');
-    expect(open.connection.clientBy).toBe('http');
+    expect(open.connection.clientBy).toBe('asks');
     expect(open.connection.client.port).toBe(80);
     expect(events.find((e) => e.type === 'data')).toMatchObject({ offset: 0, dir: 'c2s' });
     expect(text(events).s2c).toContain('204');
   });
 
-  test('midstream: a status line makes the other side the client; a masked WebSocket frame its sender; else the higher port', () => {
+  test('midstream: a tcp.client entry may name the receiver; entries are asked in order; else the higher port', () => {
     const resp = new Wire({ addr: '10.0.0.1', port: 8080, isn: 1 }, { addr: '10.0.0.2', port: 9000, isn: 1 });
-    expect(reassemble([resp.seg('c', 0, 'HTTP/1.1 200 OK\r\n\r\n')]).events[0]!.connection).toMatchObject({ clientBy: 'http', client: { port: 9000 } });
-    const ws = new Wire({ addr: '10.0.0.1', port: 7272, isn: 1 }, { addr: '10.0.0.2', port: 60000, isn: 1 });
-    const masked = Uint8Array.from([0x81, 0x82, 1, 2, 3, 4, 0x69 ^ 1, 0x69 ^ 2]);
-    expect(reassemble([ws.seg('c', 0, masked)]).events[0]!.connection).toMatchObject({ clientBy: 'ws-mask', client: { port: 7272 } });
+    expect(reassemble([resp.seg('c', 0, '!200')], { clients }).events[0]!.connection).toMatchObject({ clientBy: 'answers', client: { port: 9000 } });
+    const first: ClientDecider = { name: 'first', decide: () => 'receiver' };
+    expect(reassemble([resp.seg('c', 0, '?x')], { clients: [first, asks] }).events[0]!.connection).toMatchObject({ clientBy: 'first', client: { port: 9000 } });
     const raw = new Wire({ addr: '10.0.0.1', port: 5000, isn: 1 }, { addr: '10.0.0.2', port: 6000, isn: 1 });
-    expect(reassemble([raw.seg('c', 0, '\x00\x01binary')]).events[0]!.connection).toMatchObject({ clientBy: 'port', client: { port: 6000 } });
+    expect(reassemble([raw.seg('c', 0, '\x00\x01binary')], { clients }).events[0]!.connection).toMatchObject({ clientBy: 'port', client: { port: 6000 } });
+    expect(reassemble([resp.seg('c', 0, '?x')]).events[0]!.connection).toMatchObject({ clientBy: 'port', client: { port: 9000 } });
   });
 
   test('a midstream connection with no payload opens at its close', () => {

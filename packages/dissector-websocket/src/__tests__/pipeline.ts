@@ -10,7 +10,7 @@ import type { WebSocketFrame, WebSocketMessage } from '../types.js';
 export async function runCapture(path: string, opts: { decodeAs?: string[]; frames?: boolean } = {}): Promise<{ messages: WebSocketMessage[]; frames: WebSocketFrame[]; events: AppEvent[] }> {
   const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, createWebSocketPlugin({ frames: opts.frames ?? false })]);
   for (const r of opts.decodeAs ?? []) registry.addDecodeAs(r);
-  const events = await lastValueFrom(fromCaptureFile(path).pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), toArray()));
+  const events = await lastValueFrom(fromCaptureFile(path).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), toArray()));
   return {
     events,
     messages: events.filter((e): e is WebSocketMessage => e.type === 'ws.message'),

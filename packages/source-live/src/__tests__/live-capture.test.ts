@@ -122,7 +122,7 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
         const port = backend === 'cap' ? 7274 : 7275;
         const { frames, result: s } = await captureDuring({ device: 'lo', filter: `tcp port ${port}`, backend }, () => runWsSession(port));
         const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlugin]);
-        const decoded = await lastValueFrom(from(frames).pipe(dissect(registry), reassembleTcp(), dissectStreams(registry), websocketMessages(), toArray()));
+        const decoded = await lastValueFrom(from(frames).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), websocketMessages(), toArray()));
         const digest = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
         const view = (m: { dir: string; type: string; payload: Uint8Array; code?: number; reason?: string; frames: number }) => ({
           dir: m.dir,

@@ -1,4 +1,4 @@
-import { copyBytes } from './bytes.js';
+import { concatBytes, copyBytes } from './bytes.js';
 /**
  * Counters of IP fragment reassembly. One object may be shared by several reassemblers (IPv4 and
  * IPv6 of one pipeline): each adds to it.
@@ -164,8 +164,8 @@ export class FragmentReassembler {
     this.datagrams.delete(key);
     this.release(d);
     this.stats.reassembled++;
-    const data = new Uint8Array(d.end);
-    for (const p of d.pieces) data.set(p.bytes, p.start);
+    // `complete` checked that the pieces tile [0, end) in order.
+    const data = concatBytes(d.pieces.map((p) => p.bytes), d.end);
     return { status: 'complete', data, fragments: d.fragments, meta: d.meta, overlap };
   }
 

@@ -8,8 +8,9 @@
 export { TcpCodes, TcpFlag, decodeTcp, tcpDissector } from './tcp.js';
 export type { TcpHeaderOptions, TcpLayer, TcpSackBlock } from './tcp.js';
 export { tcpPlugin } from './tcp-plugin.js';
-export { TcpReassembler, createReassemblerTotals } from './tcp-reassembler.js';
-export type { ReassembleTcpOptions, ReassemblerTotals } from './tcp-reassembler.js';
+export { TcpReassembler } from './tcp-reassembler.js';
+export { createReassemblerTotals } from './reassembler-options.js';
+export type { ReassembleTcpOptions, ReassemblerTotals } from './reassembler-options.js';
 export { reassembleTcp } from './reassemble-tcp.js';
 export { tcpStreams } from './tcp-streams.js';
 export type { TcpConnectionStreams } from './tcp-streams.js';

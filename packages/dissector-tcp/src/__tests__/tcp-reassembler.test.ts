@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { TcpFlags, Wire, closeOf, gapsOf, reassemble, text } from './wire.js';
 import { TcpReassembler } from '@netrx/dissector-tcp';
-import { connectionBucket } from '../tcp-reassembler.js';
+import { connectionBucket } from '../connection-table.js';
 import type { ClientDecider, StreamEvent } from '@netrx/core';
 
 const FIN_ACK = TcpFlags.FIN | TcpFlags.ACK;

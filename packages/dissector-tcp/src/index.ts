@@ -14,5 +14,8 @@ export type { ReassembleTcpOptions, ReassemblerTotals } from './reassembler-opti
 export { reassembleTcp } from './reassemble-tcp.js';
 export { tcpStreams } from './tcp-streams.js';
 export type { TcpConnectionStreams } from './tcp-streams.js';
-export { StreamDispatchCodes, dissectStreams } from './dissect-streams.js';
+export { dissectStreams } from './dissect-streams.js';
 export type { DissectStreamsOptions } from './dissect-streams.js';
+export { StreamDispatchCodes, createStreamDispatch } from './stream-dispatch.js';
+export type { StreamDispatchOptions } from './stream-dispatch.js';
+export type { StreamDispatchLimits } from './dissector-choice.js';

@@ -27,7 +27,7 @@ export function createFragmentStats(): FragmentStats {
   return { fragments: 0, pending: 0, reassembled: 0, dropped: 0, timedOut: 0, droppedBytes: 0, overlapBytes: 0, bufferedBytes: 0 };
 }
 
-/** Limits of a {@link FragmentReassembler}. All are in packet time and bytes. */
+/** Limits of IP fragment reassembly (IPv4 and IPv6 each have their own reassembler). All are in packet time and bytes. */
 export interface FragmentReassemblyOptions {
   /**
    * How long a datagram may wait for its missing fragments, in nanoseconds of *packet* time

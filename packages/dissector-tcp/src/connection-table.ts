@@ -20,7 +20,7 @@ export class ConnectionTable {
   /** Closed connections still absorbing late packets: 4-tuple key → when they are forgotten. */
   private readonly closed = new Map<string, bigint>();
   /** Sweeps so far: the current LRU interval (see {@link TcpConnection.touchEpoch}). */
-  epoch = 0;
+  private epoch = 0;
 
   /** Active connections. */
   get size(): number {
@@ -51,6 +51,11 @@ export class ConnectionTable {
     this.active.add(c);
     c.bucketNext = this.index.get(c.bucket);
     this.index.set(c.bucket, c);
+  }
+
+  /** A sweep starts a new LRU interval: each connection may move once more in it. */
+  nextInterval(): void {
+    this.epoch++;
   }
 
   /** A packet of `c` at `ts`: moves it to the back of the order, at most once per sweep interval. */

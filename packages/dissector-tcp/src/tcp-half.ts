@@ -209,7 +209,7 @@ export class TcpHalf {
   }
 
   /** The connection closed for `reason`: lets go of the kept bytes and records how this side ended. */
-  closed(reason: CloseReason): void {
+  recordClose(reason: CloseReason): void {
     this.last = undefined;
     this.lastLength = 0;
     this.stats.close = this.rst ? 'rst' : this.finAt >= 0 ? 'fin' : reason;

@@ -294,7 +294,7 @@ export class TcpReassembler {
   private sweep(): void {
     const now = this.now;
     this.nextSweep = now + this.sweepStep;
-    this.table.epoch++;
+    this.table.nextInterval();
     this.jumpLimit = now + MAX_CLOCK_JUMP;
     // Holes are few (directions with data waiting right now), so each sweep looks at all of them.
     for (const h of this.holding) {
@@ -349,7 +349,7 @@ export class TcpReassembler {
       const sent = h.sentTo;
       if (sent > h.next) this.gap(h, sent);
       this.holding.delete(h);
-      h.closed(reason);
+      h.recordClose(reason);
     }
     this.table.remove(c);
     const key = tupleKey(c.lo, c.hi, c.loPort, c.hiPort);

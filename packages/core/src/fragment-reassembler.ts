@@ -1,4 +1,4 @@
-import { copyBytes } from './bytes.js';
+import { concatBytes, copyBytes } from './bytes.js';
 /**
  * Counters of IP fragment reassembly. One object may be shared by several reassemblers (IPv4 and
  * IPv6 of one pipeline): each adds to it.
@@ -27,7 +27,7 @@ export function createFragmentStats(): FragmentStats {
   return { fragments: 0, pending: 0, reassembled: 0, dropped: 0, timedOut: 0, droppedBytes: 0, overlapBytes: 0, bufferedBytes: 0 };
 }
 
-/** Limits of a {@link FragmentReassembler}. All are in packet time and bytes. */
+/** Limits of IP fragment reassembly (IPv4 and IPv6 each have their own reassembler). All are in packet time and bytes. */
 export interface FragmentReassemblyOptions {
   /**
    * How long a datagram may wait for its missing fragments, in nanoseconds of *packet* time
@@ -164,8 +164,8 @@ export class FragmentReassembler {
     this.datagrams.delete(key);
     this.release(d);
     this.stats.reassembled++;
-    const data = new Uint8Array(d.end);
-    for (const p of d.pieces) data.set(p.bytes, p.start);
+    // `complete` checked that the pieces tile [0, end) in order.
+    const data = concatBytes(d.pieces.map((p) => p.bytes), d.end);
     return { status: 'complete', data, fragments: d.fragments, meta: d.meta, overlap };
   }
 

@@ -27,19 +27,11 @@ export type { DissectCode } from './failure.js';
 export { FrameDissector, createDissectStats, dissect } from './dissect.js';
 export type { DissectOptions, DissectStats } from './dissect.js';
 export { corePlugin } from './core-plugin.js';
-export { createFragmentStats, FragmentReassembler } from './fragment-reassembler.js';
-export type { FragmentReassemblyOptions, FragmentResult, FragmentStats } from './fragment-reassembler.js';
-export { ethernetDissector } from './ethernet.js';
-export { VLAN_TPIDS, vlanDissector } from './vlan.js';
-export { sll2Dissector, sllDissector } from './sll.js';
-export { loopDissector, nullDissector } from './bsd-loopback.js';
-export { rawIpDissector } from './raw-ip.js';
-export { IPV4_REASSEMBLER, ipv4Dissector, ipv4ToString } from './ipv4.js';
-export { IPV6_REASSEMBLER, MAX_IPV6_EXTENSIONS, ipv6Dissector } from './ipv6.js';
+export type { FragmentReassemblyOptions, FragmentStats } from './fragment-reassembler.js';
+export { ipv4ToString } from './ipv4.js';
 export { ipv6ToString } from './ipv6-address.js';
-export { udpDissector } from './udp.js';
 export type { ErrorCode } from './errors.js';
-export { CORE_VERSION, satisfies } from './version.js';
+export { CORE_VERSION } from './version.js';
 export { DissectorTable, HeuristicList, Registry, parseDecodeAs } from './registry.js';
 export type { DecodeAsRule, DissectorTables, HeuristicLists, TableKey } from './registry.js';
 export { createRegistry, definePlugin, registerPlugins } from './plugin.js';
@@ -64,6 +56,7 @@ export type {
   StreamGap,
   StreamOpen,
 } from './stream.js';
+export { streamErrorEvent } from './stream.js';
 export type {
   ClientDecider,
   DissectContext,

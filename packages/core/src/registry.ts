@@ -1,9 +1,16 @@
 import { NetrxError } from './errors.js';
-import type { ClientDecider, PacketDissector, StreamDissectorFactory } from './dissector.js';
+import type { PacketDissector } from './dissector.js';
 
 /**
  * Tables that map a key (a port, an ethertype, an upgrade token) to a dissector. Core declares
- * these; packages add theirs by declaration merging, which types `registry.table(name)`.
+ * its own (link types, ethertypes, IP protocols, UDP ports); packages add theirs by declaration
+ * merging, which types `registry.table(name)`:
+ *
+ * ```ts
+ * declare module '@netrx/core' {
+ *   interface DissectorTables { 'myproto.type': PacketDissector }
+ * }
+ * ```
  */
 export interface DissectorTables {
   /** Link-layer type of the capture → link dissector. */
@@ -14,18 +21,15 @@ export interface DissectorTables {
   'ip.proto': PacketDissector;
   /** UDP port → payload dissector (destination port first, then source). */
   'udp.port': PacketDissector;
-  /** TCP port → stream dissector (destination port first, then source). */
-  'tcp.port': StreamDissectorFactory;
 }
 
-/** Heuristic lists: dissectors that look at the data to decide. Extended by declaration merging. */
+/**
+ * Heuristic lists: dissectors that look at the data to decide. Core declares `udp`; packages add
+ * theirs by declaration merging (`@netrx/dissector-tcp` adds its stream heuristics this way).
+ */
 export interface HeuristicLists {
   /** UDP payload heuristics: `decode` is tried and a failure layer counts as a reject. */
   udp: PacketDissector;
-  /** TCP stream heuristics: factories with a `probe`. */
-  tcp: StreamDissectorFactory;
-  /** Who is the client of a connection seen without its SYN, asked in priority order. */
-  'tcp.client': ClientDecider;
 }
 
 /** A key of a dissector table. */
@@ -133,7 +137,7 @@ export function parseDecodeAs(rule: string): DecodeAsRule {
   if (!m) {
     throw new NetrxError(
       'ERR_DECODE_AS_SYNTAX',
-      `decode-as rule "${rule}" is not of the form table==value,dissector (e.g. tcp.port==7272,websocket)`,
+      `decode-as rule "${rule}" is not of the form table==value,dissector (e.g. udp.port==4789,vxlan)`,
     );
   }
   const raw = m[2]!;

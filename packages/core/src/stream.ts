@@ -124,6 +124,29 @@ export interface StreamErrorEvent extends AppEventBase {
 }
 
 /**
+ * Builds a {@link StreamErrorEvent}: `dissector` (its name) stopped on `connection` in direction
+ * `dir` because of `diagnostic`. `ts`/`frame` are those of the first byte concerned; `lastTs` and
+ * `lastFrame` (default: the same) those of the last, when the error covers a range of bytes.
+ *
+ * @example
+ * ```ts
+ * ctx.emit(streamErrorEvent(ctx.connection, 'c2s', 'chat', { code: 'ERR_CHAT_BAD_FRAME', severity: 'error', message: 'length over 1 MiB' }, ts, frame));
+ * ```
+ */
+export function streamErrorEvent(
+  connection: Connection,
+  dir: Direction,
+  dissector: string,
+  diagnostic: Diagnostic,
+  ts: bigint,
+  frame: number,
+  lastTs: bigint = ts,
+  lastFrame: number = frame,
+): StreamErrorEvent {
+  return { type: 'stream.error', connection, dir, firstTs: ts, lastTs, firstFrame: frame, lastFrame, dissector, diagnostic };
+}
+
+/**
  * Map of event type to event, extended by dissector packages:
  *
  * ```ts

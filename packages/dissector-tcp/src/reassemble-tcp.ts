@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Packet, Registry, StreamEvent } from '@netrx/core';
-import { TcpReassembler, type ReassembleTcpOptions } from './tcp-reassembler.js';
+import type { ReassembleTcpOptions } from './reassembler-options.js';
+import { TcpReassembler } from './tcp-reassembler.js';
 
 /**
  * Reassembles TCP byte streams from dissected packets: per connection and direction, in packet

@@ -1,5 +1,18 @@
-import { definePlugin } from '@netrx/core';
+import { definePlugin, type ClientDecider, type StreamDissectorFactory } from '@netrx/core';
 import { tcpDissector } from './tcp.js';
+
+declare module '@netrx/core' {
+  interface DissectorTables {
+    /** TCP port → stream dissector (the server's port first, then the client's). */
+    'tcp.port': StreamDissectorFactory;
+  }
+  interface HeuristicLists {
+    /** TCP stream heuristics: factories with a `probe`, asked in priority order. */
+    tcp: StreamDissectorFactory;
+    /** Who is the client of a connection seen without its SYN, asked in priority order. */
+    'tcp.client': ClientDecider;
+  }
+}
 
 /**
  * The TCP plugin: declares the `tcp.port` table and the `tcp` heuristic list that stream

@@ -1,179 +1,13 @@
-import {
-  copyBytes,
-  NetrxError,
-  type ClientDecider,
-  type ClientDecision,
-  type CloseReason,
-  type Connection,
-  type Direction,
-  type DirectionStats,
-  type Endpoint,
-  type Packet,
-  type StreamEvent,
-} from '@netrx/core';
+import type { ClientDecider, ClientDecision, CloseReason, Endpoint, Packet, StreamEvent } from '@netrx/core';
+import { ConnectionTable, tupleKey } from './connection-table.js';
+import { createReassemblerTotals, reassemblerLimits, type ReassembleTcpOptions, type ReassemblerTotals } from './reassembler-options.js';
 import { TcpFlag, type TcpLayer } from './tcp.js';
+import { TcpConnection } from './tcp-connection.js';
+import type { TcpHalf } from './tcp-half.js';
+import { MAX_AHEAD, seqAdd } from './tcp-sequence.js';
 
-/** Limits and timeouts of {@link TcpReassembler} and `reassembleTcp(registry)`. Times are packet time. */
-export interface ReassembleTcpOptions {
-  /**
-   * A hole with data waiting behind it becomes a `gap` after this many milliseconds of packet time,
-   * when the capture has shown no ACK from the receiver (a one-way capture; default 3000).
-   */
-  readonly holeTimeoutMs?: number;
-  /**
-   * The same when the receiver's ACKs are in the capture (default 60000). Then a hole the receiver
-   * got is already a gap as soon as it acknowledges past it, so a hole still open is one the
-   * receiver is waiting for too: its retransmission may take several RTO backoffs (RFC 6298 §5.5).
-   */
-  readonly holeTimeoutAckedMs?: number;
-  /** A connection with no packets for this long is closed with reason `idle` (default 300000). */
-  readonly idleTimeoutMs?: number;
-  /**
-   * After a connection closes, late packets of the same 4-tuple (the last ACK, a retransmitted
-   * FIN) are absorbed for this long instead of opening a new connection (default 5000). A SYN
-   * always opens a new one.
-   */
-  readonly closedLingerMs?: number;
-  /** Most out-of-order bytes buffered per connection, both directions (default 4 MiB). */
-  readonly maxBufferedPerConnection?: number;
-  /** Most out-of-order bytes buffered over all connections (default 256 MiB). */
-  readonly maxBufferedTotal?: number;
-  /** Most connections tracked at once; past it the least recently active is closed (default 262144). */
-  readonly maxConnections?: number;
-  /** Counters to add to (see {@link createReassemblerTotals}), to read what the caps did. */
-  readonly totals?: ReassemblerTotals;
-  /**
-   * Who is the client of a connection seen without its SYN, asked in order with the first payload
-   * (the registry's `tcp.client` list; `reassembleTcp(registry)` passes it). Without one, or when
-   * none knows, the side with the higher port.
-   */
-  readonly clients?: readonly ClientDecider[];
-}
-
-/** Counters over the whole run, for reports: what the caps did. */
-export interface ReassemblerTotals {
-  connections: number;
-  /** Connections closed early because {@link ReassembleTcpOptions.maxConnections} was reached. */
-  evicted: number;
-  /** Holes turned into gaps because a buffer cap was reached (not by ACK, timeout or close). */
-  capGaps: number;
-  /** Segments ignored because their sequence number was implausibly far ahead (over 1 GiB). */
-  implausibleSegments: number;
-  /**
-   * Segments carrying data that arrived for a connection already closed by FIN or RST (within
-   * {@link ReassembleTcpOptions.closedLingerMs}), after its `close` event: not delivered.
-   */
-  afterClose: number;
-}
-
-/** New zeroed {@link ReassemblerTotals}. */
-export function createReassemblerTotals(): ReassemblerTotals {
-  return { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0, afterClose: 0 };
-}
-
-interface Segment {
-  offset: number;
-  bytes: Uint8Array;
-  ts: bigint;
-  frame: number;
-}
-
-/** Stream offset differences beyond this are taken as garbage, not a hole (half the int32 range). */
-const MAX_AHEAD = 0x40000000;
 /** Packet-time clock jumps over this (ns) need a second packet to confirm them: one day. */
 const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
-/** Recent gaps remembered per direction, to tell late data from retransmissions. */
-const RECENT_GAPS = 8;
-/** Most bytes of the last delivered segment kept to compare retransmissions with (more than an MSS). */
-const LAST_KEPT = 4096;
-
-/** One direction of a connection: the bytes one side sends. */
-class Half {
-  started = false;
-  /** Sequence number (u32) of the next byte expected. */
-  nextSeq = 0;
-  /** Stream offset of the next byte expected. */
-  next = 0;
-  /** Out-of-order data: sorted by offset, never overlapping. */
-  readonly segs: Segment[] = [];
-  buffered = 0;
-  holeSince = 0n;
-  /** Stream offset of this side's FIN, or -1. */
-  finAt = -1;
-  /** Highest sequence number (u32) the peer acknowledged, when `acked`. */
-  ackSeq = 0;
-  acked = false;
-  rst = false;
-  /**
-   * A copy of the last delivered bytes (their last {@link LAST_KEPT} at most), how many, and their
-   * stream offset: overlapping retransmissions are compared to them. A copy and not a view: a view
-   * keeps the whole read chunk it points into alive for as long as the connection is quiet, and
-   * with a thousand connections that was most of the pipeline's memory.
-   */
-  last: Uint8Array | undefined;
-  lastLength = 0;
-  lastAt = 0;
-  /** Recent gap ranges as [start, end) pairs. */
-  readonly gaps: number[] = [];
-  readonly stats: DirectionStats = { bytes: 0, gaps: 0, gapBytes: 0, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, lateBytes: 0 };
-
-  constructor(
-    readonly conn: Conn,
-    readonly side: 0 | 1,
-  ) {}
-
-  /** Stream offset of a sequence number, relative to the next expected byte (handles wrap). */
-  offsetOf(seq: number): number {
-    return this.next + ((seq - this.nextSeq) | 0);
-  }
-
-  get finished(): boolean {
-    return this.finAt >= 0 && this.next >= this.finAt;
-  }
-}
-
-class Conn {
-  readonly halves: [Half, Half];
-  /** The halves again as fields: the per-packet path saves a load through the array. */
-  readonly h0: Half;
-  readonly h1: Half;
-  connection: Connection | undefined;
-  clientSide: 0 | 1 = 0;
-  closed = false;
-  lastTs = 0n;
-  touched = 0n;
-  /**
-   * The sweep interval in which this connection last moved to the back of the LRU order: it moves
-   * at most once an interval, and the per-packet test is a small-integer compare, not a BigInt one.
-   */
-  touchEpoch = 0;
-  buffered = 0;
-
-  /** The next connection in the same {@link TcpReassembler.index} bucket. */
-  bucketNext: Conn | undefined = undefined;
-
-  constructor(
-    /** The lower address (side 0's), then the other. */
-    readonly lo: string,
-    readonly hi: string,
-    /** Side 0's port, then the other's: small integers, compared in place (a number over 2^30 would be boxed). */
-    readonly loPort: number,
-    readonly hiPort: number,
-    /** The index bucket: a small integer hashed from the addresses and ports. */
-    readonly bucket: number,
-    readonly id: number,
-    readonly family: 4 | 6,
-    readonly ends: [Endpoint, Endpoint],
-  ) {
-    this.h0 = new Half(this, 0);
-    this.h1 = new Half(this, 1);
-    this.halves = [this.h0, this.h1];
-  }
-
-  dir(side: 0 | 1): Direction {
-    return side === this.clientSide ? 'c2s' : 's2c';
-  }
-}
 
 /**
  * TCP stream reassembly as an I/O-free state machine: feed it packets with {@link push} in capture
@@ -205,30 +39,15 @@ export class TcpReassembler {
   private readonly maxPerConn: number;
   private readonly maxTotal: number;
   private readonly maxConns: number;
-  /** Packet time between sweeps, which is also how often a busy connection moves in the LRU order. */
-  private readonly touchStep: bigint;
-  /**
-   * Active connections by a hash of their addresses and ports (a small integer, a cheap Map key),
-   * each bucket a chain through {@link Conn.bucketNext} checked against the ports and addresses:
-   * one Map lookup per packet, where nested Maps by address, address and ports cost three (and
-   * building one key string per packet was half the cost of a packet). The hash is seeded per
-   * reassembler, so a capture made to collide (a flood from one port pair) cannot make chains long.
-   */
-  private readonly index = new Map<number, Conn>();
-  private readonly seed = (Math.random() * 0x100000000) | 0;
-  /** Active connections, roughly least recently active first. */
-  private readonly conns = new Set<Conn>();
-  /** Closed connections still absorbing late packets: key → when they are forgotten. */
-  private readonly closed = new Map<string, bigint>();
+  private readonly sweepStep: bigint;
+  private readonly table = new ConnectionTable();
   /** Directions holding out-of-order data, oldest hole first. */
-  private readonly holding = new Set<Half>();
+  private readonly holding = new Set<TcpHalf>();
   private totalBuffered = 0;
   private nextId = 0;
   private now = 0n;
   private nowFrame = 0;
   private nextSweep = 0n;
-  /** Sweeps so far: the current LRU interval (see {@link Conn.touchEpoch}). */
-  private epoch = 0;
   private jumped = false;
   /** `now` + a day, refreshed at each sweep: a timestamp past it is a suspicious jump. */
   private jumpLimit = 0n;
@@ -240,28 +59,27 @@ export class TcpReassembler {
     options: ReassembleTcpOptions,
     private readonly emit: (event: StreamEvent) => void,
   ) {
+    const limits = reassemblerLimits(options);
+    this.holeTimeout = limits.holeTimeout;
+    this.holeTimeoutAcked = limits.holeTimeoutAcked;
+    this.idleTimeout = limits.idleTimeout;
+    this.linger = limits.linger;
+    this.maxPerConn = limits.maxPerConnection;
+    this.maxTotal = limits.maxTotal;
+    this.maxConns = limits.maxConnections;
+    this.sweepStep = limits.sweepStep;
     this.totals = options.totals ?? createReassemblerTotals();
     this.clients = options.clients ?? [];
-    const ms = (name: Exclude<keyof ReassembleTcpOptions, 'totals' | 'clients'>, dflt: number): bigint => BigInt(Math.round(positive(options, name, dflt) * 1e6));
-    this.holeTimeout = ms('holeTimeoutMs', 3000);
-    this.holeTimeoutAcked = ms('holeTimeoutAckedMs', 60_000);
-    this.idleTimeout = ms('idleTimeoutMs', 300_000);
-    this.linger = ms('closedLingerMs', 5000);
-    this.maxPerConn = positive(options, 'maxBufferedPerConnection', 4 * 1024 * 1024);
-    this.maxTotal = positive(options, 'maxBufferedTotal', 256 * 1024 * 1024);
-    this.maxConns = positive(options, 'maxConnections', 262_144);
-    const step = this.holeTimeout < this.idleTimeout ? this.holeTimeout : this.idleTimeout;
-    this.touchStep = step / 4n;
   }
 
   /** Connections currently tracked (open ones, not the closed ones lingering). */
   get activeConnections(): number {
-    return this.conns.size;
+    return this.table.size;
   }
 
   /** Closed connections remembered for {@link ReassembleTcpOptions.closedLingerMs} (4-tuple only). */
   get lingeringConnections(): number {
-    return this.closed.size;
+    return this.table.lingering;
   }
 
   /** Feeds one packet. Packets without a decoded TCP layer are ignored. */
@@ -293,9 +111,9 @@ export class TcpReassembler {
 
   /** End of input: flushes and closes every open connection (reason `end`), in order of first sight. */
   end(): void {
-    const open = [...this.conns.values()].sort((a, b) => a.id - b.id);
+    const open = [...this.table.byActivity()].sort((a, b) => a.id - b.id);
     for (const c of open) this.close(c, 'end', this.now, this.nowFrame);
-    this.closed.clear();
+    this.table.clearLingering();
   }
 
   private segment(family: 4 | 6, src: string, dst: string, t: TcpLayer, ts: bigint, frame: number): void {
@@ -309,45 +127,35 @@ export class TcpReassembler {
     const flags = t.flags;
     const syn = (flags & TcpFlag.SYN) !== 0;
     const ackFlag = (flags & TcpFlag.ACK) !== 0;
-    const bucket = connectionBucket(this.seed, lo, hi, loPort, hiPort);
-    let c = this.index.get(bucket);
-    while (c !== undefined && (c.loPort !== loPort || c.hiPort !== hiPort || c.lo !== lo || c.hi !== hi)) c = c.bucketNext;
+    const table = this.table;
+    const bucket = table.bucketOf(lo, hi, loPort, hiPort);
+    let c = table.find(bucket, lo, hi, loPort, hiPort);
     if (c !== undefined && syn && !ackFlag) {
       // A new SYN on a tracked 4-tuple with another ISN: the port was reused before we saw a close.
       const h = c.halves[c.ends[0].port === sp && c.ends[0].address === src ? 0 : 1];
-      if (h.started && h.offsetOf(t.seq + 1) !== 0) {
+      if (h.started && h.offsetOf(seqAdd(t.seq, 1)) !== 0) {
         this.close(c, 'idle', ts, frame);
         c = undefined;
       }
     }
     if (c === undefined) {
-      const key = `${lo} ${hi} ${loPort} ${hiPort}`;
-      if (this.closed.has(key)) {
+      const key = tupleKey(lo, hi, loPort, hiPort);
+      if (table.isLingering(key)) {
         if (!(syn && !ackFlag)) {
           // A late packet of a closed connection: the last ACK, a retransmission.
           if (t.payload.length > 0) this.totals.afterClose++;
           return;
         }
-        this.closed.delete(key);
+        table.unlinger(key);
       }
-      if (this.conns.size >= this.maxConns) this.evictOne(ts, frame);
+      if (table.size >= this.maxConns) this.evictOne(ts, frame);
       const ends: [Endpoint, Endpoint] = forward
         ? [{ address: src, port: sp }, { address: dst, port: dp }]
         : [{ address: dst, port: dp }, { address: src, port: sp }];
-      c = new Conn(lo, hi, loPort, hiPort, bucket, this.nextId++, family, ends);
-      c.touched = ts;
-      c.touchEpoch = this.epoch;
+      c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, ends);
       this.totals.connections++;
-      this.conns.add(c);
-      c.bucketNext = this.index.get(bucket);
-      this.index.set(bucket, c);
-    } else if (c.touchEpoch !== this.epoch) {
-      // Keep the set in rough least-recently-active order without moving entries on every packet.
-      this.conns.delete(c);
-      this.conns.add(c);
-      c.touched = ts;
-      c.touchEpoch = this.epoch;
-    }
+      table.add(c, ts);
+    } else table.touch(c, ts);
     c.lastTs = ts;
     const side: 0 | 1 = forward ? 0 : 1;
     const half = forward ? c.h0 : c.h1;
@@ -355,16 +163,12 @@ export class TcpReassembler {
     let seq = t.seq;
     if (syn) {
       // RFC 9293 §3.4: the SYN occupies one sequence number; data starts after it.
-      if (!half.started) {
-        half.started = true;
-        half.nextSeq = (seq + 1) >>> 0;
-      }
-      seq = (seq + 1) >>> 0;
+      seq = seqAdd(seq, 1);
+      if (!half.started) half.start(seq);
       if (c.connection === undefined) this.decide(c, ackFlag ? (side === 0 ? 1 : 0) : side, 'syn', ts, frame);
     } else if (!half.started) {
       // Midstream pickup: the first sequence number seen from this side is stream offset 0.
-      half.started = true;
-      half.nextSeq = seq;
+      half.start(seq);
     }
     if (ackFlag && peer.started) this.acknowledge(peer, t.ack);
     const payload = t.payload;
@@ -384,28 +188,20 @@ export class TcpReassembler {
   }
 
   /** The peer acknowledged up to `ack`: a hole below it will never be seen (RFC 9293 §3.4). */
-  private acknowledge(h: Half, ack: number): void {
-    // An ACK far beyond anything sent is garbage (a corrupt or forged segment): ignore it.
-    if (h.offsetOf(ack) - h.next > MAX_AHEAD) return;
-    if (!h.acked || ((ack - h.ackSeq) | 0) > 0) {
-      h.ackSeq = ack;
-      h.acked = true;
-    }
-    if (h.segs.length === 0) return;
-    let upTo = h.offsetOf(h.ackSeq);
-    if (h.finAt >= 0 && upTo > h.finAt) upTo = h.finAt;
+  private acknowledge(h: TcpHalf, ack: number): void {
+    if (!h.acknowledge(ack) || h.segs.length === 0) return;
+    const upTo = h.ackedTo;
     while (h.segs.length > 0 && upTo > h.next) this.skipHole(h, upTo);
   }
 
-  private data(h: Half, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
+  private data(h: TcpHalf, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
     const next = h.next;
-    let end = off + bytes.length;
-    if (end <= next) {
-      this.repeated(h, off, bytes);
+    if (off + bytes.length <= next) {
+      h.repeated(off, bytes);
       return;
     }
     if (off < next) {
-      this.repeated(h, off, bytes.subarray(0, next - off));
+      h.repeated(off, bytes.subarray(0, next - off));
       bytes = bytes.subarray(next - off);
       off = next;
     }
@@ -418,96 +214,26 @@ export class TcpReassembler {
       this.deliver(h, bytes, ts, frame);
       return;
     }
-    end = off + bytes.length;
-    this.insert(h, off, end, bytes, ts, frame);
+    const added = h.insert(off, off + bytes.length, bytes, ts, frame);
+    if (added > 0) {
+      if (h.buffered === added) this.holding.add(h);
+      h.conn.buffered += added;
+      this.totalBuffered += added;
+    }
     this.drain(h);
     this.enforceCaps(h);
   }
 
-  /** Bytes below the delivered edge: a retransmission, or late data for a hole already given up. */
-  private repeated(h: Half, off: number, bytes: Uint8Array): void {
-    const end = off + bytes.length;
-    let late = 0;
-    const g = h.gaps;
-    for (let i = 0; i < g.length; i += 2) {
-      const s = Math.max(off, g[i]!);
-      const e = Math.min(end, g[i + 1]!);
-      if (e > s) late += e - s;
-    }
-    if (late > 0) {
-      h.stats.lateBytes! += late;
-      h.stats.droppedBytes += late;
-    }
-    if (late < bytes.length) h.stats.retransmitted++;
-    const last = h.last;
-    if (last !== undefined && h.lastLength > 0) {
-      const s = Math.max(off, h.lastAt);
-      const e = Math.min(end, h.lastAt + h.lastLength);
-      if (e > s) h.stats.overlapConflicts += differing(bytes, s - off, last, s - h.lastAt, e - s);
-    }
-  }
-
-  /**
-   * Buffers the parts of [off, end) not already buffered; the first copy wins. What waits is
-   * copied: a view would keep its whole read chunk alive (a 100-byte segment holding 1 MiB), so
-   * the buffer caps would not bound memory.
-   */
-  private insert(h: Half, off: number, end: number, bytes: Uint8Array, ts: bigint, frame: number): void {
-    const segs = h.segs;
-    // Binary search for the first segment ending after `off`.
-    let lo = 0;
-    let hi = segs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const s = segs[mid]!;
-      if (s.offset + s.bytes.length <= off) lo = mid + 1;
-      else hi = mid;
-    }
-    let cur = off;
-    let i = lo;
-    let overlapped = false;
-    let added = 0;
-    while (cur < end) {
-      const s = segs[i];
-      if (s === undefined || s.offset >= end) {
-        segs.splice(i, 0, { offset: cur, bytes: copyBytes(bytes.subarray(cur - off, end - off)), ts, frame });
-        added += end - cur;
-        break;
-      }
-      if (s.offset > cur) {
-        segs.splice(i, 0, { offset: cur, bytes: copyBytes(bytes.subarray(cur - off, s.offset - off)), ts, frame });
-        added += s.offset - cur;
-        i++;
-        cur = s.offset;
-      }
-      // Overlap with an earlier copy: keep it, count the bytes that differ.
-      const sEnd = s.offset + s.bytes.length;
-      const e = Math.min(end, sEnd);
-      h.stats.overlapConflicts += differing(bytes, cur - off, s.bytes, cur - s.offset, e - cur);
-      overlapped = true;
-      cur = e;
-      i++;
-    }
-    if (overlapped) h.stats.retransmitted++;
-    if (added > 0) {
-      if (h.buffered === 0) {
-        h.holeSince = ts;
-        this.holding.add(h);
-      }
-      h.buffered += added;
-      h.conn.buffered += added;
-      this.totalBuffered += added;
-    }
-  }
-
   /** Delivers buffered segments that now start at or before the delivered edge. */
-  private drain(h: Half): void {
+  private drain(h: TcpHalf): void {
     const segs = h.segs;
     let n = 0;
     while (n < segs.length && segs[n]!.offset <= h.next) {
       const s = segs[n++]!;
       const len = s.bytes.length;
-      this.unbuffer(h, len);
+      h.buffered -= len;
+      h.conn.buffered -= len;
+      this.totalBuffered -= len;
       const end = s.offset + len;
       if (end <= h.next) continue; // defensive: buffered data always starts at or after `next`
       this.deliver(h, s.offset < h.next ? s.bytes.subarray(h.next - s.offset) : s.bytes, s.ts, s.frame);
@@ -516,32 +242,15 @@ export class TcpReassembler {
     if (segs.length === 0) this.holding.delete(h);
   }
 
-  private unbuffer(h: Half, len: number): void {
-    h.buffered -= len;
-    h.conn.buffered -= len;
-    this.totalBuffered -= len;
-  }
-
-  private deliver(h: Half, bytes: Uint8Array, ts: bigint, frame: number): void {
+  private deliver(h: TcpHalf, bytes: Uint8Array, ts: bigint, frame: number): void {
     const c = h.conn;
     const offset = h.next;
-    const kept = bytes.length < LAST_KEPT ? bytes.length : LAST_KEPT;
-    let last = h.last;
-    if (last === undefined || last.length < kept) {
-      // Grown in steps of powers of two, so a connection settles on one buffer.
-      h.last = last = new Uint8Array(Math.min(LAST_KEPT, Math.max(64, 1 << (32 - Math.clz32(kept - 1)))));
-    }
-    last.set(kept === bytes.length ? bytes : bytes.subarray(bytes.length - kept));
-    h.lastLength = kept;
-    h.lastAt = offset + bytes.length - kept;
-    h.next = offset + bytes.length;
-    h.nextSeq = (h.nextSeq + bytes.length) >>> 0;
-    h.stats.bytes += bytes.length;
+    h.delivered(bytes);
     this.emit({ type: 'data', connection: c.connection!, dir: c.dir(h.side), bytes, offset, ts, frame });
   }
 
   /** Gives up on the hole at the delivered edge: a gap up to the next buffered byte (or `upTo`). */
-  private skipHole(h: Half, upTo = Infinity): void {
+  private skipHole(h: TcpHalf, upTo = Infinity): void {
     const first = h.segs[0];
     const to = first === undefined ? upTo : Math.min(first.offset, upTo);
     if (to > h.next) this.gap(h, to);
@@ -554,21 +263,14 @@ export class TcpReassembler {
     }
   }
 
-  private gap(h: Half, to: number): void {
+  private gap(h: TcpHalf, to: number): void {
     const c = h.conn;
-    const length = to - h.next;
-    const g = h.gaps;
-    if (g.length >= RECENT_GAPS * 2) g.splice(0, 2);
-    g.push(h.next, to);
-    h.stats.gaps++;
-    h.stats.gapBytes += length;
-    this.emit({ type: 'gap', connection: c.connection!, dir: c.dir(h.side), offset: h.next, length, ts: this.now, frame: this.nowFrame });
-    h.next = to;
-    h.nextSeq = (h.nextSeq + length) >>> 0;
-    h.lastLength = 0;
+    const offset = h.next;
+    const length = h.skipped(to);
+    this.emit({ type: 'gap', connection: c.connection!, dir: c.dir(h.side), offset, length, ts: this.now, frame: this.nowFrame });
   }
 
-  private enforceCaps(h: Half): void {
+  private enforceCaps(h: TcpHalf): void {
     const c = h.conn;
     while (c.buffered > this.maxPerConn) {
       const victim = h.segs.length > 0 ? h : c.halves[h.side === 0 ? 1 : 0];
@@ -576,7 +278,7 @@ export class TcpReassembler {
       this.skipHole(victim);
     }
     while (this.totalBuffered > this.maxTotal) {
-      const oldest = this.holding.values().next().value as Half;
+      const oldest = this.holding.values().next().value as TcpHalf;
       this.totals.capGaps++;
       this.skipHole(oldest);
       this.afterProgress(oldest.conn);
@@ -584,15 +286,15 @@ export class TcpReassembler {
     this.afterProgress(c);
   }
 
-  private afterProgress(c: Conn): void {
-    if (!c.closed && c.halves[0].finished && c.halves[1].finished) this.close(c, 'fin', this.now, this.nowFrame);
+  private afterProgress(c: TcpConnection): void {
+    if (!c.closed && c.h0.finished && c.h1.finished) this.close(c, 'fin', this.now, this.nowFrame);
   }
 
   /** Timeouts in packet time: holes waited long enough, idle connections, lingering closed ones. */
   private sweep(): void {
     const now = this.now;
-    this.nextSweep = now + (this.touchStep > 0n ? this.touchStep : 1n);
-    this.epoch++;
+    this.nextSweep = now + this.sweepStep;
+    this.table.nextInterval();
     this.jumpLimit = now + MAX_CLOCK_JUMP;
     // Holes are few (directions with data waiting right now), so each sweep looks at all of them.
     for (const h of this.holding) {
@@ -600,30 +302,23 @@ export class TcpReassembler {
       this.skipHole(h);
       this.afterProgress(h.conn);
     }
-    for (const c of this.conns) {
+    for (const c of this.table.byActivity()) {
       if (c.touched + this.idleTimeout > now) break;
       if (c.lastTs + this.idleTimeout <= now) this.close(c, 'idle', now, this.nowFrame);
-      else {
-        this.conns.delete(c);
-        this.conns.add(c);
-        c.touched = c.lastTs;
-        c.touchEpoch = this.epoch;
-      }
+      else this.table.moveToBack(c, c.lastTs);
     }
-    for (const [key, until] of this.closed) {
-      if (until > now) break;
-      this.closed.delete(key);
-    }
+    this.table.expireLingering(now);
   }
 
   private evictOne(ts: bigint, frame: number): void {
-    const oldest = this.conns.values().next().value;
+    const oldest = this.table.oldest();
     if (oldest === undefined) return;
     this.totals.evicted++;
     this.close(oldest, 'idle', ts, frame);
   }
 
-  private decideByPayload(c: Conn, side: 0 | 1, payload: Uint8Array, ts: bigint, frame: number): void {
+  /** The first `tcp.client` entry that knows decides who the client is; else the port does. */
+  private decideByPayload(c: TcpConnection, side: 0 | 1, payload: Uint8Array, ts: bigint, frame: number): void {
     for (const d of this.clients) {
       const verdict = d.decide(payload);
       if (verdict === undefined) continue;
@@ -633,90 +328,36 @@ export class TcpReassembler {
     this.decideByPort(c, ts, frame);
   }
 
-  private decideByPort(c: Conn, ts: bigint, frame: number): void {
+  private decideByPort(c: TcpConnection, ts: bigint, frame: number): void {
     this.decide(c, c.ends[1].port > c.ends[0].port ? 1 : 0, 'port', ts, frame);
   }
 
-  private decide(c: Conn, client: 0 | 1, by: ClientDecision, ts: bigint, frame: number): void {
+  private decide(c: TcpConnection, client: 0 | 1, by: ClientDecision, ts: bigint, frame: number): void {
     c.clientSide = client;
     const server = client === 0 ? 1 : 0;
     c.connection = { id: c.id, family: c.family, client: c.ends[client], server: c.ends[server], clientBy: by };
     this.emit({ type: 'open', connection: c.connection, ts, frame });
   }
 
-  /** Takes a connection out of its index bucket's chain. */
-  private unindex(c: Conn): void {
-    const head = this.index.get(c.bucket);
-    if (head === c) {
-      if (c.bucketNext === undefined) this.index.delete(c.bucket);
-      else this.index.set(c.bucket, c.bucketNext);
-    } else {
-      let p = head;
-      while (p !== undefined && p.bucketNext !== c) p = p.bucketNext;
-      if (p !== undefined) p.bucketNext = c.bucketNext;
-    }
-    c.bucketNext = undefined;
-  }
-
-  private close(c: Conn, reason: CloseReason, ts: bigint, frame: number): void {
+  private close(c: TcpConnection, reason: CloseReason, ts: bigint, frame: number): void {
     if (c.closed) return;
     c.closed = true;
     if (c.connection === undefined) this.decideByPort(c, ts, frame);
     for (const h of c.halves) {
       while (h.segs.length > 0) this.skipHole(h);
       // Bytes the sender's FIN or the receiver's ACK prove were sent but never captured.
-      let sent = h.finAt;
-      if (sent < 0 && h.acked) {
-        const acked = h.offsetOf(h.ackSeq);
-        if (acked - h.next <= MAX_AHEAD) sent = acked;
-      }
+      const sent = h.sentTo;
       if (sent > h.next) this.gap(h, sent);
       this.holding.delete(h);
-      h.last = undefined;
-      h.lastLength = 0;
-      h.stats.close = h.rst ? 'rst' : h.finAt >= 0 ? 'fin' : reason;
+      h.recordClose(reason);
     }
-    this.conns.delete(c);
-    this.unindex(c);
-    const key = `${c.lo} ${c.hi} ${c.loPort} ${c.hiPort}`;
-    this.closed.delete(key);
+    this.table.remove(c);
+    const key = tupleKey(c.lo, c.hi, c.loPort, c.hiPort);
     // Only a FIN or RST ends the 4-tuple: after an idle close, a packet starts a new connection.
-    if (reason === 'fin' || reason === 'rst') this.closed.set(key, this.now + this.linger);
+    if (reason === 'fin' || reason === 'rst') this.table.linger(key, this.now + this.linger);
+    else this.table.unlinger(key);
     const cs = c.halves[c.clientSide].stats;
     const ss = c.halves[c.clientSide === 0 ? 1 : 0].stats;
     this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame });
   }
-}
-
-/**
- * The index bucket of a connection: a seeded FNV-1a hash of its addresses and port pair, folded
- * to 16 bits (a small integer for V8; at the default cap of 262,144 connections, chains of 4 on
- * average). Hashing some 20 characters costs less than the Map lookups it replaces.
- *
- * @internal exported for tests.
- */
-export function connectionBucket(seed: number, lo: string, hi: string, loPort: number, hiPort: number): number {
-  let h = seed ^ 0x811c9dc5;
-  for (let i = 0; i < lo.length; i++) h = Math.imul(h ^ lo.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0x20, 0x01000193);
-  for (let i = 0; i < hi.length; i++) h = Math.imul(h ^ hi.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ loPort, 0x01000193);
-  h = Math.imul(h ^ hiPort, 0x01000193);
-  return (h ^ (h >>> 16)) & 0xffff;
-}
-
-/** Counts the bytes of a[ai…ai+n) that differ from b[bi…bi+n). */
-function differing(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: number): number {
-  let d = 0;
-  for (let k = 0; k < n; k++) if (a[ai + k] !== b[bi + k]) d++;
-  return d;
-}
-
-function positive(options: ReassembleTcpOptions, name: Exclude<keyof ReassembleTcpOptions, 'totals' | 'clients'>, dflt: number): number {
-  const v = options[name];
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !(v > 0)) {
-    throw new NetrxError('ERR_INVALID_OPTION', `reassembleTcp: ${name} must be a positive number, not ${String(v)}`);
-  }
-  return v;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { TcpFlags, Wire, closeOf, gapsOf, reassemble, text } from './wire.js';
 import { TcpReassembler } from '@netrx/dissector-tcp';
-import { connectionBucket } from '../tcp-reassembler.js';
-import type { ClientDecider, StreamEvent } from '@netrx/core';
+import { connectionBucket } from '../connection-table.js';
+import { copyBytes, type ClientDecider, type StreamEvent } from '@netrx/core';
 
 const FIN_ACK = TcpFlags.FIN | TcpFlags.ACK;
 
@@ -141,10 +141,13 @@ describe('TcpReassembler', () => {
     }
     const wires = ports.map((port, i) => new Wire({ addr: '10.0.0.1', port, isn: i * 1000 }, { addr: '10.0.0.2', port: 443, isn: i * 5000 }));
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({}, (ev) => events.push(ev.type === 'data' ? { ...ev, bytes: ev.bytes.slice() } : ev));
-    (r as unknown as { seed: number }).seed = seed;
+    const r = new TcpReassembler({}, (ev) => events.push(ev.type === 'data' ? { ...ev, bytes: copyBytes(ev.bytes) } : ev));
+    const table = (r as unknown as { table: { seed: number; index: Map<number, unknown> } }).table;
+    table.seed = seed;
     const fin = TcpFlags.FIN | TcpFlags.ACK;
     for (const w of wires) for (const p of w.handshake()) r.push(p);
+    // All five are chained in one bucket, or this test proves nothing.
+    expect(table.index.size).toBe(1);
     wires.forEach((w, i) => r.push(w.seg('c', 0, `a${i}`)));
     // The chain is newest first: close the newest (head), a middle one, and the oldest (tail).
     for (const i of [4, 2, 0]) {

@@ -1,6 +1,6 @@
 // Test helper: builds real TCP/IP frames for one connection with packets.ts and dissects them
 // with the real registry, so reassembly tests run on bytes, not hand-made layer objects.
-import { LinkType, corePlugin, createRegistry, FrameDissector, type Packet, type StreamEvent } from '@netrx/core';
+import { LinkType, copyBytes, corePlugin, createRegistry, FrameDissector, type Packet, type StreamEvent } from '@netrx/core';
 import { TcpReassembler, tcpPlugin, type ReassembleTcpOptions } from '@netrx/dissector-tcp';
 import { TcpFlags, ethernet, ipv4, ipv6, tcp } from '../../../../test-support/packets.js';
 
@@ -77,7 +77,7 @@ export function reassemble(packets: readonly Packet[], options: ReassembleTcpOpt
   const events: StreamEvent[] = [];
   const r = new TcpReassembler(options, (ev) => {
     // Data views are valid only during the call: keep copies, as a consumer must.
-    events.push(ev.type === 'data' ? { ...ev, bytes: ev.bytes.slice() } : ev);
+    events.push(ev.type === 'data' ? { ...ev, bytes: copyBytes(ev.bytes) } : ev);
   });
   for (const p of packets) r.push(p);
   r.end();

@@ -1,0 +1,290 @@
+import {
+  concatBytes,
+  copyBytes,
+  streamErrorEvent,
+  type AppEvent,
+  type Connection,
+  type Direction,
+  type Registry,
+  type Severity,
+  type StreamContext,
+  type StreamDissector,
+  type StreamDissectorFactory,
+} from '@netrx/core';
+import { DissectorChoice, dispatchLimits, type StreamDispatchLimits } from './dissector-choice.js';
+import { HeuristicProbe } from './heuristic-probe.js';
+
+/** Stable codes of the `stream.error` events stream dispatch ({@link dissectStreams}, {@link createStreamDispatch}) emits. */
+export const StreamDispatchCodes = {
+  ERR_TCP_STREAM_GAP: 'bytes are missing and the dissector cannot resume after a gap: it was stopped for this connection',
+  ERR_TCP_DISSECTOR_THREW: 'the dissector threw: it was stopped for this connection',
+} as const;
+
+/** Options of {@link createStreamDispatch}. */
+export interface StreamDispatchOptions extends StreamDispatchLimits {
+  /**
+   * Step 1 of the choice: the dissector to use before anything else is considered (the protocol
+   * an unwrapping layer negotiated, such as TLS ALPN).
+   */
+  readonly preferred?: StreamDissectorFactory;
+  /**
+   * A dissector never chosen by port or heuristics: the unwrapping dissector itself, which the
+   * `tcp.port` table names for the very port its plaintext came from.
+   */
+  readonly exclude?: StreamDissectorFactory;
+}
+
+/** Where a dispatch's events go. */
+export interface EventSink {
+  emit(event: AppEvent): void;
+}
+
+const DIRS: readonly Direction[] = ['c2s', 's2c'];
+
+/**
+ * Runs the dissector choice over one byte stream (a TCP connection's, or the plaintext a layer
+ * unwrapped from it) in the order DESIGN "Choosing a dissector" fixes: 1. a dissector chosen before
+ * (`pin`, `preferred`); 2. a decode-as rule on `tcp.port`; 3. negotiated, when the running
+ * dissector calls `switchTo`; 4. the `tcp.port` table; 5. the `tcp` heuristics, with the bytes held
+ * until one matches and then replayed to it; 6. raw: nothing is emitted. The first match is pinned.
+ *
+ * It is the pinned dissector's {@link StreamContext}, and feeds it: bytes held back while it waits
+ * for more, gaps (or a stop with `ERR_TCP_STREAM_GAP` if it cannot resume), the end; a dissector
+ * that throws is stopped with `ERR_TCP_DISSECTOR_THREW`. The chosen dissector is created by
+ * {@link StreamDispatch.start}, or else with the first call.
+ */
+export class StreamDispatch implements StreamDissector, StreamContext {
+  /** `chosen`: a dissector is chosen but not created yet. */
+  private mode: 'chosen' | 'probe' | 'pinned' | 'off';
+  private factory: StreamDissectorFactory | undefined;
+  private dissector: StreamDissector | undefined;
+  private probe: HeuristicProbe | undefined;
+  // While pinned: bytes held back because the dissector asked for more.
+  private readonly need: Record<Direction, number> = { c2s: 0, s2c: 0 };
+  private readonly pending: Record<Direction, Uint8Array[]> = { c2s: [], s2c: [] };
+  private readonly pendingBytes: Record<Direction, number> = { c2s: 0, s2c: 0 };
+  private switching: { factory: StreamDissectorFactory; init: unknown; leftover?: Partial<Record<Direction, Uint8Array>> } | undefined;
+  private lastTs = 0n;
+  private lastFrame = 0;
+
+  constructor(
+    readonly connection: Connection,
+    readonly registry: Registry,
+    private readonly sink: EventSink,
+    private readonly choice: DissectorChoice,
+    /** Chosen by steps 1, 2 or 4; undefined leaves it to the heuristics, or raw when there are none. */
+    chosen: StreamDissectorFactory | undefined,
+  ) {
+    this.factory = chosen;
+    if (chosen !== undefined) this.mode = 'chosen';
+    else if (choice.heuristics.length > 0) {
+      this.mode = 'probe';
+      this.probe = new HeuristicProbe(choice.heuristics, connection, choice.limits);
+    } else this.mode = 'off';
+  }
+
+  /** True once nothing more will be dispatched: raw, stopped or ended. */
+  get done(): boolean {
+    return this.mode === 'off';
+  }
+
+  /** Creates the chosen dissector now (at the connection's `open`), if one was chosen. */
+  start(ts: bigint, frame: number): void {
+    if (this.mode === 'chosen') this.pin(this.factory!, undefined, ts, frame);
+  }
+
+  emit(event: AppEvent): void {
+    this.sink.emit(event);
+  }
+
+  switchTo(factory: StreamDissectorFactory, init: unknown, leftover?: Partial<Record<Direction, Uint8Array>>): void {
+    // Applied when the running call returns, so the old dissector is never re-entered.
+    this.switching = { factory, init, leftover: copyLeftover(leftover) };
+  }
+
+  data(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
+    this.lastTs = ts;
+    this.lastFrame = frame;
+    if (this.mode === 'pinned') this.feed(dir, bytes, ts, frame);
+    else if (this.mode === 'probe') this.probed(this.probe!.data(dir, bytes, ts, frame), ts, frame);
+    else if (this.mode === 'chosen') {
+      this.start(ts, frame);
+      this.data(dir, bytes, ts, frame);
+    }
+  }
+
+  gap(dir: Direction, length: number, ts: bigint, frame: number): void {
+    this.lastTs = ts;
+    this.lastFrame = frame;
+    if (this.mode === 'probe') {
+      this.probe!.gap(dir, length, ts, frame);
+      return;
+    }
+    this.start(ts, frame);
+    if (this.mode !== 'pinned') return;
+    this.flushPending(dir, ts, frame);
+    if (this.mode !== 'pinned') return;
+    const f = this.factory!;
+    if (!f.resumesAfterGap) {
+      this.stop(dir, 'ERR_TCP_STREAM_GAP', `${length} bytes missing at this point; ${f.name} cannot resume after a gap`, ts, frame, 'warning');
+      return;
+    }
+    try {
+      this.dissector!.gap(dir, length, ts, frame);
+    } catch (err) {
+      this.switching = undefined;
+      this.stop(dir, 'ERR_TCP_DISSECTOR_THREW', `${f.name}.gap threw: ${describe(err)}`, ts, frame);
+      return;
+    }
+    if (this.switching !== undefined) this.applySwitch(ts, frame);
+  }
+
+  end(ts: bigint, frame: number): void {
+    this.start(ts, frame);
+    if (this.mode !== 'pinned') {
+      this.giveUp();
+      return;
+    }
+    for (const dir of DIRS) this.flushPending(dir, ts, frame);
+    if (this.mode !== 'pinned') return;
+    try {
+      this.dissector!.end(ts, frame);
+    } catch (err) {
+      this.stop('c2s', 'ERR_TCP_DISSECTOR_THREW', `${this.factory!.name}.end threw: ${describe(err)}`, ts, frame);
+    }
+    this.mode = 'off';
+  }
+
+  private pin(factory: StreamDissectorFactory, init: unknown, ts: bigint, frame: number): void {
+    this.mode = 'pinned';
+    this.factory = factory;
+    this.need.c2s = this.need.s2c = 0;
+    try {
+      this.dissector = factory.create(this, init);
+    } catch (err) {
+      this.stop('c2s', 'ERR_TCP_DISSECTOR_THREW', `${factory.name}.create threw: ${describe(err)}`, ts, frame);
+    }
+  }
+
+  /** Acts on what the heuristics said: pin the match and replay what was held to it, or go raw. */
+  private probed(outcome: StreamDissectorFactory | 'raw' | undefined, ts: bigint, frame: number): void {
+    if (outcome === undefined) return;
+    if (outcome === 'raw') {
+      this.giveUp();
+      return;
+    }
+    const held = this.probe!.take();
+    this.probe = undefined;
+    this.pin(outcome, undefined, ts, frame);
+    for (const item of held) {
+      if (this.mode !== 'pinned') return;
+      if (item.bytes !== undefined) this.feed(item.dir, item.bytes, item.ts, item.frame);
+      else this.gap(item.dir, item.gap, item.ts, item.frame);
+    }
+  }
+
+  private giveUp(): void {
+    this.mode = 'off';
+    this.probe?.clear();
+    this.probe = undefined;
+  }
+
+  /** Delivers bytes to the pinned dissector, holding them back while it waits for more. */
+  private feed(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
+    if (this.need[dir] > 0) {
+      this.pending[dir].push(copyBytes(bytes));
+      this.pendingBytes[dir] += bytes.length;
+      if (this.pendingBytes[dir] < this.need[dir]) return;
+      bytes = this.takePending(dir);
+    }
+    this.call(dir, bytes, ts, frame);
+  }
+
+  private flushPending(dir: Direction, ts: bigint, frame: number): void {
+    if (this.pendingBytes[dir] === 0) return;
+    this.call(dir, this.takePending(dir), ts, frame);
+  }
+
+  private takePending(dir: Direction): Uint8Array {
+    const out = concatBytes(this.pending[dir], this.pendingBytes[dir]);
+    this.pending[dir] = [];
+    this.pendingBytes[dir] = 0;
+    this.need[dir] = 0;
+    return out;
+  }
+
+  private call(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
+    let wanted: number | void;
+    try {
+      wanted = this.dissector!.data(dir, bytes, ts, frame);
+    } catch (err) {
+      this.switching = undefined;
+      this.stop(dir, 'ERR_TCP_DISSECTOR_THREW', `${this.factory!.name}.data threw: ${describe(err)}`, ts, frame);
+      return;
+    }
+    if (this.switching !== undefined) {
+      this.applySwitch(ts, frame);
+      return;
+    }
+    this.need[dir] = typeof wanted === 'number' && wanted > 0 ? Math.min(wanted, this.choice.limits.maxNeed) : 0;
+  }
+
+  /** Step 3, negotiated: the new dissector gets the leftovers, then what was held back. */
+  private applySwitch(ts: bigint, frame: number): void {
+    const { factory, init, leftover } = this.switching!;
+    this.switching = undefined;
+    const held = { c2s: this.pendingBytes.c2s > 0 ? this.takePending('c2s') : undefined, s2c: this.pendingBytes.s2c > 0 ? this.takePending('s2c') : undefined };
+    this.pin(factory, init, ts, frame);
+    for (const dir of DIRS) {
+      const first = leftover?.[dir];
+      if (first !== undefined && first.length > 0 && this.mode === 'pinned') this.feed(dir, first, ts, frame);
+    }
+    for (const dir of DIRS) {
+      const rest = held[dir];
+      if (rest !== undefined && this.mode === 'pinned') this.feed(dir, rest, ts, frame);
+    }
+  }
+
+  private stop(dir: Direction, code: keyof typeof StreamDispatchCodes, message: string, ts: bigint, frame: number, severity: Severity = 'error'): void {
+    this.mode = 'off';
+    this.dissector = undefined;
+    this.pending.c2s = [];
+    this.pending.s2c = [];
+    this.pendingBytes.c2s = this.pendingBytes.s2c = 0;
+    const lastTs = ts > this.lastTs ? ts : this.lastTs;
+    const lastFrame = frame > this.lastFrame ? frame : this.lastFrame;
+    this.sink.emit(streamErrorEvent(this.connection, dir, this.factory?.name ?? 'unknown', { code, severity, message }, ts, frame, lastTs, lastFrame));
+  }
+}
+
+/**
+ * The stream-dissector choice of {@link dissectStreams} as a {@link StreamDissector} of its own,
+ * for a dissector that unwraps a layer (TLS decrypting records) to run over the byte stream it
+ * unwrapped: feed it `data`, `gap` and `end` as they come; it chooses, buffers and feeds the
+ * chosen dissector exactly as `dissectStreams` does for a connection (`options.preferred` first),
+ * emits through `ctx.emit`, and handles the chosen dissector's `switchTo` itself. Its `data`
+ * never asks for more bytes; a gap never stops it (the dissector it chose may stop, with a
+ * `stream.error`). Throws `ERR_INVALID_OPTION` for a limit that is not a positive number.
+ *
+ * @example
+ * ```ts
+ * // In a TLS dissector's create(ctx): the plaintext goes to HTTP when ALPN said so, else by port/heuristics.
+ * const plaintext = createStreamDispatch(ctx, { preferred: alpn === 'http/1.1' ? httpDissector : undefined, exclude: tlsDissector });
+ * // …for each decrypted record:
+ * plaintext.data(dir, decrypted, ts, frame);
+ * ```
+ */
+export function createStreamDispatch(ctx: StreamContext, options: StreamDispatchOptions = {}): StreamDissector {
+  const choice = new DissectorChoice(ctx.registry, dispatchLimits(options, 'createStreamDispatch'), options.exclude);
+  return new StreamDispatch(ctx.connection, ctx.registry, ctx, choice, options.preferred ?? choice.byPort(ctx.connection));
+}
+
+function copyLeftover(l: Partial<Record<Direction, Uint8Array>> | undefined): Partial<Record<Direction, Uint8Array>> | undefined {
+  if (l === undefined) return undefined;
+  // Leftovers are views valid only during the dissector's call: keep copies.
+  return { c2s: l.c2s && copyBytes(l.c2s), s2c: l.s2c && copyBytes(l.s2c) };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,52 @@
+import type { Connection, Direction, Endpoint } from '@netrx/core';
+import { TcpHalf } from './tcp-half.js';
+
+/**
+ * The reassembler's state of one connection: its two {@link TcpHalf}s, its place in the
+ * {@link ConnectionTable}, and — once the client is decided — the public {@link Connection} its
+ * events carry.
+ */
+export class TcpConnection {
+  readonly halves: [TcpHalf, TcpHalf];
+  /** The halves again as fields: the per-packet path saves a load through the array. */
+  readonly h0: TcpHalf;
+  readonly h1: TcpHalf;
+  connection: Connection | undefined;
+  clientSide: 0 | 1 = 0;
+  closed = false;
+  lastTs = 0n;
+  /** Packet time of the last move to the back of the LRU order. */
+  touched = 0n;
+  /**
+   * The sweep interval in which this connection last moved to the back of the LRU order: it moves
+   * at most once an interval, and the per-packet test is a small-integer compare, not a BigInt one.
+   */
+  touchEpoch = 0;
+  /** Out-of-order bytes buffered, both directions. */
+  buffered = 0;
+  /** The next connection in the same {@link ConnectionTable} bucket. */
+  bucketNext: TcpConnection | undefined = undefined;
+
+  constructor(
+    /** The lower address (side 0's), then the other. */
+    readonly lo: string,
+    readonly hi: string,
+    /** Side 0's port, then the other's: small integers, compared in place (a number over 2^30 would be boxed). */
+    readonly loPort: number,
+    readonly hiPort: number,
+    /** The table bucket: a small integer hashed from the addresses and ports. */
+    readonly bucket: number,
+    readonly id: number,
+    readonly family: 4 | 6,
+    readonly ends: [Endpoint, Endpoint],
+  ) {
+    this.h0 = new TcpHalf(this, 0);
+    this.h1 = new TcpHalf(this, 1);
+    this.halves = [this.h0, this.h1];
+  }
+
+  /** The direction of the bytes side `side` sends. */
+  dir(side: 0 | 1): Direction {
+    return side === this.clientSide ? 'c2s' : 's2c';
+  }
+}

@@ -14,7 +14,7 @@ import {
 import { createHttpDissectorFactory, httpDissector, type HttpDissectorOptions } from '../http-dissector.js';
 import { httpPlugin } from '../http-plugin.js';
 import { httpClientDecider } from '../http-start-line.js';
-import { probeStartLine } from '../http-probe.js';
+import { probeStartLine } from '../http-start-line.js';
 import type { HttpRequest, HttpResponse, HttpUpgrade } from '../types.js';
 import { ascii, text } from './helpers.js';
 

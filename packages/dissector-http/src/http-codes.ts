@@ -15,7 +15,7 @@ export const HttpCodes = {
   ERR_HTTP_TOO_MANY_HEADERS: 'more header lines than `maxHeaders`',
   ERR_HTTP_CONTENT_LENGTH: 'a Content-Length that is not a number, or a list of differing values (RFC 9112 §6.3)',
   ERR_HTTP_TRANSFER_ENCODING: 'a request whose Transfer-Encoding does not end in chunked: it cannot be framed (RFC 9112 §6.3)',
-  ERR_HTTP_CHUNK_SIZE: 'a chunk-size line that is not hexadecimal, or a size past 2^52 (RFC 9112 §7.1)',
+  ERR_HTTP_CHUNK_SIZE: 'a chunk-size line that is not hexadecimal, or a size of more than 13 hex digits (RFC 9112 §7.1)',
   ERR_HTTP_CHUNK_FRAMING: 'chunk data not followed by CRLF (RFC 9112 §7.1)',
   ERR_HTTP_LINE_TOO_LONG: 'a chunk-size or trailer line longer than 4096 bytes',
   WARN_HTTP_OBS_FOLD: 'a header value folded over lines (obs-fold, RFC 9112 §5.2): joined with a space',

@@ -13,8 +13,7 @@ import {
 } from '@netrx/core';
 import { createHttpDissectorFactory, httpDissector, type HttpDissectorOptions } from '../http-dissector.js';
 import { httpPlugin } from '../http-plugin.js';
-import { httpClientDecider } from '../http-start-line.js';
-import { probeStartLine } from '../http-start-line.js';
+import { httpClientDecider, probeStartLine } from '../http-start-line.js';
 import type { HttpRequest, HttpResponse, HttpUpgrade } from '../types.js';
 import { ascii, fed, POISON, text } from './helpers.js';
 

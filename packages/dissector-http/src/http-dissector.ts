@@ -1,17 +1,11 @@
-import {
-  concatBytes,
-  copyBytes,
-  type Diagnostic,
-  type Direction,
-  type ProbeResult,
-  type StreamContext,
-  type StreamDissector,
-  type StreamDissectorFactory,
-  type StreamErrorEvent,
-} from '@netrx/core';
+import type { Diagnostic, Direction, ProbeResult, StreamContext, StreamDissector, StreamDissectorFactory } from '@netrx/core';
+import { Early101 } from './http-early-101.js';
+import { emitStreamError, requestEvent, responseEvent, type EventBase } from './http-events.js';
 import { DEFAULT_HTTP_LIMITS, HttpMessageParser, type HttpParserLimits, type HttpParserSink, type ParsedHttpMessage } from './http-message-parser.js';
-import { probeStartLine } from './http-probe.js';
-import { headerValue, type HttpRequest, type HttpResponse, type HttpUpgrade } from './types.js';
+import { isInterim, PendingRequests } from './http-pairing.js';
+import { probeStartLine } from './http-start-line.js';
+import { answerAsking, handOver, HeldBytes, upgradeToken, type Asking, type HeldChunk } from './http-upgrade-hold.js';
+import type { HttpUpgrade } from './types.js';
 
 /** Options of {@link createHttpDissectorFactory}. */
 export interface HttpDissectorOptions extends Partial<HttpParserLimits> {
@@ -27,54 +21,6 @@ export interface HttpDissectorOptions extends Partial<HttpParserLimits> {
    */
   readonly maxPending?: number;
 }
-
-/** Whether a request asks to switch protocols: `Upgrade: X` with `Connection: upgrade` (RFC 9110 §7.8). */
-function upgradeToken(req: ParsedHttpMessage): string | undefined {
-  const upgrade = headerValue(req.head.headers, 'upgrade');
-  if (upgrade === undefined) return undefined;
-  let connectionUpgrade = false;
-  for (const h of req.head.headers) {
-    if (h.name.toLowerCase() !== 'connection') continue;
-    for (const t of h.value.split(',')) if (t.trim().toLowerCase() === 'upgrade') connectionUpgrade = true;
-  }
-  if (!connectionUpgrade) return undefined;
-  // The first protocol listed, without a version ("websocket", "h2c"), lower-cased.
-  const first = upgrade.split(',')[0]!.trim().toLowerCase();
-  return first === '' ? undefined : first;
-}
-
-/** Client bytes held while an upgrade waits for its answer (a copy), or a hole among them (`bytes` undefined). */
-interface Held {
-  readonly bytes: Uint8Array | undefined;
-  readonly gap: number;
-  readonly ts: bigint;
-  readonly frame: number;
-}
-
-/** What events are stamped with: connection, direction, first and last times and frames. */
-type EventBase = Pick<HttpResponse, 'connection' | 'dir' | 'firstTs' | 'lastTs' | 'firstFrame' | 'lastFrame'>;
-
-/**
- * A `101` that came while no request was waiting for an answer: captured before its request
- * (the capture point reordered the two directions). It waits for the client's request.
- */
-interface Early {
-  readonly msg: ParsedHttpMessage;
-  readonly base: EventBase;
-  /** Server bytes after the 101 (copies), and any hole among them. */
-  readonly held: Held[];
-  heldBytes: number;
-  /** Whether a hole is among `held`: bytes after it are counted, not kept. */
-  cut: boolean;
-  /** Client bytes not yet known to begin a request (the parser was between messages), or undefined once they do. */
-  probe: Held[] | undefined;
-  probeBytes: number;
-  /** Client bytes read by the request parser since, with no request complete yet. */
-  scanned: number;
-}
-
-/** Most client bytes looked at to tell whether they begin a request line. */
-const MAX_PROBE = 4096;
 
 /** One direction's sink: forwards to the dissector with the direction fixed, created once per connection. */
 class DirectionSink implements HttpParserSink {
@@ -92,48 +38,49 @@ class DirectionSink implements HttpParserSink {
     this.owner.onError(this.dir, d);
   }
   requestMethod(): string | undefined {
-    return this.owner.pendingRequest()?.method;
+    return this.owner.pending.next?.method;
   }
   requestVersion(): string | undefined {
-    return this.owner.pendingRequest()?.version;
+    return this.owner.pending.next?.version;
   }
 }
 
 /**
  * HTTP/1.x on one TCP connection: parses both directions, emits `http.request` and
- * `http.response` events (responses paired with requests first-in first-out), and hands the
- * connection over after a `101 Switching Protocols` that answers an upgrade request.
+ * `http.response` events (responses paired with requests first-in first-out, `http-pairing.ts`),
+ * and hands the connection over after a `101 Switching Protocols` that answers an upgrade request.
  *
  * After an upgrade (or CONNECT) request the client's further bytes are held until the response
- * decides: a 101 (or a 2xx to CONNECT) gives them to the next dissector, anything else (400, 426…)
- * gives them back to HTTP, and the connection goes on as HTTP.
+ * decides (`http-upgrade-hold.ts`): a 101 (or a 2xx to CONNECT) gives them to the next dissector,
+ * anything else (400, 426…) gives them back to HTTP, and the connection goes on as HTTP.
  *
  * A `101` that comes while no request is waiting (its request was captured after it: the capture
  * point saw the two directions out of order) is held, with the server bytes after it, until the
- * client's request arrives; then they pair and the switch is made as usual. If the client's bytes
- * are not a request, are missing, run past the cap, or the connection ends first, the `101` is
- * emitted unpaired with `WARN_HTTP_UPGRADE_UNPAIRED` and HTTP stops on the connection.
+ * client's request arrives (`http-early-101.ts`); then they pair and the switch is made as usual.
+ * If the client's bytes are not a request, are missing, run past the cap, or the connection ends
+ * first, the `101` is emitted unpaired with `WARN_HTTP_UPGRADE_UNPAIRED` and HTTP stops on the
+ * connection.
+ *
+ * Internal: made by {@link createHttpDissectorFactory}; the `on*` methods are for its parsers' sinks.
  */
 export class HttpStreamDissector implements StreamDissector {
   private readonly c2s: HttpMessageParser;
   private readonly s2c: HttpMessageParser;
-  /** Requests still waiting for their final response, oldest first. */
-  private readonly pending: HttpRequest[] = [];
+  /** Requests still waiting for their final response. */
+  readonly pending: PendingRequests;
   /** The upgrade or CONNECT request whose answer decides what the held client bytes are. */
-  private asking: { readonly request: HttpRequest; readonly token: string | undefined } | undefined;
-  private held: Held[] = [];
-  private heldBytes = 0;
+  private asking: Asking | undefined;
+  private readonly held: HeldBytes;
   /** Set by a committed 101: the switch is made once the s2c parser returns, knowing what is left. */
   private switching: { readonly init: HttpUpgrade } | undefined;
   /** A 101 waiting for the request it answers. */
-  private early: Early | undefined;
+  private early: Early101 | undefined;
   private stopped = false;
   private readonly ts: Record<Direction, bigint> = { c2s: 0n, s2c: 0n };
   private readonly frame: Record<Direction, number> = { c2s: 0, s2c: 0 };
   private readonly firstTs: Record<Direction, bigint> = { c2s: 0n, s2c: 0n };
   private readonly firstFrame: Record<Direction, number> = { c2s: 0, s2c: 0 };
   private readonly maxHeldBytes: number;
-  private readonly maxPending: number;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -145,7 +92,8 @@ export class HttpStreamDissector implements StreamDissector {
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_LIMITS.maxBodyBytes,
     };
     this.maxHeldBytes = options.maxHeldBytes ?? 256 * 1024;
-    this.maxPending = options.maxPending ?? 128;
+    this.held = new HeldBytes(this.maxHeldBytes);
+    this.pending = new PendingRequests(options.maxPending ?? 128);
     // Without a SYN the stream may begin inside a message: search for a start line first.
     const midstream = ctx.connection.clientBy !== 'syn';
     this.c2s = new HttpMessageParser('request', new DirectionSink(this, 'c2s'), limits, { midstream });
@@ -162,11 +110,11 @@ export class HttpStreamDissector implements StreamDissector {
       return;
     }
     if (this.early) {
-      this.holdEarly(bytes, ts, frame);
+      this.earlyServer(bytes, ts, frame);
       return;
     }
     const used = this.s2c.write(bytes);
-    if (this.early) this.holdEarly(bytes.subarray(used), ts, frame);
+    if (this.early) this.earlyServer(bytes.subarray(used), ts, frame);
     else if (this.switching) this.commitSwitch([{ bytes: bytes.subarray(used), gap: 0, ts, frame }]);
   }
 
@@ -176,21 +124,18 @@ export class HttpStreamDissector implements StreamDissector {
     this.frame[dir] = frame;
     if (this.early) {
       if (dir === 'c2s') this.giveUpEarly(`${length} client bytes were not captured where its request would be`);
-      else {
-        this.early.held.push({ bytes: undefined, gap: length, ts, frame });
-        this.early.cut = true;
-      }
+      else this.early.serverGap(length, ts, frame);
       return;
     }
     if (dir === 'c2s' && this.asking) {
-      this.held.push({ bytes: undefined, gap: length, ts, frame });
+      this.held.gap(length, ts, frame);
       return;
     }
     if (dir === 's2c') {
       const wasInStep = !this.s2c.resyncing;
       this.s2c.gap(length);
       // Responses were lost with the framing: which request the next one answers is unknown.
-      if (wasInStep && this.s2c.resyncing) this.pending.length = 0;
+      if (wasInStep && this.s2c.resyncing) this.pending.clear();
       if (this.switching) this.commitSwitch([]);
       return;
     }
@@ -214,32 +159,20 @@ export class HttpStreamDissector implements StreamDissector {
 
   // ---- called by the sinks ----------------------------------------------------------------
 
-  /** @internal */
+  /** @internal A message's first byte came now. */
   onBegin(dir: Direction, _offset: number): void {
     this.firstTs[dir] = this.ts[dir];
     this.firstFrame[dir] = this.frame[dir];
-  }
-
-  /** @internal The request the next response answers, if it was seen. */
-  pendingRequest(): HttpRequest | undefined {
-    return this.pending[0];
   }
 
   /** @internal Returns true to pause the request parser: an upgrade or CONNECT waits for its answer. */
   onRequest(msg: ParsedHttpMessage): boolean {
     const head = msg.head;
     if (head.kind !== 'request') return false;
-    const request: HttpRequest = {
-      type: 'http.request',
-      ...this.eventBase('c2s'),
-      ...messageFields(msg),
-      method: head.method,
-      target: head.target,
-    };
-    if (this.pending.length >= this.maxPending) this.pending.shift();
-    this.pending.push(request);
+    const request = requestEvent(msg, head, this.eventBase('c2s'));
+    this.pending.add(request);
     this.ctx.emit(request);
-    const token = upgradeToken(msg);
+    const token = upgradeToken(head);
     if (token === undefined && head.method !== 'CONNECT') return false;
     this.asking = { request, token };
     return true;
@@ -249,75 +182,48 @@ export class HttpStreamDissector implements StreamDissector {
   onResponse(msg: ParsedHttpMessage): boolean {
     const head = msg.head;
     if (head.kind !== 'response') return false;
-    if (head.status === 101 && this.pending.length === 0 && this.asking === undefined && !this.c2s.done && !this.c2s.paused) {
+    if (head.status === 101 && this.pending.size === 0 && this.asking === undefined && !this.c2s.done && !this.c2s.paused) {
       // No request to answer yet: the client's may have been captured after this (see the class doc).
-      this.early = { msg, base: this.eventBase('s2c'), held: [], heldBytes: 0, cut: false, probe: this.c2s.idle ? [] : undefined, probeBytes: 0, scanned: 0 };
+      this.early = new Early101(msg, this.eventBase('s2c'), this.c2s.idle, this.maxHeldBytes);
       return true;
     }
     return this.answer(msg, this.eventBase('s2c'));
   }
 
-  /** Emits a response paired with the oldest pending request and decides what it means for the connection. */
-  private answer(msg: ParsedHttpMessage, base: EventBase): boolean {
-    const head = msg.head;
-    if (head.kind !== 'response') return false;
-    // 1xx other than 101 are interim: the request still waits for its final response (RFC 9110 §15.2).
-    const interim = head.status >= 100 && head.status < 200 && head.status !== 101;
-    const request = interim ? this.pending[0] : this.pending.shift();
-    const response: HttpResponse = {
-      type: 'http.response',
-      ...base,
-      ...messageFields(msg),
-      status: head.status,
-      reason: head.reason,
-      request,
-    };
-    this.ctx.emit(response);
-    if (interim) return false;
-    const asking = this.asking;
-    const answersAsking = asking !== undefined && request === asking.request;
-    const s = head.status;
-    if (s === 101) {
-      if (answersAsking && asking.token !== undefined) {
-        // RFC 9110 §7.8: the server names the protocol it switches to in its own Upgrade header.
-        const chosen = headerValue(head.headers, 'upgrade')?.split(',')[0]?.trim().toLowerCase() || asking.token;
-        this.switching = { init: { protocol: chosen, request, response } };
-        return true;
-      }
-      // Switched to a protocol we cannot name (its request was not captured): not HTTP any more.
-      this.stopAll();
-      return true;
-    }
-    if (!answersAsking) return false;
-    if (s >= 200 && s < 300 && asking.request.method === 'CONNECT') {
-      // A tunnel (RFC 9110 §9.3.6): what follows is not HTTP, and there is no table to hand it to.
-      this.stopAll();
-      return true;
-    }
-    // Refused (400, 426…): the connection stays HTTP and the held client bytes are requests again.
-    this.release();
-    return false;
-  }
-
   /** @internal A fatal violation: report it and stop dissecting the connection. */
   onError(dir: Direction, diagnostic: Diagnostic): void {
     if (this.early) this.giveUpEarly('the client\'s stream could not be parsed');
-    const event: StreamErrorEvent = {
-      type: 'stream.error',
-      connection: this.ctx.connection,
-      dir,
-      firstTs: this.ts[dir],
-      lastTs: this.ts[dir],
-      firstFrame: this.frame[dir],
-      lastFrame: this.frame[dir],
-      dissector: 'http',
-      diagnostic,
-    };
-    this.ctx.emit(event);
+    const at = { firstTs: this.ts[dir], lastTs: this.ts[dir], firstFrame: this.frame[dir], lastFrame: this.frame[dir] };
+    emitStreamError(this.ctx, dir, at, diagnostic);
     this.stopAll();
   }
 
-  // ---- internals -----------------------------------------------------------------------------
+  // ---- pairing and what an answer means -----------------------------------------------------
+
+  /** Emits a response paired with the oldest pending request and acts on what it means for the connection. */
+  private answer(msg: ParsedHttpMessage, base: EventBase): boolean {
+    const head = msg.head;
+    if (head.kind !== 'response') return false;
+    const request = this.pending.answer(head.status);
+    const response = responseEvent(msg, head, base, request);
+    this.ctx.emit(response);
+    if (isInterim(head.status)) return false;
+    const decided = answerAsking(this.asking, request, head);
+    switch (decided.kind) {
+      case 'switch':
+        // `answerAsking` switches only for the asking request: `request` is it.
+        this.switching = { init: { protocol: decided.protocol, request: request!, response } };
+        return true;
+      case 'stop':
+        this.stopAll();
+        return true;
+      case 'release':
+        this.release();
+        return false;
+      case 'none':
+        return false;
+    }
+  }
 
   private eventBase(dir: Direction): EventBase {
     return {
@@ -330,98 +236,21 @@ export class HttpStreamDissector implements StreamDissector {
     };
   }
 
+  // ---- holding client bytes across an upgrade -------------------------------------------------
+
   /** Client bytes while no 101 waits for a request: to the request parser, or held while an upgrade waits. */
   private client(bytes: Uint8Array, ts: bigint, frame: number): void {
-    if (this.asking) this.hold(bytes, ts, frame);
+    if (this.asking) this.held.hold(bytes, ts, frame);
     else {
       const used = this.c2s.write(bytes);
-      if (used < bytes.length && this.asking) this.hold(bytes.subarray(used), ts, frame);
-    }
-  }
-
-  /** Client bytes while a 101 waits for its request: probed, parsed, then paired once a request is complete. */
-  private earlyClient(bytes: Uint8Array, ts: bigint, frame: number): void {
-    const e = this.early!;
-    let chunks: readonly Held[];
-    if (e.probe) {
-      // Between messages: only a request line may come now; anything else is the new protocol.
-      e.probe.push({ bytes: copyBytes(bytes), gap: 0, ts, frame });
-      e.probeBytes += bytes.length;
-      const seen = concatBytes(e.probe.map((h) => h.bytes!), e.probeBytes);
-      const answer = probeStartLine(seen.length > MAX_PROBE ? seen.subarray(0, MAX_PROBE) : seen, 'request');
-      if (answer === 'need-more' && e.probeBytes < MAX_PROBE) return;
-      if (answer !== 'match') {
-        this.giveUpEarly('the client\'s bytes after it do not begin with a request line');
-        return;
-      }
-      chunks = e.probe;
-      e.probe = undefined;
-    } else chunks = [{ bytes, gap: 0, ts, frame }];
-    let n = 0;
-    for (const h of chunks) {
-      this.ts.c2s = h.ts;
-      this.frame.c2s = h.frame;
-      this.client(h.bytes!, h.ts, h.frame);
-      if (this.early !== e) return; // the request parser failed (onError settled it)
-      n += h.bytes!.length;
-    }
-    if (this.pending.length > 0) {
-      this.early = undefined;
-      this.answer(e.msg, e.base);
-      if (this.switching) this.commitSwitch(e.held);
-      return;
-    }
-    e.scanned += n;
-    if (e.scanned > this.maxHeldBytes) this.giveUpEarly(`${e.scanned} client bytes after it held no complete request (cap ${this.maxHeldBytes})`);
-  }
-
-  /** Server bytes after a 101 that waits for its request. */
-  private holdEarly(bytes: Uint8Array, ts: bigint, frame: number): void {
-    const e = this.early!;
-    if (bytes.length === 0) return;
-    if (e.heldBytes + bytes.length > this.maxHeldBytes) {
-      this.giveUpEarly(`more than ${this.maxHeldBytes} server bytes came after it before the request (the cap)`);
-      return;
-    }
-    e.heldBytes += bytes.length;
-    // After a hole the bytes cannot be handed over: count them, keep none.
-    e.held.push(e.cut ? { bytes: undefined, gap: bytes.length, ts, frame } : { bytes: copyBytes(bytes), gap: 0, ts, frame });
-  }
-
-  /**
-   * The 101 that waited will not be paired: emit it as it is (unpaired, as a 101 whose request was
-   * not captured always was) with a warning, and stop HTTP on the connection.
-   */
-  private giveUpEarly(why: string): void {
-    const e = this.early!;
-    this.early = undefined;
-    const warning: Diagnostic = {
-      code: 'WARN_HTTP_UPGRADE_UNPAIRED',
-      severity: 'warning',
-      message: `a 101 Switching Protocols came before any request it could answer and ${why}: HTTP dissection stops here and the connection is not handed over`,
-      offset: e.msg.streamOffset,
-    };
-    this.answer({ ...e.msg, diagnostics: [...e.msg.diagnostics, warning] }, e.base);
-    this.switching = undefined;
-    this.stopAll();
-  }
-
-  private hold(bytes: Uint8Array, ts: bigint, frame: number): void {
-    if (bytes.length === 0) return;
-    // Past the cap the bytes are dropped, and told onwards as a hole.
-    if (this.heldBytes + bytes.length > this.maxHeldBytes) this.held.push({ bytes: undefined, gap: bytes.length, ts, frame });
-    else {
-      this.held.push({ bytes: copyBytes(bytes), gap: 0, ts, frame });
-      this.heldBytes += bytes.length;
+      if (used < bytes.length && this.asking) this.held.hold(bytes.subarray(used), ts, frame);
     }
   }
 
   /** Gives the held client bytes back to the request parser (the upgrade was refused or never answered). */
   private release(): void {
-    const held = this.held;
+    const held = this.held.take();
     this.asking = undefined;
-    this.held = [];
-    this.heldBytes = 0;
     this.c2s.resume();
     const savedTs = this.ts.c2s;
     const savedFrame = this.frame.c2s;
@@ -436,11 +265,8 @@ export class HttpStreamDissector implements StreamDissector {
       const used = this.c2s.write(h.bytes);
       if (this.asking) {
         // Another upgrade request among the held bytes: hold the rest again.
-        this.hold(h.bytes.subarray(used), h.ts, h.frame);
-        for (const rest of held.slice(k + 1)) {
-          if (rest.bytes === undefined) this.held.push(rest);
-          else this.hold(rest.bytes, rest.ts, rest.frame);
-        }
+        this.held.hold(h.bytes.subarray(used), h.ts, h.frame, true);
+        for (let r = k + 1; r < held.length; r++) this.held.restore(held[r]!);
         break;
       }
     }
@@ -449,75 +275,68 @@ export class HttpStreamDissector implements StreamDissector {
   }
 
   /** Hands the connection over: the held client bytes and `s2cHeld` (the server's bytes after the 101) go first. */
-  private commitSwitch(s2cHeld: readonly Held[]): void {
+  private commitSwitch(s2cHeld: readonly HeldChunk[]): void {
     const { init } = this.switching!;
     this.switching = undefined;
-    const factory = this.ctx.registry.hasTable('http.upgrade') ? this.ctx.registry.table('http.upgrade').get(init.protocol) : undefined;
-    const c2s = this.held;
+    const c2sHeld = this.held.take();
     this.stopAll();
-    if (!factory) return;
-    const leftover: { c2s?: Uint8Array; s2c?: Uint8Array } = {};
-    for (const [dir, held] of [['c2s', c2s], ['s2c', s2cHeld]] as const) {
-      const bytes = join(held);
-      if (bytes && bytes.length > 0) leftover[dir] = bytes;
-      this.reportCut(dir, held, init.protocol);
-    }
-    this.ctx.switchTo(factory, init, leftover);
+    handOver(this.ctx, init, { c2s: c2sHeld, s2c: s2cHeld });
   }
 
-  /** Held bytes from the first hole on cannot be handed over (a leftover has no holes): say so. */
-  private reportCut(dir: Direction, held: readonly Held[], protocol: string): void {
-    const at = held.findIndex((h) => h.bytes === undefined);
-    if (at < 0) return;
-    let lost = 0;
-    for (let k = at; k < held.length; k++) lost += held[k]!.bytes?.length ?? held[k]!.gap;
-    const first = held[at]!;
-    const last = held[held.length - 1]!;
-    this.ctx.emit({
-      type: 'stream.error',
-      connection: this.ctx.connection,
-      dir,
-      firstTs: first.ts,
-      lastTs: last.ts,
-      firstFrame: first.frame,
-      lastFrame: last.frame,
-      dissector: 'http',
-      diagnostic: {
-        code: 'WARN_HTTP_UPGRADE_BYTES_LOST',
-        severity: 'warning',
-        message: `${lost} bytes held until the upgrade was decided had a hole (missing or over the cap): ${protocol} gets only those before it`,
-      },
-    });
+  // ---- a 101 captured before its request ------------------------------------------------------
+
+  /** Client bytes while a 101 waits for its request: probed, parsed, then paired once a request is complete. */
+  private earlyClient(bytes: Uint8Array, ts: bigint, frame: number): void {
+    const e = this.early!;
+    const chunks = e.clientBytes(bytes, ts, frame);
+    if (typeof chunks === 'string') {
+      this.giveUpEarly(chunks);
+      return;
+    }
+    let n = 0;
+    for (const h of chunks) {
+      this.ts.c2s = h.ts;
+      this.frame.c2s = h.frame;
+      this.client(h.bytes!, h.ts, h.frame);
+      if (this.early !== e) return; // the request parser failed (onError settled it)
+      n += h.bytes!.length;
+    }
+    if (this.pending.size > 0) {
+      this.early = undefined;
+      this.answer(e.msg, e.base);
+      if (this.switching) this.commitSwitch(e.held);
+      return;
+    }
+    const why = e.scannedClient(n);
+    if (why !== undefined) this.giveUpEarly(why);
+  }
+
+  /** Server bytes after a 101 that waits for its request. */
+  private earlyServer(bytes: Uint8Array, ts: bigint, frame: number): void {
+    const why = this.early!.serverBytes(bytes, ts, frame);
+    if (why !== undefined) this.giveUpEarly(why);
+  }
+
+  /**
+   * The 101 that waited will not be paired: emit it as it is (unpaired, as a 101 whose request was
+   * not captured always was) with a warning, and stop HTTP on the connection.
+   */
+  private giveUpEarly(why: string): void {
+    const e = this.early!;
+    this.early = undefined;
+    this.answer(e.unpaired(why), e.base);
+    this.switching = undefined;
+    this.stopAll();
   }
 
   private stopAll(): void {
     this.stopped = true;
     this.asking = undefined;
     this.early = undefined;
-    this.held = [];
-    this.heldBytes = 0;
+    this.held.take();
     this.c2s.stop();
     this.s2c.stop();
   }
-}
-
-/**
- * The held client bytes up to the first hole, joined: what the next dissector can take as one
- * piece (the leftover of `switchTo` has no way to say that bytes are missing).
- */
-function join(held: readonly Held[]): Uint8Array | undefined {
-  let n = 0;
-  let end = 0;
-  for (; end < held.length && held[end]!.bytes !== undefined; end++) n += held[end]!.bytes!.length;
-  if (end === 1) return held[0]!.bytes;
-  if (n === 0) return undefined;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (let k = 0; k < end; k++) {
-    out.set(held[k]!.bytes!, o);
-    o += held[k]!.bytes!.length;
-  }
-  return out;
 }
 
 /**
@@ -550,17 +369,3 @@ export function createHttpDissectorFactory(options: HttpDissectorOptions = {}): 
 
 /** The `'http'` stream dissector factory with the default caps: HTTP/1.x on a TCP connection. */
 export const httpDissector: StreamDissectorFactory = createHttpDissectorFactory();
-
-/** The fields requests and responses share, from a parsed message. */
-function messageFields(msg: ParsedHttpMessage) {
-  return {
-    version: msg.head.version,
-    headers: msg.head.headers,
-    rawHead: msg.rawHead,
-    body: msg.body,
-    bodyLength: msg.bodyLength,
-    trailers: msg.trailers,
-    streamOffset: msg.streamOffset,
-    diagnostics: msg.diagnostics.length ? msg.diagnostics : undefined,
-  };
-}

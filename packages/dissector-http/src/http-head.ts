@@ -1,4 +1,5 @@
 import type { Diagnostic } from '@netrx/core';
+import { httpDiagnostic } from './http-codes.js';
 import type { HttpHeader } from './types.js';
 
 /** The start line and headers of a request. */
@@ -60,18 +61,18 @@ export function parseHeaderLines(
     if ((c0 === 0x20 || c0 === 0x09) && headers.length > 0) {
       const prev = headers[headers.length - 1]!;
       headers[headers.length - 1] = { name: prev.name, value: `${prev.value} ${line.trim()}`.trim() };
-      warnings.push({ code: 'WARN_HTTP_OBS_FOLD', severity: 'warning', message: `header "${prev.name}" is folded over lines (obs-fold)`, offset: baseOffset });
+      warnings.push(httpDiagnostic('WARN_HTTP_OBS_FOLD', `header "${prev.name}" is folded over lines (obs-fold)`, baseOffset));
       continue;
     }
     const colon = line.indexOf(':');
     if (colon <= 0) {
-      warnings.push({ code: 'WARN_HTTP_HEADER_SYNTAX', severity: 'warning', message: `header line without a name and colon skipped: ${JSON.stringify(line.slice(0, 40))}`, offset: baseOffset });
+      warnings.push(httpDiagnostic('WARN_HTTP_HEADER_SYNTAX', `header line without a name and colon skipped: ${JSON.stringify(line.slice(0, 40))}`, baseOffset));
       continue;
     }
     const rawName = line.slice(0, colon);
     const name = rawName.trim();
     if (name !== rawName || !TOKEN.test(name)) {
-      warnings.push({ code: 'WARN_HTTP_HEADER_NAME', severity: 'warning', message: `header name ${JSON.stringify(rawName)} is not a token`, offset: baseOffset });
+      warnings.push(httpDiagnostic('WARN_HTTP_HEADER_NAME', `header name ${JSON.stringify(rawName)} is not a token`, baseOffset));
     }
     headers.push({ name, value: line.slice(colon + 1).trim() });
   }
@@ -98,7 +99,7 @@ export function parseHead(bytes: Uint8Array, kind: 'request' | 'response', offse
   const start = lines[0] ?? '';
   while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   if (lines.length - 1 > maxHeaders) {
-    return { error: { code: 'ERR_HTTP_TOO_MANY_HEADERS', severity: 'error', message: `${lines.length - 1} header lines, more than the cap of ${maxHeaders}`, offset } };
+    return { error: httpDiagnostic('ERR_HTTP_TOO_MANY_HEADERS', `${lines.length - 1} header lines, more than the cap of ${maxHeaders}`, offset) };
   }
   const warnings: Diagnostic[] = [];
   const headers = parseHeaderLines(lines.slice(1), offset, warnings);
@@ -107,7 +108,7 @@ export function parseHead(bytes: Uint8Array, kind: 'request' | 'response', offse
     const parts = start.split(' ');
     const [method = '', target = '', version = ''] = parts;
     if (parts.length !== 3 || !TOKEN.test(method) || target === '' || !VERSION.test(version)) {
-      return { error: { code: 'ERR_HTTP_REQUEST_LINE', severity: 'error', message: `not an HTTP request line: ${JSON.stringify(start.slice(0, 80))}`, offset } };
+      return { error: httpDiagnostic('ERR_HTTP_REQUEST_LINE', `not an HTTP request line: ${JSON.stringify(start.slice(0, 80))}`, offset) };
     }
     return { head: { kind, method, target, version, headers }, warnings };
   }
@@ -115,7 +116,7 @@ export function parseHead(bytes: Uint8Array, kind: 'request' | 'response', offse
   // an empty reason is often missing in practice.
   const m = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(start);
   if (!m) {
-    return { error: { code: 'ERR_HTTP_STATUS_LINE', severity: 'error', message: `not an HTTP status line: ${JSON.stringify(start.slice(0, 80))}`, offset } };
+    return { error: httpDiagnostic('ERR_HTTP_STATUS_LINE', `not an HTTP status line: ${JSON.stringify(start.slice(0, 80))}`, offset) };
   }
   return { head: { kind, version: m[1]!, status: Number(m[2]), reason: m[3] ?? '', headers }, warnings };
 }

@@ -1,6 +1,8 @@
 import { concatBytes, copyBytes, type Diagnostic } from '@netrx/core';
 import { latin1, parseHead, parseHeaderLines, splitLines, type HttpHead } from './http-head.js';
-import { probeStartLine } from './http-probe.js';
+import { httpDiagnostic, type HttpCode } from './http-codes.js';
+import { headerListValues } from './http-header-list.js';
+import { probeStartLine } from './http-start-line.js';
 import type { HttpHeader } from './types.js';
 
 /** Caps that bound what one direction's parser buffers. */
@@ -77,19 +79,6 @@ const MAX_LINE = 4096;
 /** Hex digits of a chunk size: 13 digits exceed 2^52, beyond any real chunk and exact as a double. */
 const MAX_CHUNK_HEX = 13;
 
-
-/** Comma-separated list members of all headers by this name, trimmed and lower-cased. */
-function listValues(headers: readonly HttpHeader[], name: string): string[] {
-  const out: string[] = [];
-  for (const h of headers) {
-    if (h.name.toLowerCase() !== name) continue;
-    for (const v of h.value.split(',')) {
-      const t = v.trim().toLowerCase();
-      if (t !== '') out.push(t);
-    }
-  }
-  return out;
-}
 
 /**
  * An HTTP/1.x message parser for one direction of a reassembled byte stream: an I/O-free state
@@ -326,7 +315,7 @@ export class HttpMessageParser {
     this.trailerParts = [];
     this.trailerBytes = 0;
     if (this.skipped > 0) {
-      this.diagnostics.push({ code: 'WARN_HTTP_RESYNC', severity: 'warning', message: `${this.skipped} bytes before this message were skipped to find its start line`, offset: this.offset });
+      this.diagnostics.push(httpDiagnostic('WARN_HTTP_RESYNC', `${this.skipped} bytes before this message were skipped to find its start line`, this.offset));
       this.skipped = 0;
     }
     this.state = State.Head;
@@ -371,7 +360,7 @@ export class HttpMessageParser {
     this.offset += part.length;
     if (end < 0) {
       if (this.headLength >= this.limits.maxHeadBytes) {
-        this.fail({ code: 'ERR_HTTP_HEAD_TOO_LARGE', severity: 'error', message: `a message head is longer than the cap of ${this.limits.maxHeadBytes} bytes`, offset: this.msgOffset });
+        this.fail(httpDiagnostic('ERR_HTTP_HEAD_TOO_LARGE', `a message head is longer than the cap of ${this.limits.maxHeadBytes} bytes`, this.msgOffset));
       }
       return stop;
     }
@@ -420,8 +409,8 @@ export class HttpMessageParser {
       // §6.3 rule 2: a 2xx to CONNECT turns the connection into a tunnel.
       if (method === 'CONNECT' && s >= 200 && s < 300) return this.complete();
     }
-    const te = listValues(head.headers, 'transfer-encoding');
-    const cl = listValues(head.headers, 'content-length');
+    const te = headerListValues(head.headers, 'transfer-encoding');
+    const cl = headerListValues(head.headers, 'content-length');
     if (te.length > 0) {
       if (cl.length > 0) this.note('WARN_HTTP_TE_AND_CL', 'Transfer-Encoding and Content-Length together: Transfer-Encoding wins (RFC 9112 §6.3)', this.msgOffset);
       if (te[te.length - 1] === 'chunked') {
@@ -435,13 +424,13 @@ export class HttpMessageParser {
         this.state = State.UntilClose;
         return;
       }
-      return this.fail({ code: 'ERR_HTTP_TRANSFER_ENCODING', severity: 'error', message: `request Transfer-Encoding "${te.join(', ')}" does not end in chunked`, offset: this.msgOffset });
+      return this.fail(httpDiagnostic('ERR_HTTP_TRANSFER_ENCODING', `request Transfer-Encoding "${te.join(', ')}" does not end in chunked`, this.msgOffset));
     }
     if (cl.length > 0) {
       // §6.3 rule 5: a list of identical values is one value; anything else is unrecoverable.
       const first = cl[0]!;
       if (!/^\d{1,15}$/.test(first) || cl.some((v) => v !== first)) {
-        return this.fail({ code: 'ERR_HTTP_CONTENT_LENGTH', severity: 'error', message: `invalid Content-Length "${cl.join(', ')}"`, offset: this.msgOffset });
+        return this.fail(httpDiagnostic('ERR_HTTP_CONTENT_LENGTH', `invalid Content-Length "${cl.join(', ')}"`, this.msgOffset));
       }
       const len = Number(first);
       if (len === 0) return this.complete();
@@ -494,7 +483,7 @@ export class HttpMessageParser {
         this.offset += to - stop;
         return next < 0 ? -1 : to;
       }
-      this.fail({ code: 'ERR_HTTP_LINE_TOO_LONG', severity: 'error', message: `a chunk-size or trailer line is longer than ${MAX_LINE} bytes`, offset: this.offset });
+      this.fail(httpDiagnostic('ERR_HTTP_LINE_TOO_LONG', `a chunk-size or trailer line is longer than ${MAX_LINE} bytes`, this.offset));
       return chunk.length;
     }
     return lf < 0 ? -1 : stop;
@@ -523,7 +512,7 @@ export class HttpMessageParser {
         const text = latin1(bytes).replace(/\r?\n$/, '');
         const m = /^\s*([0-9a-fA-F]+)\s*(?:;.*)?$/.exec(text);
         if (!m || m[1]!.length > MAX_CHUNK_HEX) {
-          return this.fail({ code: 'ERR_HTTP_CHUNK_SIZE', severity: 'error', message: `invalid chunk size line ${JSON.stringify(text.slice(0, 40))}`, offset: lineStart });
+          return this.fail(httpDiagnostic('ERR_HTTP_CHUNK_SIZE', `invalid chunk size line ${JSON.stringify(text.slice(0, 40))}`, lineStart));
         }
         const size = parseInt(m[1]!, 16);
         if (size === 0) {
@@ -536,7 +525,7 @@ export class HttpMessageParser {
       }
       case State.ChunkEnd: {
         if (bytes.length > 2 || (bytes.length === 2 && bytes[0] !== CR)) {
-          return this.fail({ code: 'ERR_HTTP_CHUNK_FRAMING', severity: 'error', message: 'chunk data is not followed by CRLF', offset: lineStart });
+          return this.fail(httpDiagnostic('ERR_HTTP_CHUNK_FRAMING', 'chunk data is not followed by CRLF', lineStart));
         }
         this.state = State.ChunkSize;
         return;
@@ -547,7 +536,7 @@ export class HttpMessageParser {
         const blank = bytes.length === 1 || (bytes.length === 2 && bytes[0] === CR);
         if (!blank) {
           if (this.trailerBytes > this.limits.maxHeadBytes) {
-            this.fail({ code: 'ERR_HTTP_HEAD_TOO_LARGE', severity: 'error', message: `trailers are longer than the cap of ${this.limits.maxHeadBytes} bytes`, offset: lineStart });
+            this.fail(httpDiagnostic('ERR_HTTP_HEAD_TOO_LARGE', `trailers are longer than the cap of ${this.limits.maxHeadBytes} bytes`, lineStart));
           }
           return;
         }
@@ -561,8 +550,8 @@ export class HttpMessageParser {
 
   // ---- ends -----------------------------------------------------------------------------
 
-  private note(code: string, message: string, offset: number): void {
-    this.diagnostics.push({ code, severity: 'warning', message, offset });
+  private note(code: HttpCode & `WARN_${string}`, message: string, offset: number): void {
+    this.diagnostics.push(httpDiagnostic(code, message, offset));
   }
 
   private complete(): void {

@@ -1,4 +1,5 @@
 import { definePlugin } from '@netrx/core';
+import type {} from '@netrx/dissector-tcp'; // the tcp.port, tcp and tcp.client typings
 import { httpDissector } from './http-dissector.js';
 import { httpClientDecider } from './http-start-line.js';
 

@@ -5,13 +5,14 @@
  */
 export { headerValue } from './types.js';
 export type { HttpHeader, HttpMessageBase, HttpRequest, HttpResponse, HttpUpgrade } from './types.js';
+export { HttpCodes } from './http-codes.js';
+export type { HttpCode } from './http-codes.js';
+export { splitHeaderList } from './http-header-list.js';
 export { HttpMessageParser, DEFAULT_HTTP_LIMITS } from './http-message-parser.js';
 export type { HttpParserLimits, HttpParserSink, ParsedHttpMessage } from './http-message-parser.js';
-export { parseHead } from './http-head.js';
-export type { HttpHead, HttpRequestHead, HttpResponseHead, ParseHeadResult } from './http-head.js';
-export { KNOWN_METHODS, probeStartLine } from './http-probe.js';
-export { httpClientDecider, looksLikeHttpRequest, looksLikeHttpResponse } from './http-start-line.js';
-export { HttpStreamDissector, createHttpDissectorFactory, httpDissector } from './http-dissector.js';
+export type { HttpHead, HttpRequestHead, HttpResponseHead } from './http-head.js';
+export { httpClientDecider, looksLikeHttpRequest, looksLikeHttpResponse, probeStartLine } from './http-start-line.js';
+export { createHttpDissectorFactory, httpDissector } from './http-dissector.js';
 export type { HttpDissectorOptions } from './http-dissector.js';
 export { httpPlugin } from './http-plugin.js';
 export { httpTransactions } from './http-transactions.js';

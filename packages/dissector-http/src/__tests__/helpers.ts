@@ -4,6 +4,22 @@ import { HttpMessageParser, type HttpParserLimits, type ParsedHttpMessage } from
 export const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
 export const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 
+/** The byte a fed chunk is overwritten with once the call that got it returns. */
+export const POISON = 0xee;
+
+/**
+ * Calls `use` with a copy of `bytes` (a view in the middle of a larger buffer, as capture sources
+ * hand out) and, when `poison`, overwrites that buffer with {@link POISON} once `use` returns, as
+ * a source that reuses its buffer would. Code that kept a view instead of a copy now reads 0xEE.
+ */
+export function fed<T>(bytes: Uint8Array, poison: boolean, use: (chunk: Uint8Array) => T): T {
+  const buffer = new Uint8Array(bytes.length + 16).fill(POISON);
+  buffer.set(bytes, 8);
+  const result = use(buffer.subarray(8, 8 + bytes.length));
+  if (poison) buffer.fill(POISON);
+  return result;
+}
+
 /** What a test compares: a message reduced to plain data. */
 export interface Summary {
   start: string;
@@ -28,7 +44,10 @@ export function summarize(m: ParsedHttpMessage): Summary {
   };
 }
 
-/** Runs a parser over chunks; responses are framed against `methods` (first-in first-out). */
+/**
+ * Runs a parser over chunks; responses are framed against `methods` (first-in first-out). Each
+ * chunk is poisoned once `write` returns (see {@link fed}): what the parser keeps must be its own.
+ */
 export function run(
   kind: 'request' | 'response',
   chunks: readonly Uint8Array[],
@@ -56,7 +75,7 @@ export function run(
   chunks.forEach((c, i) => {
     const g = opts.gaps?.get(i);
     if (g) parser.gap(g);
-    parser.write(c);
+    fed(c, true, (chunk) => parser.write(chunk));
   });
   if (opts.finish !== false) parser.finish();
   return { messages, errors, begins, parser };

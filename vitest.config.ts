@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
-  // tsyringe needs legacy decorators with emitted metadata.
+  // tsyringe (in @netrx/pipeline's composition root) needs legacy decorators with emitted metadata.
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   resolve: {
     // Tests run against the sources, so `npm test` needs no build first.
@@ -15,6 +15,7 @@ export default defineConfig({
       '@netrx/dissector-websocket': pkg('dissector-websocket'),
       '@netrx/source-file': pkg('source-file'),
       '@netrx/source-live': pkg('source-live'),
+      '@netrx/pipeline': pkg('pipeline'),
       '@netrx/cli': pkg('cli'),
     },
   },

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { capture } from '@netrx/cli';
+import { capture } from '@netrx/pipeline';
 import { websocketMessages } from '@netrx/dissector-websocket';
 // @ts-expect-error: a plain JavaScript module, as an application would write it.
 import { chatJson, createChatPlugin } from './chat-plugin.mjs';

@@ -3,7 +3,7 @@
 // using the chat plugin next to this file on top of netrx's default dissectors.
 import { fileURLToPath } from 'node:url';
 import { filter } from 'rxjs';
-import { capture } from '@netrx/cli';
+import { capture } from '@netrx/pipeline';
 import { formatEndpoint } from '@netrx/core';
 import { websocketMessages } from '@netrx/dissector-websocket';
 import { createChatPlugin, describeChat } from './chat-plugin.mjs';

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // Writes one TCP connection's packets to a pcapng file of its own. The connection is named by its
 // stream index, as `netrx tcp` and `netrx ws` print it (`#1`). The packets are taken from the
-// dissected frames by their 4-tuple; the index comes from the same reassembly `netrx` uses.
+// dissected frames by their 4-tuple; the index comes from the same pipeline `netrx` uses.
 import { createWriteStream } from 'node:fs';
 import { filter, lastValueFrom, map, take } from 'rxjs';
-import { createCaptureRegistry } from '@netrx/cli';
-import { dissect, findLayer } from '@netrx/core';
-import { reassembleTcp } from '@netrx/dissector-tcp';
-import { fromCaptureFile, writePcapng } from '@netrx/source-file';
+import { findLayer } from '@netrx/core';
+import { createPipeline } from '@netrx/pipeline';
+import { writePcapng } from '@netrx/source-file';
 
 const [file, streamArg, outPath] = process.argv.slice(2);
 if (!file || streamArg === undefined || !outPath) {
@@ -15,13 +14,12 @@ if (!file || streamArg === undefined || !outPath) {
   process.exit(2);
 }
 const stream = Number(streamArg);
-const registry = createCaptureRegistry({});
+const pipeline = createPipeline({ file });
 
 // First pass: which endpoints is stream N?
 const open = await lastValueFrom(
-  fromCaptureFile(file).pipe(
-    dissect(registry),
-    reassembleTcp(registry),
+  pipeline.frames().pipe(
+    pipeline.streams(),
     filter((e) => e.type === 'open' && e.connection.id === stream),
     take(1),
   ),
@@ -49,8 +47,8 @@ function belongs(packet) {
 const out = createWriteStream(outPath);
 let count = 0;
 await lastValueFrom(
-  fromCaptureFile(file).pipe(
-    dissect(registry),
+  pipeline.frames().pipe(
+    pipeline.packets(),
     filter(belongs),
     map((p) => p.frame),
     writePcapng(out),

@@ -3,7 +3,7 @@
 // `groupBy` the connection, `reduce` each group to its counters.
 import { fileURLToPath } from 'node:url';
 import { groupBy, mergeMap, reduce } from 'rxjs';
-import { capture } from '@netrx/cli';
+import { capture } from '@netrx/pipeline';
 import { formatEndpoint } from '@netrx/core';
 import { websocketMessages } from '@netrx/dissector-websocket';
 

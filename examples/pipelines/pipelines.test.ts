@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { capture } from '@netrx/cli';
+import { capture } from '@netrx/pipeline';
 import { websocketMessages } from '@netrx/dissector-websocket';
 
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));

@@ -3,7 +3,7 @@
 // byte, in packet time), from `httpTransactions()`.
 import { fileURLToPath } from 'node:url';
 import { filter, toArray } from 'rxjs';
-import { capture } from '@netrx/cli';
+import { capture } from '@netrx/pipeline';
 import { formatEndpoint } from '@netrx/core';
 import { httpTransactions } from '@netrx/dissector-http';
 

@@ -1,11 +1,9 @@
 /**
- * `@netrx/cli`: the `netrx` command, and the default pipeline in one call for applications.
+ * `@netrx/cli`: the `netrx` command — arguments, output writers, exit codes. The pipelines it runs
+ * are `@netrx/pipeline`'s; applications use that package.
  *
  * @packageDocumentation
  */
-export { capture, createCaptureRegistry } from './capture.js';
-export type { CaptureOptions } from './capture.js';
-export { defaultPlugins, createCliRegistry } from './pipeline.js';
 export { main, USAGE } from './main.js';
 export type { Command } from './main.js';
 export { parseArgs } from './args.js';

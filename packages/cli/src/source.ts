@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { defer, finalize, take, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { defer, finalize, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
-import { fromCaptureFile, writePcapng } from '@netrx/source-file';
-import { createLiveCaptureStats, fromLiveCapture, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
+import type { Pipeline } from '@netrx/pipeline';
+import { writePcapng } from '@netrx/source-file';
+import { createLiveCaptureStats, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
 
@@ -11,10 +12,11 @@ import type { CliIO } from './output.js';
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
 /**
- * The frames a command reads, from its arguments: `-r FILE` (`-r -` for standard input) through
- * `fromCaptureFile`, with a progress bar on stderr for a large file when stderr is a terminal
- * (unless `--no-progress`), and `-c COUNT` applied. Reading waits for `io.stdout` to drain between
- * chunks, so a slow reader of the output slows the capture reading instead of filling memory.
+ * The frames a command reads, from its arguments, through the pipeline's source selection: `-r
+ * FILE` (`-r -` for standard input), with a progress bar on stderr for a large file when stderr
+ * is a terminal (unless `--no-progress`), and `-c COUNT` applied. Reading waits for `io.stdout` to
+ * drain between chunks, so a slow reader of the output slows the capture reading instead of
+ * filling memory.
  *
  * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
  * pcapng file.
@@ -24,27 +26,30 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 export function openFrames(
   args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen' | 'write'>>,
   io: CliIO,
+  pipeline: Pipeline,
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
-  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io) : openFile(args, io);
+  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline);
   return (args.write === undefined ? frames : frames.pipe(alsoWrite(args.write))).pipe(takeUntil(gone));
 }
 
 /** `-r FILE`: a capture file (or standard input), with the progress bar and `-c`. */
-function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>, io: CliIO): Observable<CapturedFrame> {
+function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>, io: CliIO, pipeline: Pipeline): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
   const stdin = args.read === '-';
   const bar = args.progress && io.stderr.isTTY === true && !stdin ? new ProgressBar(io.stderr) : undefined;
-  let frames = fromCaptureFile(stdin ? process.stdin : args.read, {
-    name: stdin ? 'standard input' : args.read,
-    onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
-    beforeNextChunk: () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
+  const frames = pipeline.frames({
+    file: stdin ? process.stdin : args.read,
+    fileOptions: {
+      name: stdin ? 'standard input' : args.read,
+      onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
+      beforeNextChunk: () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
+    },
+    count: args.count,
   });
-  if (bar) frames = frames.pipe(finalize(() => bar.clear()));
-  if (args.count !== undefined) frames = frames.pipe(take(args.count));
-  return frames;
+  return bar ? frames.pipe(finalize(() => bar.clear())) : frames;
 }
 
 /**
@@ -73,13 +78,14 @@ function outputGone(io: CliIO): Promise<void> {
 }
 
 /**
- * `-i DEVICE [filter…]`: live capture through `fromLiveCapture` (`--backend`, `-s`). Ctrl-C
- * (SIGINT) or SIGTERM stops it gracefully: captured frames are still dissected, then the frames
+ * `-i DEVICE [filter…]`: live capture through the pipeline (`fromLiveCapture`; `--backend`,
+ * `-s`). Ctrl-C (SIGINT) or SIGTERM stops it gracefully: captured frames are still dissected, then the frames
  * complete as at the end of a file, and a line of capture counters (packets, drops) goes to stderr.
  */
 function openLive(
   args: Pick<CliArgs, 'count'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen'>> & { readonly interface: string },
   io: CliIO,
+  pipeline: Pipeline,
 ): Observable<CapturedFrame> {
   if (args.backend !== undefined && args.backend !== 'cap' && args.backend !== 'tcpdump') {
     throw new NetrxError('ERR_INVALID_OPTION', `--backend must be cap or tcpdump, not "${args.backend}"`);
@@ -88,21 +94,24 @@ function openLive(
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   let started = false;
-  let frames = defer(() => {
+  return defer(() => {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    return fromLiveCapture({
-      device: args.interface,
-      filter: args.filter,
-      backend: args.backend as LiveBackendName | undefined,
-      snaplen: args.snaplen,
-      stats,
-      signal: stop.signal,
-      onStart: ({ backend }) => {
-        started = true;
-        // As tcpdump does: say when packets are being captured (scripts wait for this line).
-        io.stderr.write(`netrx: listening on ${args.interface} (${backend} backend)\n`);
+    return pipeline.frames({
+      live: {
+        device: args.interface,
+        filter: args.filter,
+        backend: args.backend as LiveBackendName | undefined,
+        snaplen: args.snaplen,
+        stats,
+        signal: stop.signal,
+        onStart: ({ backend }) => {
+          started = true;
+          // As tcpdump does: say when packets are being captured (scripts wait for this line).
+          io.stderr.write(`netrx: listening on ${args.interface} (${backend} backend)\n`);
+        },
       },
+      count: args.count,
     });
   }).pipe(
     finalize(() => {
@@ -111,8 +120,6 @@ function openLive(
       if (started) io.stderr.write(`netrx: ${captureSummary(args.interface, stats)}\n`);
     }),
   );
-  if (args.count !== undefined) frames = frames.pipe(take(args.count));
-  return frames;
 }
 
 /** `lo (cap): 120 packets captured, 0 dropped by netrx, kernel drops unknown`. */

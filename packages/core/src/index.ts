@@ -1,6 +1,6 @@
 /**
- * `@netrx/core`: the types, registry, plugin API and DI wiring every netrx package shares, the
- * base packet dissectors (link layers, IPv4, IPv6, UDP) and the `dissect()` operator.
+ * `@netrx/core`: the types, registry and plugin API every netrx package shares, the base packet
+ * dissectors (link layers, IPv4, IPv6, UDP) and the `dissect()` operator.
  *
  * @packageDocumentation
  */
@@ -36,8 +36,8 @@ export { DissectorTable, HeuristicList, Registry, parseDecodeAs } from './regist
 export type { DecodeAsRule, DissectorTables, HeuristicLists, TableKey } from './registry.js';
 export { createRegistry, definePlugin, registerPlugins } from './plugin.js';
 export type { NetrxPlugin } from './plugin.js';
-export { RegistryBuilder, Tokens, createPipelineContainer, monotonicClock } from './container.js';
-export type { Clock, PipelineContainerOptions } from './container.js';
+export { monotonicClock } from './clock.js';
+export type { Clock } from './clock.js';
 export { appEventJsonHead, formatEndpoint } from './stream.js';
 export type {
   AppEvent,

@@ -1,12 +1,8 @@
-import { dissect, formatEndpoint, type AppEvent } from '@netrx/core';
-import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
+import { formatEndpoint } from '@netrx/core';
 import { httpMessageJson, type HttpRequest, type HttpResponse } from '@netrx/dissector-http';
 import type { CliArgs } from '../args.js';
-import { lineWriterFor, type CliIO } from '../output.js';
-import { createCliRegistry } from '../pipeline.js';
-import { runPipeline } from '../run.js';
-import { openFrames } from '../source.js';
-import { ShownCounter } from '../summary.js';
+import type { CliIO } from '../output.js';
+import { runCommand } from '../run.js';
 import { formatTimeOfDay } from '../time.js';
 
 /** Longest request target text output shows without `--full`. */
@@ -18,14 +14,10 @@ const SHORT = 120;
  * Connections whose HTTP could not be parsed are reported on stderr (`stream.error`).
  */
 export async function http(args: CliArgs, io: CliIO): Promise<number> {
-  const registry = createCliRegistry(args);
-  const out = lineWriterFor(args, io.stdout);
-  const shown = new ShownCounter();
   const line = args.format === 'jsonl' ? httpMessageJson : (m: HttpRequest | HttpResponse) => httpTextLine(m, args.full);
-  const failure = await runPipeline(
-    openFrames(args, io),
-    (frames) => frames.pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry)),
-    (ev: AppEvent) => {
+  return runCommand(args, io, {
+    stages: (pipeline) => pipeline.events(),
+    each: (ev, out, shown) => {
       if (ev.type === 'http.request' || ev.type === 'http.response') {
         shown.add(ev.connection.id);
         out.line(line(ev));
@@ -34,11 +26,8 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
         io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
       }
     },
-    out,
-  );
-  shown.report(args, io, 'HTTP messages');
-  if (failure !== undefined) throw failure;
-  return 0;
+    shown: 'HTTP messages',
+  });
 }
 
 /**

@@ -1,12 +1,8 @@
-import { dissect, formatEndpoint } from '@netrx/core';
-import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
+import { formatEndpoint } from '@netrx/core';
 import { websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
-import { lineWriterFor, type CliIO } from '../output.js';
-import { createCliRegistry } from '../pipeline.js';
-import { runPipeline } from '../run.js';
-import { openFrames } from '../source.js';
-import { ShownCounter } from '../summary.js';
+import type { CliIO } from '../output.js';
+import { runCommand } from '../run.js';
 import { formatTimeOfDay } from '../time.js';
 
 /** Longest payload text output shows without `--full`. */
@@ -21,14 +17,10 @@ const SHORT = 120;
  * reported after the messages read before the break (exit status 1).
  */
 export async function ws(args: CliArgs, io: CliIO): Promise<number> {
-  const registry = createCliRegistry(args);
-  const out = lineWriterFor(args, io.stdout);
-  const shown = new ShownCounter();
   const jsonl = args.format === 'jsonl';
-  const failure = await runPipeline(
-    openFrames(args, io),
-    (frames) => frames.pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), websocketMessages()),
-    (m) => {
+  return runCommand(args, io, {
+    stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), websocketMessages()),
+    each: (m, out, shown) => {
       shown.add(m.connection.id);
       // JSON lines are built in the writer's buffer: the text goes from payload bytes to output.
       if (jsonl) {
@@ -36,11 +28,8 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
         out.endLine();
       } else out.line(textLine(m, args.full));
     },
-    out,
-  );
-  shown.report(args, io, 'WebSocket messages');
-  if (failure !== undefined) throw failure;
-  return 0;
+    shown: 'WebSocket messages',
+  });
 }
 
 /** One line for people: time, arrow, endpoints, type, printable payload. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tokens, createPipelineContainer, createRegistry, definePlugin, type NetrxPlugin, type Registry } from '../index.js';
+import { createRegistry, definePlugin, type NetrxPlugin } from '../index.js';
 
 const base = definePlugin({
   name: 'base',
@@ -29,15 +29,6 @@ describe('plugins', () => {
     const a: NetrxPlugin = { name: 'a', coreVersion: '*', dependencies: ['b'] };
     const b: NetrxPlugin = { name: 'b', coreVersion: '*', dependencies: ['a'] };
     expect(() => createRegistry([a, b])).toThrow(/cycle: a -> b -> a/);
-  });
-
-  it('builds one registry per pipeline container, never touching the root', () => {
-    const c1 = createPipelineContainer({ plugins: [base, child] });
-    const c2 = createPipelineContainer({ plugins: [base] });
-    const r1 = c1.resolve<Registry>(Tokens.Registry);
-    expect(c1.resolve<Registry>(Tokens.Registry)).toBe(r1);
-    expect(c2.resolve<Registry>(Tokens.Registry).table('base.kind').get('x')).toBeUndefined();
-    expect(r1.table<unknown>('base.kind').get('x')).toBeDefined();
   });
 });
 

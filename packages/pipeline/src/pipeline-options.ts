@@ -1,0 +1,46 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { DissectOptions, NetrxPlugin } from '@netrx/core';
+import type { DissectStreamsOptions, ReassembleTcpOptions } from '@netrx/dissector-tcp';
+import type { CaptureFileOptions } from '@netrx/source-file';
+import type { LiveCaptureOptions } from '@netrx/source-live';
+// For the doc links only.
+import type { fromCaptureFile } from '@netrx/source-file';
+import type { fromLiveCapture } from '@netrx/source-live';
+import type { createContainer } from './composition-root.js';
+import type { defaultPlugins } from './default-plugins.js';
+import type { Tokens } from './tokens.js';
+
+/** Where frames come from: a capture file or a live capture (give one), and how many to take. */
+export interface FrameSourceOptions {
+  /** A capture file path (pcap, pcapng, gzipped or not) or a readable stream of one. */
+  readonly file?: string | NodeJS.ReadableStream;
+  /** How {@link fromCaptureFile} reads {@link FrameSourceOptions.file}: progress, backpressure, chunk size, name. */
+  readonly fileOptions?: CaptureFileOptions;
+  /** Live capture options (`device`, `filter`, `backend`…), as {@link fromLiveCapture} takes. */
+  readonly live?: LiveCaptureOptions;
+  /** Stop after this many frames (a whole number from 1). */
+  readonly count?: number;
+}
+
+/** What a pipeline reads, which plugins dissect it, and the options of each stage. */
+export interface PipelineOptions extends FrameSourceOptions {
+  /** Plugins to register; {@link defaultPlugins} (core, TCP, HTTP, WebSocket) when omitted. */
+  readonly plugins?: readonly NetrxPlugin[];
+  /** Extra plugins added to {@link PipelineOptions.plugins} (your own dissectors). */
+  readonly extraPlugins?: readonly NetrxPlugin[];
+  /** Decode-as rules, as tshark's `-d`: `tcp.port==7272,websocket`. */
+  readonly decodeAs?: readonly string[];
+  /** Packet dissection options (counters, fragment reassembly limits). */
+  readonly dissect?: DissectOptions;
+  /** TCP reassembly options (timeouts, caps, totals). */
+  readonly tcp?: Omit<ReassembleTcpOptions, 'clients'>;
+  /** Stream dispatch options (a pinned dissector, probe limits). */
+  readonly streams?: DissectStreamsOptions;
+  /**
+   * A tsyringe container whose registrations the pipeline uses ({@link Tokens}): its own
+   * {@link Tokens.Clock}, extra {@link Tokens.Plugin}s ({@link createContainer} makes one). The
+   * pipeline's container is a child of it (of tsyringe's root container when omitted); nothing is
+   * registered in it.
+   */
+  readonly container?: DependencyContainer;
+}

@@ -1,0 +1,119 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Observable, type OperatorFunction } from 'rxjs';
+import { formatEndpoint, type DirectionStats, type StreamClose, type StreamEvent } from '@netrx/core';
+
+/** One direction of a {@link TcpConnectionSummary}. */
+export interface TcpDirectionSummary {
+  /** Reassembled bytes (gaps skipped, not zero-filled). */
+  readonly bytes: number;
+  /** sha256 of the reassembled bytes, hex. */
+  readonly sha256: string;
+  /** Holes reported as `gap` events. */
+  readonly gaps: number;
+  /** Bytes missing in those holes. */
+  readonly gapBytes: number;
+  /** Segments (or parts of them) that repeated bytes already seen, dropped. */
+  readonly retransmitted: number;
+  /** Bytes that overlapped earlier data with different content (the first copy was kept). */
+  readonly overlapConflicts: number;
+  /** Bytes dropped because a buffer cap was reached, or that came after their hole was reported. */
+  readonly droppedBytes: number;
+  /** How this direction ended: `fin`, `rst`, `idle` or `end`. */
+  readonly close: string;
+}
+
+/**
+ * One TCP connection, when it has closed: the JSON contract of `netrx tcp --format jsonl` (one
+ * `JSON.stringify` of this object a line, keys in this order).
+ */
+export interface TcpConnectionSummary {
+  /** The connection's index (`#0`, `#1`… in every command's output). */
+  readonly stream: number;
+  /** The client's endpoint, `10.0.0.1:40000` or `[2001:db8::1]:50000`. */
+  readonly client: string;
+  /** The server's endpoint. */
+  readonly server: string;
+  /** How the client was decided: `syn`, `port`, or the `tcp.client` entry that knew (`http`, `ws-mask`). */
+  readonly clientBy: string;
+  /** How the connection ended. */
+  readonly close: string;
+  /** Client to server. */
+  readonly c2s: TcpDirectionSummary;
+  /** Server to client. */
+  readonly s2c: TcpDirectionSummary;
+}
+
+/** The running sha256 of each direction of one connection. */
+interface DirectionHashes {
+  readonly c2s: Hash;
+  readonly s2c: Hash;
+}
+
+/**
+ * TCP stream events to one {@link TcpConnectionSummary} per connection, emitted when its `close`
+ * event comes (`reassembleTcp()` closes what is left at the end of input): byte counts, the
+ * sha256 of each direction's reassembled bytes, gaps, retransmissions, overlap conflicts and how
+ * each side closed. Hashing happens as the data flows; no stream bytes are kept.
+ *
+ * @example
+ * ```ts
+ * import { createPipeline, tcpConnectionSummaries } from '@netrx/pipeline';
+ *
+ * const pipeline = createPipeline({ file: 'examples/chat-server/capture/chat.pcap' });
+ * pipeline.frames()
+ *   .pipe(pipeline.streams(), tcpConnectionSummaries())
+ *   .subscribe((c) => console.log(JSON.stringify(c)));
+ * ```
+ */
+export function tcpConnectionSummaries(): OperatorFunction<StreamEvent, TcpConnectionSummary> {
+  return (events) =>
+    new Observable<TcpConnectionSummary>((subscriber) => {
+      const hashes = new Map<number, DirectionHashes>();
+      const hashesOf = (id: number): DirectionHashes => {
+        let h = hashes.get(id);
+        if (h === undefined) hashes.set(id, (h = { c2s: createHash('sha256'), s2c: createHash('sha256') }));
+        return h;
+      };
+      const subscription = events.subscribe({
+        next: (ev) => {
+          const id = ev.connection.id;
+          if (ev.type === 'data') hashesOf(id)[ev.dir].update(ev.bytes);
+          else if (ev.type === 'close') {
+            const summary = summarize(ev, hashesOf(id));
+            hashes.delete(id);
+            subscriber.next(summary);
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        subscription.unsubscribe();
+        hashes.clear();
+      };
+    });
+}
+
+/** The summary of a closed connection from its close event and its hashes. */
+function summarize(ev: StreamClose, hashes: DirectionHashes): TcpConnectionSummary {
+  const c = ev.connection;
+  const dir = (s: Readonly<DirectionStats>, h: Hash): TcpDirectionSummary => ({
+    bytes: s.bytes,
+    sha256: h.digest('hex'),
+    gaps: s.gaps,
+    gapBytes: s.gapBytes,
+    retransmitted: s.retransmitted,
+    overlapConflicts: s.overlapConflicts,
+    droppedBytes: s.droppedBytes,
+    close: s.close ?? ev.reason,
+  });
+  return {
+    stream: c.id,
+    client: formatEndpoint(c.client),
+    server: formatEndpoint(c.server),
+    clientBy: c.clientBy,
+    close: ev.reason,
+    c2s: dir(ev.stats.c2s, hashes.c2s),
+    s2c: dir(ev.stats.s2c, hashes.s2c),
+  };
+}

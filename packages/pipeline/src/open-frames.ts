@@ -1,7 +1,7 @@
 import { take, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame, type Clock } from '@netrx/core';
 import { fromCaptureFile } from '@netrx/source-file';
-import { fromLiveCapture, type LiveCaptureOptions } from '@netrx/source-live';
+import { fromLiveCapture } from '@netrx/source-live';
 import type { FrameSourceOptions } from './pipeline-options.js';
 
 /**
@@ -32,9 +32,7 @@ export function openFrames(source: FrameSourceOptions, clock?: Clock): Observabl
   let frames: Observable<CapturedFrame>;
   if (source.file !== undefined) frames = fromCaptureFile(source.file, source.fileOptions);
   else if (source.live !== undefined) {
-    // source-live reads `clock` once its options declare it; until then it is ignored.
-    const live: LiveCaptureOptions & { readonly clock?: Clock } = { clock, ...source.live };
-    frames = fromLiveCapture(live);
+    frames = fromLiveCapture({ clock, ...source.live });
   } else throw new NetrxError('ERR_INVALID_OPTION', 'a pipeline needs a file or live options');
   return count === undefined ? frames : frames.pipe(take(count));
 }

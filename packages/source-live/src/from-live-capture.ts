@@ -145,7 +145,7 @@ async function openBackend(o: ResolvedLiveOptions, sink: BackendSink, stats: Liv
   const cap = await loadCap();
   if (cap.ok) {
     stats.backend = 'cap';
-    return openCap(cap.Cap, o, sink, stats);
+    return openCap(cap.Cap, o, sink, stats, o.clock);
   }
   if (o.backend === 'cap') {
     throw new LiveCaptureError(

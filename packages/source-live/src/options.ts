@@ -1,4 +1,4 @@
-import { NetrxError } from '@netrx/core';
+import { NetrxError, type Clock } from '@netrx/core';
 
 /** The capture backends. */
 export type LiveBackendName = 'cap' | 'tcpdump';
@@ -75,6 +75,11 @@ export interface LiveCaptureOptions {
   readonly onStart?: (info: { readonly backend: LiveBackendName; readonly linkType: number | undefined }) => void;
   /** The tcpdump program (default `tcpdump`, looked up on `PATH`). */
   readonly tcpdumpPath?: string;
+  /**
+   * Stamps frames on arrival where the backend gives no kernel timestamps (`cap`); the monotonic
+   * wall clock by default. A pipeline passes its own (tests fix time through it).
+   */
+  readonly clock?: Clock;
 }
 
 /** {@link LiveCaptureOptions} with defaults applied and checked. */
@@ -88,6 +93,7 @@ export interface ResolvedLiveOptions {
   readonly maxQueuedFrames: number;
   readonly maxQueuedBytes: number;
   readonly tcpdumpPath: string;
+  readonly clock: Clock | undefined;
 }
 
 const positive = (name: string, v: number | undefined, max: number): number | undefined => {
@@ -118,6 +124,7 @@ export function resolveLiveOptions(o: LiveCaptureOptions): ResolvedLiveOptions {
     bufferPolicy: o.bufferPolicy ?? 'drop-oldest',
     maxQueuedFrames: positive('maxQueuedFrames', o.maxQueuedFrames, 2 ** 31 - 1) ?? 100_000,
     maxQueuedBytes: positive('maxQueuedBytes', o.maxQueuedBytes, 2 ** 53 - 1) ?? 64 * 1024 * 1024,
+    clock: o.clock,
     tcpdumpPath: o.tcpdumpPath ?? 'tcpdump',
   };
 }

@@ -109,7 +109,7 @@ export class TlsRecordParser {
       }
       if (this.headerHave === 0 && n - off >= RECORD_HEADER_LENGTH) {
         // The fast path: the header, and perhaps the whole record, inside this chunk.
-        if (!this.checkHeader(bytes, off)) return;
+        if (!this.checkHeader(bytes, off, this.offset)) return;
         const length = (bytes[off + 3]! << 8) | bytes[off + 4]!;
         const start = off + RECORD_HEADER_LENGTH;
         if (n - start >= length) {
@@ -135,7 +135,7 @@ export class TlsRecordParser {
       off += take;
       this.offset += take;
       if (this.headerHave < RECORD_HEADER_LENGTH) return;
-      if (!this.checkHeader(this.header, 0)) return;
+      if (!this.checkHeader(this.header, 0, this.recordOffset)) return;
       const length = (this.header[3]! << 8) | this.header[4]!;
       this.startFragment(length);
       if (length === 0) {
@@ -165,7 +165,7 @@ export class TlsRecordParser {
     this.fragment = new Uint8Array(length);
   }
 
-  private checkHeader(b: Uint8Array, off: number): boolean {
+  private checkHeader(b: Uint8Array, off: number, at: number): boolean {
     const type = b[off]!;
     const major = b[off + 1]!;
     const minor = b[off + 2]!;
@@ -174,8 +174,8 @@ export class TlsRecordParser {
       this.fail({
         code: 'ERR_TLS_RECORD_TYPE',
         severity: 'error',
-        message: `record header at stream offset ${this.offset} is not TLS (type ${type}, version ${major}.${minor}): ${TlsCodes.ERR_TLS_RECORD_TYPE}`,
-        offset: this.offset,
+        message: `record header at stream offset ${at} is not TLS (type ${type}, version ${major}.${minor}): ${TlsCodes.ERR_TLS_RECORD_TYPE}`,
+        offset: at,
       });
       return false;
     }
@@ -183,8 +183,8 @@ export class TlsRecordParser {
       this.fail({
         code: 'ERR_TLS_RECORD_TOO_LONG',
         severity: 'error',
-        message: `record at stream offset ${this.offset} claims ${length} bytes, over the limit of ${this.maxFragment}`,
-        offset: this.offset,
+        message: `record at stream offset ${at} claims ${length} bytes, over the limit of ${this.maxFragment}`,
+        offset: at,
       });
       return false;
     }

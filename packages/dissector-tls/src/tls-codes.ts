@@ -28,7 +28,7 @@ export const TlsNotDecryptedReasons = {
   'handshake-incomplete': 'the capture ended before the handshake chose a version and suite',
   'handshake-malformed': 'a handshake message could not be parsed',
   'key-mismatch': "the key log's secrets for this client random do not authenticate its records",
-  'not-tls': 'the bytes are not TLS records',
+  'not-tls': 'the bytes are not TLS records (or the capture began inside one)',
 } as const;
 
 /** A key of {@link TlsNotDecryptedReasons}. */

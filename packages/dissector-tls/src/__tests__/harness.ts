@@ -29,6 +29,8 @@ export interface Recorded {
   readonly contexts: StreamContext[];
   readonly preferred: (StreamDissectorFactory | undefined)[];
   ended: boolean;
+  /** Everything in order: data sizes and gaps. */
+  readonly log: [kind: 'data' | 'gap', dir: Direction, length: number][];
   bytes(dir: Direction): Buffer;
 }
 
@@ -40,6 +42,7 @@ export function recorder(): { inner: InnerDispatch; rec: Recorded } {
     contexts: [],
     preferred: [],
     ended: false,
+    log: [],
     bytes(dir) {
       return Buffer.concat(this.chunks[dir]);
     },
@@ -50,9 +53,11 @@ export function recorder(): { inner: InnerDispatch; rec: Recorded } {
     const d: StreamDissector = {
       data(dir, bytes) {
         rec.chunks[dir].push(Buffer.from(bytes));
+        rec.log.push(['data', dir, bytes.length]);
       },
       gap(dir, length) {
         rec.gaps[dir].push(length);
+        rec.log.push(['gap', dir, length]);
       },
       end() {
         rec.ended = true;

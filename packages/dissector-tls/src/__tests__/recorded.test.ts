@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatEndpoint } from '@netrx/core';
 import type { WebSocketMessage } from '@netrx/dissector-websocket';
+import { TLS_CIPHER_SUITES } from '../cipher-suites.js';
 import { MemoryKeyStore } from '../key-store.js';
 import { tlsInfo } from '../types.js';
 import { fixtures, type TruthConnection } from './fixtures.js';
@@ -44,6 +45,12 @@ describe('recorded sessions', () => {
           if (t.key_updates) expect(ev.keyUpdates).toBe(t.key_updates.c2s + t.key_updates.s2c);
           expect(ev.helloRetryRequest).toBe(f.name.includes('hrr'));
           const plain = run.plain.get(ev.connection.id);
+          if (!supported(t.suite)) {
+            expect(ev).toMatchObject({ decrypted: false, reason: 'unsupported-suite' });
+            expect(ev.reasonText).toContain(t.suite);
+            expect(plain, 'nothing handed on').toBeUndefined();
+            continue;
+          }
           if (!t.keys_in_keylog) {
             expect(ev).toMatchObject({ decrypted: false, reason: 'no-key' });
             expect(plain, 'nothing handed on').toBeUndefined();
@@ -64,7 +71,7 @@ describe('recorded sessions', () => {
           const msgs = run.events.filter((e): e is WebSocketMessage => e.type === 'ws.message');
           for (const t of wsConns) {
             const ours = msgs.filter((m) => endpoints(m) === `${t.client}>${t.server}`);
-            if (!t.keys_in_keylog) {
+            if (!t.keys_in_keylog || !supported(t.suite)) {
               expect(ours).toEqual([]);
               continue;
             }
@@ -87,4 +94,9 @@ describe('recorded sessions', () => {
 
 function expectedInfo(t: TruthConnection): object {
   return { version: t.version, suite: t.suite, ...(t.sni !== null ? { sni: t.sni } : {}), ...(t.alpn !== null ? { alpn: t.alpn } : {}) };
+}
+
+/** Whether this package decrypts the suite of this IANA name. */
+function supported(suite: string): boolean {
+  return [...TLS_CIPHER_SUITES.values()].some((s) => s.name === suite);
 }

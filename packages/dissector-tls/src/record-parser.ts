@@ -146,6 +146,16 @@ export class TlsRecordParser {
     }
   }
 
+  /**
+   * Starts again at a record boundary the owner found (after a gap): `offset` is the stream
+   * offset of the next byte written, which must be a record header.
+   */
+  reset(offset: number): void {
+    this.stop();
+    this.stopped = false;
+    this.offset = offset;
+  }
+
   /** Stops the parser: later bytes are ignored (after a gap, or when the owner gives up). */
   stop(): void {
     this.stopped = true;

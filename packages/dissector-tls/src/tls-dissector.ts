@@ -6,8 +6,8 @@ import { versionName } from './hello-reader.js';
 import type { TlsKeyStore } from './key-store.js';
 import { PlaintextStream } from './plaintext-stream.js';
 import { probeDispatch } from './probe-dispatch.js';
-import { AEAD_TAG_LENGTH, RecordDecrypter } from './record-decrypter.js';
-import { ContentType, MAX_TLS13_FRAGMENT, TlsRecordParser, type TlsRecordSink } from './record-parser.js';
+import { AEAD_TAG_LENGTH, RecordDecrypter, type DecryptedRecord } from './record-decrypter.js';
+import { ContentType, MAX_TLS12_FRAGMENT, MAX_TLS13_FRAGMENT, RECORD_HEADER_LENGTH, TlsRecordParser, isRecordHeader, type TlsRecordSink } from './record-parser.js';
 import { parseEncryptedExtensionsAlpn, parseServerHello, type ServerHello } from './server-hello.js';
 import { TlsCodes, TlsNotDecryptedReasons, type TlsCode, type TlsNotDecryptedReason } from './tls-codes.js';
 import { probeTls } from './tls-probe.js';
@@ -63,6 +63,8 @@ class Side implements TlsRecordSink {
   authenticated = false;
   /** Bytes lost: nothing more of this direction is read. */
   lost = false;
+  /** After a gap: the bytes since, searched for the next record that authenticates. */
+  resync: Resync | undefined;
   ts = 0n;
   frame = 0;
   readonly stats: TlsDirectionStats = { records: 0, bytes: 0, plaintextBytes: 0, authFailures: 0, undecrypted: 0 };
@@ -83,6 +85,22 @@ class Side implements TlsRecordSink {
     this.owner.onParserError(this, d);
   }
 }
+
+/** After a gap in a direction being decrypted: the bytes received since, and what was lost. */
+interface Resync {
+  /** Bytes since the gap (a copy), from stream offset `offset`. */
+  buf: Uint8Array;
+  offset: number;
+  /** Stream bytes lost: the gap and the part of a record cut by it. */
+  lost: number;
+  /** Positions of `buf` already searched. */
+  scanned: number;
+}
+
+/** Most bytes searched after a gap for a record that authenticates before the direction is given up. */
+const MAX_RESYNC_BYTES = 4 * (MAX_TLS12_FRAGMENT + RECORD_HEADER_LENGTH);
+/** Most sequence numbers tried per candidate record after a gap. */
+const MAX_RESYNC_TRIALS = 512;
 
 /** A record waiting for its key or for the ServerHello (a copy). */
 interface Held {
@@ -162,19 +180,119 @@ export class TlsStreamDissector implements StreamDissector {
     if (side.lost) return;
     side.ts = ts;
     side.frame = frame;
-    side.parser.write(bytes);
+    if (side.resync !== undefined) this.resyncWith(side, bytes);
+    else side.parser.write(bytes);
   }
 
   gap(dir: Direction, length: number, ts: bigint, frame: number): void {
     this.stamp(ts, frame);
     const side = this.sides[dir];
     if (side.lost) return;
-    side.lost = true;
-    side.parser.stop();
     this.curTs = ts;
     this.curFrame = frame;
-    this.warn('WARN_TLS_GAP', `${length} bytes of ${dir} were not captured at stream offset ${side.parser.offset}: ${dir} is not decrypted from there on`, side.parser.offset);
-    this.plain?.gap(dir, length, ts, frame);
+    if (side.resync !== undefined) {
+      // Another hole while searching: what was kept is before it, and no longer useful.
+      side.resync = { buf: new Uint8Array(0), offset: side.resync.offset + side.resync.buf.length + length, lost: side.resync.lost + side.resync.buf.length + length, scanned: 0 };
+      this.plain?.gap(dir, length, ts, frame);
+      return;
+    }
+    const at = side.parser.offset - side.parser.buffered;
+    const cut = side.parser.buffered;
+    side.parser.stop();
+    this.plain?.gap(dir, length + cut, ts, frame);
+    if (!this.failed && this.decided && side.encrypted && side.decrypter !== undefined && this.held.length === this.heldHead) {
+      // Records are framed by their headers only: look for the next one that authenticates (RFC 8446 §5.1).
+      side.resync = { buf: new Uint8Array(0), offset: side.parser.offset + length, lost: length + cut, scanned: 0 };
+      this.warn('WARN_TLS_GAP', `${length} bytes of ${dir} were not captured after stream offset ${at}: the record there is lost; looking for the next record`, at);
+      return;
+    }
+    side.lost = true;
+    this.warn('WARN_TLS_GAP', `${length} bytes of ${dir} were not captured after stream offset ${at}: ${dir} is not decrypted from there on`, at);
+  }
+
+  /**
+   * After a gap: keeps the bytes, finds the next position where a protected record header sits
+   * and the record authenticates under some sequence number a bounded number of records ahead
+   * (or, in TLS 1.3, under the next keys: a Finished or KeyUpdate may have been lost), then goes
+   * on from there. Gives the direction up when nothing authenticates within MAX_RESYNC_BYTES.
+   */
+  private resyncWith(side: Side, bytes: Uint8Array): void {
+    const r = side.resync!;
+    const buf = new Uint8Array(r.buf.length + bytes.length);
+    buf.set(r.buf);
+    buf.set(bytes, r.buf.length);
+    r.buf = buf;
+    const max = side.parser.maxFragment;
+    const tls13 = this.version === TLS13;
+    for (let p = r.scanned; p + RECORD_HEADER_LENGTH <= buf.length; p++) {
+      const type = buf[p]!;
+      if (buf[p + 1] !== 3 || buf[p + 2] !== 3 || !isRecordHeader(buf, p, max)) continue;
+      if (type !== ContentType.applicationData && (tls13 || (type !== ContentType.alert && type !== ContentType.handshake))) continue;
+      const length = (buf[p + 3]! << 8) | buf[p + 4]!;
+      if (p + RECORD_HEADER_LENGTH + length > buf.length) {
+        r.scanned = p; // wait for the rest of this candidate
+        return;
+      }
+      const lost = r.lost + p;
+      // At least this many records were lost whole; at most, one per smallest record.
+      const from = Math.floor(lost / (max + RECORD_HEADER_LENGTH));
+      const to = Math.min(from + MAX_RESYNC_TRIALS, Math.ceil(lost / (AEAD_TAG_LENGTH + RECORD_HEADER_LENGTH)) + 1);
+      if (this.findKeys(side, type, 0x0303, buf.subarray(p + RECORD_HEADER_LENGTH, p + RECORD_HEADER_LENGTH + length), from, to)) {
+        side.resync = undefined;
+        this.warn('WARN_TLS_GAP', `${side.dir} records found again at stream offset ${r.offset + p} (${lost} bytes lost since the last whole record)`, r.offset + p);
+        side.parser.reset(r.offset + p);
+        side.parser.write(buf.subarray(p));
+        return;
+      }
+    }
+    r.scanned = Math.max(r.scanned, buf.length - RECORD_HEADER_LENGTH + 1);
+    if (buf.length > MAX_RESYNC_BYTES) {
+      side.resync = undefined;
+      side.lost = true;
+      this.warn('WARN_TLS_GAP', `no ${side.dir} record authenticated in the ${buf.length} bytes after the gap: ${side.dir} is not decrypted from there on`, r.offset);
+    }
+  }
+
+  /**
+   * Finds the keys and sequence number a record authenticates under: the current keys `from` to
+   * `to` records ahead, or in TLS 1.3 the next keys (application keys before the Finished was
+   * seen, the next generation after a KeyUpdate) from their first record. Installs what
+   * authenticated, with the sequence number of this record, and returns true.
+   */
+  private findKeys(side: Side, type: number, version: number, fragment: Uint8Array, from: number, to: number): boolean {
+    const d = side.decrypter!;
+    for (let n = d.seq + from; n <= d.seq + to; n++) {
+      if (d.decryptAt(n, type, version, fragment).ok) {
+        d.seq = n;
+        return true;
+      }
+    }
+    const next = this.nextKeys(side);
+    if (next === undefined) return false;
+    for (let n = 0; n <= to; n++) {
+      if (next.decrypter.decryptAt(n, type, version, fragment).ok) {
+        next.decrypter.seq = n;
+        this.installNext(side, next);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** TLS 1.3: the keys this direction would use next (after its Finished, or after a KeyUpdate). */
+  private nextKeys(side: Side): { decrypter: RecordDecrypter; secret: Uint8Array; update: boolean } | undefined {
+    if (this.version !== TLS13 || side.appSecret === undefined) return undefined;
+    const suite = this.suite!;
+    const secret = side.appKeys ? tls13NextTrafficSecret(suite, side.appSecret) : side.appSecret;
+    return { decrypter: new RecordDecrypter(suite, ...keyIv(suite, secret)), secret, update: side.appKeys };
+  }
+
+  private installNext(side: Side, next: { decrypter: RecordDecrypter; secret: Uint8Array; update: boolean }): void {
+    side.decrypter = next.decrypter;
+    side.appSecret = next.secret;
+    if (next.update) this.keyUpdates++;
+    side.appKeys = true;
+    this.warn('WARN_TLS_RECORD_AUTH', `${side.dir} records authenticate under the ${next.update ? 'next generation of keys: a KeyUpdate' : 'application keys: the Finished'} was in what was lost`);
   }
 
   end(ts: bigint, frame: number): void {
@@ -189,7 +307,9 @@ export class TlsStreamDissector implements StreamDissector {
       this.drain();
     }
     if (!this.failed) {
+      const mismatch = (['c2s', 's2c'] as const).some((d) => this.sides[d].stats.authFailures > 0 && !this.sides[d].authenticated);
       if (this.keysPending) this.fail('no-key', this.noKeyText());
+      else if (mismatch && this.plain === undefined) this.fail('key-mismatch', `${TlsNotDecryptedReasons['key-mismatch']} (client random ${this.randomHex()})`);
       else if (this.held.length > this.heldHead || (!this.decided && this.clientHello !== undefined)) this.fail('handshake-incomplete', TlsNotDecryptedReasons['handshake-incomplete']);
       else if (!this.decided && (this.sides.c2s.stats.records > 0 || this.sides.s2c.stats.records > 0)) this.fail('handshake-not-captured', TlsNotDecryptedReasons['handshake-not-captured']);
     }
@@ -284,7 +404,17 @@ export class TlsStreamDissector implements StreamDissector {
       this.plaintextRecord(side, type, fragment, offset);
       return;
     }
-    const r = side.decrypter!.decrypt(type, version, fragment);
+    let r: DecryptedRecord = side.decrypter!.decrypt(type, version, fragment);
+    if (!r.ok && r.reason === 'auth' && side.authenticated) {
+      // TLS 1.3: a Finished or KeyUpdate in a damaged record went unseen; the keys it announced may open this one.
+      const next = this.nextKeys(side);
+      const again = next?.decrypter.decryptAt(0, type, version, fragment);
+      if (next !== undefined && again?.ok) {
+        next.decrypter.seq = 1;
+        this.installNext(side, next);
+        r = again;
+      }
+    }
     if (!r.ok) {
       this.undecryptable(side, r.reason, fragment, offset);
       return;
@@ -358,9 +488,9 @@ export class TlsStreamDissector implements StreamDissector {
       return;
     }
     side.stats.authFailures++;
-    if (!side.authenticated && reason === 'auth') {
-      // The very first protected record of this direction does not authenticate: the secrets are not this connection's.
-      this.warn('WARN_TLS_RECORD_AUTH', `the first protected ${side.dir} record (stream offset ${offset}) did not authenticate with the key log's secrets`, offset);
+    if (!side.authenticated && reason === 'auth' && side.stats.authFailures >= 2) {
+      // The first two protected records of this direction do not authenticate: the secrets are not this connection's.
+      this.warn('WARN_TLS_RECORD_AUTH', `the first protected ${side.dir} records (to stream offset ${offset}) did not authenticate with the key log's secrets`, offset);
       this.fail('key-mismatch', `${TlsNotDecryptedReasons['key-mismatch']} (client random ${this.randomHex()})`);
       return;
     }

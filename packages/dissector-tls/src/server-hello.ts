@@ -56,7 +56,10 @@ export function parseServerHello(body: Uint8Array): ServerHello | string {
   return { legacyVersion, version, random, sessionId, cipherSuite, alpn, helloRetryRequest };
 }
 
-/** The ALPN protocol an EncryptedExtensions body (RFC 8446 §4.3.1) selects, `null` for none, or a string when malformed. */
+/**
+ * The ALPN protocol an EncryptedExtensions body (RFC 8446 §4.3.1) selects: its id, `null` when it
+ * selects none, or `{ malformed }` saying what is wrong with the body.
+ */
 export function parseEncryptedExtensionsAlpn(body: Uint8Array): string | null | { readonly malformed: string } {
   const r = new HelloReader(body);
   const exts = readExtensions(r);

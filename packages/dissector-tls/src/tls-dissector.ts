@@ -119,7 +119,7 @@ interface Held {
  * TLS 1.2 ChangeCipherSpec and Finished, KeyUpdate), finds the connection's secrets in the key
  * store by its client random, decrypts the protected records (TLS 1.3 and TLS 1.2 AEAD suites),
  * and hands the application data to the next dissector as the connection's plaintext byte stream
- * (see {@link PlaintextStream}). Emits one `tls.connection` event when the connection ends.
+ * (its context carries a {@link TlsConnection}). Emits one `tls.connection` event when the connection ends.
  *
  * Never shows ciphertext as data: a record that does not authenticate becomes a gap for the next
  * dissector (and a warning); a connection without keys, with a suite not supported, or whose
@@ -314,7 +314,8 @@ export class TlsStreamDissector implements StreamDissector {
       else if (!this.decided && (this.sides.c2s.stats.records > 0 || this.sides.s2c.stats.records > 0)) this.fail('handshake-not-captured', TlsNotDecryptedReasons['handshake-not-captured']);
     }
     this.plain?.end(ts, frame);
-    this.ctx.emit(this.summary(ts, frame));
+    // A connection that carried nothing (a port-443 SYN and FIN) has nothing to say.
+    if (this.sides.c2s.stats.bytes + this.sides.s2c.stats.bytes > 0) this.ctx.emit(this.summary(ts, frame));
   }
 
   // ---- records ----

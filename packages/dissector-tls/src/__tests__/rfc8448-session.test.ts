@@ -95,3 +95,11 @@ describe('TlsStreamDissector on the RFC 8448 §3 session', () => {
     expect(s.summary()).toMatchObject({ decrypted: false, reason: 'key-mismatch' });
   });
 });
+
+describe('TlsStreamDissector on a connection that carried nothing', () => {
+  it('emits no tls.connection', () => {
+    const s = tlsSession({ keys: new MemoryKeyStore() });
+    s.tls.end(1n, 1);
+    expect(s.events).toEqual([]);
+  });
+});

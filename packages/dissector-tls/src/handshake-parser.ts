@@ -48,6 +48,15 @@ export class HandshakeReassembler {
     return this.headerHave > 0 || this.inMessage;
   }
 
+  /** Forgets a message partly received (its rest was lost in a gap). */
+  reset(): void {
+    this.headerHave = 0;
+    this.body = undefined;
+    this.bodyHave = 0;
+    this.remaining = 0;
+    this.inMessage = false;
+  }
+
   /** Adds the plaintext fragment of one handshake record. */
   write(bytes: Uint8Array): void {
     let off = 0;

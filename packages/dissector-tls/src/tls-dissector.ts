@@ -199,6 +199,7 @@ export class TlsStreamDissector implements StreamDissector {
     const at = side.parser.offset - side.parser.buffered;
     const cut = side.parser.buffered;
     side.parser.stop();
+    side.hs.reset();
     this.plain?.gap(dir, length + cut, ts, frame);
     if (!this.failed && this.decided && side.encrypted && side.decrypter !== undefined && this.held.length === this.heldHead) {
       // Records are framed by their headers only: look for the next one that authenticates (RFC 8446 §5.1).

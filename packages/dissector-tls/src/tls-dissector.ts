@@ -570,6 +570,10 @@ export class TlsStreamDissector implements StreamDissector {
   }
 
   private onServerHello(body: Uint8Array): void {
+    if (this.decided) {
+      this.warn('WARN_TLS_UNEXPECTED_RECORD', 'a second ServerHello: skipped', this.sides.s2c.parser.offset);
+      return;
+    }
     const sh = parseServerHello(body);
     if (typeof sh === 'string') return this.malformed(sh);
     this.serverHello = sh;

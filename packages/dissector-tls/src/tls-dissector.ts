@@ -21,7 +21,8 @@ export interface TlsDissectorOptions {
   readonly keys?: TlsKeyStore;
   /**
    * What dissects the decrypted bytes (see {@link InnerDispatch}). By default a small stand-in:
-   * the ALPN's dissector, else the `tcp.port` table, else the `tcp` heuristics.
+   * the ALPN's dissector, else the `tcp.port` table, else the `tcp` heuristics. A protocol ALPN
+   * negotiated that has no dissector (no `tls.alpn` entry, not `http/1.x`) is not dispatched.
    */
   readonly inner?: InnerDispatch;
   /**
@@ -667,7 +668,11 @@ export class TlsStreamDissector implements StreamDissector {
         const name = ALPN_DISSECTORS[this.alpn];
         if (preferred === undefined && name !== undefined) preferred = registry.byName<StreamDissectorFactory>(name);
       }
-      this.plain = new PlaintextStream(this.ctx, connection, this.dispatch, preferred);
+      // A protocol ALPN named but nothing here reads (h2…) is left alone: guessing by heuristics
+      // could only take it for something it is not.
+      const unknown = this.alpn !== undefined && preferred === undefined && ALPN_DISSECTORS[this.alpn] === undefined;
+      const dispatch = unknown ? skipDispatch : this.dispatch;
+      this.plain = new PlaintextStream(this.ctx, connection, dispatch, preferred);
     }
     return this.plain;
   }
@@ -739,6 +744,9 @@ export class TlsStreamDissector implements StreamDissector {
     };
   }
 }
+
+/** The dispatch of a plaintext no dissector reads: its bytes are dropped. */
+const skipDispatch: InnerDispatch = () => ({ data() {}, gap() {}, end() {} });
 
 function keyIv(suite: TlsCipherSuite, secret: Uint8Array): [Uint8Array, Uint8Array] {
   const k = tls13TrafficKeys(suite, secret);

@@ -12,7 +12,8 @@ import { createTlsPlugin } from '../tls-plugin.js';
 import { probeTls, tlsClientDecider } from '../tls-probe.js';
 import type { TlsConnectionEvent } from '../types.js';
 import { fixture } from './fixtures.js';
-import { recorder } from './harness.js';
+import { recorder, tlsSession } from './harness.js';
+import { feed, streamsOf } from './streams.js';
 import * as v from './rfc8448.js';
 
 const keysOf = (name: string): MemoryKeyStore => {
@@ -91,5 +92,28 @@ describe('createTlsPlugin', () => {
     expect(`${r.tls[0]!.connection.client.address}:${r.tls[0]!.connection.client.port}`).toBe(t.client);
     expect(r.tls[0]!.decrypted).toBe(true);
     expect(r.rec.bytes('s2c').length).toBe(t.s2c.bytes);
+  });
+});
+
+describe('ALPN for a protocol nothing here reads', () => {
+  it('decrypts, but hands the plaintext to no dissector (heuristics would only guess wrong)', async () => {
+    const f = fixture('tls12-ecdhe-rsa-aes128gcm');
+    const [chunks] = await streamsOf(f.pcap);
+    // The TLS 1.2 ServerHello's ALPN is in the clear and outside the key derivation: rename it.
+    let renamed = 0;
+    const changed = chunks!.map((c) => {
+      const i = c.dir === 's2c' && renamed === 0 ? Buffer.from(c.bytes).indexOf('http/1.1') : -1;
+      if (i < 0) return c;
+      renamed++;
+      const b = c.bytes.slice();
+      b[i] = 0x78; // 'xttp/1.1'
+      return { ...c, bytes: b };
+    });
+    expect(renamed).toBe(1);
+    const s = tlsSession({ keys: keysOf(f.name) });
+    feed(s.tls, changed);
+    expect(s.summary()).toMatchObject({ decrypted: true, alpn: 'xttp/1.1' });
+    expect(s.rec.contexts).toHaveLength(0);
+    expect(s.summary().stats.s2c.plaintextBytes).toBe(f.truth.connections[0]!.s2c.bytes);
   });
 });

@@ -1,5 +1,6 @@
 // The RFC 8448 §3 handshake and data, record by record, through the record decrypter and the
 // whole TLS dissector: every protected record must authenticate and give the published plaintext.
+import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cipherSuite } from '../cipher-suites.js';
 import { MemoryKeyStore } from '../key-store.js';
@@ -101,5 +102,27 @@ describe('TlsStreamDissector on a connection that carried nothing', () => {
     const s = tlsSession({ keys: new MemoryKeyStore() });
     s.tls.end(1n, 1);
     expect(s.events).toEqual([]);
+  });
+});
+
+describe('TLSInnerPlaintext (RFC 8446 §5.2)', () => {
+  // Sealed here with Node's cipher under the RFC 8448 server application keys, to cover padding,
+  // which the recorded stacks do not send.
+  const seal = (inner: Uint8Array, seq: number): Uint8Array => {
+    const nonce = Buffer.from(v.SERVER_AP_IV);
+    nonce.writeUInt32BE((nonce.readUInt32BE(8) ^ seq) >>> 0, 8);
+    const header = Uint8Array.of(23, 3, 3, (inner.length + 16) >> 8, (inner.length + 16) & 0xff);
+    const c = createCipheriv('aes-128-gcm', v.SERVER_AP_KEY, nonce, { authTagLength: 16 });
+    c.setAAD(header);
+    return Buffer.concat([c.update(inner), c.final(), c.getAuthTag()]);
+  };
+
+  it('strips the zero padding after the content type, and rejects a record that is all padding', () => {
+    const d = new RecordDecrypter(suite, v.SERVER_AP_KEY, v.SERVER_AP_IV);
+    const padded = Uint8Array.from([...v.APP_DATA, 23, ...new Uint8Array(300)]);
+    expect(d.decrypt(23, 0x0303, seal(padded, 0))).toEqual({ ok: true, type: 23, plaintext: v.APP_DATA });
+    expect(d.decrypt(23, 0x0303, seal(Uint8Array.of(0, 0, 22, 0, 0), 1))).toEqual({ ok: true, type: 22, plaintext: Uint8Array.of(0, 0) });
+    expect(d.decrypt(23, 0x0303, seal(new Uint8Array(40), 2))).toEqual({ ok: false, reason: 'no-type' });
+    expect(d.decrypt(23, 0x0303, new Uint8Array(10))).toEqual({ ok: false, reason: 'short' });
   });
 });

@@ -13,6 +13,7 @@ export default defineConfig({
       '@netrx/dissector-tcp': pkg('dissector-tcp'),
       '@netrx/dissector-http': pkg('dissector-http'),
       '@netrx/dissector-websocket': pkg('dissector-websocket'),
+      '@netrx/dissector-tls': pkg('dissector-tls'),
       '@netrx/source-file': pkg('source-file'),
       '@netrx/source-live': pkg('source-live'),
       '@netrx/pipeline': pkg('pipeline'),

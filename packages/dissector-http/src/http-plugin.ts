@@ -1,4 +1,4 @@
-import { definePlugin } from '@netrx/core';
+import { definePlugin, type StreamDissectorFactory } from '@netrx/core';
 import type {} from '@netrx/dissector-tcp'; // the tcp.port, tcp and tcp.client typings
 import { httpDissector } from './http-dissector.js';
 import { httpClientDecider } from './http-start-line.js';
@@ -29,5 +29,7 @@ export const httpPlugin = definePlugin({
     registry.heuristics('tcp').add(httpDissector, { name: 'http' });
     // Asked before WebSocket's masking check: a request line is the surer sign.
     registry.heuristics('tcp.client').add(httpClientDecider, { priority: 20 });
+    // Inside TLS, ALPN names HTTP/1.x (RFC 7301 §6): when a TLS plugin declared its table.
+    if (registry.hasTable('tls.alpn')) registry.table<StreamDissectorFactory>('tls.alpn').add('http/1.1', httpDissector).add('http/1.0', httpDissector);
   },
 });

@@ -1,5 +1,5 @@
 import type { FrameSink, CaptureReader } from './framed-reader.js';
-import type { ReaderLimits } from './limits.js';
+import type { ReaderOptions } from './limits.js';
 import { PcapReader } from './pcap-reader.js';
 import { PcapngReader } from './pcapng-reader.js';
 
@@ -20,6 +20,6 @@ import { PcapngReader } from './pcapng-reader.js';
  * }
  * ```
  */
-export function createReader(format: 'pcap' | 'pcapng', sink: FrameSink, limits?: ReaderLimits): CaptureReader {
+export function createReader(format: 'pcap' | 'pcapng', sink: FrameSink, limits?: ReaderOptions): CaptureReader {
   return format === 'pcap' ? new PcapReader(sink, limits) : new PcapngReader(sink, limits);
 }

@@ -7,10 +7,10 @@ import type { CaptureProblem } from './capture-problem.js';
 import { createReader } from './create-reader.js';
 import { detectFormat, MAGIC_LENGTH } from './detect-format.js';
 import type { CaptureReader } from './framed-reader.js';
-import type { ReaderLimits } from './limits.js';
+import type { ReaderOptions } from './limits.js';
 
 /** Options of {@link fromCaptureFile}. */
-export interface CaptureFileOptions extends ReaderLimits {
+export interface CaptureFileOptions extends ReaderOptions {
   /**
    * Called after each chunk has been pushed through the pipeline, and once at the end, with the
    * bytes read so far (of the file as stored: compressed bytes for a gzipped file) and the file's

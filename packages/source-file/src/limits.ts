@@ -1,3 +1,5 @@
+import type { SecretsSink } from './decryption-secrets.js';
+
 /**
  * Caps on what a capture file may make a reader allocate. A length read from the file is checked
  * against these before anything is allocated for it.
@@ -11,6 +13,15 @@ export interface ReaderLimits {
   readonly maxRecordLength?: number;
   /** Largest pcapng block accepted, in bytes (default 16 MiB + 64 KiB: a maximal record and its options). */
   readonly maxBlockLength?: number;
+}
+
+/** What a reader is given besides its frame sink: its {@link ReaderLimits}, and where secrets go. */
+export interface ReaderOptions extends ReaderLimits {
+  /**
+   * Receives the contents of each pcapng Decryption Secrets Block, in file order, before the
+   * frames that follow it (see {@link SecretsSink}). Classic pcap files have none.
+   */
+  readonly onSecrets?: SecretsSink;
 }
 
 /** Default {@link ReaderLimits.maxRecordLength}. */

@@ -1,6 +1,7 @@
 import { formatSize, problem, type CaptureProblem } from './capture-problem.js';
 import { FramedReader, type FrameSink } from './framed-reader.js';
-import { DEFAULT_MAX_BLOCK_LENGTH, type ReaderLimits } from './limits.js';
+import type { SecretsSink } from './decryption-secrets.js';
+import { DEFAULT_MAX_BLOCK_LENGTH, type ReaderOptions } from './limits.js';
 
 // Block types (draft-ietf-opsawg-pcapng §10.1).
 const SHB = 0x0a0d0d0a;
@@ -8,6 +9,7 @@ const IDB = 0x00000001;
 const PB = 0x00000002;
 const SPB = 0x00000003;
 const EPB = 0x00000006;
+const DSB = 0x0000000a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK_PREFIX = 12;
 
@@ -37,8 +39,8 @@ interface Interface {
 /**
  * A push parser for pcapng files: any number of sections, each with its own byte order;
  * Interface Description Blocks with their link types, `if_tsresol` (a power of 10 or of 2) and
- * `if_tsoffset`; Enhanced, Simple and obsolete Packet Blocks. Other blocks (statistics, name
- * resolution, custom, unknown) are skipped.
+ * `if_tsoffset`; Enhanced, Simple and obsolete Packet Blocks; Decryption Secrets Blocks, handed
+ * to `onSecrets` when given. Other blocks (statistics, name resolution, custom, unknown) are skipped.
  *
  * A block's total length is checked at both ends and against {@link ReaderLimits.maxBlockLength}
  * before anything is allocated; a section of a major version other than 1 stops the reader.
@@ -62,10 +64,12 @@ export class PcapngReader extends FramedReader {
   private interfaces: Interface[] = [];
   private interfaceCount = 0;
   private readonly maxBlockLength: number;
+  private readonly onSecrets: SecretsSink | undefined;
 
-  constructor(sink: FrameSink, limits: ReaderLimits = {}) {
+  constructor(sink: FrameSink, limits: ReaderOptions = {}) {
     super(sink);
     this.maxBlockLength = limits.maxBlockLength ?? DEFAULT_MAX_BLOCK_LENGTH;
+    this.onSecrets = limits.onSecrets;
   }
 
   protected prefixLength(): number {
@@ -134,6 +138,17 @@ export class PcapngReader extends FramedReader {
         const iface = this.interfaces[view.getUint16(off + 8, le)];
         if (!iface) return this.noInterface(view.getUint16(off + 8, le));
         this.emit(iface, timestamp(iface, view.getUint32(off + 12, le), view.getUint32(off + 16, le)), view.getUint32(off + 24, le), bytes.subarray(off + 28, off + 28 + caplen));
+        return undefined;
+      }
+      case DSB: {
+        // Secrets type, secrets length, the secrets padded to 32 bits, options (§4.7).
+        if (this.onSecrets === undefined) return undefined;
+        if (length < 20) return this.tooShort(type, length, 20);
+        const secretsLength = view.getUint32(off + 12, le);
+        if (secretsLength > length - 20) {
+          return problem('ERR_PCAPNG_RECORD_LENGTH', this.offset, `decryption secrets block at byte ${this.offset} claims ${secretsLength} bytes of secrets, more than its ${length}-byte block holds`);
+        }
+        this.onSecrets({ type: view.getUint32(off + 8, le), data: bytes.subarray(off + 16, off + 16 + secretsLength), offset: this.offset });
         return undefined;
       }
       case IDB:

@@ -1,8 +1,10 @@
-import { copyBytes, type Diagnostic } from '@netrx/core';
+import { concatBytes, copyBytes, type Diagnostic } from '@netrx/core';
 import type { WebSocketFrameHeader } from './types.js';
+import type { WebSocketCode } from './websocket-codes.js';
 import { frameHeaderLength, isKnownOpcode, readFrameHeader, type FramePlausibility } from './websocket-frame-header.js';
 import { findFrameRun } from './websocket-resync.js';
 import { allocBytes } from './bytes.js';
+import { warning } from './websocket-validation.js';
 
 /** A parsed frame, as the parser hands it to its sink. */
 export interface ParsedFrame extends WebSocketFrameHeader {
@@ -271,7 +273,7 @@ export class WebSocketFrameParser {
     this.sink.onFrame(parsed);
   }
 
-  private loseSync(message: string, code: string): void {
+  private loseSync(message: string, code: WebSocketCode): void {
     this.header = undefined;
     this.data = undefined;
     this.headerFill = 0;
@@ -279,20 +281,16 @@ export class WebSocketFrameParser {
     this.resyncBuf = EMPTY;
     this.resyncSkipped = 0;
     this.resyncOffset = this.offset;
-    this.sink.onLostSync({ code, severity: 'warning', message, offset: this.offset });
+    this.sink.onLostSync(warning(code, message, this.offset));
   }
 
   /** Buffers bytes while searching for a run of frame headers; parses from the run once found. */
   private resync(chunk: Uint8Array, ts: bigint, frame: number): void {
+    // The search may wait for more bytes: keep copies, never a view of the caller's chunk.
     if (this.resyncBuf.length === 0) {
       this.resyncOffset = this.offset;
       this.resyncBuf = copyBytes(chunk);
-    } else {
-      const joined = new Uint8Array(this.resyncBuf.length + chunk.length);
-      joined.set(this.resyncBuf);
-      joined.set(chunk, this.resyncBuf.length);
-      this.resyncBuf = joined;
-    }
+    } else this.resyncBuf = concatBytes([this.resyncBuf, chunk]);
     this.offset += chunk.length;
     const r = findFrameRun(this.resyncBuf, 0, {
       expectMask: this.options.expectMask,

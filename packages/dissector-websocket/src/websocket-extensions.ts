@@ -100,25 +100,34 @@ class Reader {
     return this.s.slice(start, this.i);
   }
 
-  /** A quoted-string at the cursor (on its opening `"`), unescaped; undefined after an error. */
+  /**
+   * A quoted-string at the cursor (on its opening `"`), unescaped. After an error it still moves
+   * past the closing quote, so that reading goes on outside the string, and returns undefined.
+   */
   quoted(): string | undefined {
     const start = this.i++;
     let out = '';
+    let error: ExtensionSyntaxError | undefined;
     while (!this.done) {
       const c = this.peek();
       if (c === Ch.QUOTE) {
         this.i++;
-        return out;
+        if (error === undefined) return out;
+        this.errors.push(error);
+        return undefined;
       }
       if (c === Ch.BACKSLASH) {
         const next = this.s.charCodeAt(this.i + 1);
-        if (this.i + 1 >= this.s.length || !isQuotable(next)) return this.fail(this.i + 1, 'a quoted-pair "\\" must escape a visible character, space or tab');
+        if (this.i + 1 >= this.s.length) break;
+        if (!isQuotable(next)) error ??= { offset: this.i + 1, message: 'a quoted-pair "\\" must escape a visible character, space or tab' };
         out += this.s[this.i + 1];
         this.i += 2;
-      } else if (isQdtext(c)) {
+      } else {
+        if (!isQdtext(c)) error ??= { offset: this.i, message: `character U+${c.toString(16).padStart(4, '0').toUpperCase()} is not allowed in a quoted-string` };
         out += this.s[this.i++];
-      } else return this.fail(this.i, `character U+${c.toString(16).padStart(4, '0').toUpperCase()} is not allowed in a quoted-string`);
+      }
     }
+    this.i = this.s.length;
     return this.fail(start, 'quoted-string without its closing quote');
   }
 
@@ -218,8 +227,8 @@ function readParams(r: Reader, params: ExtensionParam[]): void {
     const at = r.i;
     if (!r.done && r.peek() === Ch.QUOTE) {
       const v = r.quoted();
-      if (v === undefined) r.recover(true);
-      else if (!isToken(v)) r.fail(at, `the quoted value of ${name} must be a token once unquoted, not "${v}"`);
+      if (v === undefined) continue;
+      if (!isToken(v)) r.fail(at, `the quoted value of ${name} must be a token once unquoted, not "${v}"`);
       else params.push({ name, value: v });
       continue;
     }

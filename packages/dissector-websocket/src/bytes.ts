@@ -1,5 +1,8 @@
 // Copies and joins use core's `copyBytes` and `concatBytes` (Node's `Buffer#slice` is a view, not a copy).
 
+/** No bytes: the payload of every empty message and frame (nothing ever writes into it). */
+export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
 /**
  * A new buffer of `n` bytes, not zeroed: small ones come from Node's shared pool, which is much
  * cheaper than a typed array of its own per message. The caller writes every byte.

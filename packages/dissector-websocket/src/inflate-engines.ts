@@ -23,9 +23,9 @@
 import { createInflateRaw } from 'node:zlib';
 import { Inflate } from 'pako';
 import { concatBytes, copyBytes } from '@netrx/core';
+import { EMPTY_BYTES } from './bytes.js';
 
 const Z_SYNC_FLUSH = 2;
-const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** What an engine made of one message's deflate data (with the `00 00 ff ff` tail appended). */
 export type InflateOutcome =
@@ -111,7 +111,7 @@ class ZlibEngine implements InflateEngine {
         // with BFINAL set, RFC 7692 §7.2.3.3): what follows is not part of it.
         const last = copyBytes(out.subarray(0, have));
         const data = chunks === undefined ? last : concatBytes([...chunks, last], total);
-        return { kind: 'ok', data: total === 0 ? EMPTY : data, ended: availIn !== 0 };
+        return { kind: 'ok', data: total === 0 ? EMPTY_BYTES : data, ended: availIn !== 0 };
       }
       (chunks ??= []).push(copyBytes(out));
       inOff += inLen - availIn;
@@ -166,7 +166,7 @@ class PakoEngine implements InflateEngine {
     if (!ok || inf.err) return { kind: 'error', message: inf.msg || `error ${inf.err}` };
     const chunks = this.chunks;
     this.chunks = [];
-    const data = chunks.length === 0 ? EMPTY : concatBytes(chunks, this.total);
+    const data = chunks.length === 0 ? EMPTY_BYTES : concatBytes(chunks, this.total);
     return { kind: 'ok', data, ended: inf.ended };
   }
 

@@ -86,9 +86,10 @@ export class MessageInflater {
 }
 
 /**
- * The parts joined, with the tail: one input for the engine. Not core's `concatBytes`: that one
- * needs the tail in a new array of parts and allocates a typed array of its own, where this takes
- * the bytes from Node's pool (it measured as a cost on chat-sized messages).
+ * The parts joined, with the tail: one input for the engine, read during the call only. Not core's
+ * `concatBytes`: that one needs the tail in a new array of parts and allocates a typed array of its
+ * own, where this takes the bytes from Node's pool; for a 40-120-byte message, measured 55-60 ns
+ * here against 190-250 ns (about a fifth of inflating it).
  */
 function withTail(parts: readonly Uint8Array[]): Uint8Array {
   let n = TAIL.length;

@@ -1,5 +1,5 @@
 import { concatBytes, copyBytes, type AppEvent, type Connection, type Diagnostic, type Direction } from '@netrx/core';
-import { utf8Text } from './bytes.js';
+import { EMPTY_BYTES, utf8Text } from './bytes.js';
 import { defineLazyText } from './lazy-text.js';
 import { MessageInflater } from './message-inflater.js';
 import { Opcode, type WebSocketFrame, type WebSocketMessage, type WebSocketMessageKind } from './types.js';
@@ -35,7 +35,6 @@ export interface AssemblerOptions {
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 const NO_WARNINGS: readonly Diagnostic[] = Object.freeze([]);
-const EMPTY: Uint8Array = new Uint8Array(0);
 
 const KIND: Record<number, WebSocketMessageKind> = {
   [Opcode.TEXT]: 'text',
@@ -66,7 +65,7 @@ interface MessageDraft {
 function newDraft(): MessageDraft {
   return {
     kind: 'binary',
-    payload: EMPTY,
+    payload: EMPTY_BYTES,
     compressed: false,
     frames: 0,
     firstTs: 0n,
@@ -213,7 +212,7 @@ export class WebSocketMessageAssembler implements FrameSink {
     const d = this.data;
     if (d.compressed) this.inflater?.reset();
     if (d.frames > 0) {
-      d.payload = EMPTY;
+      d.payload = EMPTY_BYTES;
       d.lastTs = d.firstTs;
       d.lastFrame = d.firstFrame;
       d.undecodable ??= reason;
@@ -232,7 +231,7 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   private finishMessage(last: ParsedFrame): void {
     const d = this.data;
-    let payload: Uint8Array = EMPTY;
+    let payload: Uint8Array = EMPTY_BYTES;
     if (d.undecodable === undefined) {
       if (d.compressed) {
         // The inflater reads the parts as they are: joining them first would be a copy for nothing.
@@ -268,7 +267,7 @@ export class WebSocketMessageAssembler implements FrameSink {
     const payload = d.payload;
     const undecodable = d.undecodable;
     let warnings = d.warnings;
-    d.payload = EMPTY;
+    d.payload = EMPTY_BYTES;
     d.warnings = undefined;
     if (this.carried) {
       warnings = warnings ? [...this.carried, ...warnings] : this.carried;

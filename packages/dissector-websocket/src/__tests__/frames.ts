@@ -1,6 +1,6 @@
 // A small WebSocket frame encoder and drivers for the tests: frames are built here, by rule, so a
 // test's bytes can be read off the call that made them.
-import { corePlugin, createRegistry, type AppEvent, type Connection, type Registry, type StreamContext } from '@netrx/core';
+import { concatBytes, corePlugin, createRegistry, type AppEvent, type Connection, type Registry, type StreamContext } from '@netrx/core';
 import { tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin, type HttpHeader, type HttpUpgrade } from '@netrx/dissector-http';
 import { createWebSocketPlugin } from '../websocket-plugin.js';
@@ -45,14 +45,9 @@ export function encodeFrame(f: FrameSpec): Uint8Array {
   return out;
 }
 
+/** The parts joined (the one part itself when there is one). */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** What {@link withPoisonedChunk} writes over a chunk once the call it was given to has returned. */

@@ -68,7 +68,7 @@ function benchZlibDict(comp) {
   return total;
 }
 
-// Node's zlib driven synchronously through the stream's handle, as MessageInflater's zlib engine does.
+// Node's zlib driven synchronously through the stream's handle, as the zlib engine (src/inflate-engines.ts) does.
 function benchZlibHandle(comp) {
   const z = zlib.createInflateRaw({ windowBits: 15 });
   const h = z._handle;

@@ -15,20 +15,11 @@ export type {
   WebSocketOptions,
   WebSocketPayloadDissector,
 } from './types.js';
-export { readFrameHeader, isPlausibleHeader } from './websocket-frame-header.js';
-export type { FramePlausibility } from './websocket-frame-header.js';
-export { WebSocketFrameParser, unmask } from './websocket-frame-parser.js';
-export type { FrameParserOptions, FrameSink, ParsedFrame } from './websocket-frame-parser.js';
-export { findFrameRun } from './websocket-resync.js';
-export type { FrameRunResult, FrameRunRules } from './websocket-resync.js';
-export { MessageInflater, parsePerMessageDeflate } from './permessage-deflate.js';
-export type { DeflateParams, InflateResult } from './permessage-deflate.js';
-export { WebSocketMessageAssembler } from './websocket-message-assembler.js';
-export type { AssemblerOptions, AssemblerOwner, CompressionState } from './websocket-message-assembler.js';
+export { WebSocketCodes } from './websocket-codes.js';
+export type { WebSocketCode } from './websocket-codes.js';
 export { acceptKey, isValidCloseCode } from './websocket-validation.js';
-export { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
-export { looksLikeMaskedWebSocketFrame, websocketClientDecider } from './websocket-client-decider.js';
-export { WebSocketStreamDissector, createWebSocketFactory } from './websocket-dissector.js';
+export { websocketClientDecider } from './websocket-client-decider.js';
+export { createWebSocketFactory } from './websocket-dissector.js';
 export { createWebSocketPlugin, websocketPlugin } from './websocket-plugin.js';
 export { websocketFrames, websocketMessages } from './websocket-operators.js';
 export { websocketJsonLines, websocketMessageJson, writeWebSocketMessageJson } from './websocket-json.js';

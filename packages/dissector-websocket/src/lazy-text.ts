@@ -1,4 +1,5 @@
 import type { WebSocketMessage } from './types.js';
+import { utf8Text } from './bytes.js';
 
 /** Texts decoded so far, by message: each is decoded at most once. */
 const decoded = new WeakMap<object, string>();
@@ -6,9 +7,7 @@ const decoded = new WeakMap<object, string>();
 function getText(this: { readonly payload: Uint8Array }): string {
   let text = decoded.get(this);
   if (text === undefined) {
-    const p = this.payload;
-    // Invalid sequences become U+FFFD; a leading BOM is kept (the text is exactly what was sent).
-    text = (Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength)).toString('utf8');
+    text = utf8Text(this.payload);
     decoded.set(this, text);
   }
   return text;

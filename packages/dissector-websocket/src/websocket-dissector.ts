@@ -10,12 +10,12 @@ import type {
 } from '@netrx/core';
 import type { HttpHeader, HttpUpgrade } from '@netrx/dissector-http';
 import { looksLikeHttpRequest } from '@netrx/dissector-http';
-import { parsePerMessageDeflate } from './permessage-deflate.js';
+import { parsePerMessageDeflate } from './permessage-deflate-params.js';
 import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
 import { WebSocketFrameParser } from './websocket-frame-parser.js';
 import { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
 import { WebSocketMessageAssembler, type AssemblerOwner, type CompressionState } from './websocket-message-assembler.js';
-import { acceptKey, warning } from './websocket-validation.js';
+import { handshakeViolation } from './websocket-validation.js';
 
 const DEFAULT_MAX = 64 * 1024 * 1024;
 
@@ -36,13 +36,8 @@ function readHandshake(init: HttpUpgrade): Handshake {
   const req = init.request?.headers ?? [];
   const res = init.response.headers;
   const { params, diagnostics } = parsePerMessageDeflate(values(res, 'sec-websocket-extensions'));
-  const key = values(req, 'sec-websocket-key')[0];
-  const accept = values(res, 'sec-websocket-accept')[0];
-  if (key !== undefined && accept !== undefined && acceptKey(key) !== accept.trim()) {
-    diagnostics.push(warning('WARN_WS_ACCEPT_MISMATCH', `Sec-WebSocket-Accept "${accept}" does not match the key "${key}" (RFC 6455 §4.2.2)`));
-  } else if (init.request && (key === undefined || accept === undefined)) {
-    diagnostics.push(warning('WARN_WS_ACCEPT_MISMATCH', `handshake without ${key === undefined ? 'Sec-WebSocket-Key' : 'Sec-WebSocket-Accept'} (RFC 6455 §4.1)`));
-  }
+  const finding = handshakeViolation(values(req, 'sec-websocket-key')[0], values(res, 'sec-websocket-accept')[0], Boolean(init.request));
+  if (finding) diagnostics.push(finding);
   const c: CompressionState = params ? 'negotiated' : 'none';
   const protocol = values(res, 'sec-websocket-protocol')[0]?.trim() || undefined;
   return { compression: { c2s: c, s2c: c }, protocol, diagnostics };

@@ -1,8 +1,10 @@
-import { copyBytes, type Diagnostic } from '@netrx/core';
+import { concatBytes, copyBytes, type Diagnostic } from '@netrx/core';
 import type { WebSocketFrameHeader } from './types.js';
+import type { WebSocketCode } from './websocket-codes.js';
 import { frameHeaderLength, isKnownOpcode, readFrameHeader, type FramePlausibility } from './websocket-frame-header.js';
 import { findFrameRun } from './websocket-resync.js';
-import { allocBytes } from './bytes.js';
+import { allocBytes, EMPTY_BYTES } from './bytes.js';
+import { warning } from './websocket-validation.js';
 
 /** A parsed frame, as the parser hands it to its sink. */
 export interface ParsedFrame extends WebSocketFrameHeader {
@@ -244,9 +246,9 @@ export class WebSocketFrameParser {
       payload = view;
       owned = h.masked;
     } else if (this.skip) {
-      payload = EMPTY;
+      payload = EMPTY_BYTES;
     } else {
-      payload = this.data ?? (h.payloadLength === 0 ? EMPTY : new Uint8Array(h.payloadLength));
+      payload = this.data ?? (h.payloadLength === 0 ? EMPTY_BYTES : new Uint8Array(h.payloadLength));
     }
     const parsed: ParsedFrame = {
       fin: h.fin,
@@ -271,28 +273,24 @@ export class WebSocketFrameParser {
     this.sink.onFrame(parsed);
   }
 
-  private loseSync(message: string, code: string): void {
+  private loseSync(message: string, code: WebSocketCode): void {
     this.header = undefined;
     this.data = undefined;
     this.headerFill = 0;
     this.state = State.RESYNC;
-    this.resyncBuf = EMPTY;
+    this.resyncBuf = EMPTY_BYTES;
     this.resyncSkipped = 0;
     this.resyncOffset = this.offset;
-    this.sink.onLostSync({ code, severity: 'warning', message, offset: this.offset });
+    this.sink.onLostSync(warning(code, message, this.offset));
   }
 
   /** Buffers bytes while searching for a run of frame headers; parses from the run once found. */
   private resync(chunk: Uint8Array, ts: bigint, frame: number): void {
+    // The search may wait for more bytes: keep copies, never a view of the caller's chunk.
     if (this.resyncBuf.length === 0) {
       this.resyncOffset = this.offset;
       this.resyncBuf = copyBytes(chunk);
-    } else {
-      const joined = new Uint8Array(this.resyncBuf.length + chunk.length);
-      joined.set(this.resyncBuf);
-      joined.set(chunk, this.resyncBuf.length);
-      this.resyncBuf = joined;
-    }
+    } else this.resyncBuf = concatBytes([this.resyncBuf, chunk]);
     this.offset += chunk.length;
     const r = findFrameRun(this.resyncBuf, 0, {
       expectMask: this.options.expectMask,
@@ -303,7 +301,7 @@ export class WebSocketFrameParser {
       const buf = this.resyncBuf;
       this.resyncSkipped += r.offset;
       this.sink.onResync(this.resyncSkipped);
-      this.resyncBuf = EMPTY;
+      this.resyncBuf = EMPTY_BYTES;
       this.state = State.HEADER;
       this.offset = this.resyncOffset + r.offset;
       this.parse(buf.subarray(r.offset), ts, frame);
@@ -320,7 +318,6 @@ export class WebSocketFrameParser {
   }
 }
 
-const EMPTY: Uint8Array = new Uint8Array(0);
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 /** Payload size from which unmasking 32 bits at a time pays for its typed-array view. */
 const WORD_UNMASK_MIN = 512;

@@ -1,45 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { Observable, type OperatorFunction } from 'rxjs';
-import { appEventJsonHead, formatEndpoint, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
+import { formatEndpoint, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
+import { utf8Text } from './bytes.js';
 import { textIsPayload } from './lazy-text.js';
 import type { WebSocketMessage } from './types.js';
-
-/**
- * A message as one line of the `netrx ws --format jsonl` contract (DESIGN.md "The command"):
- * `ts` (of the last frame), `stream`, `client`, `server`, `dir`, `type`, `length`, then `text`
- * for text or `hex` for the rest, `code` and `reason` for closes, `compressed`, `frames`, and
- * `undecodable` (instead of a payload) and `warnings` (codes and messages) when there are any.
- *
- * @example
- * ```ts
- * websocketMessageJson(message);
- * // {"ts":"1700000000.123456789","stream":0,"client":"127.0.0.1:60653","server":"127.0.0.1:7272",
- * //  "dir":"c2s","type":"text","length":11,"text":"hi, all ！","compressed":false,"frames":1}
- * ```
- */
-export function websocketMessageJson(m: WebSocketMessage): string {
-  const o: Record<string, unknown> = {
-    ...appEventJsonHead(m),
-    type: m.kind,
-    length: m.payload.length,
-  };
-  if (m.undecodable !== undefined) o.undecodable = m.undecodable;
-  else if (m.kind === 'text') o.text = m.text ?? '';
-  else o.hex = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength).toString('hex');
-  if (m.kind === 'close' && m.closeCode !== undefined) {
-    o.code = m.closeCode;
-    o.reason = m.closeReason ?? '';
-  }
-  o.compressed = m.compressed;
-  o.frames = m.frames;
-  if (m.decoded !== undefined) o.decoded = m.decoded;
-  if (m.warnings.length > 0) o.warnings = warningsJson(m.warnings);
-  return JSON.stringify(o);
-}
-
-function warningsJson(warnings: readonly Diagnostic[]): object[] {
-  return warnings.map((w) => (w.offset === undefined ? { code: w.code, message: w.message } : { code: w.code, message: w.message, offset: w.offset }));
-}
 
 /** Where {@link writeWebSocketMessageJson} puts a line (the CLI's `LineWriter` is one). */
 export interface JsonLineSink {
@@ -53,9 +17,11 @@ export interface JsonLineSink {
 const connectionJson = new WeakMap<Connection, string>();
 
 /**
- * Writes the same line as {@link websocketMessageJson} (without the line end) into `sink`, without
- * making the text a JS string: valid UTF-8 text goes from the payload bytes straight to the sink,
- * escaped there, and the connection's part is made once per connection. What the CLI writes.
+ * Writes a message as one line of the `netrx ws --format jsonl` contract (the fields are listed at
+ * {@link websocketMessageJson}, which is this line made a string) into `sink`, without the line
+ * end. The contract is written here only. Valid UTF-8 text goes from the payload bytes straight to
+ * the sink, escaped there, and is never made a JS string; the connection's part is made once per
+ * connection. What the CLI writes.
  *
  * @example
  * ```ts
@@ -88,6 +54,44 @@ export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSin
   if (decoded !== undefined) head += `,"decoded":${decoded}`;
   if (m.warnings.length > 0) head += `,"warnings":${JSON.stringify(warningsJson(m.warnings))}`;
   sink.text(head + '}');
+}
+
+function warningsJson(warnings: readonly Diagnostic[]): object[] {
+  return warnings.map((w) => (w.offset === undefined ? { code: w.code, message: w.message } : { code: w.code, message: w.message, offset: w.offset }));
+}
+
+/**
+ * A message as one line of the `netrx ws --format jsonl` contract (DESIGN.md "The command"):
+ * `ts` (of the last frame), `stream`, `client`, `server`, `dir`, `type`, `length`, then `text`
+ * for text or `hex` for the rest, `code` and `reason` for closes, `compressed`, `frames`,
+ * `decoded` when a payload dissector decoded it, and `undecodable` (instead of a payload) and
+ * `warnings` (codes and messages) when there are any. The same line as
+ * {@link writeWebSocketMessageJson} writes, made a string.
+ *
+ * @example
+ * ```ts
+ * websocketMessageJson(message);
+ * // {"ts":"1700000000.123456789","stream":0,"client":"127.0.0.1:60653","server":"127.0.0.1:7272",
+ * //  "dir":"c2s","type":"text","length":11,"text":"hi, all ！","compressed":false,"frames":1}
+ * ```
+ */
+export function websocketMessageJson(m: WebSocketMessage): string {
+  const sink = new StringSink();
+  writeWebSocketMessageJson(m, sink);
+  return sink.line;
+}
+
+/** A {@link JsonLineSink} that makes the line a string. */
+class StringSink implements JsonLineSink {
+  line = '';
+
+  text(s: string): void {
+    this.line += s;
+  }
+
+  jsonStringBody(utf8: Uint8Array): void {
+    this.line += JSON.stringify(utf8Text(utf8)).slice(1, -1);
+  }
 }
 
 /**

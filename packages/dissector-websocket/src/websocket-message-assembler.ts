@@ -1,11 +1,11 @@
-import { isUtf8 } from 'node:buffer';
 import { concatBytes, copyBytes, type AppEvent, type Connection, type Diagnostic, type Direction } from '@netrx/core';
-import { MessageInflater } from './permessage-deflate.js';
+import { EMPTY_BYTES, utf8Text } from './bytes.js';
+import { defineLazyText } from './lazy-text.js';
+import { MessageInflater } from './message-inflater.js';
 import { Opcode, type WebSocketFrame, type WebSocketMessage, type WebSocketMessageKind } from './types.js';
 import { isControlOpcode } from './websocket-frame-header.js';
 import type { FrameSink, ParsedFrame } from './websocket-frame-parser.js';
-import { defineLazyText } from './lazy-text.js';
-import { decodeUtf8, isValidCloseCode, warning } from './websocket-validation.js';
+import { closeCodeOf, closeViolations, frameViolations, textViolations, warning } from './websocket-validation.js';
 
 /** Whether permessage-deflate is on for a direction: negotiated, not negotiated, or unknown (no handshake). */
 export type CompressionState = 'negotiated' | 'none' | 'unknown';
@@ -35,7 +35,6 @@ export interface AssemblerOptions {
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 const NO_WARNINGS: readonly Diagnostic[] = Object.freeze([]);
-const EMPTY: Uint8Array = new Uint8Array(0);
 
 const KIND: Record<number, WebSocketMessageKind> = {
   [Opcode.TEXT]: 'text',
@@ -44,6 +43,39 @@ const KIND: Record<number, WebSocketMessageKind> = {
   [Opcode.PING]: 'ping',
   [Opcode.PONG]: 'pong',
 };
+
+/**
+ * A message as gathered, before the whole-message checks: what `emitMessage` turns into a
+ * `ws.message`. Each assembler reuses two, the data message being assembled and the control frame
+ * at hand (which may come between its fragments), so emitting allocates only the message itself.
+ */
+interface MessageDraft {
+  kind: WebSocketMessageKind;
+  payload: Uint8Array;
+  compressed: boolean;
+  frames: number;
+  firstTs: bigint;
+  firstFrame: number;
+  lastTs: bigint;
+  lastFrame: number;
+  warnings: Diagnostic[] | undefined;
+  undecodable: string | undefined;
+}
+
+function newDraft(): MessageDraft {
+  return {
+    kind: 'binary',
+    payload: EMPTY_BYTES,
+    compressed: false,
+    frames: 0,
+    firstTs: 0n,
+    firstFrame: 0,
+    lastTs: 0n,
+    lastFrame: 0,
+    warnings: undefined,
+    undecodable: undefined,
+  };
+}
 
 /**
  * Turns one direction's frames into messages (RFC 6455 §5.4-§5.6): fragments joined, control
@@ -56,16 +88,13 @@ export class WebSocketMessageAssembler implements FrameSink {
   dir: Direction;
   private readonly inflater: MessageInflater | undefined;
 
-  // The data message being assembled (opcode -1: none).
+  // The data message being assembled (opcode -1: none) and its frames' payloads.
   private opcode = -1;
   private parts: Uint8Array[] = [];
   private size = 0;
-  private compressed = false;
-  private frames = 0;
-  private firstTs = 0n;
-  private firstFrame = 0;
-  private undecodable: string | undefined;
-  private warnings: Diagnostic[] | undefined;
+  private readonly data: MessageDraft = newDraft();
+  /** The control frame at hand, a message of its own. */
+  private readonly control: MessageDraft = newDraft();
   /** Warnings waiting for the next message (handshake findings, lost sync). */
   private carried: Diagnostic[] | undefined;
   /** Whether everything since the first byte after the handshake was seen. */
@@ -101,41 +130,35 @@ export class WebSocketMessageAssembler implements FrameSink {
   onFrame(f: ParsedFrame): void {
     this.owner.noteMasking(this, f.masked);
     if (this.options.frames) this.emitFrame(f);
+    let w = frameViolations(f, f.streamOffset, this.dir === 'c2s', this.options.compression !== 'none');
 
-    const control = isControlOpcode(f.opcode);
-    let w: Diagnostic[] | undefined;
-    const clientSide = this.dir === 'c2s';
-    // RFC 6455 §5.1: a client masks every frame, a server masks none.
-    if (clientSide && !f.masked) (w ??= []).push(warning('WARN_WS_CLIENT_UNMASKED', 'client frame is not masked (RFC 6455 §5.1)', f.streamOffset));
-    if (!clientSide && f.masked) (w ??= []).push(warning('WARN_WS_SERVER_MASKED', 'server frame is masked (RFC 6455 §5.1)', f.streamOffset));
-    if (f.rsv & 3) (w ??= []).push(warning('WARN_WS_RSV', `RSV2/RSV3 set (0x${f.rsv.toString(16)}) without a negotiated extension (RFC 6455 §5.2)`, f.streamOffset));
-    if (f.rsv & 4) {
-      if (this.options.compression === 'none') {
-        (w ??= []).push(warning('WARN_WS_RSV', 'RSV1 set, but no extension was negotiated (RFC 6455 §5.2)', f.streamOffset));
-      } else if (control || f.opcode === Opcode.CONTINUATION) {
-        // RFC 7692 §6.1: only the first frame of a data message may carry the "compressed" bit.
-        (w ??= []).push(warning('WARN_WS_RSV', `RSV1 set on a ${control ? 'control' : 'continuation'} frame (RFC 7692 §6.1)`, f.streamOffset));
-      }
-    }
-
-    if (control) {
-      // §5.5: control frames are at most 125 bytes and never fragmented; they may come between fragments.
-      if (f.payloadLength > 125) (w ??= []).push(warning('WARN_WS_CONTROL_TOO_LONG', `control frame of ${f.payloadLength} bytes (at most 125, RFC 6455 §5.5)`, f.streamOffset));
-      if (!f.fin) (w ??= []).push(warning('WARN_WS_CONTROL_FRAGMENTED', 'control frame without FIN (RFC 6455 §5.5)', f.streamOffset));
-      const payload = f.owned ? f.payload : copyBytes(f.payload);
-      this.emitMessage(KIND[f.opcode]!, payload, false, 1, f.firstTs, f.firstFrame, f, w, f.incomplete);
+    if (isControlOpcode(f.opcode)) {
+      // RFC 6455 §5.5: control frames may come between the fragments of a data message.
+      const c = this.control;
+      c.kind = KIND[f.opcode]!;
+      c.payload = f.owned ? f.payload : copyBytes(f.payload);
+      c.compressed = false;
+      c.frames = 1;
+      c.firstTs = f.firstTs;
+      c.firstFrame = f.firstFrame;
+      c.lastTs = f.lastTs;
+      c.lastFrame = f.lastFrame;
+      c.warnings = w;
+      c.undecodable = f.incomplete;
+      this.emitMessage(c);
       return;
     }
 
+    const d = this.data;
     if (f.opcode === Opcode.CONTINUATION) {
       if (this.opcode < 0) {
         // No first fragment: the message began before the capture or a gap. Its frames are
         // counted and it is reported, as binary since its opcode is unknown.
         this.startMessage(Opcode.BINARY, f);
-        this.undecodable = this.complete
+        d.undecodable = this.complete
           ? 'continuation frame with no message to continue (RFC 6455 §5.4)'
           : 'the message began before the capture or a gap: its first fragment is missing';
-        if (this.complete) (w ??= []).push(warning('WARN_WS_UNEXPECTED_CONTINUATION', this.undecodable, f.streamOffset));
+        if (this.complete) (w ??= []).push(warning('WARN_WS_UNEXPECTED_CONTINUATION', d.undecodable, f.streamOffset));
       }
     } else {
       if (this.opcode >= 0) {
@@ -144,15 +167,15 @@ export class WebSocketMessageAssembler implements FrameSink {
         this.abandon('a new message began before this one ended');
       }
       this.startMessage(f.opcode, f);
-      this.compressed = (f.rsv & 4) !== 0;
-      if (this.compressed && this.options.compression === 'none') this.undecodable = 'RSV1 (compressed) set, but no extension was negotiated in the handshake';
+      d.compressed = (f.rsv & 4) !== 0;
+      if (d.compressed && this.options.compression === 'none') d.undecodable = 'RSV1 (compressed) set, but no extension was negotiated in the handshake';
     }
-    if (w) (this.warnings ??= []).push(...w);
-    this.frames++;
-    if (f.incomplete !== undefined && this.undecodable === undefined) this.undecodable = f.incomplete;
-    if (this.undecodable === undefined) {
+    if (w) (d.warnings ??= []).push(...w);
+    d.frames++;
+    if (f.incomplete !== undefined && d.undecodable === undefined) d.undecodable = f.incomplete;
+    if (d.undecodable === undefined) {
       if (this.size + f.payload.length > this.options.maxMessageSize) {
-        this.undecodable = `message is over the ${this.options.maxMessageSize}-byte cap`;
+        d.undecodable = `message is over the ${this.options.maxMessageSize}-byte cap`;
         this.parts = [];
       } else {
         // A view of the caller's chunk survives the call only when it is used before returning.
@@ -173,20 +196,27 @@ export class WebSocketMessageAssembler implements FrameSink {
     this.opcode = opcode;
     this.parts = [];
     this.size = 0;
-    this.compressed = false;
-    this.frames = 0;
-    this.firstTs = f.firstTs;
-    this.firstFrame = f.firstFrame;
-    this.undecodable = undefined;
-    this.warnings = undefined;
+    const d = this.data;
+    d.kind = KIND[opcode]!;
+    d.compressed = false;
+    d.frames = 0;
+    d.firstTs = f.firstTs;
+    d.firstFrame = f.firstFrame;
+    d.undecodable = undefined;
+    d.warnings = undefined;
   }
 
   /** Reports an unfinished data message as undecodable and forgets it. */
   private abandon(reason: string): void {
     if (this.opcode < 0) return;
-    if (this.compressed) this.inflater?.reset();
-    if (this.frames > 0) {
-      this.emitMessage(KIND[this.opcode]!, EMPTY, this.compressed, this.frames, this.firstTs, this.firstFrame, undefined, this.warnings, this.undecodable ?? reason);
+    const d = this.data;
+    if (d.compressed) this.inflater?.reset();
+    if (d.frames > 0) {
+      d.payload = EMPTY_BYTES;
+      d.lastTs = d.firstTs;
+      d.lastFrame = d.firstFrame;
+      d.undecodable ??= reason;
+      this.emitMessage(d);
     }
     this.reset();
   }
@@ -195,49 +225,52 @@ export class WebSocketMessageAssembler implements FrameSink {
     this.opcode = -1;
     this.parts = [];
     this.size = 0;
-    this.warnings = undefined;
-    this.undecodable = undefined;
+    this.data.warnings = undefined;
+    this.data.undecodable = undefined;
   }
 
   private finishMessage(last: ParsedFrame): void {
-    let undecodable = this.undecodable;
-    let payload: Uint8Array = EMPTY;
-    if (undecodable === undefined) {
-      if (this.compressed) {
+    const d = this.data;
+    let payload: Uint8Array = EMPTY_BYTES;
+    if (d.undecodable === undefined) {
+      if (d.compressed) {
         // The inflater reads the parts as they are: joining them first would be a copy for nothing.
         const r = this.inflater!.inflate(this.parts);
         if (r.ok) payload = r.data;
         else {
-          undecodable =
+          d.undecodable =
             this.options.compression === 'unknown' ? `compressed (RSV1), and the handshake was not captured: ${r.reason}` : r.reason;
         }
       } else if (this.parts.length === 1) {
         // One frame: its payload is the message's, copied only if it is a view of the caller's chunk.
         payload = last.owned ? this.parts[0]! : copyBytes(this.parts[0]!);
       } else if (this.parts.length > 1) payload = concatBytes(this.parts, this.size);
-    } else if (this.compressed) {
+    } else if (d.compressed) {
       // A message the inflater never saw breaks a shared context (takeover): start afresh, and let
       // inflate itself tell whether later messages needed what was lost.
       this.inflater?.reset();
     }
-    this.emitMessage(KIND[this.opcode]!, payload, this.compressed, this.frames, this.firstTs, this.firstFrame, last, this.warnings, undecodable);
+    d.payload = payload;
+    d.lastTs = last.lastTs;
+    d.lastFrame = last.lastFrame;
+    this.emitMessage(d);
     this.reset();
   }
 
-  private emitMessage(
-    kind: WebSocketMessageKind,
-    payload: Uint8Array,
-    compressed: boolean,
-    frames: number,
-    firstTs: bigint,
-    firstFrame: number,
-    last: ParsedFrame | undefined,
-    w: Diagnostic[] | undefined,
-    undecodable: string | undefined,
-  ): void {
-    let warnings: Diagnostic[] | undefined = w;
+  /**
+   * Makes the `ws.message` of a draft, with the whole-message checks (UTF-8 text, close payload)
+   * and the carried warnings first, and hands it to the owner. The draft is consumed: it keeps no
+   * reference to the message's payload or warnings.
+   */
+  private emitMessage(d: MessageDraft): void {
+    const kind = d.kind;
+    const payload = d.payload;
+    const undecodable = d.undecodable;
+    let warnings = d.warnings;
+    d.payload = EMPTY_BYTES;
+    d.warnings = undefined;
     if (this.carried) {
-      warnings = w ? [...this.carried, ...w] : this.carried;
+      warnings = warnings ? [...this.carried, ...warnings] : this.carried;
       this.carried = undefined;
     }
     let lazyText = false;
@@ -247,15 +280,12 @@ export class WebSocketMessageAssembler implements FrameSink {
       if (kind === 'text') {
         // Validity now (a warning rides on the message); the text itself only when read.
         lazyText = true;
-        if (!isUtf8(payload)) (warnings ??= []).push(warning('WARN_WS_INVALID_UTF8', 'text message is not valid UTF-8 (RFC 6455 §8.1)'));
+        warnings = textViolations(payload, warnings);
       } else if (kind === 'close') {
-        if (payload.length === 1) (warnings ??= []).push(warning('WARN_WS_CLOSE_PAYLOAD', 'close frame with a 1-byte payload (RFC 6455 §5.5.1)'));
+        warnings = closeViolations(payload, warnings);
         if (payload.length >= 2) {
-          closeCode = (payload[0]! << 8) | payload[1]!;
-          const d = decodeUtf8(payload.subarray(2));
-          closeReason = d.text;
-          if (!isValidCloseCode(closeCode)) (warnings ??= []).push(warning('WARN_WS_CLOSE_CODE', `close code ${closeCode} may not be sent (RFC 6455 §7.4)`));
-          if (!d.valid) (warnings ??= []).push(warning('WARN_WS_INVALID_UTF8', 'close reason is not valid UTF-8 (RFC 6455 §5.5.1)'));
+          closeCode = closeCodeOf(payload);
+          closeReason = utf8Text(payload.subarray(2));
         }
       }
     }
@@ -264,10 +294,10 @@ export class WebSocketMessageAssembler implements FrameSink {
       type: 'ws.message',
       connection: this.owner.connection,
       dir: this.dir,
-      firstTs,
-      lastTs: last?.lastTs ?? firstTs,
-      firstFrame,
-      lastFrame: last?.lastFrame ?? firstFrame,
+      firstTs: d.firstTs,
+      lastTs: d.lastTs,
+      firstFrame: d.firstFrame,
+      lastFrame: d.lastFrame,
       kind,
       payload,
     } as Writable<WebSocketMessage>;
@@ -275,8 +305,8 @@ export class WebSocketMessageAssembler implements FrameSink {
     else message.text = undefined;
     message.closeCode = closeCode;
     message.closeReason = closeReason;
-    message.compressed = compressed;
-    message.frames = frames;
+    message.compressed = d.compressed;
+    message.frames = d.frames;
     message.undecodable = undecodable;
     message.warnings = warnings ?? NO_WARNINGS;
     message.protocol = this.options.protocol;

@@ -1,4 +1,5 @@
 import { definePlugin, type NetrxPlugin } from '@netrx/core';
+import type {} from '@netrx/dissector-tcp'; // the tcp.port, tcp and tcp.client typings
 import '@netrx/dissector-http';
 import type { WebSocketOptions } from './types.js';
 import { websocketClientDecider } from './websocket-client-decider.js';

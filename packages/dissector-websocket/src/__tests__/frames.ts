@@ -1,6 +1,6 @@
 // A small WebSocket frame encoder and drivers for the tests: frames are built here, by rule, so a
 // test's bytes can be read off the call that made them.
-import { corePlugin, createRegistry, type AppEvent, type Connection, type Registry, type StreamContext } from '@netrx/core';
+import { concatBytes, corePlugin, createRegistry, type AppEvent, type Connection, type Registry, type StreamContext } from '@netrx/core';
 import { tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin, type HttpHeader, type HttpUpgrade } from '@netrx/dissector-http';
 import { createWebSocketPlugin } from '../websocket-plugin.js';
@@ -45,14 +45,31 @@ export function encodeFrame(f: FrameSpec): Uint8Array {
   return out;
 }
 
+/** The parts joined (the one part itself when there is one). */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
+}
+
+/** What {@link withPoisonedChunk} writes over a chunk once the call it was given to has returned. */
+export const POISON = 0xee;
+
+/**
+ * Calls `fn` with a copy of `chunk` that lies inside a larger buffer of its own (as a capture
+ * source's read buffer would hold it), then fills that whole buffer with {@link POISON}. Bytes
+ * handed to `write()`/`data()` are valid only during the call: whatever kept a view of them past
+ * the call instead of a copy now reads 0xEE, and the test that looks at it fails.
+ */
+export function withPoisonedChunk(chunk: Uint8Array, fn: (view: Uint8Array) => void): void {
+  const backing = Buffer.alloc(chunk.length + 16);
+  const view = backing.subarray(8, 8 + chunk.length);
+  view.set(chunk);
+  fn(view);
+  backing.fill(POISON);
+}
+
+/** `parser.write(chunk, ts, frame)`, with the chunk poisoned after the call ({@link withPoisonedChunk}). */
+export function writePoisoned(parser: { write(chunk: Uint8Array, ts: bigint, frame: number): void }, chunk: Uint8Array, ts: bigint, frame: number): void {
+  withPoisonedChunk(chunk, (view) => parser.write(view, ts, frame));
 }
 
 /** A sink that keeps copies of what the parser delivers. */
@@ -130,8 +147,9 @@ export function drive(init: unknown, options: WebSocketOptions = {}, conn: Conne
     dissector: d,
     messages: () => events.filter((e): e is WebSocketMessage => e.type === 'ws.message'),
     frames: () => events.filter((e): e is WebSocketFrame => e.type === 'ws.frame'),
-    c2s: (...chunks: Uint8Array[]) => chunks.forEach((c) => d.data('c2s', c, BigInt(++frame), frame)),
-    s2c: (...chunks: Uint8Array[]) => chunks.forEach((c) => d.data('s2c', c, BigInt(++frame), frame)),
+    // Each chunk is poisoned once `data()` returns: what the dissector keeps must be its own.
+    c2s: (...chunks: Uint8Array[]) => chunks.forEach((c) => withPoisonedChunk(c, (v) => d.data('c2s', v, BigInt(++frame), frame))),
+    s2c: (...chunks: Uint8Array[]) => chunks.forEach((c) => withPoisonedChunk(c, (v) => d.data('s2c', v, BigInt(++frame), frame))),
   };
 }
 

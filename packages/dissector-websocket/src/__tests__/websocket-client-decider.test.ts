@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { looksLikeMaskedWebSocketFrame, websocketClientDecider } from '@netrx/dissector-websocket';
+import { looksLikeMaskedWebSocketFrame, websocketClientDecider } from '../websocket-client-decider.js';
 
 describe('masked WebSocket frame check (who is the client)', () => {
   test('masked WebSocket frame headers (RFC 6455 §5.2)', () => {

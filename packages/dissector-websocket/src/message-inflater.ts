@@ -1,0 +1,105 @@
+import { allocBytes } from './bytes.js';
+import { createInflateEngine, DEFAULT_INFLATE_ENGINE, type InflateEngine, type InflateEngineName } from './inflate-engines.js';
+
+/** RFC 7692 §7.2.2: the receiver appends these four bytes to a message's payload before inflating. */
+const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
+
+/** The result of inflating one message: its bytes, or why there are none. */
+export type InflateResult = { readonly ok: true; readonly data: Uint8Array } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Inflates the messages of one direction (RFC 7692 §7.2.2), synchronously, with one streaming
+ * context for the whole direction flushed with Z_SYNC_FLUSH, so context takeover works; it also
+ * serves no-context-takeover peers, whose messages never refer back. The context is Node's native
+ * zlib, driven synchronously; pako where that is not available, or when asked (for tests).
+ *
+ * An inflate error resets the context: the next messages then decode only if they do not refer to
+ * what was lost, and inflate itself tells (`invalid distance too far back`), so a message is
+ * either right or undecodable, never wrong text. Output over `maxOutput` stops inflation (a
+ * deflate bomb is reported, not obeyed).
+ *
+ * @example
+ * ```ts
+ * import { deflateRawSync, constants } from 'node:zlib';
+ * const c = deflateRawSync('hello', { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+ * new MessageInflater(1 << 20).inflate([c]); // { ok: true, data: <hello> }
+ * ```
+ */
+export class MessageInflater {
+  private engine: InflateEngine | undefined;
+  /** Whether the context holds the peer's whole history (false after a reset, until proven). */
+  private historyComplete: boolean;
+
+  /**
+   * @param maxOutput Largest inflated message.
+   * @param historyComplete Whether inflation starts at the peer's first message (a handshake was
+   *   captured); used only to word the reason when a message refers to lost history.
+   * @param engineName `zlib` (Node's, the default where available) or `pako`.
+   */
+  constructor(
+    private readonly maxOutput: number,
+    historyComplete = true,
+    private readonly engineName: InflateEngineName = DEFAULT_INFLATE_ENGINE,
+  ) {
+    this.historyComplete = historyComplete;
+  }
+
+  /** Forgets the context (a gap lost some of the peer's messages). */
+  reset(): void {
+    this.drop();
+    this.historyComplete = false;
+  }
+
+  /** Frees the context (native memory, for zlib) now rather than when collected: no more messages. */
+  close(): void {
+    this.drop();
+  }
+
+  /**
+   * Inflates one whole message from its frames' payloads (still compressed, already unmasked).
+   * The parts are only read, during the call.
+   */
+  inflate(parts: readonly Uint8Array[]): InflateResult {
+    const engine = (this.engine ??= createInflateEngine(this.engineName));
+    const r = engine.inflate(withTail(parts), this.maxOutput);
+    if (r.kind === 'over') {
+      this.reset();
+      return { ok: false, reason: `inflated size is over the ${this.maxOutput}-byte cap (a deflate bomb?)` };
+    }
+    if (r.kind === 'error') {
+      const lost = !this.historyComplete && /too far back/.test(r.message);
+      this.reset();
+      return {
+        ok: false,
+        reason: lost ? 'compressed with context takeover and refers to earlier messages that were not captured' : `inflate failed: ${r.message}`,
+      };
+    }
+    // A final block (BFINAL) ends the deflate stream: the next message starts a new one.
+    if (r.ended) this.drop();
+    return { ok: true, data: r.data };
+  }
+
+  private drop(): void {
+    this.engine?.close();
+    this.engine = undefined;
+  }
+}
+
+/**
+ * The parts joined, with the tail: one input for the engine, read during the call only. Not core's
+ * `concatBytes`: that one needs the tail in a new array of parts and allocates a typed array of its
+ * own, where this takes the bytes from Node's pool; for a 40-120-byte message, measured 55-60 ns
+ * here against 190-250 ns (about a fifth of inflating it).
+ */
+function withTail(parts: readonly Uint8Array[]): Uint8Array {
+  let n = TAIL.length;
+  for (const p of parts) n += p.length;
+  const input = allocBytes(n);
+  let o = 0;
+  for (const p of parts) {
+    input.set(p, o);
+    o += p.length;
+  }
+  input.set(TAIL, o);
+  return input;
+}

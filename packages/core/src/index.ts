@@ -38,7 +38,7 @@ export { createRegistry, definePlugin, registerPlugins } from './plugin.js';
 export type { NetrxPlugin } from './plugin.js';
 export { monotonicClock } from './clock.js';
 export type { Clock } from './clock.js';
-export { appEventJsonHead, formatEndpoint } from './stream.js';
+export { appEventJsonHead, connectionJsonFields, formatEndpoint } from './stream.js';
 export type {
   AppEvent,
   AppEventBase,
@@ -46,6 +46,7 @@ export type {
   ClientDecision,
   CloseReason,
   Connection,
+  ConnectionVia,
   Direction,
   DirectionStats,
   Endpoint,

@@ -32,7 +32,16 @@ export interface Connection {
   readonly client: Endpoint;
   readonly server: Endpoint;
   readonly clientBy: ClientDecision;
+  /**
+   * The layers this byte stream came through between the transport and its dissector, by name,
+   * set by the dissector that unwrapped each (TLS: `{ tls: { version, suite, sni } }`). JSON
+   * records carry each entry as a field of its own after `server`; text output marks `[name]`.
+   */
+  readonly via?: ConnectionVia;
 }
+
+/** What a connection came through, by layer name: a short text, or a few facts. */
+export type ConnectionVia = Readonly<Record<string, string | Readonly<Record<string, string | number | boolean>>>>;
 
 /** Formats an endpoint as `addr:port`, or `[addr]:port` for IPv6, as the JSON contract does. */
 export function formatEndpoint(e: Endpoint): string {
@@ -164,9 +173,22 @@ export type AppEvent = AppEventMap[keyof AppEventMap];
 
 /**
  * The fields every JSON line about an application event starts with, in contract order: `ts` (of
- * its last byte, `seconds.nanoseconds`), `stream`, `client`, `server`, `dir`.
+ * its last byte, `seconds.nanoseconds`), `stream`, `client`, `server`, the connection's
+ * {@link Connection.via} entries, `dir`.
  */
 export function appEventJsonHead(e: AppEventBase): { ts: string; stream: number; client: string; server: string; dir: Direction } {
   const c = e.connection;
-  return { ts: formatTimestamp(e.lastTs), stream: c.id, client: formatEndpoint(c.client), server: formatEndpoint(c.server), dir: e.dir };
+  return { ts: formatTimestamp(e.lastTs), stream: c.id, client: formatEndpoint(c.client), server: formatEndpoint(c.server), ...c.via, dir: e.dir };
+}
+
+/**
+ * The connection's part of a JSON line, as {@link appEventJsonHead} orders it, as JSON text
+ * without braces: `"stream":0,"client":"127.0.0.1:60653","server":"127.0.0.1:7272"` and any
+ * {@link Connection.via} entries (`,"tls":{"version":"TLSv1.3",…}`). For writers that build lines
+ * as text: make it once per connection object.
+ */
+export function connectionJsonFields(c: Connection): string {
+  let s = `"stream":${c.id},"client":${JSON.stringify(formatEndpoint(c.client))},"server":${JSON.stringify(formatEndpoint(c.server))}`;
+  if (c.via !== undefined) for (const [name, value] of Object.entries(c.via)) s += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
+  return s;
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { Observable, type OperatorFunction } from 'rxjs';
-import { formatEndpoint, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
+import { connectionJsonFields, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
 import { utf8Text } from './bytes.js';
 import { textIsPayload } from './lazy-text.js';
 import type { WebSocketMessage } from './types.js';
@@ -34,7 +34,7 @@ export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSin
   const c = m.connection;
   let conn = connectionJson.get(c);
   if (conn === undefined) {
-    conn = `"stream":${c.id},"client":${JSON.stringify(formatEndpoint(c.client))},"server":${JSON.stringify(formatEndpoint(c.server))}`;
+    conn = connectionJsonFields(c);
     connectionJson.set(c, conn);
   }
   const p = m.payload;

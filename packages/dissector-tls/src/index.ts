@@ -38,4 +38,3 @@ export type { TlsDissectorOptions } from './tls-dissector-factory.js';
 export { probeTls, tlsClientDecider } from './tls-probe.js';
 export { createTlsPlugin } from './tls-plugin.js';
 export type { TlsPluginOptions } from './tls-plugin.js';
-export { TlsKeyStoreToken } from './tokens.js';

@@ -1,14 +1,14 @@
 /**
  * `@netrx/pipeline`: the default netrx pipeline for applications — `capture()`, source selection
  * (file or live), the default plugin set, the composition root (one tsyringe container per
- * pipeline: plugins, registry, options, clock) and the summary operators behind `netrx tcp` and
+ * pipeline: plugins, registry, options, clock, TLS key store) and the summary operators behind `netrx tcp` and
  * `netrx packets`.
  *
  * @packageDocumentation
  */
 export { Pipeline, createContainer, createPipeline, createPipelineContainer } from './composition-root.js';
 export { capture } from './capture.js';
-export { defaultPlugins } from './default-plugins.js';
+export { createDefaultPlugins, defaultPlugins } from './default-plugins.js';
 export { openFrames } from './open-frames.js';
 export type { FrameSourceOptions, PipelineOptions } from './pipeline-options.js';
 export { Tokens } from './tokens.js';

@@ -16,6 +16,8 @@ export interface CliArgs {
   readonly format: OutputFormat;
   /** `--decode-as RULE`, repeatable (`tcp.port==7272,websocket`). */
   readonly decodeAs: readonly string[];
+  /** `--keylog FILE`, repeatable: TLS key log files (see keylog.ts for the `SSLKEYLOGFILE` fallback). */
+  readonly keylog: readonly string[];
   /** `--full`: never shorten payloads in text output. */
   readonly full: boolean;
   /** `-w FILE`: also write the raw packets as pcapng. */
@@ -32,7 +34,7 @@ export interface CliArgs {
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c']);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--keylog']);
 
 /** Parses `netrx <command> [options] [filter…]`. Throws `ERR_INVALID_OPTION` on a bad command line. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -87,6 +89,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     filter: filter.length ? filter.join(' ') : undefined,
     format,
     decodeAs: [...(values.get('--decode-as') ?? []), ...(values.get('-d') ?? [])],
+    keylog: values.get('--keylog') ?? [],
     full: flags.has('--full'),
     write: one('-w'),
     backend: one('--backend'),

@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<Command>> = {
   tcp: async () => (await import('./commands/tcp.js')).tcp,
   http: async () => (await import('./commands/http.js')).http,
   ws: async () => (await import('./commands/ws.js')).ws,
+  tls: async () => (await import('./commands/tls.js')).tls,
   devices: async () => (await import('./commands/devices.js')).devices,
 };
 
@@ -22,7 +23,8 @@ commands:
   packets   one line per packet: time, link, layers, endpoints, lengths
   tcp       one line per TCP connection: endpoints, bytes and sha256 per direction, gaps
   http      HTTP/1.1 requests and responses
-  ws        WebSocket messages: unmasked, inflated, reassembled
+  ws        WebSocket messages: unmasked, inflated, reassembled (wss:// too, given TLS keys)
+  tls       one line per TLS connection: SNI, ALPN, version, suite, decrypted or why not
   devices   list capture devices
 
 options:
@@ -30,6 +32,8 @@ options:
   -i DEVICE             capture live (as root); filter words after the options are BPF
   --format text|jsonl   text for people (default), jsonl for programs (one JSON object a line)
   --decode-as RULE      force a dissector, as tshark's -d: tcp.port==7272,websocket
+  --keylog FILE         TLS key log (SSLKEYLOGFILE format), re-read as it grows; repeatable;
+                        default: $SSLKEYLOGFILE when set. A pcapng's embedded secrets need none
   --full                never shorten payloads in text output
   -w FILE               with -i: also write the raw packets to FILE as pcapng
   --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)

@@ -2,6 +2,7 @@ import { EMPTY, catchError, lastValueFrom, tap, type Observable, type OperatorFu
 import type { CapturedFrame } from '@netrx/core';
 import { createPipeline, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
+import { keyLogFiles } from './keylog.js';
 import { lineWriterFor, type CliIO, type LineWriter } from './output.js';
 import { openFrames } from './source.js';
 import { ShownCounter } from './summary.js';
@@ -21,13 +22,13 @@ export interface CommandRun<T> {
 }
 
 /**
- * Runs a command: its pipeline (the default plugins and `--decode-as`) over the frames its
+ * Runs a command: its pipeline (the default plugins, `--decode-as`, `--keylog`) over the frames its
  * arguments name (`-r`/`-i`, `-c`, `-w`), each item through `run.each` into the output writer,
  * then the live summary. Returns exit status 0; a source that failed part-way is thrown after
  * everything read before the failure was written, for `main()` to report (exit status 1).
  */
 export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>): Promise<number> {
-  const pipeline = createPipeline({ ...run.options, decodeAs: args.decodeAs });
+  const pipeline = createPipeline({ ...run.options, decodeAs: args.decodeAs, keylog: keyLogFiles(args, io) });
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
   const failure = await runPipeline(openFrames(args, io, pipeline), run.stages(pipeline), (item) => run.each(item, out, shown), out);

@@ -35,6 +35,7 @@ export type { InnerDispatch, TlsConnection, TlsConnectionEvent, TlsDirectionStat
 export { TlsStreamDissector } from './tls-dissector.js';
 export { createTlsDissectorFactory } from './tls-dissector-factory.js';
 export type { TlsDissectorOptions } from './tls-dissector-factory.js';
+export { tlsConnectionJson } from './tls-json.js';
 export { probeTls, tlsClientDecider } from './tls-probe.js';
 export { createTlsPlugin } from './tls-plugin.js';
 export type { TlsPluginOptions } from './tls-plugin.js';

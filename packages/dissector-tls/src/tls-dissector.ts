@@ -16,10 +16,10 @@ import type { TlsDissectorOptions } from './tls-dissector-factory.js';
 import type { InnerDispatch } from './types.js';
 
 /**
- * TLS on one TCP connection: follows the record layer of both directions ({@link TlsSide}) and the
+ * TLS on one TCP connection: follows the record layer of both directions ((`TlsSide`)) and the
  * handshake (ClientHello, ServerHello or HelloRetryRequest, TLS 1.3 EncryptedExtensions and
  * Finished, TLS 1.2 ChangeCipherSpec and Finished, KeyUpdate), finds the connection's secrets in
- * the key store by its client random ({@link ConnectionKeys}), decrypts the protected records
+ * the key store by its client random (`ConnectionKeys`), decrypts the protected records
  * (TLS 1.3 and TLS 1.2 AEAD suites), and hands the application data to the next dissector as the
  * connection's plaintext byte stream (its connection's `via.tls` says how it was protected).
  * Emits one `tls.connection` event when the connection ends.
@@ -27,8 +27,8 @@ import type { InnerDispatch } from './types.js';
  * Never shows ciphertext as data: a record that does not authenticate becomes a gap for the next
  * dissector (and a warning); a connection without keys, with a suite not supported, or whose
  * handshake was not captured hands nothing on and says why. Records that arrive before their key
- * are held ({@link HeldRecords}, up to `maxHeldBytes`) and decrypted when it comes; after a gap
- * the next record that authenticates is looked for ({@link GapResync}).
+ * are held (`HeldRecords`, up to `maxHeldBytes`) and decrypted when it comes; after a gap
+ * the next record that authenticates is looked for (`GapResync`).
  */
 export class TlsStreamDissector implements StreamDissector, TlsSideOwner {
   private readonly sides: Record<Direction, TlsSide>;

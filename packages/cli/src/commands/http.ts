@@ -3,7 +3,9 @@ import { httpMessageJson, type HttpRequest, type HttpResponse } from '@netrx/dis
 import type { CliArgs } from '../args.js';
 import type { CliIO } from '../output.js';
 import { runCommand } from '../run.js';
+import { UndecryptedTls } from '../tls-notes.js';
 import { formatTimeOfDay } from '../time.js';
+import { viaMarks } from '../via-marks.js';
 
 /** Longest request target text output shows without `--full`. */
 const SHORT = 120;
@@ -15,9 +17,11 @@ const SHORT = 120;
  */
 export async function http(args: CliArgs, io: CliIO): Promise<number> {
   const line = args.format === 'jsonl' ? httpMessageJson : (m: HttpRequest | HttpResponse) => httpTextLine(m, args.full);
+  const undecrypted = new UndecryptedTls();
   return runCommand(args, io, {
     stages: (pipeline) => pipeline.events(),
     each: (ev, out, shown) => {
+      undecrypted.see(ev);
       if (ev.type === 'http.request' || ev.type === 'http.response') {
         shown.add(ev.connection.id);
         out.line(line(ev));
@@ -27,6 +31,7 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
       }
     },
     shown: 'HTTP messages',
+    after: () => undecrypted.report('http', io),
   });
 }
 
@@ -44,7 +49,7 @@ export function httpTextLine(m: HttpRequest | HttpResponse, full = false): strin
       ? `${m.method} ${shorten(m.target, full)} ${m.version}`
       : `${m.version} ${m.status}${m.reason ? ' ' + printable(m.reason) : ''}`;
   const warnings = m.diagnostics?.length ? ` [${m.diagnostics.map((d) => d.code).join(',')}]` : '';
-  return `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
+  return `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)}${viaMarks(c)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
 }
 
 function printable(s: string): string {

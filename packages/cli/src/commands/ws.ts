@@ -1,9 +1,12 @@
 import { formatEndpoint } from '@netrx/core';
+import { tap } from 'rxjs';
 import { websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
 import type { CliIO } from '../output.js';
 import { runCommand } from '../run.js';
+import { UndecryptedTls } from '../tls-notes.js';
 import { formatTimeOfDay } from '../time.js';
+import { viaMarks } from '../via-marks.js';
 
 /** Longest payload text output shows without `--full`. */
 const SHORT = 120;
@@ -18,8 +21,9 @@ const SHORT = 120;
  */
 export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const jsonl = args.format === 'jsonl';
+  const undecrypted = new UndecryptedTls();
   return runCommand(args, io, {
-    stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), websocketMessages()),
+    stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), tap((e) => undecrypted.see(e)), websocketMessages()),
     each: (m, out, shown) => {
       shown.add(m.connection.id);
       // JSON lines are built in the writer's buffer: the text goes from payload bytes to output.
@@ -29,6 +33,7 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
       } else out.line(textLine(m, args.full));
     },
     shown: 'WebSocket messages',
+    after: () => undecrypted.report('ws', io),
   });
 }
 
@@ -36,7 +41,7 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
 export function textLine(m: WebSocketMessage, full: boolean): string {
   const c = m.connection;
   const arrow = m.dir === 'c2s' ? '→' : '←';
-  const head = `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${m.kind}`;
+  const head = `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)}${viaMarks(c)} ${m.kind}`;
   let body: string;
   if (m.undecodable !== undefined) body = `[undecodable: ${m.undecodable}]`;
   else if (m.kind === 'text') body = printable(m.text ?? '', full);

@@ -16,7 +16,7 @@ import type { TlsDissectorOptions } from './tls-dissector-factory.js';
 import type { InnerDispatch } from './types.js';
 
 /**
- * TLS on one TCP connection: follows the record layer of both directions ((`TlsSide`)) and the
+ * TLS on one TCP connection: follows the record layer of both directions (`TlsSide`) and the
  * handshake (ClientHello, ServerHello or HelloRetryRequest, TLS 1.3 EncryptedExtensions and
  * Finished, TLS 1.2 ChangeCipherSpec and Finished, KeyUpdate), finds the connection's secrets in
  * the key store by its client random (`ConnectionKeys`), decrypts the protected records

@@ -115,9 +115,17 @@ export class RecordDecrypter {
     let plaintext: Uint8Array;
     try {
       const aead = this.suite.aead;
-      const d: DecipherGCM | DecipherChaCha20Poly1305 =
-        aead === 'chacha20-poly1305' ? createDecipheriv(aead, this.key, nonce, DECIPHER_OPTIONS) : createDecipheriv(aead, this.key, nonce, DECIPHER_OPTIONS);
-      d.setAAD(aad, { plaintextLength: ctLength });
+      let d: DecipherGCM | DecipherChaCha20Poly1305;
+      if (aead === 'chacha20-poly1305') {
+        const c = createDecipheriv(aead, this.key, nonce, DECIPHER_OPTIONS);
+        c.setAAD(aad, { plaintextLength: ctLength });
+        d = c;
+      } else {
+        const g: DecipherGCM = createDecipheriv(aead, this.key, nonce, DECIPHER_OPTIONS);
+        // No options object: plaintextLength is for CCM (Node's setAAD), and one per record costs.
+        g.setAAD(aad);
+        d = g;
+      }
       d.setAuthTag(tag);
       const head = d.update(ciphertext);
       const tail = d.final();
@@ -127,7 +135,7 @@ export class RecordDecrypter {
     }
     if (!this.tls13) {
       if (plaintext.length > MAX_PLAINTEXT) return { ok: false, reason: 'too-long' };
-      return { ok: true, type, plaintext: new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.length) };
+      return { ok: true, type, plaintext };
     }
     // TLSInnerPlaintext (RFC 8446 §5.2): content, the real type, then zero padding.
     let end = plaintext.length;

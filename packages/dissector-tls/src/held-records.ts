@@ -1,3 +1,4 @@
+import { copyBytes } from '@netrx/core';
 import type { TlsSide } from './tls-side.js';
 
 /** A record waiting for its key or for the ServerHello (its fragment a copy). */
@@ -43,7 +44,7 @@ export class HeldRecords {
 
   /** Holds a record; copies `fragment` (a view valid only during the caller's call). */
   push(side: TlsSide, type: number, version: number, fragment: Uint8Array, offset: number): void {
-    this.items.push({ side, type, version, fragment: fragment.slice(), offset, ts: side.ts, frame: side.frame });
+    this.items.push({ side, type, version, fragment: copyBytes(fragment), offset, ts: side.ts, frame: side.frame });
     this.bytes += fragment.length;
   }
 

@@ -171,8 +171,9 @@ export class TlsRecordParser {
       this.skipping = length;
       return;
     }
-    // Checked against maxFragment in checkHeader before this allocation.
-    this.fragment = new Uint8Array(length);
+    // Checked against maxFragment in checkHeader before this allocation; every byte is written
+    // before the record is delivered, so no zero fill.
+    this.fragment = Buffer.allocUnsafe(length);
   }
 
   private checkHeader(b: Uint8Array, off: number, at: number): boolean {

@@ -16,6 +16,7 @@ export default defineConfig({
       '@netrx/source-file': pkg('source-file'),
       '@netrx/source-live': pkg('source-live'),
       '@netrx/cli': pkg('cli'),
+      '@netrx/sink-redis': pkg('sink-redis'),
     },
   },
   test: {

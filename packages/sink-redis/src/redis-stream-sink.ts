@@ -164,6 +164,11 @@ export class RedisStreamSink {
     return formatRedisSinkTarget(this.target);
   }
 
+  /** Whether records are being sent now: connected, and Redis not loading its data after a restart. */
+  get connected(): boolean {
+    return this.usable && this.client?.isReady === true && (this.state === 'open' || this.state === 'closing');
+  }
+
   /**
    * Connects to Redis and checks that the key's recorded shard count (`KEY:shards`, set by the
    * first writer) is this sink's. Rejects with `ERR_REDIS_SINK_CONNECT` (unreachable, with what
@@ -409,7 +414,8 @@ export class RedisStreamSink {
 
   private onTerminated(cause: unknown): void {
     if (this.state !== 'open' && this.state !== 'closing') return;
-    this.lastError = cause;
+    // node-redis's ReconnectStrategyError wraps the socket's error, which says why.
+    this.lastError = (cause as { socketError?: unknown } | undefined)?.socketError ?? this.lastError ?? cause;
     this.failLost();
   }
 
@@ -477,6 +483,9 @@ export class RedisStreamSink {
           continue;
         }
         if (err instanceof RedisSinkError) throw err;
+        if (err instanceof ErrorReply && /^(NOAUTH|NOPERM)/.test(err.message)) {
+          throw new RedisSinkError('ERR_REDIS_SINK_AUTH', `Redis at ${this.where()} needs credentials (${err.message}): put them in the --sink URL, redis://[user:]password@HOST:PORT/KEY`, { cause: err });
+        }
         if (err instanceof ErrorReply) throw new RedisSinkError('ERR_REDIS_SINK_REPLY', `Redis at ${this.where()} refused SET ${this.shardsKey}: ${err.message}`, { cause: err });
         throw this.connectError(err);
       }

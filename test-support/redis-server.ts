@@ -30,6 +30,8 @@ export interface RedisServerOptions {
   readonly persistent?: boolean;
   /** `requirepass`. */
   readonly password?: string;
+  /** More `redis-server` arguments (`['--enable-debug-command', 'yes']`). */
+  readonly args?: readonly string[];
 }
 
 /** A running (or stopped) test server. */
@@ -42,8 +44,12 @@ export interface RedisServer {
   url(key: string, query?: string): string;
   /** SIGKILL, as a crash: waits until the process is gone. */
   kill(): Promise<void>;
-  /** Starts it again on the same port and dir (after {@link kill} or {@link stop}). */
-  restart(): Promise<void>;
+  /**
+   * Starts it again on the same port and dir (killing it first if it runs). Resolves once it
+   * accepts connections, or, with `loading: true`, as soon as it logs that it is loading its data
+   * (it then answers data commands with `-LOADING` for a while).
+   */
+  restart(options?: { loading?: boolean }): Promise<void>;
   /** SIGTERM, waits for exit, and removes the dir. */
   stop(): Promise<void>;
 }
@@ -76,8 +82,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--daemonize', 'no',
     '--logfile', '',
     ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+    ...(options.args ?? []),
   ];
-  const launch = async (): Promise<void> => {
+  const launch = async (until = 'Ready to accept connections'): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       const c = spawn(redisServerPath!, args(), { stdio: ['ignore', 'pipe', 'pipe'] });
       const outcome = await new Promise<string | undefined>((resolve) => {
@@ -85,7 +92,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         const timer = setTimeout(() => resolve(`did not start within 15 s:\n${log}`), 15_000);
         const onData = (b: Buffer): void => {
           log += b.toString();
-          if (log.includes('Ready to accept connections')) {
+          if (log.includes(until)) {
             clearTimeout(timer);
             resolve(undefined);
           }
@@ -132,11 +139,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     url: (key, query) => `redis://127.0.0.1:${port}/${key}${query ? '?' + query : ''}`,
     kill: () => waitExit('SIGKILL'),
-    restart: async () => {
+    restart: async (opts) => {
       await waitExit('SIGKILL');
       restarting = true;
       child = undefined;
-      await launch();
+      // Redis 7 logs "DB loaded from append only file" after loading; before it, this line.
+      await launch(opts?.loading ? 'Reading RDB base file on AOF loading' : undefined);
     },
     stop: async () => {
       await waitExit('SIGTERM');

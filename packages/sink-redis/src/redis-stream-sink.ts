@@ -175,7 +175,7 @@ export class RedisStreamSink {
    * to check), `ERR_REDIS_SINK_AUTH` or `ERR_REDIS_SINK_SHARDS`: call it before reading anything.
    */
   async connect(): Promise<void> {
-    if (this.state !== 'new') throw new RedisSinkError('ERR_REDIS_SINK_CLOSED', `connect() was already called on the sink to ${this.description}`);
+    if (this.state !== 'new') throw new RedisSinkError('ERR_REDIS_SINK_STATE', `connect() was already called on the sink to ${this.description}`);
     this.state = 'connecting';
     const t = this.target;
     const client = createClient({
@@ -214,9 +214,11 @@ export class RedisStreamSink {
 
   /**
    * Takes a record. It is sent with the next batch (after the current synchronous run). Throws
-   * `ERR_REDIS_SINK_CLOSED` once the sink is closed or has failed (its cause is the failure).
+   * `ERR_REDIS_SINK_CLOSED` once the sink is closed or has failed (its cause is the failure), and
+   * `ERR_REDIS_SINK_STATE` before {@link connect} has been called.
    */
   write(record: RedisStreamRecord): void {
+    if (this.state === 'new') throw new RedisSinkError('ERR_REDIS_SINK_STATE', `the sink to ${this.description} is not connected: call connect() before writing`);
     if (this.state === 'failed' || this.state === 'closed' || this.state === 'closing') {
       throw new RedisSinkError('ERR_REDIS_SINK_CLOSED', `the sink to ${this.description} is ${this.state === 'failed' ? 'failed' : 'closed'}: no more records can be written`, { cause: this.failure });
     }

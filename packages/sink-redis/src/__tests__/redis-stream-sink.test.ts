@@ -23,6 +23,13 @@ describe('connecting', () => {
     expect(err.message).toBe(`cannot connect to Redis at 127.0.0.1:${port} (connection refused (ECONNREFUSED)): is redis-server running and listening there?`);
   });
 
+  it('refuses writing before connect()', () => {
+    const sink = new RedisStreamSink({ target: 'redis://h:1/k' });
+    expect(() => sink.write({ id: 'a', json: '{}', fields: { stream: 0, ts: '0.000000000', client: 'a:1', server: 'b:2' } })).toThrow(
+      expect.objectContaining({ code: 'ERR_REDIS_SINK_STATE', message: 'the sink to redis://h:1/k is not connected: call connect() before writing' }),
+    );
+  });
+
   it('refuses bad option values', () => {
     expect(() => new RedisStreamSink({ target: 'redis://h:1/k', window: 0 })).toThrow(/window must be a whole number of at least 1, not 0/);
     expect(() => new RedisStreamSink({ target: 'redis://h:1/k', overflow: 'block' as never })).toThrow(/overflow must be wait or drop-oldest/);
@@ -192,5 +199,52 @@ describe.skipIf(missing)('RedisStreamSink when Redis goes away', () => {
     expect(err.message).toMatch(/^lost the connection to Redis at 127\.0\.0\.1:\d+ and it did not come back within 0\.3 s \(connection refused \(ECONNREFUSED\)\): 5 records were written to gone, 3 were not$/);
     expect(sink.ready()).toBeUndefined();
     await redis.restart();
+  });
+});
+
+describe.skipIf(missing)('RedisStreamSink when Redis restarts with a data set to load', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer({ persistent: true, args: ['--enable-debug-command', 'yes'] });
+    // Half a million keys in the append-only file's base: loading them takes a second or more, during
+    // which Redis accepts connections but answers data commands with -LOADING.
+    const c = await plainClient(redis.port);
+    await c.sendCommand(['DEBUG', 'POPULATE', '500000', 'filler', '100']);
+    await c.sendCommand(['BGREWRITEAOF']);
+    for (;;) {
+      const info = String(await c.sendCommand(['INFO', 'persistence']));
+      if (info.includes('aof_rewrite_in_progress:0') && info.includes('aof_rewrite_scheduled:0')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    c.destroy();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('waits while Redis answers LOADING, then resends in order: nothing lost', async () => {
+    const sink = await createRedisSink({ target: redis.url('loading', 'shards=2'), reconnect: { maxDelayMs: 50 } });
+    for (let n = 0; n < 50; n++) sink.write(fakeRecord(n % 4, n));
+    await sink.flush();
+    await redis.kill();
+    for (let n = 50; n < 100; n++) sink.write(fakeRecord(n % 4, n));
+    await redis.restart({ loading: true });
+    // Check independently that Redis really is loading now (else this test would not test it).
+    const c = await plainClient(redis.port);
+    const loading = await c.sendCommand(['EXISTS', 'x']).then(
+      () => false,
+      (err: Error) => err.message.startsWith('LOADING'),
+    );
+    c.destroy();
+    expect(loading).toBe(true);
+    const stats = await sink.close();
+    expect(stats).toMatchObject({ accepted: 100, written: 100, pending: 0, dropped: 0 });
+    const shards = await readShards(redis.port, 'loading', 2);
+    for (const entries of shards) {
+      const byConn = new Map<string, number[]>();
+      for (const e of entries) byConn.set(e.fields.stream!, [...(byConn.get(e.fields.stream!) ?? []), Number(e.fields.id!.split(':')[2])]);
+      for (const seq of byConn.values()) expect(seq).toEqual([...new Set(seq)].sort((a, b) => a - b));
+    }
+    expect(new Set(shards.flat().map((e) => e.fields.id))).toEqual(new Set(Array.from({ length: 100 }, (_, n) => fakeRecord(n % 4, n).id)));
   });
 });

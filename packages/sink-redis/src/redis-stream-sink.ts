@@ -375,6 +375,12 @@ export class RedisStreamSink {
       );
     }
     this.requeueInflight(err);
+    // Usually the connection is gone and 'ready' resumes sending once it is back; if the client
+    // still says ready (a command failed without the socket closing), resume after a probe.
+    if (this.client?.isReady && this.usable) {
+      this.usable = false;
+      this.startProbe();
+    }
   }
 
   /** Puts the records on the wire back at the front of the queue, to be sent again in order. */

@@ -1,6 +1,7 @@
+import { concat, from, lastValueFrom, NEVER, throwError } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, noteIfRedisMissing, startRedisServer, type RedisServer } from '../../../../test-support/redis-server.js';
-import { RedisSinkError, RedisStreamSink, connectionShardKey, createRedisSink } from '../index.js';
+import { RedisSinkError, RedisStreamSink, connectionShardKey, createRedisSink, toRedisStreams } from '../index.js';
 import { fakeRecord, plainClient, readShards, until } from './read-streams.js';
 
 const missing = noteIfRedisMissing('RedisStreamSink against a real redis-server');
@@ -126,6 +127,26 @@ describe.skipIf(missing)('RedisStreamSink on a real redis-server', () => {
     expect(err.message).toMatch(/refused XADD to wrongtype:\*: WRONGTYPE .*; 0 records were written, 1 were not/);
     expect(told).toBe(err);
     expect(() => sink.write(fakeRecord(0, 1))).toThrow(/is failed: no more records can be written/);
+  });
+
+  it('toRedisStreams: emits the counters at the end; on an input error, flushes first and passes the error on', async () => {
+    const sink = await createRedisSink({ target: redis.url('op-ok', 'shards=2') });
+    const stats = await lastValueFrom(from(Array.from({ length: 40 }, (_, n) => fakeRecord(n % 3, n))).pipe(toRedisStreams(sink)));
+    expect(stats).toMatchObject({ accepted: 40, written: 40, pending: 0 });
+    expect(() => sink.write(fakeRecord(0, 99))).toThrow(/is closed/);
+
+    const failing = await createRedisSink({ target: redis.url('op-err', 'shards=2') });
+    const boom = new Error('capture broke');
+    const records = Array.from({ length: 25 }, (_, n) => fakeRecord(n % 3, n));
+    await expect(lastValueFrom(concat(from(records), throwError(() => boom)).pipe(toRedisStreams(failing)))).rejects.toBe(boom);
+    expect((await readShards(redis.port, 'op-err', 2)).flat()).toHaveLength(25);
+  });
+
+  it('toRedisStreams: unsubscribing early destroys the sink', async () => {
+    const sink = await createRedisSink({ target: redis.url('op-unsub', 'shards=1') });
+    const sub = concat(from([fakeRecord(0, 0)]), NEVER).pipe(toRedisStreams(sink)).subscribe();
+    sub.unsubscribe();
+    expect(() => sink.write(fakeRecord(0, 1))).toThrow(expect.objectContaining({ code: 'ERR_REDIS_SINK_CLOSED' }));
   });
 
   it('refuses a wrong password, and writes with the right one', async () => {

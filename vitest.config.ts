@@ -18,6 +18,7 @@ export default defineConfig({
       '@netrx/source-live': pkg('source-live'),
       '@netrx/pipeline': pkg('pipeline'),
       '@netrx/cli': pkg('cli'),
+      '@netrx/sink-redis': pkg('sink-redis'),
     },
   },
   test: {

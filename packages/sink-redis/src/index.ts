@@ -11,9 +11,11 @@ export type { RedisReconnectOptions, RedisSinkOptions } from './redis-stream-sin
 export { toRedisStreams } from './to-redis-streams.js';
 export type { ToRedisStreamsOptions } from './to-redis-streams.js';
 export { RedisRecordBuilder } from './redis-record-builder.js';
+export { toRedisRecords } from './to-redis-records.js';
+export type { ToRedisRecordsOptions } from './to-redis-records.js';
 export { connectionShardKey } from './connection-shard-key.js';
 export { DEFAULT_SHARDS, MAX_SHARDS, formatRedisSinkTarget, parseRedisSinkUrl } from './parse-redis-sink-url.js';
 export type { RedisSinkTarget } from './parse-redis-sink-url.js';
 export { RedisSinkError, RedisSinkErrorCodes } from './errors.js';
 export type { RedisSinkErrorCode } from './errors.js';
-export type { RedisRecordFields, RedisSinkOverflow, RedisSinkStats, RedisStreamRecord } from './types.js';
+export type { RedisRecordFields, RedisRecordInput, RedisSinkOverflow, RedisSinkStats, RedisStreamRecord } from './types.js';

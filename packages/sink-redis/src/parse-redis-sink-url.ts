@@ -16,6 +16,11 @@ export interface RedisSinkTarget {
   readonly shards: number;
   /** Trim each shard to about this many entries (`XADD … MAXLEN ~ M`); none when undefined. */
   readonly maxlen?: number;
+  /**
+   * How long Redis may stay unreachable mid-run before the sink gives up, in ms (`?timeout=S`,
+   * in seconds); the sink's default (30 s) when undefined.
+   */
+  readonly giveUpAfterMs?: number;
 }
 
 /** Shards when the URL does not say (`?shards=N`). */
@@ -24,13 +29,17 @@ export const DEFAULT_SHARDS = 16;
 /** Most shards a URL may ask for: each is a stream a consumer group must read. */
 export const MAX_SHARDS = 4096;
 
-const SYNTAX = 'redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M]';
+/** Longest `?timeout=` in seconds (a day): longer is a typo, not a plan. */
+const MAX_TIMEOUT_S = 86_400;
+
+const SYNTAX = 'redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S]';
 
 /**
- * Parses a sink URL, `redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M]`: the Redis server,
- * its credentials (percent-encoded), the key prefix of the streams (`KEY:0` … `KEY:{N-1}`), the
- * shard count (default 16) and an approximate length cap per shard. The port defaults to 6379; an
- * IPv6 host is written in brackets (`redis://[::1]:6379/netrx`).
+ * Parses a sink URL, `redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S]`: the
+ * Redis server, its credentials (percent-encoded), the key prefix of the streams (`KEY:0` …
+ * `KEY:{N-1}`), the shard count (default 16), an approximate length cap per shard, and how many
+ * seconds Redis may stay unreachable mid-run before the sink gives up (default 30). The port
+ * defaults to 6379; an IPv6 host is written in brackets (`redis://[::1]:6379/netrx`).
  *
  * Unlike the usual Redis URL, the path is the stream key, not a database number, so an all-digit
  * path is refused rather than silently used as a key name. Throws a {@link RedisSinkError}
@@ -64,13 +73,15 @@ export function parseRedisSinkUrl(text: string): RedisSinkTarget {
 
   let shards = DEFAULT_SHARDS;
   let maxlen: number | undefined;
+  let giveUpAfterMs: number | undefined;
   const seen = new Set<string>();
   for (const [name, value] of url.searchParams) {
     if (seen.has(name)) bad(`${name} is given twice`);
     seen.add(name);
     if (name === 'shards') shards = integer(name, value, 1, MAX_SHARDS, bad);
     else if (name === 'maxlen') maxlen = integer(name, value, 1, Number.MAX_SAFE_INTEGER, bad);
-    else bad(`unknown parameter "${name}" (known: shards, maxlen)`);
+    else if (name === 'timeout') giveUpAfterMs = integer(name, value, 1, MAX_TIMEOUT_S, bad) * 1000;
+    else bad(`unknown parameter "${name}" (known: shards, maxlen, timeout)`);
   }
   const username = url.username === '' ? undefined : decode(url.username, 'the user name', bad);
   const password = url.password === '' ? undefined : decode(url.password, 'the password', bad);
@@ -80,6 +91,7 @@ export function parseRedisSinkUrl(text: string): RedisSinkTarget {
     key,
     shards,
     ...(maxlen === undefined ? {} : { maxlen }),
+    ...(giveUpAfterMs === undefined ? {} : { giveUpAfterMs }),
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
   };
@@ -89,7 +101,13 @@ export function parseRedisSinkUrl(text: string): RedisSinkTarget {
 export function formatRedisSinkTarget(t: RedisSinkTarget): string {
   const auth = t.username === undefined && t.password === undefined ? '' : `${t.username ?? ''}${t.password === undefined ? '' : ':***'}@`;
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  const query = [t.shards === DEFAULT_SHARDS ? '' : `shards=${t.shards}`, t.maxlen === undefined ? '' : `maxlen=${t.maxlen}`].filter(Boolean).join('&');
+  const query = [
+    t.shards === DEFAULT_SHARDS ? '' : `shards=${t.shards}`,
+    t.maxlen === undefined ? '' : `maxlen=${t.maxlen}`,
+    t.giveUpAfterMs === undefined ? '' : `timeout=${t.giveUpAfterMs / 1000}`,
+  ]
+    .filter(Boolean)
+    .join('&');
   return `redis://${auth}${host}:${t.port}/${t.key}${query ? '?' + query : ''}`;
 }
 

@@ -12,7 +12,7 @@ export interface RedisReconnectOptions {
   readonly initialDelayMs?: number;
   /** Longest wait between attempts, in ms (default 2000). */
   readonly maxDelayMs?: number;
-  /** Give up (fail the sink) when Redis has been away this long, in ms (default 30000). */
+  /** Give up (fail the sink) when Redis has been away this long, in ms (default: the URL's `?timeout=`, else 30000). */
   readonly giveUpAfterMs?: number;
 }
 
@@ -148,7 +148,7 @@ export class RedisStreamSink {
     this.maxBatches = positive('maxBatchesInFlight', options.maxBatchesInFlight ?? 4);
     this.initialDelay = positive('reconnect.initialDelayMs', options.reconnect?.initialDelayMs ?? 50);
     this.maxDelay = positive('reconnect.maxDelayMs', options.reconnect?.maxDelayMs ?? 2000);
-    this.giveUpAfter = positive('reconnect.giveUpAfterMs', options.reconnect?.giveUpAfterMs ?? 30_000);
+    this.giveUpAfter = positive('reconnect.giveUpAfterMs', options.reconnect?.giveUpAfterMs ?? this.target.giveUpAfterMs ?? 30_000);
     this.connectTimeout = positive('connectTimeoutMs', options.connectTimeoutMs ?? 5000);
     if (this.overflow !== 'wait' && this.overflow !== 'drop-oldest') {
       throw new RedisSinkError('ERR_REDIS_SINK_OPTION', `overflow must be wait or drop-oldest, not "${String(this.overflow)}"`);

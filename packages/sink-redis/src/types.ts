@@ -1,3 +1,5 @@
+import type { Connection, Direction } from '@netrx/core';
+
 /**
  * The flat fields written beside `json` in each stream entry, for consumers that filter without
  * parsing JSON (`XRANGE` then a look at `dir`, a consumer that only wants `close` messages…).
@@ -38,6 +40,25 @@ export interface RedisStreamRecord {
    * stream. Default: {@link connectionShardKey} of `fields.client` and `fields.server`.
    */
   readonly shardKey?: number;
+}
+
+/**
+ * What a record is made from ({@link RedisRecordBuilder.record}, {@link toRedisRecords}): the
+ * item's JSON line and the head fields of that line, taken from the item itself rather than
+ * parsed back out of the JSON. Any command's objects fit: a WebSocket message, an HTTP request or
+ * response, a TCP connection's summary.
+ */
+export interface RedisRecordInput {
+  /** The connection the record is about: ids are numbered, and the shard chosen, per connection. */
+  readonly connection: Connection;
+  /** `c2s` or `s2c`; none for a record about a whole connection. */
+  readonly dir?: Direction;
+  /** The `type` of the JSON line (`text`, `request`, `connection`…); none when it has none. */
+  readonly type?: string;
+  /** Packet time of the record (nanoseconds since the epoch): the `ts` of the JSON line. */
+  readonly ts: bigint;
+  /** The JSON line, without the line end: exactly what `--format jsonl` prints. */
+  readonly json: string;
 }
 
 /** What to do with records when the in-flight window is full (Redis slow or away). */

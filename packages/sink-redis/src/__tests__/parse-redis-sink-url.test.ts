@@ -30,6 +30,13 @@ describe('parseRedisSinkUrl', () => {
     expect(parseRedisSinkUrl('redis://:secret@h:1/k')).toEqual({ host: 'h', port: 1, password: 'secret', key: 'k', shards: 16 });
   });
 
+  it('reads timeout, in seconds, as how long Redis may be away mid-run', () => {
+    const t = parseRedisSinkUrl('redis://h:1/k?timeout=5');
+    expect(t.giveUpAfterMs).toBe(5000);
+    expect(formatRedisSinkTarget(t)).toBe('redis://h:1/k?timeout=5');
+    expect(parseRedisSinkUrl('redis://h:1/k').giveUpAfterMs).toBeUndefined();
+  });
+
   it('takes an IPv6 host in brackets', () => {
     const t = parseRedisSinkUrl('redis://[::1]:6379/netrx?shards=1');
     expect(t.host).toBe('::1');
@@ -54,14 +61,16 @@ describe('parseRedisSinkUrl', () => {
     ['redis://h:1/k?maxlen=-3', /maxlen must be/],
     ['redis://h:1/k?maxlen=', /maxlen must be/],
     ['redis://h:1/k?shards=2&shards=3', /shards is given twice/],
-    ['redis://h:1/k?stream=2', /unknown parameter "stream" \(known: shards, maxlen\)/],
+    ['redis://h:1/k?stream=2', /unknown parameter "stream" \(known: shards, maxlen, timeout\)/],
+    ['redis://h:1/k?timeout=0', /timeout must be a whole number from 1 to 86400, not "0"/],
+    ['redis://h:1/k?timeout=1.5', /timeout must be/],
     ['redis://h:1/k#x', /fragment/],
     ['redis://h:1/%E0%A4%A', /malformed %-escape/],
   ])('refuses %s with ERR_REDIS_SINK_URL and the syntax', (url, why) => {
     const err = fails(url);
     expect(err.code).toBe('ERR_REDIS_SINK_URL');
     expect(err.message).toMatch(why);
-    expect(err.message).toContain('redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M]');
+    expect(err.message).toContain('redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S]');
   });
 
   it('never prints a password in an error', () => {

@@ -35,7 +35,20 @@ options:
   --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
   -c COUNT              stop after COUNT packets
   --no-progress         no progress bar on stderr
+  --sink URL            ws, http, tcp: also write each record (its jsonl line) to Redis Streams,
+                        redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S].
+                        stdout output stays, as with -w, so adding a sink never changes what a
+                        run shows; -q drops it
+  --sink-source NAME    the source field of each record (default: the host name)
+  -q, --quiet           nothing on stdout
 `;
+
+/**
+ * Errors from netrx's catalogues (`NetrxError`, `@netrx/sink-redis`'s `RedisSinkError`): their
+ * message says what happened and what to do, so it is printed alone. Anything else is a bug and
+ * shows its stack. Matched by name, so the Redis client is loaded only by runs that use it.
+ */
+const CATALOGUE_ERRORS = new Set(['NetrxError', 'RedisSinkError']);
 
 /** Runs the `netrx` command line; returns the exit status. */
 export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -58,7 +71,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
   try {
     return await (await load())(args, io);
   } catch (err) {
-    const msg = err instanceof NetrxError ? err.message : ((err as Error)?.stack ?? String(err));
+    const msg = err instanceof NetrxError || (err instanceof Error && CATALOGUE_ERRORS.has(err.name)) ? err.message : ((err as Error)?.stack ?? String(err));
     io.stderr.write(`netrx ${args.command}: ${msg}\n`);
     return 1;
   }

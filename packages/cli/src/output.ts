@@ -133,11 +133,21 @@ export class LineWriter {
   }
 }
 
+/** A writer that writes nothing (`-q`): what commands give it is dropped. */
+class QuietLineWriter extends LineWriter {
+  override text(): void {}
+  override jsonStringBody(): void {}
+  override endLine(): void {}
+  override flush(): void {}
+  override async end(): Promise<void> {}
+}
+
 /**
  * The writer a command uses: large chunks for a file; for a live capture every line at once, so
- * people see each packet or message as it happens.
+ * people see each packet or message as it happens; with `-q`, none.
  */
-export function lineWriterFor(args: { readonly interface?: string }, out: Writable): LineWriter {
+export function lineWriterFor(args: { readonly interface?: string; readonly quiet?: boolean }, out: Writable): LineWriter {
+  if (args.quiet === true) return new QuietLineWriter(out, 0);
   return new LineWriter(out, args.interface !== undefined ? 0 : undefined);
 }
 

@@ -1,5 +1,5 @@
 import { formatEndpoint } from '@netrx/core';
-import { websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
+import { websocketMessageJson, websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
 import type { CliIO } from '../output.js';
 import { runCommand } from '../run.js';
@@ -14,7 +14,8 @@ const SHORT = 120;
  * is found on any port by its handshake or by the frame heuristic; `--decode-as
  * tcp.port==N,websocket` forces it. `--format jsonl` writes the JSON contract of DESIGN.md ("The
  * command"); text is one line per message for people. A capture file that breaks part-way is
- * reported after the messages read before the break (exit status 1).
+ * reported after the messages read before the break (exit status 1). `--sink URL` also writes
+ * each message to Redis Streams, its JSON line as `json`, its kind as `type`.
  */
 export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const jsonl = args.format === 'jsonl';
@@ -29,6 +30,7 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
       } else out.line(textLine(m, args.full));
     },
     shown: 'WebSocket messages',
+    record: (m) => ({ connection: m.connection, dir: m.dir, type: m.kind, ts: m.lastTs, json: websocketMessageJson(m) }),
   });
 }
 

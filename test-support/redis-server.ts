@@ -3,13 +3,14 @@
  * RDB snapshots (`--save ''`), optionally an append-only file fsynced on every write (so a
  * server killed with SIGKILL comes back with everything it acknowledged), stopped by its PID.
  * When the binary is not installed, tests skip and say so plainly (`.ci/run` installs Debian's
- * redis-server).
+ * redis-server). And reading back what a sink wrote ({@link readShards}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from 'redis';
 
 /** The redis-server binary (`REDIS_SERVER` overrides), or undefined when there is none. */
 export const redisServerPath: string | undefined = (() => {
@@ -151,4 +152,40 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One stream entry as read back. */
+export interface StreamEntry {
+  readonly shard: number;
+  readonly entryId: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** A RESP2 client on 127.0.0.1:port (the caller closes it). */
+export async function plainClient(port: number, password?: string) {
+  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2, ...(password ? { password } : {}) });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** What a sink wrote, read back with a plain client: every entry of `KEY:0` … `KEY:{shards-1}`, shard by shard, each in stream order. */
+export async function readShards(port: number, key: string, shards: number): Promise<StreamEntry[][]> {
+  const client = await plainClient(port);
+  try {
+    const out: StreamEntry[][] = [];
+    for (let shard = 0; shard < shards; shard++) {
+      const raw = (await client.sendCommand(['XRANGE', `${key}:${shard}`, '-', '+'])) as [string, string[]][];
+      out.push(
+        raw.map(([entryId, flat]) => {
+          const fields: Record<string, string> = {};
+          for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+          return { shard, entryId, fields };
+        }),
+      );
+    }
+    return out;
+  } finally {
+    client.destroy();
+  }
 }

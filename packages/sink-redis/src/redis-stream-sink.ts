@@ -44,7 +44,7 @@ export interface RedisSinkOptions {
 interface SinkClient {
   readonly isReady: boolean;
   connect(): Promise<unknown>;
-  sendCommand(args: readonly string[]): Promise<unknown>;
+  sendCommand(args: readonly (string | Buffer)[]): Promise<unknown>;
   close(): Promise<void>;
   destroy(): void;
   on(event: string, listener: (arg: unknown) => void): unknown;
@@ -335,13 +335,15 @@ export class RedisStreamSink {
   }
 
   /** `XADD KEY:{shard} [MAXLEN ~ M] * id … source … json …`. */
-  private xadd(r: RedisStreamRecord): string[] {
+  private xadd(r: RedisStreamRecord): (string | Buffer)[] {
     const f = r.fields;
     const shard = ((r.shardKey ?? connectionShardKey(f.client, f.server)) >>> 0) % this.keys.length;
-    const args = ['XADD', this.keys[shard]!, ...this.trim, '*', 'id', r.id, 'source', this.source, 'stream', String(f.stream)];
+    const args: (string | Buffer)[] = ['XADD', this.keys[shard]!, ...this.trim, '*', 'id', r.id, 'source', this.source, 'stream', String(f.stream)];
     if (f.dir !== undefined) args.push('dir', f.dir);
     if (f.type !== undefined) args.push('type', f.type);
-    args.push('ts', f.ts, 'client', f.client, 'server', f.server, 'json', r.json);
+    // Bytes go to the socket as they are (node-redis takes a Buffer, not any Uint8Array: a view, not a copy).
+    const json = typeof r.json === 'string' || Buffer.isBuffer(r.json) ? r.json : Buffer.from(r.json.buffer, r.json.byteOffset, r.json.byteLength);
+    args.push('ts', f.ts, 'client', f.client, 'server', f.server, 'json', json);
     return args;
   }
 

@@ -31,8 +31,11 @@ export interface RedisStreamRecord {
    * consumers de-duplicate by it. {@link RedisRecordBuilder} makes `source:stream:n`.
    */
   readonly id: string;
-  /** The JSON line (without the line end), written as the entry's `json` field. */
-  readonly json: string;
+  /**
+   * The JSON line (without the line end), written as the entry's `json` field: text, or its UTF-8
+   * bytes (what a writer that builds lines as bytes has; sent as they are, never decoded).
+   */
+  readonly json: string | Uint8Array;
   readonly fields: RedisRecordFields;
   /**
    * Chooses the shard: the sink writes to `KEY:{shardKey mod shards}`. The same for every
@@ -57,8 +60,8 @@ export interface RedisRecordInput {
   readonly type?: string;
   /** Packet time of the record (nanoseconds since the epoch): the `ts` of the JSON line. */
   readonly ts: bigint;
-  /** The JSON line, without the line end: exactly what `--format jsonl` prints. */
-  readonly json: string;
+  /** The JSON line, without the line end, as text or UTF-8 bytes: exactly what `--format jsonl` prints. */
+  readonly json: string | Uint8Array;
 }
 
 /** What to do with records when the in-flight window is full (Redis slow or away). */

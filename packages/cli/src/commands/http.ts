@@ -22,7 +22,7 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
     each: (ev, out, shown) => {
       if (ev.type === 'http.request' || ev.type === 'http.response') {
         shown.add(ev.connection.id);
-        out.line(line(ev));
+        if (!args.quiet) out.line(line(ev));
       } else if (ev.type === 'stream.error' && ev.dissector === 'http') {
         const c = ev.connection;
         io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);

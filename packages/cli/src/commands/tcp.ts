@@ -28,7 +28,7 @@ export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
     stages: (pipeline) => (frames) => frames.pipe(pipeline.streams(), args.sink === undefined ? identity : noteClose, tcpConnectionSummaries()),
     each: (c, out, shown) => {
       shown.add(c.stream);
-      out.line(line(c));
+      if (!args.quiet) out.line(line(c));
     },
     shown: 'closed',
     after: () => {

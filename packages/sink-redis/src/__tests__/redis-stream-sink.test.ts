@@ -47,6 +47,25 @@ describe.skipIf(missing)('RedisStreamSink on a real redis-server', () => {
     await Promise.all([redis?.stop(), locked?.stop()]);
   });
 
+  it('writes json given as UTF-8 bytes (a Buffer, or a view into a bigger array) as it is', async () => {
+    const sink = await createRedisSink({ target: redis.url('bytes', 'shards=1'), source: 'b' });
+    const text = '{"text":"é世🙂 \\" end"}';
+    const inBigger = new Uint8Array(100);
+    const utf8 = Buffer.from(text);
+    inBigger.set(utf8, 7);
+    const base = fakeRecord(0, 0, 'b');
+    sink.write({ ...base, id: 'b:0:0', json: utf8 });
+    sink.write({ ...base, id: 'b:0:1', json: inBigger.subarray(7, 7 + utf8.length) });
+    sink.write({ ...base, id: 'b:0:2', json: text });
+    await sink.close();
+    const [entries] = await readShards(redis.port, 'bytes', 1);
+    expect(entries!.map((e) => [e.fields.id, e.fields.json])).toEqual([
+      ['b:0:0', text],
+      ['b:0:1', text],
+      ['b:0:2', text],
+    ]);
+  });
+
   it('writes each record as one entry with its fields, in the shard of its connection, in order', async () => {
     const sink = await createRedisSink({ target: redis.url('basic', 'shards=4'), source: 'tap-1', batchSize: 7, maxBatchesInFlight: 3 });
     const written = [];

@@ -4,8 +4,8 @@
 //
 //   node produce.mjs CAPTURE redis://127.0.0.1:6379/netrx [SOURCE]
 //
-// (`npm run build` first: it uses the packages' dist/.) Until `netrx ws --sink URL` exists, this is
-// the producer side of the example.
+// (`npm run build` first: it uses the packages' dist/.) The command does the same: `netrx ws -r
+// CAPTURE --sink URL --sink-source SOURCE`; this is how a program of yours would.
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, map } from 'rxjs';
 import { corePlugin, createRegistry, dissect } from '@netrx/core';

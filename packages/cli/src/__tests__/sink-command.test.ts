@@ -2,9 +2,10 @@
 // WebSocket captures arrives exactly once, in its connection's order, its `json` the line `--format
 // jsonl` prints; http and tcp; Redis killed and restarted mid-run (nothing lost, retries in the
 // summary); Redis never coming back and unreachable at the start (exit status 1, clear errors);
-// two netrx processes into one key. In process through main(), except where two processes are
-// the point (those run the built command, packages/cli/bin/netrx.js).
-import { spawn } from 'node:child_process';
+// two netrx processes into one key; a live capture dropping the oldest while Redis is frozen. In
+// process through main(), except where processes are the point (those run the built command,
+// packages/cli/bin/netrx.js).
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCapture } from '../../../../bench/generate.js';
 import { corpusCaptures, noteIfCorpusMissing } from '../../../../test-support/corpus.js';
-import { freePort, noteIfRedisMissing, plainClient, readShards, startRedisServer, type RedisServer, type StreamEntry } from '../../../../test-support/redis-server.js';
+import { freePort, noteIfRedisMissing, plainClient, readShards, redisServerPath, startRedisServer, type RedisServer, type StreamEntry } from '../../../../test-support/redis-server.js';
 import { run } from './run-cli.js';
 
 const skip = noteIfCorpusMissing('netrx --sink') || noteIfRedisMissing('netrx --sink');
@@ -112,6 +113,34 @@ function netrx(...argv: string[]): Promise<{ status: number | null; out: string;
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.once('close', (status) => resolve({ status, out, err }));
+  });
+}
+
+/** Why the live test cannot run here (it needs root and `unshare -n`), or undefined when it can. */
+function cannotRunLive(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'not running as root';
+  const r = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
+  if (r.error || r.status !== 0) return `unshare -n does not work here (${r.error?.message ?? r.stderr.toString().trim()})`;
+  return undefined;
+}
+
+/** Runs `live-sink-session.mjs` in a private network namespace; resolves with what it printed. */
+function liveSession(messages: number): Promise<{ status: number | null; err: string; stored: number[] }> {
+  const script = fileURLToPath(new URL('./live-sink-session.mjs', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, script, bin, redisServerPath!, String(messages)]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.once('close', (code) => {
+      try {
+        resolve(JSON.parse(out) as { status: number | null; err: string; stored: number[] });
+      } catch {
+        reject(new Error(`live-sink-session.mjs exited ${code}: ${out}\n${err}`));
+      }
+    });
   });
 }
 
@@ -256,6 +285,34 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
     expect(entries.length).toBe(expected.length);
     expect(checkArrived(entries, expected).extraCopies).toBe(0);
     expect(new Set(entries.map((e) => e.fields.source))).toEqual(new Set(['tap-a', 'tap-b']));
+  });
+
+  it('live (-i): while Redis is frozen, the oldest unsent records are dropped, and the summary counts them', async (ctx) => {
+    const why = cannotRunLive();
+    if (why) {
+      console.log(`SKIPPED the live --sink test: ${why}`);
+      return ctx.skip();
+    }
+    if (!existsSync(fileURLToPath(new URL('../../dist/main.js', import.meta.url)))) throw new Error('packages/cli/dist is missing: run npx tsc -b packages/cli first');
+    // More messages than the sink's window (20,000) while Redis acknowledges nothing.
+    const r = await liveSession(30_000);
+    expect(r.status, r.err).toBe(0);
+    const shown = /netrx: 1 connection, (\d+) WebSocket messages/.exec(r.err);
+    const sunk = / (\d+) records written, (\d+) resent, (\d+) dropped \(Redis too slow or away\)/.exec(r.err);
+    expect(shown, r.err).not.toBeNull();
+    expect(sunk, r.err).not.toBeNull();
+    const [messages, written, dropped] = [Number(shown![1]), Number(sunk![1]), Number(sunk![3])];
+    expect(messages, 'the capture saw more messages than the window holds').toBeGreaterThan(20_000);
+    expect(dropped).toBeGreaterThan(0);
+    // Nothing dropped without being counted: what was not written was dropped, and what was
+    // written is in Redis.
+    expect(written + dropped).toBe(messages);
+    expect(r.stored.length).toBe(written);
+    // The oldest not yet sent went: Redis holds the first records (on the wire when it froze) and
+    // the newest, and the dropped ones are the block between.
+    const gapAt = r.stored.findIndex((n, i) => n !== i);
+    expect(gapAt).toBeGreaterThan(0);
+    expect(r.stored.slice(gapAt)).toEqual(Array.from({ length: written - gapAt }, (_, i) => messages - (written - gapAt) + i));
   });
 
   it('refuses --sink where there are no records, and --sink-source alone', async () => {

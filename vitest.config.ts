@@ -15,6 +15,7 @@ export default defineConfig({
       '@netrx/dissector-websocket': pkg('dissector-websocket'),
       '@netrx/source-file': pkg('source-file'),
       '@netrx/source-live': pkg('source-live'),
+      '@netrx/inspector': pkg('inspector'),
       '@netrx/cli': pkg('cli'),
     },
   },

@@ -1,0 +1,100 @@
+import type { ServerResponse } from 'node:http';
+import type { InspectorStore } from './inspector-store.js';
+
+/** Most messages in one `msgs` event, and most characters of message JSON in one. */
+const BATCH_MESSAGES = 5000;
+const BATCH_CHARS = 512 * 1024;
+
+/**
+ * One page's server-sent event stream. The client holds no queue of its own: it keeps a cursor
+ * into the store's ring and sends from there while its socket takes data. When the socket is full
+ * (a slow or stalled browser) it stops until `drain` and the capture goes on regardless; if the
+ * ring evicts past its cursor meanwhile, it sends `reset` (how many it skipped) and resumes at the
+ * oldest kept message. So a browser costs at most one batch of buffered output, never the capture's
+ * pace.
+ *
+ * Events: `hello` (once), `conn` (connections changed since the last), `msgs` (`{first, m}`: the
+ * messages from `seq` `first` on, as JSON lines or capped previews; its `id` is the last `seq`, so
+ * `Last-Event-ID` resumes after it), `reset` (`{from, to}`: messages evicted before they were sent),
+ * `status` (totals and the source's state).
+ */
+export class SseClient {
+  /** `seq` of the next message to send. */
+  cursor: number;
+  private connRev = 0;
+  private lastStatus = '';
+  private blocked = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly store: InspectorStore,
+    from: number,
+    private readonly wake: () => void,
+  ) {
+    this.cursor = from;
+    res.on('drain', () => {
+      this.blocked = false;
+      this.wake();
+    });
+  }
+
+  /** Whether the client has nothing left to send (or cannot take more now). */
+  get idle(): boolean {
+    return this.blocked || this.res.destroyed || (this.cursor >= this.store.ring.next && this.connRev >= this.store.connections.rev && this.status() === this.lastStatus);
+  }
+
+  /** Writes an event. */
+  send(event: string, data: string, id?: number): boolean {
+    const ok = this.res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`);
+    if (!ok) this.blocked = true;
+    return ok;
+  }
+
+  /** Writes a comment line (keeps proxies and the browser from timing out an idle stream). */
+  ping(): void {
+    if (!this.blocked && !this.res.destroyed) this.res.write(': keepalive\n\n');
+  }
+
+  /** Sends what is new, up to about `budget` characters of messages; returns how many it sent. */
+  pump(budget: number): number {
+    if (this.blocked || this.res.destroyed) return 0;
+    const ring = this.store.ring;
+    let sent = 0;
+    if (this.cursor < ring.first) {
+      if (!this.send('reset', `{"from":${this.cursor},"to":${ring.first}}`)) return 0;
+      this.cursor = ring.first;
+    }
+    const rev = this.store.connections.rev;
+    if (rev > this.connRev) {
+      const ok = this.send('conn', this.store.connections.changedJson(this.connRev));
+      this.connRev = rev;
+      if (!ok) return 0;
+    }
+    while (this.cursor < ring.next && sent < budget) {
+      const first = this.cursor;
+      const parts: string[] = [];
+      let chars = 0;
+      while (this.cursor < ring.next && parts.length < BATCH_MESSAGES && chars < BATCH_CHARS) {
+        const s = ring.shipped(this.cursor++)!;
+        parts.push(s);
+        chars += s.length;
+      }
+      sent += chars;
+      if (!this.send('msgs', `{"first":${first},"m":[${parts.join(',')}]}`, this.cursor - 1)) return sent;
+    }
+    const status = this.status();
+    if (status !== this.lastStatus && this.send('status', status)) this.lastStatus = status;
+    return sent;
+  }
+
+  private status(): string {
+    const s = this.store;
+    return JSON.stringify({
+      total: s.ring.next,
+      evicted: s.ring.first,
+      connections: s.connections.size,
+      forgottenConnections: s.connections.forgotten,
+      source: s.source,
+    });
+  }
+}

@@ -55,7 +55,7 @@ export async function runInspector(options: RunInspectorOptions): Promise<number
   let failed = false;
   void inspector.sourceDone.then((s) => {
     const st = inspector.store;
-    const counts = `${st.ring.next} messages on ${st.connections.size} connections${st.ring.first > 0 ? ` (${st.ring.first} evicted)` : ''}`;
+    const counts = `${plural(st.ring.next, 'message')} on ${plural(st.connections.size, 'connection')}${st.ring.first > 0 ? ` (${st.ring.first} evicted)` : ''}`;
     if (s.state === 'error') {
       failed = true;
       stderr.write(`netrx ui: the capture failed after ${counts}: ${s.error}\nnetrx ui: the page still shows what was captured — Ctrl-C to stop\n`);
@@ -64,6 +64,10 @@ export async function runInspector(options: RunInspectorOptions): Promise<number
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await inspector.close();
   return failed ? 1 : 0;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function signalFromProcess(): AbortSignal {

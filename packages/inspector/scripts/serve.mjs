@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The inspector on a capture file or a live capture, until Ctrl-C — what `netrx ui` will do,
 // from the built packages (run `npx tsc -b packages/cli` first).
-//   node packages/inspector/scripts/serve.mjs -r FILE [--port N] [--host H] [--open] [--max N]
+//   node packages/inspector/scripts/serve.mjs -r FILE [--port N] [--host H] [--open] [--max N] [--max-chars N]
 //   node packages/inspector/scripts/serve.mjs -i DEVICE [filter…]
 import { corePlugin, createRegistry, dissect } from '@netrx/core';
 import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
@@ -19,6 +19,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--port') o.port = Number(argv[++i]);
   else if (a === '--host') o.host = argv[++i];
   else if (a === '--max') o.maxMessages = Number(argv[++i]);
+  else if (a === '--max-chars') o.maxChars = Number(argv[++i]);
   else if (a === '--open') o.open = true;
   else o.filter.push(a);
 }
@@ -40,6 +41,7 @@ process.exitCode = await runInspector({
   host: o.host,
   open: o.open,
   maxMessages: o.maxMessages,
+  maxChars: o.maxChars,
   stdout: process.stdout,
   stderr: process.stderr,
 });

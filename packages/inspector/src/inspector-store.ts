@@ -20,10 +20,10 @@ export interface InspectorStoreOptions {
   readonly maxConnections?: number;
   /**
    * A message whose JSON line is longer than this is sent to the page as a preview, its text (or
-   * hex) cut to `previewChars`; the page fetches the whole line when it needs it. Default 2,048.
+   * hex) cut to `previewChars`; the page fetches the whole line when it needs it. Default 600.
    */
   readonly shipWholeChars?: number;
-  /** Characters of text (or hex digits) a preview keeps. Default 1,024. */
+  /** Characters of text (as JSON) or hex digits a preview keeps. Default 200. */
   readonly previewChars?: number;
 }
 
@@ -52,8 +52,8 @@ export class InspectorStore {
   constructor(options: InspectorStoreOptions = {}) {
     this.ring = new MessageRing({ maxMessages: options.maxMessages ?? 1_000_000, maxChars: options.maxChars ?? 512 * 1024 * 1024 });
     this.connections = new ConnectionTracker(options.maxConnections ?? 100_000);
-    this.shipWhole = options.shipWholeChars ?? 2048;
-    this.previewChars = options.previewChars ?? 1024;
+    this.shipWhole = options.shipWholeChars ?? 600;
+    this.previewChars = options.previewChars ?? 200;
   }
 
   /** Takes one pipeline event. */
@@ -107,23 +107,65 @@ export class InspectorStore {
 }
 
 /**
- * The line with its payload cut: `text` to `chars` characters or `hex` to `chars` digits, a large
- * `decoded` value dropped, and `"capped":true` added. Parsing the line (rather than rebuilding it
- * from the message) keeps every field the line has, present and future, in the preview.
+ * What the page is sent for a long message: its line with `text` cut to `chars` characters of JSON
+ * (or `hex` to `chars` digits), without `client` and `server` (the page has them from the
+ * connection), and `"capped":true` added. Done on the line's text rather than by parsing it, so a
+ * large message costs a few string searches, and every field the line has stays in the preview.
  */
 export function previewLine(line: string, chars: number): string {
-  const o = JSON.parse(line) as Record<string, unknown>;
-  if (typeof o['text'] === 'string') o['text'] = cutText(o['text'], chars);
-  if (typeof o['hex'] === 'string') o['hex'] = o['hex'].slice(0, chars & ~1);
-  if (o['decoded'] !== undefined && JSON.stringify(o['decoded']).length > chars) o['decoded'] = '[too large for a preview]';
-  if (Array.isArray(o['warnings']) && o['warnings'].length > 20) o['warnings'] = o['warnings'].slice(0, 20);
-  o['capped'] = true;
-  return JSON.stringify(o);
+  let out = line;
+  const client = out.indexOf(',"client":');
+  const dir = out.indexOf(',"dir":');
+  // Endpoints are plain strings without quotes: these markers cannot occur inside them.
+  if (client > 0 && dir > client) out = out.slice(0, client) + out.slice(dir);
+  for (const key of ['"text":"', '"hex":"']) {
+    const at = out.indexOf(key);
+    if (at < 0) continue;
+    const from = at + key.length;
+    const end = stringEnd(out, from);
+    // Hex digits come in pairs: a preview keeps whole bytes.
+    const keep = key === '"hex":"' ? chars & ~1 : chars;
+    if (end < 0 || end - from <= keep) break;
+    out = out.slice(0, cutPoint(out, from, from + keep)) + out.slice(end);
+    break;
+  }
+  // Still long (a large `decoded` value, many warnings): rebuild it from its parts.
+  if (out.length > 4 * chars + 1024) out = previewByParsing(out, chars);
+  return `${out.slice(0, -1)},"capped":true}`;
 }
 
-function cutText(s: string, n: number): string {
-  if (s.length <= n) return s;
-  // Never split a surrogate pair.
-  const c = s.charCodeAt(n - 1);
-  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? n - 1 : n);
+/** Index of the quote that ends the JSON string starting at `from` (its first character). */
+function stringEnd(s: string, from: number): number {
+  let j = from;
+  for (;;) {
+    j = s.indexOf('"', j);
+    if (j < 0) return -1;
+    let backslashes = 0;
+    while (s.charCodeAt(j - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return j;
+    j++;
+  }
+}
+
+/** A point at or before `at` that is not inside an escape sequence or a surrogate pair. */
+function cutPoint(s: string, from: number, at: number): number {
+  // An escape is at most 6 characters (`\uXXXX`): look back for a backslash that starts one.
+  for (let k = at - 1; k >= Math.max(from, at - 6); k--) {
+    if (s.charCodeAt(k) !== 0x5c) continue;
+    let before = 0;
+    while (k - 1 - before >= from && s.charCodeAt(k - 1 - before) === 0x5c) before++;
+    if (before % 2 === 1) continue;
+    const len = s.charCodeAt(k + 1) === 0x75 /* u */ ? 6 : 2;
+    if (k + len > at) return k;
+    break;
+  }
+  const c = s.charCodeAt(at - 1);
+  return c >= 0xd800 && c <= 0xdbff ? at - 1 : at;
+}
+
+function previewByParsing(line: string, chars: number): string {
+  const o = JSON.parse(line) as Record<string, unknown>;
+  if (o['decoded'] !== undefined && JSON.stringify(o['decoded']).length > chars) o['decoded'] = '[too large for a preview]';
+  if (Array.isArray(o['warnings']) && o['warnings'].length > 20) o['warnings'] = o['warnings'].slice(0, 20);
+  return JSON.stringify(o);
 }

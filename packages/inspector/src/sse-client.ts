@@ -64,6 +64,10 @@ export class SseClient {
       if (!this.send('reset', `{"from":${this.cursor},"to":${ring.first}}`)) return 0;
       this.cursor = ring.first;
     }
+    // Totals first, so a page catching up shows how much there is.
+    const before = this.status();
+    if (before !== this.lastStatus && !this.send('status', before)) return 0;
+    this.lastStatus = before;
     const rev = this.store.connections.rev;
     if (rev > this.connRev) {
       const ok = this.send('conn', this.store.connections.changedJson(this.connRev));

@@ -1,4 +1,5 @@
 import { lastValueFrom, toArray } from 'rxjs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { websocketMessageJson } from '@netrx/dissector-websocket';
 import type { StreamClose } from '@netrx/core';
@@ -15,15 +16,18 @@ describe('InspectorStore on the chat capture', () => {
     expect(store.ring.next).toBe(expected.length);
     expect(expected.length).toBe(32);
     for (let seq = 0; seq < expected.length; seq++) expect(store.ring.line(seq)).toBe(expected[seq]);
-    // The 70 KB messages go to the page as capped previews; the rest whole.
-    const capped = expected.map((l, seq) => [l, store.ring.shipped(seq)!] as const).filter(([l, s]) => l !== s);
-    expect(capped.length).toBe(3);
-    for (const [, s] of capped) {
-      const p = JSON.parse(s) as { capped: boolean; text: string; length: number };
+    // Long messages (the 70 KB texts, the 256-byte binaries as hex) go to the page as capped previews.
+    const long = expected.map((l, seq) => [l, store.ring.shipped(seq)!] as const).filter(([l]) => l.length > 600);
+    expect(long.length).toBe(5);
+    for (const [l, s] of long) {
+      const full = JSON.parse(l) as { text?: string; hex?: string; length: number };
+      const p = JSON.parse(s) as { capped: boolean; text?: string; hex?: string; length: number };
       expect(p.capped).toBe(true);
-      expect(p.text.length).toBe(1024);
-      expect(p.length).toBeGreaterThan(70_000);
+      expect(p.length).toBe(full.length);
+      if (full.text !== undefined) expect(full.text.startsWith(p.text!) && p.text!.length > 150).toBe(true);
+      else expect(p.hex).toBe(full.hex!.slice(0, 200));
     }
+    for (let seq = 0; seq < expected.length; seq++) if (expected[seq]!.length <= 600) expect(store.ring.shipped(seq)).toBe(expected[seq]);
     const conns = [...store.connections.all()];
     expect(conns.map((c) => c.id)).toEqual([0, 1]);
     for (const c of conns) {
@@ -136,15 +140,32 @@ describe('InspectorStore connection states', () => {
 });
 
 describe('previewLine', () => {
-  it('cuts text and hex, never inside a surrogate pair, and keeps every other field', () => {
-    const m = wsMessage(connection(1), 'c2s', 'text', 'ab😀cd', { warnings: [{ code: 'W', message: 'm', severity: 'warning' } as never] });
-    const line = websocketMessageJson(m);
-    const p = JSON.parse(previewLine(line, 3)) as Record<string, unknown>;
-    expect(p['text']).toBe('ab');
-    expect(p['capped']).toBe(true);
-    expect(p['warnings']).toEqual([{ code: 'W', message: 'm' }]);
-    const b = JSON.parse(previewLine(websocketMessageJson(wsMessage(connection(1), 's2c', 'binary', new Uint8Array(100))), 9)) as Record<string, unknown>;
+  const preview = (m: ReturnType<typeof wsMessage>, chars: number) => JSON.parse(previewLine(websocketMessageJson(m), chars)) as Record<string, unknown>;
+
+  it('cuts text and hex, drops the endpoints, marks it capped, and keeps every other field', () => {
+    const p = preview(wsMessage(connection(1), 'c2s', 'text', 'abcdefgh', { frames: 3, warnings: [{ code: 'W', message: 'm', severity: 'warning' } as never] }), 3);
+    expect(p).toMatchObject({ stream: 1, dir: 'c2s', type: 'text', length: 8, text: 'abc', frames: 3, capped: true, warnings: [{ code: 'W', message: 'm' }] });
+    expect(p).not.toHaveProperty('client');
+    const b = preview(wsMessage(connection(1), 's2c', 'binary', new Uint8Array(100)), 9);
     expect(b['hex']).toBe('00000000');
     expect(b['length']).toBe(100);
+  });
+
+  it('never cuts inside an escape sequence or a surrogate pair: a valid JSON prefix of the text, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0001', '😀', '！', 'é'), maxLength: 60 }), fc.integer({ min: 1, max: 40 }), (text, chars) => {
+        const line = websocketMessageJson(wsMessage(connection(1), 'c2s', 'text', text));
+        const p = JSON.parse(previewLine(line, chars)) as { text: string; capped: boolean };
+        expect(text.startsWith(p.text)).toBe(true);
+        expect(JSON.stringify(p.text).length - 2).toBeLessThanOrEqual(Math.max(chars, JSON.stringify(text).length - 2));
+        expect(p.text).not.toMatch(/[\ud800-\udbff]$/);
+        expect(p.capped).toBe(true);
+      }),
+    );
+  });
+
+  it('cuts a large decoded value', () => {
+    const m = wsMessage(connection(1), 'c2s', 'text', 'x', { decoded: { protocol: 'p', value: 'v'.repeat(5000) } });
+    expect(preview(m, 10)['decoded']).toBe('[too large for a preview]');
   });
 });

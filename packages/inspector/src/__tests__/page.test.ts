@@ -168,6 +168,8 @@ if (executable === undefined) {
 
     const binary = seqOf((m) => m.type === 'binary');
     await page.click(`.mrow[data-seq="${binary}"]`);
+    // Its preview is capped (the page was sent 100 of its 256 bytes): the whole comes from the server.
+    await page.waitForFunction(() => document.querySelector('.detail .hexdump')?.textContent?.split('\n').length === 16);
     const dump = await page.$eval('.detail .hexdump', (p) => p.textContent!);
     expect(dump.split('\n')[0]).toBe('00000000  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  |................|');
     expect(dump.split('\n')).toHaveLength(16);
@@ -272,6 +274,7 @@ if (executable === undefined) {
       expect(await page.locator('.handshake').textContent()).toContain(evil);
       expect(await page.locator('.clist .crow[data-conn="1"] .c-path').textContent()).toBe('/chat?<img src=x onerror="window.__pwned=3">');
       await page.click('.mrow[data-seq="1"]');
+      await page.waitForSelector('.detail .json-key');
       expect(await page.$$eval('.detail .json-key', (ks) => ks.map((k) => k.textContent))).toContain(JSON.stringify(evil));
       await page.close();
     } finally {

@@ -12,7 +12,7 @@ import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { websocketPlugin } from '@netrx/dissector-websocket';
 import { fromCaptureFile } from '@netrx/source-file';
-import { keepConnectionEvents, serveInspector } from '@netrx/inspector';
+import { keepConnectionEvents, serveInspector, yieldToEventLoop } from '@netrx/inspector';
 
 const root = new URL('../../../', import.meta.url);
 const capture = fileURLToPath(new URL('examples/chat-server/capture/chat.pcap', root));
@@ -24,7 +24,7 @@ if (!existsSync(executablePath)) {
 }
 
 const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlugin]);
-const events$ = fromCaptureFile(capture).pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
+const events$ = fromCaptureFile(capture, { beforeNextChunk: yieldToEventLoop }).pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
 const inspector = await serveInspector(events$, { title: 'examples/chat-server/capture/chat.pcap' });
 await inspector.sourceDone;
 const browser = await chromium.launch({ executablePath, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });

@@ -8,7 +8,7 @@ import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { websocketPlugin } from '@netrx/dissector-websocket';
 import { fromCaptureFile } from '@netrx/source-file';
-import { keepConnectionEvents, runInspector } from '@netrx/inspector';
+import { keepConnectionEvents, runInspector, yieldToEventLoop } from '@netrx/inspector';
 
 const argv = process.argv.slice(2);
 const o = { filter: [] };
@@ -25,7 +25,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlugin]);
 let frames;
-if (o.file) frames = fromCaptureFile(o.file);
+if (o.file) frames = fromCaptureFile(o.file, { beforeNextChunk: yieldToEventLoop });
 else if (o.device) {
   const { fromLiveCapture } = await import('@netrx/source-live');
   frames = fromLiveCapture({ device: o.device, filter: o.filter.join(' ') || undefined });

@@ -11,6 +11,7 @@ export type { Inspector, ServeInspectorOptions } from './serve-inspector.js';
 export { runInspector } from './run-inspector.js';
 export type { RunInspectorOptions } from './run-inspector.js';
 export { keepConnectionEvents } from './keep-connection-events.js';
+export { yieldToEventLoop } from './yield-to-event-loop.js';
 export { InspectorStore, previewLine } from './inspector-store.js';
 export type { InspectorInput, InspectorStoreOptions, SourceStatus } from './inspector-store.js';
 export { MessageRing } from './message-ring.js';

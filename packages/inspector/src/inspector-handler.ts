@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connectionHar } from './har.js';
 import type { InspectorStore } from './inspector-store.js';
-import { SseClient } from './sse-client.js';
+import { CONN_INTERVAL, SseClient } from './sse-client.js';
 import type { PageFiles } from './static-files.js';
 import { tokenMatches } from './token.js';
 
@@ -151,7 +151,15 @@ export class InspectorHandler {
       if (!c.idle) {
         this.scheduled = true;
         setImmediate(() => this.pump());
-        break;
+        return;
+      }
+    }
+    // Connection changes not sent yet (they go at most every CONN_INTERVAL ms): come back for them.
+    for (const c of this.clients) {
+      if (c.connPending) {
+        this.scheduled = true;
+        setTimeout(() => this.pump(), CONN_INTERVAL).unref();
+        return;
       }
     }
   }

@@ -52,10 +52,10 @@ export interface Inspector {
  * import { httpPlugin } from '@netrx/dissector-http';
  * import { websocketPlugin } from '@netrx/dissector-websocket';
  * import { fromCaptureFile } from '@netrx/source-file';
- * import { keepConnectionEvents, serveInspector } from '@netrx/inspector';
+ * import { keepConnectionEvents, serveInspector, yieldToEventLoop } from '@netrx/inspector';
  *
  * const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlugin]);
- * const events$ = fromCaptureFile('chat.pcap').pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
+ * const events$ = fromCaptureFile('chat.pcap', { beforeNextChunk: yieldToEventLoop }).pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
  * const inspector = await serveInspector(events$, { title: 'chat.pcap' });
  * console.log(inspector.url); // http://127.0.0.1:38411/3q2-…/
  * ```

@@ -8,7 +8,7 @@ import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin, type HttpRequest, type HttpResponse } from '@netrx/dissector-http';
 import { websocketPlugin, type WebSocketMessage, type WebSocketMessageKind } from '@netrx/dissector-websocket';
 import { fromCaptureFile } from '@netrx/source-file';
-import { keepConnectionEvents, type InspectorInput } from '@netrx/inspector';
+import { keepConnectionEvents, yieldToEventLoop, type InspectorInput } from '@netrx/inspector';
 
 /** The bundled chat capture: two connections, 32 messages. */
 export const CHAT = fileURLToPath(new URL('../../../../examples/chat-server/capture/chat.pcap', import.meta.url));
@@ -16,7 +16,7 @@ export const CHAT = fileURLToPath(new URL('../../../../examples/chat-server/capt
 /** The library pipeline on a capture file, with connection open/close kept. */
 export function fileEvents(file: string): Observable<InspectorInput> {
   const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlugin]);
-  return fromCaptureFile(file).pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
+  return fromCaptureFile(file, { beforeNextChunk: yieldToEventLoop }).pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
 }
 
 /** `netrx ws -r FILE --format jsonl …`, run in-process: its output lines. */

@@ -18,7 +18,7 @@ export { MessageRing } from './message-ring.js';
 export type { MessageRingLimits } from './message-ring.js';
 export { ConnectionTracker } from './connection-tracker.js';
 export type { ConnectionState, ConnectionView, HandshakeView } from './connection-view.js';
-export { InspectorHandler, parseRanges } from './inspector-handler.js';
+export { InspectorHandler, parseRanges, payloadText, toRanges } from './inspector-handler.js';
 export type { InspectorHandlerOptions } from './inspector-handler.js';
 export { connectionHar } from './har.js';
 export type { HarWebSocketMessage } from './har.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connectionHar } from './har.js';
+import { stringEnd } from './inspector-store.js';
 import type { InspectorStore } from './inspector-store.js';
 import { CONN_INTERVAL, SseClient } from './sse-client.js';
 import type { PageFiles } from './static-files.js';
@@ -33,6 +34,9 @@ export interface InspectorHandlerOptions {
  * - `GET api/messages/<seq>` one message's whole JSON line (410 once evicted);
  * - `POST api/messages` with ranges (`0-99,105,200-299`) in the body: those messages' lines as
  *   NDJSON, the `netrx ws --format jsonl` contract (`?download` makes it an attachment);
+ * - `POST api/match?q=…` with ranges in the body: the ranges of those messages whose whole
+ *   payload contains `q`, ignoring case (the page's substring filter, for messages it only has a
+ *   preview of);
  * - `GET api/connections` the connection list; `GET api/connections/<id>/har` one as HAR;
  * - `GET api/status` totals and the source's state.
  */
@@ -112,6 +116,7 @@ export class InspectorHandler {
       return send(res, 200, 'application/json', line);
     }
     if (method === 'POST' && route === 'api/messages') return void this.exportLines(req, res, query);
+    if (method === 'POST' && route === 'api/match') return void this.match(req, res, query.get('q') ?? '');
     m = /^api\/connections\/(\d+)\/har$/.exec(route);
     if (method === 'GET' && m) {
       const c = this.store.connections.get(Number(m[1]));
@@ -177,12 +182,33 @@ export class InspectorHandler {
     });
   }
 
-  private async exportLines(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
-    let body = '';
-    for await (const chunk of req) {
-      body += String(chunk);
-      if (body.length > MAX_BODY) return send(res, 413, 'text/plain; charset=utf-8', 'too many ranges\n');
+  private async match(req: IncomingMessage, res: ServerResponse, q: string): Promise<void> {
+    const body = await readBody(req);
+    if (body === undefined) return send(res, 413, 'text/plain; charset=utf-8', 'too many ranges\n');
+    const ranges = parseRanges(body);
+    if (ranges === undefined) return send(res, 400, 'text/plain; charset=utf-8', 'body: ranges of message numbers, as 0-99,105\n');
+    const needle = q.toLowerCase();
+    const ring = this.store.ring;
+    const found: number[] = [];
+    let slice = performance.now();
+    for (const [from, to] of ranges) {
+      for (let seq = Math.max(from, ring.first); seq <= to && seq < ring.next; seq++) {
+        const line = ring.line(seq);
+        if (line !== undefined && payloadText(line).toLowerCase().includes(needle)) found.push(seq);
+        // A long search gives the capture its turns (every ~20 ms).
+        if (performance.now() - slice > 20) {
+          await new Promise((r) => setImmediate(r));
+          slice = performance.now();
+          if (res.destroyed) return;
+        }
+      }
     }
+    send(res, 200, 'text/plain; charset=utf-8', toRanges(found));
+  }
+
+  private async exportLines(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    let body = await readBody(req);
+    if (body === undefined) return send(res, 413, 'text/plain; charset=utf-8', 'too many ranges\n');
     // The page's export is a form post (`ranges=…`); scripts may post the ranges as they are.
     if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) body = new URLSearchParams(body).get('ranges') ?? '';
     const ranges = parseRanges(body);
@@ -214,6 +240,48 @@ export class InspectorHandler {
     }
     res.end(keyed ? out + '}' : out);
   }
+}
+
+/** A request's body, or undefined past MAX_BODY characters. */
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  let body = '';
+  for await (const chunk of req) {
+    body += String(chunk);
+    if (body.length > MAX_BODY) return undefined;
+  }
+  return body;
+}
+
+/**
+ * What the page's payload filter looks at in a JSON line: the text of a text message, the hex
+ * digits of others (with the code and reason of a close), as filter.js defines it.
+ */
+export function payloadText(line: string): string {
+  const t = line.indexOf(',"text":"');
+  if (t >= 0) {
+    const from = t + 8;
+    return JSON.parse(line.slice(from, stringEnd(line, from + 1) + 1)) as string;
+  }
+  const h = line.indexOf(',"hex":"');
+  if (h < 0) return '';
+  const from = h + 8;
+  const hex = line.slice(from, stringEnd(line, from));
+  const code = /,"code":(\d+),"reason":/.exec(line);
+  if (code === null) return hex;
+  const r = code.index + code[0].length;
+  return `${code[1]} ${JSON.parse(line.slice(r, stringEnd(line, r + 1) + 1)) as string} ${hex}`;
+}
+
+/** Ascending numbers as ranges: [0, 1, 2, 5] → `0-2,5`. */
+export function toRanges(seqs: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < seqs.length; i++) {
+    const from = seqs[i]!;
+    let to = from;
+    while (i + 1 < seqs.length && seqs[i + 1] === to + 1) to = seqs[++i]!;
+    parts.push(from === to ? `${from}` : `${from}-${to}`);
+  }
+  return parts.join(',');
 }
 
 /** `0-99,105,200-299` → [[0, 99], [105, 105], [200, 299]], or undefined when malformed. */

@@ -134,8 +134,8 @@ export function previewLine(line: string, chars: number): string {
   return `${out.slice(0, -1)},"capped":true}`;
 }
 
-/** Index of the quote that ends the JSON string starting at `from` (its first character). */
-function stringEnd(s: string, from: number): number {
+/** Index of the quote that ends the JSON string whose first character is at `from`. */
+export function stringEnd(s: string, from: number): number {
   let j = from;
   for (;;) {
     j = s.indexOf('"', j);

@@ -196,7 +196,11 @@ export class Model {
     return out;
   }
 
-  /** Asks the server for whole payloads of capped previews the payload filter could not decide on. */
+  /**
+   * Decides the capped previews the payload filter could not: a substring filter asks the server
+   * which of them match (it has the whole lines); a regular expression is run here on the whole
+   * lines, fetched in batches (never on the server, where a slow expression would hold the capture).
+   */
   async checkFull() {
     if (this.checking) return;
     this.checking = true;
@@ -209,17 +213,24 @@ export class Model {
           batch.push(seq);
           const i = this.store.indexOf(seq);
           chars += i < 0 ? 0 : this.store.len[i] * 2;
-          if (chars > FULL_CHECK_CHARS || batch.length >= 500) break;
+          if (!this.filter.regex ? batch.length >= 200_000 : chars > FULL_CHECK_CHARS || batch.length >= 500) break;
         }
         batch.sort((a, b) => a - b);
-        const res = await this.fetch('api/messages?keyed', { method: 'POST', body: toRanges(batch) });
-        const lines = res.ok ? await res.json() : {};
+        let decide;
+        if (!this.filter.regex) {
+          const res = await this.fetch(`api/match?q=${encodeURIComponent(this.filter.query)}`, { method: 'POST', body: toRanges(batch) });
+          const matched = new Set(res.ok ? expandRanges(await res.text()) : []);
+          decide = (seq) => matched.has(seq);
+        } else {
+          const res = await this.fetch('api/messages?keyed', { method: 'POST', body: toRanges(batch) });
+          const lines = res.ok ? await res.json() : {};
+          // Evicted meanwhile: not shown.
+          decide = (seq) => lines[seq] !== undefined && this.compiled.testFull(lines[seq]);
+        }
         if (this.compiled.key !== key) continue;
         for (const seq of batch) {
           this.pending.delete(seq);
-          const m = lines[seq];
-          // Evicted meanwhile: go by the preview.
-          this.full.set(seq, m === undefined ? false : this.compiled.testFull(m));
+          this.full.set(seq, decide(seq));
         }
       }
     } finally {
@@ -227,6 +238,17 @@ export class Model {
     }
     this.refilter();
   }
+}
+
+/** `0-2,5` → [0, 1, 2, 5]. */
+export function expandRanges(s) {
+  const out = [];
+  for (const part of s.split(',')) {
+    if (part === '') continue;
+    const [a, b] = part.split('-').map(Number);
+    for (let n = a; n <= (b ?? a); n++) out.push(n);
+  }
+  return out;
 }
 
 /** Connects the model to the server's event stream; `EventSource` resumes after `Last-Event-ID` by itself. */

@@ -7,7 +7,7 @@ import { F, MessageStore } from '../../static/message-store.js';
 // @ts-expect-error see above
 import { compileFilter, defaultFilter } from '../../static/filter.js';
 // @ts-expect-error see above
-import { Model } from '../../static/model.js';
+import { Model, expandRanges } from '../../static/model.js';
 
 const line = (o: Record<string, unknown>) => ({ ts: '1795491605.359061000', stream: 1, client: 'a', server: 'b', dir: 'c2s', type: 'text', length: 2, text: 'hi', compressed: false, frames: 1, ...o });
 
@@ -34,8 +34,10 @@ describe('format', () => {
     expect(oneLine('abcdef', 3)).toBe('abc…');
   });
 
-  it('writes message numbers as ranges', () => {
+  it('writes message numbers as ranges, and reads them back', () => {
     expect(toRanges([0, 1, 2, 5, 7, 8])).toBe('0-2,5,7-8');
+    expect(expandRanges('0-2,5,7-8')).toEqual([0, 1, 2, 5, 7, 8]);
+    expect(expandRanges('')).toEqual([]);
     expect(toRanges([])).toBe('');
   });
 });
@@ -112,17 +114,23 @@ describe('Model', () => {
     expect(m.store.n).toBe(5);
   });
 
-  it('asks the server for whole payloads of capped previews when a payload filter needs them', async () => {
+  it('asks the server about capped previews a payload filter cannot decide on: which match a substring, or their lines for a regex', async () => {
     const asked: string[] = [];
-    const m = new Model(async (_url: string, init: { body: string }) => {
-      asked.push(init.body);
-      return { ok: true, json: async () => ({ 1: line({ text: 'preview… and the needle at the end' }) }) };
+    const m = new Model(async (url: string, init: { body: string }) => {
+      asked.push(`${url} ${init.body}`);
+      return url.startsWith('api/match')
+        ? { ok: true, text: async () => '1' }
+        : { ok: true, json: async () => ({ 1: line({ text: 'preview… and the needle at the end' }), 3: line({ text: 'preview… no' }) }) };
     });
-    m.messages({ first: 0, m: [line({ text: 'no' }), line({ text: 'preview…', capped: true }), line({ text: 'needle' })] });
+    m.messages({ first: 0, m: [line({ text: 'no' }), line({ text: 'preview…', capped: true }), line({ text: 'needle' }), line({ text: 'preview…', capped: true })] });
     m.setFilter({ query: 'needle' });
     expect(m.shownSeqs()).toEqual([2]);
     await new Promise((r) => setTimeout(r, 10));
-    expect(asked).toEqual(['1']);
+    expect(asked).toEqual(['api/match?q=needle 1,3']);
+    expect(m.shownSeqs()).toEqual([1, 2]);
+    m.setFilter({ query: 'n[e]+dle', regex: true });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(asked[1]).toBe('api/messages?keyed 1,3');
     expect(m.shownSeqs()).toEqual([1, 2]);
   });
 

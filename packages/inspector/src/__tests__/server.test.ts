@@ -1,7 +1,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveInspector, parseRanges, type Inspector, type InspectorInput } from '@netrx/inspector';
+import { serveInspector, parseRanges, payloadText, type Inspector, type InspectorInput } from '@netrx/inspector';
 import { CHAT, connection, eventually, fileEvents, httpRequest, httpResponse, netrxWsJsonl, wsMessage } from './harness.js';
 
 const open: Inspector[] = [];
@@ -226,6 +226,30 @@ describe('the inspector server', () => {
     expect(events$.observed).toBe(false);
     await expect(get(i.url)).rejects.toThrow();
     page.close();
+  });
+});
+
+describe('payload search', () => {
+  it('answers which messages’ whole payloads contain a substring, ignoring case', async () => {
+    const events$ = new Subject<InspectorInput>();
+    const i = await serve(events$);
+    const c = connection(1);
+    events$.next(wsMessage(c, 'c2s', 'text', 'x'.repeat(5000) + 'The "Needle" \\ here'));
+    events$.next(wsMessage(c, 'c2s', 'text', 'no'));
+    events$.next(wsMessage(c, 's2c', 'binary', Buffer.from('needle')));
+    events$.next(wsMessage(c, 's2c', 'close', Buffer.from([3, 232, 0x4e]), { closeCode: 1000, closeReason: 'N"eedle' }));
+    const match = async (q: string, body = '0-9') => (await get(`${i.url}api/match?q=${encodeURIComponent(q)}`, {}, 'POST', body)).body;
+    expect(await match('"needle" \\')).toBe('0');
+    expect(await match('6e656564')).toBe('2');
+    expect(await match('1000 n"eedle')).toBe('3');
+    expect(await match('e', '1-3')).toBe('2-3');
+    expect(await match('zzz')).toBe('');
+  });
+
+  it('reads a line’s payload as the page’s filter does', () => {
+    expect(payloadText('{"ts":"1.0","stream":0,"client":"a:1","server":"b:2","dir":"c2s","type":"text","length":3,"text":"a\\"b","compressed":false,"frames":1}')).toBe('a"b');
+    expect(payloadText('{"ts":"1.0","stream":0,"dir":"s2c","type":"close","length":5,"hex":"03e8627965","code":1000,"reason":"bye","compressed":false,"frames":1}')).toBe('1000 bye 03e8627965');
+    expect(payloadText('{"ts":"1.0","type":"binary","undecodable":"x","compressed":true}')).toBe('');
   });
 });
 

@@ -4,6 +4,14 @@ import type { MessageRing } from './message-ring.js';
 /** The package's version, written as the HAR's creator. */
 const VERSION = '0.1.0';
 
+/** Where {@link connectionHar} reads messages from (a {@link MessageRing}). */
+export interface MessageLines {
+  readonly first: number;
+  readonly next: number;
+  line(seq: number): string | undefined;
+  connection(seq: number): number;
+}
+
 /** One entry of Chrome's `_webSocketMessages` HAR extension. */
 export interface HarWebSocketMessage {
   readonly type: 'send' | 'receive';
@@ -21,7 +29,7 @@ export interface HarWebSocketMessage {
  * and other HAR tools import. Control frames are not listed (Chrome does not record them);
  * messages evicted from the ring or undecodable are counted in the entry's `comment`.
  */
-export function connectionHar(c: ConnectionView, ring: MessageRing): object {
+export function connectionHar(c: ConnectionView, ring: MessageLines): object {
   const messages: HarWebSocketMessage[] = [];
   let undecodable = 0;
   for (let seq = ring.first; seq < ring.next; seq++) {

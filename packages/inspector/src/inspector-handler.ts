@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connectionHar } from './har.js';
-import { stringEnd } from './inspector-store.js';
 import type { InspectorStore } from './inspector-store.js';
 import { CONN_INTERVAL, SseClient } from './sse-client.js';
 import type { PageFiles } from './static-files.js';
@@ -193,8 +192,8 @@ export class InspectorHandler {
     let slice = performance.now();
     for (const [from, to] of ranges) {
       for (let seq = Math.max(from, ring.first); seq <= to && seq < ring.next; seq++) {
-        const line = ring.line(seq);
-        if (line !== undefined && payloadText(line).toLowerCase().includes(needle)) found.push(seq);
+        const text = this.store.searchText(seq);
+        if (text !== undefined && text.toLowerCase().includes(needle)) found.push(seq);
         // A long search gives the capture its turns (every ~20 ms).
         if (performance.now() - slice > 20) {
           await new Promise((r) => setImmediate(r));
@@ -250,26 +249,6 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
     if (body.length > MAX_BODY) return undefined;
   }
   return body;
-}
-
-/**
- * What the page's payload filter looks at in a JSON line: the text of a text message, the hex
- * digits of others (with the code and reason of a close), as filter.js defines it.
- */
-export function payloadText(line: string): string {
-  const t = line.indexOf(',"text":"');
-  if (t >= 0) {
-    const from = t + 8;
-    return JSON.parse(line.slice(from, stringEnd(line, from + 1) + 1)) as string;
-  }
-  const h = line.indexOf(',"hex":"');
-  if (h < 0) return '';
-  const from = h + 8;
-  const hex = line.slice(from, stringEnd(line, from));
-  const code = /,"code":(\d+),"reason":/.exec(line);
-  if (code === null) return hex;
-  const r = code.index + code[0].length;
-  return `${code[1]} ${JSON.parse(line.slice(r, stringEnd(line, r + 1) + 1)) as string} ${hex}`;
 }
 
 /** Ascending numbers as ranges: [0, 1, 2, 5] → `0-2,5`. */

@@ -19,6 +19,7 @@ describe('InspectorStore on the chat capture', () => {
     // Long messages (the 70 KB texts, the 256-byte binaries as hex) go to the page as capped previews.
     const long = expected.map((l, seq) => [l, store.ring.shipped(seq)!] as const).filter(([l]) => l.length > 600);
     expect(long.length).toBe(5);
+    expect(expected.map((_, seq) => store.ring.isCapped(seq)).filter(Boolean)).toHaveLength(5);
     for (const [l, s] of long) {
       const full = JSON.parse(l) as { text?: string; hex?: string; length: number };
       const p = JSON.parse(s) as { capped: boolean; text?: string; hex?: string; length: number };

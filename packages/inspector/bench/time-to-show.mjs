@@ -22,6 +22,12 @@ const memOf = (pid) => {
   const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)[1]);
   return { peakMB: Math.round(kb('VmHWM') / 1024), nowMB: Math.round(kb('VmRSS') / 1024) };
 };
+// CPU seconds the server used (user + system): steadier than wall time on a shared machine.
+const cpuOf = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return +((Number(f[11]) + Number(f[12])) / 100).toFixed(1);
+};
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const pageState = (page) =>
   page.evaluate(() => {
     const m = window.netrxInspector;
@@ -43,8 +49,10 @@ const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
 page.on('crash', () => console.error('the page crashed'));
 page.on('pageerror', (e) => console.error('page error:', e.message));
 await page.goto(url);
+const loadBefore = load();
 const live = await untilComplete(page, t0);
 const serverMem = memOf(server.pid);
+const serverCpu = cpuOf(server.pid);
 
 // The capture is complete: a new page loads all of it from the server's ring.
 const t1 = performance.now();
@@ -79,7 +87,9 @@ console.log(
       file,
       messages: live.total,
       evicted: live.evicted,
+      loadAverage: `${loadBefore} → ${load()}`,
       firstPage: { secondsFromStart: live.seconds, heapMB: live.heapMB },
+      serverCpuSecondsToThen: serverCpu,
       serverPeakRssMB: serverMemAfter.peakMB,
       serverRssAfterCaptureMB: serverMem.nowMB,
       secondPage: { seconds: reload.seconds, heapMB: reload.heapMB },

@@ -14,7 +14,10 @@ export type InspectorInput = AppEvent | StreamEvent;
 export interface InspectorStoreOptions {
   /** Most messages kept (the ring); older ones are evicted and counted. Default 1,000,000. */
   readonly maxMessages?: number;
-  /** Most characters of message JSON kept; older messages are evicted past it. Default 512 Mi. */
+  /**
+   * Most characters of JSON lines and previews, plus bytes of the payloads of long messages, kept;
+   * older messages are evicted past it. Default 512 Mi.
+   */
   readonly maxChars?: number;
   /** Most connections tracked; the oldest closed ones are forgotten past it. Default 100,000. */
   readonly maxConnections?: number;

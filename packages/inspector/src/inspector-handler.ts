@@ -29,7 +29,8 @@ export interface InspectorHandlerOptions {
  * a link into the page carries the token and relative URLs keep it):
  *
  * - `GET /` the page; `GET static/…`, `GET vendor/…` its modules and style;
- * - `GET events` server-sent events (see {@link SseClient}), resuming after `Last-Event-ID`;
+ * - `GET events` server-sent events (`hello`, `conn`, `msgs`, `reset`, `status`), resuming after
+ *   `Last-Event-ID`; each page has a cursor into the ring and a bounded queue;
  * - `GET api/messages/<seq>` one message's whole JSON line (410 once evicted);
  * - `POST api/messages` with ranges (`0-99,105,200-299`) in the body: those messages' lines as
  *   NDJSON, the `netrx ws --format jsonl` contract (`?download` makes it an attachment);

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { JsonTree } from './json-tree.js';
-import { base64, fullTime, hexDump, hexToBytes, parseTs, size } from './format.js';
+import { base64, fullTime, hexDump, hexToBytes, size } from './format.js';
 import { F, KINDS } from './message-store.js';
 
 /** Most characters of text (and of base64) shown; the export has everything. */

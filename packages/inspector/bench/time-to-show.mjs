@@ -16,7 +16,7 @@ if (!file) {
   process.exit(2);
 }
 const serve = fileURLToPath(new URL('../scripts/serve.mjs', import.meta.url));
-const browser = await chromium.launch({ executablePath: process.env.NETRX_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--js-flags=--max-old-space-size=8192'] });
+const browser = await chromium.launch({ executablePath: process.env.NETRX_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage', '--js-flags=--max-old-space-size=8192'] });
 const memOf = (pid) => {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)[1]);

@@ -27,7 +27,7 @@ const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlu
 const events$ = fromCaptureFile(capture, { beforeNextChunk: yieldToEventLoop }).pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
 const inspector = await serveInspector(events$, { title: 'examples/chat-server/capture/chat.pcap' });
 await inspector.sourceDone;
-const browser = await chromium.launch({ executablePath, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+const browser = await chromium.launch({ executablePath, args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 960 }, deviceScaleFactor: 1 });
   await page.goto(inspector.url);

@@ -125,8 +125,9 @@ export function chromiumPath(): string | undefined {
 /** Launches headless Chromium through playwright-core (no browser download). */
 export async function launchBrowser(executablePath: string) {
   const { chromium } = await import('playwright-core');
-  // As root, Chromium's sandbox cannot start: tests run it without.
-  return chromium.launch({ executablePath, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  // As root, Chromium's sandbox cannot start: tests run it without. A container's small /dev/shm
+  // would crash its renderer: it uses /tmp instead.
+  return chromium.launch({ executablePath, args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage'] });
 }
 
 /** Polls `check` until it returns true (10 s at most). */

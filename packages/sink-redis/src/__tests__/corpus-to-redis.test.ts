@@ -108,7 +108,7 @@ describe.skipIf(skip)('corpus WebSocket captures into Redis Streams', () => {
     for (const r of all) {
       const f = byId.get(r.id)!;
       expect(f.json).toBe(r.json);
-      const line = JSON.parse(r.json) as Record<string, unknown>;
+      const line = JSON.parse(r.json as string) as Record<string, unknown>;
       expect(f).toMatchObject({ stream: String(line.stream), dir: line.dir, type: line.type, ts: line.ts, client: line.client, server: line.server });
     }
   });

@@ -21,10 +21,13 @@
  * the hypothesis "these are random bytes": a header worth `e` bits is one that random bytes
  * produce with probability `2^-e` in that position. Exactly: `e = -log2 P(random bytes pass the
  * header rules | the chain's state)`, plus, for the parts of the frame that are checked too,
- * `-log2 P(random close code is valid)` and `-log2 P(random payload prefix is valid UTF-8)` (at
- * most {@link UTF8_MAX_BITS} per frame). Under random bytes the running product `2^(sum of e)`
- * is a martingale with mean 1 (each frame's bytes are fresh), so by Ville's inequality a chain
- * reaches `t` bits with probability at most `2^-t`.
+ * `-log2 P(random close code is valid)` and, for a payload prefix that is valid UTF-8 and printable
+ * (no control characters but tab, LF, CR), about `-log2 P(random bytes are)` (at most
+ * {@link UTF8_MAX_BITS} per frame; a valid but unprintable text adds nothing, since inside masked
+ * text a false frame unmasks to text XOR text; masked, the text must also be a third lowercase
+ * letters, spaces or non-ASCII, which text XOR text seldom is). Under random bytes the running product
+ * `2^(sum of e)` is then a supermartingale with mean at most 1 (each frame's bytes are fresh), so
+ * by Ville's inequality a chain reaches `t` bits with probability at most `2^-t`.
  *
  * A candidate is believed when its chain has at least two frames and `t = S + log2(N)` bits, where
  * `N` is the number of start positions searched so far and `S` the security level: by the union
@@ -40,7 +43,26 @@
  * length prefix below 126, as in DNS over TCP or OpenVPN, reads as one); a frame whose first 16
  * bytes (8 at least, within the frame) repeat the 8 bytes before it with a period of 1 to 8 adds nothing (masked zeros are the
  * masking key repeated); a frame identical to an earlier one in the chain (header and first 64
- * payload bytes) adds nothing. Withholding evidence keeps the bound.
+ * payload bytes) adds nothing; a frame whose payload (its first 64 bytes, unmasked, 8 at least) is
+ * mostly control bytes adds nothing (inside masked text a false frame's key is cut from the same
+ * masked text, always in phase with the true key, so its payload unmasks to text XOR text, mostly
+ * below 0x20); and in a masked chain whose keys all have the same top bits at the same stream
+ * offsets modulo 4, as false frames cut from one masked ASCII text do, payloads add nothing until
+ * a key disagrees (real keys are random: a second frame's key disagrees with odds 15/16).
+ * Withholding evidence keeps the bound.
+ *
+ * ## Where the chain starts
+ *
+ * A believed chain proves that frames run from its second frame on; its first frame's start is
+ * another matter. In the tail of a frame cut by the capture (or inside any frame), some position
+ * holds, by chance, a valid header whose frame ends exactly where a real frame begins: for 7-bit
+ * lengths that happens before about 2% of real frames, and the false frame then rides on the
+ * real chain's evidence. A frame is a false start only if every chain frame before it is too, and
+ * the chance that random bytes give a valid header ending exactly at a given point, summed over
+ * the positions that could (2^k of them for a k-bit length), is `2^-e` for a header worth `e`
+ * bits. So the first frame whose own and predecessors' evidence reaches `startBits` (20) is
+ * where the believed frames begin; the frames before it are reported as doubtful. A text frame
+ * usually proves its own start; binary and compressed frames need three or four.
  *
  * ## Long frames
  *
@@ -70,8 +92,10 @@ export const SECURITY_BITS_HEURISTIC = 32;
 export const SECURITY_BITS_RESYNC = 20;
 /** Most evidence one frame's payload (UTF-8 text, close reason) may add. */
 export const UTF8_MAX_BITS = 24;
-/** Payload bytes checked per frame (UTF-8, close code). */
+/** Payload bytes checked per frame (UTF-8, close code, control bytes). */
 const PAYLOAD_CHECK = 64;
+/** Payloads from this length on are checked for being mostly control bytes. */
+const CONTROL_CHECK_MIN = 8;
 /** The most bytes evaluating one frame needs from its first header byte. */
 const FRAME_LOOKAHEAD = 14 + PAYLOAD_CHECK;
 /** Bytes before a frame compared to find periodic data. */
@@ -99,8 +123,15 @@ export interface ChainSearchOptions {
   /** Most candidates waiting for the end of a long frame at once (default 64). */
   readonly maxPending?: number;
   /**
-   * For measurement: when a candidate's chain ends (broken, evicted or believed), 1 is added at
-   * the index of its evidence in whole bits (the last index takes everything above).
+   * Evidence the frames up to the first believed one must have, so that its start is proven and
+   * not a false header that happens to end where a real frame begins (default
+   * {@link SECURITY_BITS_RESYNC}; see "Where the chain starts" in the module comment).
+   */
+  readonly startBits?: number;
+  /**
+   * For measurement: when a candidate's chain ends (broken, evicted, believed, or still waiting
+   * at {@link FrameChainSearch.finish}), 1 is added at the index of its evidence in whole bits
+   * (the last index takes everything above). Slower: every chain is then followed in full.
    */
   readonly evidenceHistogram?: Float64Array;
 }
@@ -111,8 +142,13 @@ export type ChainVerdict =
       readonly kind: 'match';
       /** Offset of the first believed frame's header. */
       readonly offset: number;
-      /** Offsets of the chain's frame headers, the first at `offset`. */
+      /** Offsets of the believed frames' headers, the first at `offset`. */
       readonly frames: readonly number[];
+      /**
+       * Offsets of the chain's frames before `offset`: they end where the believed ones begin,
+       * but their own starts are not proven (see "Where the chain starts" in the module comment).
+       */
+      readonly doubtful: readonly number[];
       /** Offset just after the chain's last frame: a header starts here (or the stream ends). */
       readonly next: number;
       /** The chain's evidence in bits, and what was demanded. */
@@ -149,6 +185,8 @@ interface FrameEval {
   kind: number;
   opcode: number;
   bits: number;
+  /** The part of `bits` that the payload gave (close code, text). */
+  payloadBits: number;
   /** Bits of the length field's exact value (for the end-of-stream bonus). */
   lengthBits: number;
 }
@@ -177,26 +215,45 @@ const UTF8 = new Int8Array(8 * 256).fill(-1);
   set(6, 0x90, 0xbf, 2);
   set(7, 0x80, 0x8f, 2);
 }
+/** Whether an ASCII byte is printable text: not a C0 control (but tab, LF, CR) nor DEL. */
+const PRINTABLE = new Uint8Array(128);
+for (let b = 0x20; b < 0x7f; b++) PRINTABLE[b] = 1;
+PRINTABLE[0x09] = PRINTABLE[0x0a] = PRINTABLE[0x0d] = 1;
+
 /**
- * `-log2 P(n random bytes are complete UTF-8)` and `-log2 P(n random bytes are a valid UTF-8
- * prefix)` for n = 0..PAYLOAD_CHECK, by running the DFA over the uniform distribution.
+ * Evidence of a payload (prefix) of n bytes that is valid UTF-8 and printable, for n =
+ * 0..PAYLOAD_CHECK, whole (ends on a character) or a prefix: `log2((1 - Q) / P)`, where P is the
+ * probability that n random bytes are valid and printable and Q that they are valid but not
+ * printable (such payloads add nothing, and invalid ones are not frames: so the expectation of
+ * `2^bits` under random bytes stays 1). Printable, because inside masked text a false frame's
+ * payload unmasks to text XOR text: valid UTF-8, but full of control characters.
  */
-const UTF8_COMPLETE_BITS = new Float64Array(PAYLOAD_CHECK + 1);
-const UTF8_PREFIX_BITS = new Float64Array(PAYLOAD_CHECK + 1);
+const TEXT_COMPLETE_BITS = new Float64Array(PAYLOAD_CHECK + 1);
+const TEXT_PREFIX_BITS = new Float64Array(PAYLOAD_CHECK + 1);
 {
-  let p = new Float64Array(8);
-  p[0] = 1;
+  // p[printable][state]: probability of being in the DFA state with the printable flag.
+  let p = [new Float64Array(8), new Float64Array(8)];
+  p[1]![0] = 1;
   for (let n = 0; n <= PAYLOAD_CHECK; n++) {
-    let alive = 0;
-    for (let s = 0; s < 8; s++) alive += p[s]!;
-    UTF8_COMPLETE_BITS[n] = -Math.log2(p[0]!);
-    UTF8_PREFIX_BITS[n] = -Math.log2(alive);
-    const q = new Float64Array(8);
+    let alivePrintable = 0;
+    let aliveOther = 0;
     for (let s = 0; s < 8; s++) {
-      if (p[s] === 0) continue;
-      for (let b = 0; b < 256; b++) {
-        const t = UTF8[s * 256 + b]!;
-        if (t >= 0) q[t]! += p[s]! / 256;
+      alivePrintable += p[1]![s]!;
+      aliveOther += p[0]![s]!;
+    }
+    TEXT_COMPLETE_BITS[n] = Math.log2((1 - p[0]![0]!) / p[1]![0]!);
+    TEXT_PREFIX_BITS[n] = Math.log2((1 - aliveOther) / alivePrintable);
+    const q = [new Float64Array(8), new Float64Array(8)];
+    for (let f = 0; f < 2; f++) {
+      for (let s = 0; s < 8; s++) {
+        const ps = p[f]![s]!;
+        if (ps === 0) continue;
+        for (let b = 0; b < 256; b++) {
+          const t = UTF8[s * 256 + b]!;
+          if (t < 0) continue;
+          const g = f === 1 && (b >= 0x80 || PRINTABLE[b] === 1) ? 1 : 0;
+          q[g]![t]! += ps / 256;
+        }
       }
     }
     p = q;
@@ -345,7 +402,8 @@ function evalFrame(a: Uint8Array, o: number, avail: number, state: number, t: Ta
     r.status = 0;
     return;
   }
-  let bits = kind === CONT && !fin ? 0 : t.headerBits[state]!;
+  const headerBits = kind === CONT && !fin ? 0 : t.headerBits[state]!;
+  let bits = headerBits;
   // Payload checks: close code and reason, uncompressed text. Only what is in the first bytes.
   const rsv1 = (b0 & 0x40) !== 0;
   const text = kind === DATA && op === OP_TEXT && !rsv1;
@@ -371,15 +429,20 @@ function evalFrame(a: Uint8Array, o: number, avail: number, state: number, t: Ta
       bits += CLOSE_CODE_BITS;
       from = 2;
     }
-    // UTF-8 over payload[from, n), unmasked on the fly.
+    // UTF-8 over payload[from, n), unmasked on the fly; and whether it is printable.
     let s = 0;
+    let printable = true;
+    let natural = 0;
     for (let i = from; i < n; i++) {
       const k = (i & 3) === 0 ? k0 : (i & 3) === 1 ? k1 : (i & 3) === 2 ? k2 : k3;
-      s = UTF8[s * 256 + (a[p + i]! ^ k)]!;
+      const b = a[p + i]! ^ k;
+      s = UTF8[s * 256 + b]!;
       if (s < 0) {
         r.status = 0;
         return;
       }
+      if (b < 0x80 && PRINTABLE[b] === 0) printable = false;
+      if ((b >= 0x61 && b <= 0x7a) || b === 0x20 || b >= 0x80) natural++;
     }
     const m = n - from;
     // A final text frame or close frame seen whole must end on a character boundary.
@@ -388,9 +451,42 @@ function evalFrame(a: Uint8Array, o: number, avail: number, state: number, t: Ta
       r.status = 0;
       return;
     }
-    bits += Math.min(UTF8_MAX_BITS, whole ? UTF8_COMPLETE_BITS[m]! : UTF8_PREFIX_BITS[m]!);
+    // Masked, the text must also read like text (a third lowercase letters, spaces or non-ASCII):
+    // inside masked text a false frame's key, cut from the same masked text, unmasks its payload
+    // to text XOR text, which is ASCII and often printable (lowercase XOR uppercase is
+    // punctuation), but seldom lowercase.
+    if (printable && (t.maskBit === 0 || natural * 3 >= m)) bits += Math.min(UTF8_MAX_BITS, whole ? TEXT_COMPLETE_BITS[m]! : TEXT_PREFIX_BITS[m]!);
+  } else if (len >= CONTROL_CHECK_MIN) {
+    // A payload mostly of control bytes proves nothing: inside masked text a false frame's
+    // payload unmasks (with a key cut from the same masked text, always in phase) to text XOR
+    // text, mostly below 0x20; zeros and small numbers look the same. Withheld, not rejected.
+    const n = Math.min(len, PAYLOAD_CHECK);
+    if (avail < h + n) {
+      r.status = 2;
+      r.need = h + n - avail;
+      return;
+    }
+    const p = o + h;
+    let controls = 0;
+    if (t.maskBit) {
+      const k0 = a[o + h - 4]!;
+      const k1 = a[o + h - 3]!;
+      const k2 = a[o + h - 2]!;
+      const k3 = a[o + h - 1]!;
+      for (let i = 0; i < n; i++) {
+        const b = a[p + i]! ^ ((i & 3) === 0 ? k0 : (i & 3) === 1 ? k1 : (i & 3) === 2 ? k2 : k3);
+        if (b < 0x20 && PRINTABLE[b] === 0) controls++;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const b = a[p + i]!;
+        if (b < 0x20 && PRINTABLE[b] === 0) controls++;
+      }
+    }
+    if (controls * 2 > n) bits = 0;
   }
   r.status = 1;
+  r.payloadBits = bits > 0 ? bits - headerBits : 0;
   r.headerLength = h;
   r.payloadLength = len;
   r.fin = fin;
@@ -414,10 +510,19 @@ interface Candidate {
   state: number;
   bits: number;
   frames: number[];
+  /** The evidence each frame added. */
+  frameBits: number[];
   /** Keys (hashes of header and first 64 payload bytes) of the frames so far, to give repeated frames no evidence. */
   keys: number[];
   /** The length-field bits of the last frame (end-of-stream bonus). */
   lastLengthBits: number;
+  /**
+   * Masked chains: the top bits of the masking keys by stream offset modulo 4, while every key so
+   * far agrees (-1: no key yet, -2: they disagree).
+   */
+  keyPhases: number;
+  /** Pairs (frame index, bits) of payload evidence withheld while the keys agree. */
+  withheld: number[];
   /** 0 alive, or why not: {@link BROKEN}, {@link MERGED}, {@link EVICTED}. */
   dead: number;
   /** The chain it joined, when merged. */
@@ -453,7 +558,8 @@ export class FrameChainSearch {
   private readonly maxPending: number;
   private readonly startState: number;
   private readonly histogram: Float64Array | undefined;
-  private readonly r: FrameEval = { status: 0, need: 0, headerLength: 0, payloadLength: 0, fin: false, kind: 0, opcode: 0, bits: 0, lengthBits: 0 };
+  private readonly startBits: number;
+  private readonly r: FrameEval = { status: 0, need: 0, headerLength: 0, payloadLength: 0, fin: false, kind: 0, opcode: 0, bits: 0, payloadBits: 0, lengthBits: 0 };
   /** Start positions tried, this search's and `options.searched`. */
   private tried: number;
   private startsLeft: number;
@@ -486,6 +592,7 @@ export class FrameChainSearch {
     this.startsLeft = this.startsMode === 'first' ? 1 : (options.maxStarts ?? Infinity);
     this.maxPending = options.maxPending ?? 64;
     this.histogram = options.evidenceHistogram;
+    this.startBits = options.startBits ?? SECURITY_BITS_RESYNC;
     this.startState = rules.continuationFirst ? START : BETWEEN;
     if (this.startsMode === 'first') this.queue.push(0);
   }
@@ -569,8 +676,9 @@ export class FrameChainSearch {
       else this.queue.shift();
       this.tried++;
       this.startsLeft--;
-      if (rejected || !this.mayHold(p, r)) continue;
-      const c: Candidate = { start: p, next: p, state: this.startState, bits: 0, frames: [], keys: [], lastLengthBits: 0, dead: 0, mergedInto: undefined };
+      // (When measuring, every chain is followed properly, so that its recorded evidence is exact.)
+      if (rejected || (this.histogram === undefined && !this.mayHold(p, r))) continue;
+      const c: Candidate = { start: p, next: p, state: this.startState, bits: 0, frames: [], frameBits: [], keys: [], lastLengthBits: 0, keyPhases: -1, withheld: [], dead: 0, mergedInto: undefined };
       const done = this.follow(c);
       if (done === 'match') {
         if (best === undefined || c.start < best.start) best = c;
@@ -596,6 +704,7 @@ export class FrameChainSearch {
       if (c.bits >= this.threshold && (best === undefined || c.start < best.start)) best = c;
     }
     if (best !== undefined) return this.matched(best);
+    for (const c of this.pending) this.record(c);
     this.pending = [];
     this.verdict = { kind: 'reject' };
     return this.verdict;
@@ -604,7 +713,17 @@ export class FrameChainSearch {
   private matched(c: Candidate): ChainVerdict {
     this.pending = [];
     this.tail = new Uint8Array(0);
-    this.verdict = { kind: 'match', offset: c.start, frames: c.frames, next: c.next, bits: c.bits, threshold: this.threshold };
+    // The first frame whose start is proven: the evidence of the frames up to it reaches
+    // `startBits` (at the stream's known first byte, the first frame is).
+    let i = 0;
+    if (this.startsMode !== 'first') {
+      let sum = 0;
+      for (; i < c.frames.length - 1; i++) {
+        sum += c.frameBits[i]!;
+        if (sum >= this.startBits) break;
+      }
+    }
+    this.verdict = { kind: 'match', offset: c.frames[i]!, frames: c.frames.slice(i), doubtful: c.frames.slice(0, i), next: c.next, bits: c.bits, threshold: this.threshold };
     return this.verdict;
   }
 
@@ -649,15 +768,39 @@ export class FrameChainSearch {
         }
       }
       let bits = r.bits;
+      let withheld = 0;
+      if (this.t.maskBit !== 0 && c.keyPhases !== -2) {
+        // Inside one masked frame of ASCII text, every false frame's key is cut from the same
+        // masked text: the top bit of each key byte is the true key's at that offset modulo 4.
+        // While all keys of a chain agree so, its payloads prove nothing (they unmask to text
+        // XOR text). Independent random keys disagree with odds 15/16 per frame.
+        const k = v.o + r.headerLength - 4;
+        let phases = 0;
+        for (let j = 0; j < 4; j++) phases |= (v.a[k + j]! >> 7) << ((at + r.headerLength - 4 + j) & 3);
+        c.keyPhases = c.keyPhases === -1 || c.keyPhases === phases ? phases : -2;
+        if (c.keyPhases !== -2) {
+          bits -= r.payloadBits;
+          withheld = r.payloadBits;
+        } else {
+          // The keys disagree: what the earlier payloads proved counts after all.
+          for (let j = 0; j < c.withheld.length; j += 2) {
+            c.frameBits[c.withheld[j]!]! += c.withheld[j + 1]!;
+            c.bits += c.withheld[j + 1]!;
+          }
+          c.withheld.length = 0;
+        }
+      }
       if (bits > 0) {
         const key = frameKey(v.a, v.o, keyLength);
         if (c.keys.includes(key) || (span >= PERIOD_MIN_SPAN && this.periodic(at, span))) bits = 0;
         else c.keys.push(key);
       }
+      if (bits > 0 && withheld > 0) c.withheld.push(c.frames.length, withheld);
       if (this.visited.size >= MAX_VISITED) this.visited.clear();
       this.visited.set(at, { state, cand: c });
       c.bits += bits;
       c.frames.push(at);
+      c.frameBits.push(bits);
       c.state = state;
       c.lastLengthBits = r.lengthBits;
       c.next += r.headerLength + r.payloadLength;
@@ -682,11 +825,7 @@ export class FrameChainSearch {
       const v = this.viewAt(at);
       evalFrame(v.a, v.o, v.avail, state, this.t, r);
       if (r.status === 2) return true;
-      if (r.status === 0) {
-        const h = this.histogram;
-        if (h !== undefined) h[Math.min(h.length - 1, Math.floor(bits))]!++;
-        return false;
-      }
+      if (r.status === 0) return false;
       bits += r.bits;
       // Strong enough to be believed, perhaps: let the proper follow decide.
       if (bits >= this.security) return true;

@@ -77,6 +77,23 @@ describe('findFrameChain on real frames', () => {
     }
   });
 
+  it('proves where the chain starts: frames before enough evidence are doubtful, never believed', () => {
+    // Binary frames (about 5.5 bits each) after a cut: the believed frames begin where the
+    // evidence of the frames so far reaches 20 bits, the fourth; the three before are doubtful.
+    const r = prng(12);
+    const frames = Array.from({ length: 14 }, (_, i) => encodeFrame({ opcode: 2, payload: randomBytes(20 + Math.floor(r() * 100) + i) }));
+    const cut = concat(randomBytes(37), ...frames);
+    const offsets = frames.reduce<number[]>((acc, f, i) => [...acc, i === 0 ? 37 : acc[i - 1]! + frames[i - 1]!.length], []);
+    const v = findFrameChain(cut, SERVER, { securityBits: SECURITY_BITS_RESYNC });
+    expect(v.kind).toBe('match');
+    if (v.kind !== 'match') return;
+    expect(v.doubtful).toEqual(offsets.slice(0, 3));
+    expect(v.offset).toBe(offsets[3]);
+    expect(v.frames[0]).toBe(offsets[3]);
+    // At the stream's known start nothing is doubtful.
+    expect(findFrameChain(concat(...frames), { ...SERVER, continuationFirst: false }, { starts: 'first' })).toMatchObject({ kind: 'match', offset: 0, doubtful: [] });
+  });
+
   it('gives the same answer in any chunking, down to one byte at a time', () => {
     const { bytes, offsets } = session(false, 12, 3);
     const cut = offsets[1]! + 5;
@@ -170,13 +187,20 @@ describe('findFrameChain on bytes that are not frames', () => {
     }
   });
 
-  it('believes nothing in masked random payloads, nor in masked zeros (the key repeated), and finds the frames after them', () => {
-    for (const payload of [randomBytes(1 << 19), new Uint8Array(1 << 19), Buffer.alloc(1 << 19, 'abcd')]) {
+  it('believes nothing in masked random payloads, masked zeros (the key repeated) or masked text, and finds the frames after them', () => {
+    const r = prng(11);
+    const words = 'the of and to in is that for it as was with be by on not this are or from at which but have an they you were she there been one all we their has would when if so no will more can out up about time who them what some only into other could its then two do may first than any like these now'.split(' ');
+    let text = '';
+    while (text.length < 1 << 19) {
+      const sentence = Array.from({ length: 3 + Math.floor(r() * 12) }, () => words[Math.floor(r() * words.length)]).join(' ');
+      text += r() < 0.5 ? `{"id":${Math.floor(r() * 1e7)},"user":"u${Math.floor(r() * 500)}","text":"${sentence}"}\n` : `2026-01-01 12:00 INFO ${sentence}.\n`;
+    }
+    for (const payload of [randomBytes(1 << 19), new Uint8Array(1 << 19), Buffer.alloc(1 << 19, 'abcd'), Buffer.from(text).subarray(0, 1 << 19)]) {
       for (let key = 0; key < 16; key++) {
         const maskKey = key === 0 ? 0x81028102 : Math.floor(prng(key)() * 2 ** 32);
         const big = encodeFrame({ opcode: 2, payload, mask: maskKey });
         // Inside the payload: nothing believed.
-        const inside = findFrameChain(big.subarray(100, 300_000), CLIENT);
+        const inside = findFrameChain(big.subarray(100, 300_000), CLIENT, { securityBits: SECURITY_BITS_RESYNC });
         expect(inside.kind, `key ${maskKey.toString(16)}`).toBe('need');
         if (key % 8 === 0) {
           const after = session(true, 20, key).bytes;

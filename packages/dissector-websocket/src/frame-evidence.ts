@@ -103,8 +103,10 @@ const PERIOD_BACK = 8;
 const PERIOD_SPAN = 16;
 /** Frames shorter than this are not checked for periodicity (the repeated-frame rule covers them). */
 const PERIOD_MIN_SPAN = 8;
-/** Most frame positions remembered for skipping redundant starts. */
-const MAX_VISITED = 1 << 16;
+/** How far beyond the scan chains are followed (bytes). */
+const FOLLOW_AHEAD = 1024;
+/** Size of the ring of visited frames: twice FOLLOW_AHEAD, a power of two. */
+const VISITED_RING = 2 * FOLLOW_AHEAD;
 
 /** Options of {@link FrameChainSearch}. */
 export interface ChainSearchOptions {
@@ -532,6 +534,23 @@ const BROKEN = 1;
 const MERGED = 2;
 const EVICTED = 3;
 
+/** Most frames a chain remembers (a chain of repeated frames in periodic data gains nothing and goes on). */
+const MAX_CHAIN_FRAMES = 1024;
+
+/**
+ * Forgets the older half of a long chain's frames: they can no longer be reported nor help prove
+ * where the believed frames start (which only demands more), and their withheld evidence is lost.
+ */
+function forgetOldest(c: Candidate): void {
+  const n = c.frames.length >> 1;
+  c.frames.splice(0, n);
+  c.frameBits.splice(0, n);
+  if (c.keys.length > MAX_CHAIN_FRAMES) c.keys.splice(0, c.keys.length >> 1);
+  const kept: number[] = [];
+  for (let j = 0; j < c.withheld.length; j += 2) if (c.withheld[j]! >= n) kept.push(c.withheld[j]! - n, c.withheld[j + 1]!);
+  c.withheld = kept;
+}
+
 /** A 32-bit FNV-1a hash of a frame's header and first payload bytes (as many as are at hand, up to 64). */
 function frameKey(a: Uint8Array, o: number, n: number): number {
   let h = 0x811c9dc5;
@@ -572,8 +591,14 @@ export class FrameChainSearch {
   /** Bytes the start position being tried still needs. */
   private startNeed = 0;
   private pending: Candidate[] = [];
-  /** Frame positions chains went through, with the state after the frame and the chain. */
-  private readonly visited = new Map<number, { readonly state: number; readonly cand: Candidate }>();
+  // Frames chains went through, by offset modulo VISITED_RING: the offset, the state after the
+  // frame, and the chain. Offsets in use lie within FOLLOW_AHEAD of the scan, so they never collide.
+  // Allocated when the first chain gets past its quick walk.
+  private visitedAt: Float64Array = EMPTY_F64;
+  private visitedState: Uint8Array = EMPTY;
+  private visitedCand: (Candidate | undefined)[] = [];
+  /** How far the waiting chains were last followed. */
+  private followedTo = 0;
   private verdict: ChainVerdict | undefined;
   // Kept bytes: `tail` holds stream bytes [tailBase, tailBase + tail.length).
   private tail: Uint8Array = new Uint8Array(0);
@@ -620,26 +645,16 @@ export class FrameChainSearch {
     this.end += chunk.length;
     this.joinLength = -1;
     if (this.startsMode === 'chunk' && chunk.length > 0 && this.startsLeft > this.queue.length) this.queue.push(this.chunkBase);
-    let best: Candidate | undefined;
-
-    // Follow the candidates whose next header falls in what is now here.
-    for (let i = 0; i < this.pending.length; ) {
-      const c = this.pending[i]!;
-      const done = c.dead !== 0 ? 'drop' : this.follow(c);
-      if (done === 'keep') i++;
-      else {
-        this.pending.splice(i, 1);
-        if (done === 'match' && (best === undefined || c.start < best.start)) best = c;
-      }
-    }
-
-    // Try new start positions: every byte, or the queued ones.
     const everyByte = this.startsMode === 'byte';
     this.startNeed = 0;
     const b0 = this.t.b0;
     const b0At = this.startState * 256;
     const maskBit = this.t.maskBit;
-    while (this.startsLeft > 0) {
+    // Chains are followed at most FOLLOW_AHEAD bytes beyond the scan, so that a start on a frame a
+    // chain went through is still known (the ring of visited frames spans that far), and no chain
+    // runs through megabytes of periodic data again for every start on it.
+    let best = this.followPending(everyByte && this.startsLeft > 0 ? Math.min(this.end, this.scan + FOLLOW_AHEAD) : this.end);
+    while (best === undefined && this.startsLeft > 0) {
       if (everyByte && this.scan >= this.chunkBase) {
         // The hot loop: most positions fail on their first two bytes.
         const a = this.chunk;
@@ -651,6 +666,10 @@ export class FrameChainSearch {
         this.tried += i - from;
         this.startsLeft -= i - from;
         if (this.startsLeft <= 0) break;
+        if (this.scan >= this.followedTo - FOLLOW_AHEAD / 2 && this.pending.length > 0) {
+          best = this.followPending(Math.min(this.end, this.scan + FOLLOW_AHEAD));
+          if (best !== undefined) break;
+        }
       }
       const p = everyByte ? this.scan : (this.queue[0] ?? -1);
       if (p < 0 || p >= this.end) break;
@@ -660,8 +679,8 @@ export class FrameChainSearch {
       // Fast rejection on the first two bytes.
       let rejected = false;
       if (v.avail >= 2) {
-        const kind = this.t.b0[this.startState * 256 + a[o]!]!;
-        rejected = kind === 0 || (a[o + 1]! & 0x80) !== this.t.maskBit;
+        const kind = b0[b0At + a[o]!]!;
+        rejected = kind === 0 || (a[o + 1]! & 0x80) !== maskBit;
       }
       const r = this.r;
       if (!rejected) {
@@ -679,13 +698,12 @@ export class FrameChainSearch {
       // (When measuring, every chain is followed properly, so that its recorded evidence is exact.)
       if (rejected || (this.histogram === undefined && !this.mayHold(p, r))) continue;
       const c: Candidate = { start: p, next: p, state: this.startState, bits: 0, frames: [], frameBits: [], keys: [], lastLengthBits: 0, keyPhases: -1, withheld: [], dead: 0, mergedInto: undefined };
-      const done = this.follow(c);
-      if (done === 'match') {
-        if (best === undefined || c.start < best.start) best = c;
-        break;
-      }
-      if (done === 'keep') this.addPending(c);
+      const done = this.follow(c, everyByte ? Math.min(this.end, p + FOLLOW_AHEAD) : this.end);
+      if (done === 'match') best = c;
+      else if (done === 'keep') this.addPending(c);
     }
+    // What is here is searched: follow every chain to its end.
+    if (best === undefined) best = this.followPending(this.end);
     if (best !== undefined) return this.matched(best);
     this.keepTail();
     return this.status();
@@ -727,10 +745,26 @@ export class FrameChainSearch {
     return this.verdict;
   }
 
-  /** Follows a chain through the bytes at hand: matched, dropped, or kept waiting. */
-  private follow(c: Candidate): 'match' | 'drop' | 'keep' {
+  /** Follows the waiting chains up to offset `limit`; the first believed one, if any. */
+  private followPending(limit: number): Candidate | undefined {
+    let best: Candidate | undefined;
+    this.followedTo = limit;
+    for (let i = 0; i < this.pending.length; ) {
+      const c = this.pending[i]!;
+      const done = c.dead !== 0 ? 'drop' : this.follow(c, limit);
+      if (done === 'keep') i++;
+      else {
+        this.pending.splice(i, 1);
+        if (done === 'match' && (best === undefined || c.start < best.start)) best = c;
+      }
+    }
+    return best;
+  }
+
+  /** Follows a chain through the bytes at hand, up to offset `limit`: matched, dropped, or kept waiting. */
+  private follow(c: Candidate, limit: number): 'match' | 'drop' | 'keep' {
     const r = this.r;
-    while (c.next < this.end) {
+    while (c.next < limit) {
       const v = this.viewAt(c.next);
       if (v.avail < 0) return 'drop'; // the bytes are gone (cannot happen: kept for waiting candidates)
       evalFrame(v.a, v.o, v.avail, c.state, this.t, r);
@@ -750,9 +784,15 @@ export class FrameChainSearch {
       // Two chains through the same frame, leaving it in the same state, go on alike: keep one,
       // the one with more evidence. (In periodic or structured data every start would otherwise
       // follow the same long chain again.)
-      const seen = this.visited.get(at);
-      if (seen !== undefined && seen.state === state) {
-        let o = seen.cand;
+      if (this.visitedAt.length === 0) {
+        this.visitedAt = new Float64Array(VISITED_RING).fill(-1);
+        this.visitedState = new Uint8Array(VISITED_RING);
+        this.visitedCand = new Array<Candidate | undefined>(VISITED_RING);
+      }
+      const slot = at % VISITED_RING;
+      const seen = this.visitedAt[slot] === at ? this.visitedCand[slot] : undefined;
+      if (seen !== undefined && this.visitedState[slot] === state) {
+        let o = seen;
         while (o.mergedInto !== undefined) o = o.mergedInto;
         if (o !== c) {
           if (o.dead === BROKEN || (o.dead === 0 && o.bits >= c.bits)) {
@@ -796,11 +836,13 @@ export class FrameChainSearch {
         else c.keys.push(key);
       }
       if (bits > 0 && withheld > 0) c.withheld.push(c.frames.length, withheld);
-      if (this.visited.size >= MAX_VISITED) this.visited.clear();
-      this.visited.set(at, { state, cand: c });
+      this.visitedAt[slot] = at;
+      this.visitedState[slot] = state;
+      this.visitedCand[slot] = c;
       c.bits += bits;
       c.frames.push(at);
       c.frameBits.push(bits);
+      if (c.frames.length > MAX_CHAIN_FRAMES) forgetOldest(c);
       c.state = state;
       c.lastLengthBits = r.lengthBits;
       c.next += r.headerLength + r.payloadLength;
@@ -947,6 +989,7 @@ export class FrameChainSearch {
 }
 
 const EMPTY = new Uint8Array(0);
+const EMPTY_F64 = new Float64Array(0);
 
 /**
  * The first believed frame in `bytes` (one direction; they may begin anywhere), as a fresh

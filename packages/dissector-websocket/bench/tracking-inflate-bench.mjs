@@ -57,12 +57,15 @@ async function deflateSequence(messages) {
   return out;
 }
 
-/** Median milliseconds per run (the machine is shared: the median resists the noise). */
-function time(fn, minMs = 600) {
-  fn(); // warm up
+/**
+ * Median milliseconds per run, after a second of warm-up (V8 optimizes the decoder's loop only
+ * after many calls; the machine is shared, and the median resists its noise).
+ */
+function time(fn, minMs = 1500) {
+  for (const t0 = performance.now(); performance.now() - t0 < 1000; ) fn();
   const runs = [];
   const t0 = performance.now();
-  while (performance.now() - t0 < minMs || runs.length < 5) {
+  while (performance.now() - t0 < minMs || runs.length < 7) {
     const t = performance.now();
     fn();
     runs.push(performance.now() - t);

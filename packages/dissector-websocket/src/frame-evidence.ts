@@ -41,8 +41,8 @@
  * Real data is not random, so evidence is withheld (never added) where structured non-WebSocket
  * data passes the rules easily: a non-final continuation frame adds nothing (a 2-byte big-endian
  * length prefix below 126, as in DNS over TCP or OpenVPN, reads as one); a frame whose first 16
- * bytes (8 at least, within the frame) repeat the 8 bytes before it with a period of 1 to 8 adds nothing (masked zeros are the
- * masking key repeated); a frame identical to an earlier one in the chain (header and first 64
+ * bytes (8 at least, within the frame) repeat the 8 bytes before it with a period of 1 to 8 adds
+ * nothing (masked zeros are the masking key repeated); a frame identical to an earlier one in the chain (header and first 64
  * payload bytes) adds nothing; a frame whose payload (its first 64 bytes, unmasked, 8 at least) is
  * mostly control bytes adds nothing (inside masked text a false frame's key is cut from the same
  * masked text, always in phase with the true key, so its payload unmasks to text XOR text, mostly
@@ -50,6 +50,12 @@
  * offsets modulo 4, as false frames cut from one masked ASCII text do, payloads add nothing until
  * a key disagrees (real keys are random: a second frame's key disagrees with odds 15/16).
  * Withholding evidence keeps the bound.
+ *
+ * Measured (`bench/frame-evidence-bench.mjs`, 100 MiB per case and rule set, both masking
+ * rules, RSV1 allowed, continuation allowed first): nothing believed; the strongest false chain
+ * had 28 bits in random bytes, 11 in masked zeros, 1 in text, 30 in masked text, against the
+ * 46.6 bits demanded at S = 20 after 100 MiB (58.6 at S = 32). Per position, random bytes gave
+ * chains of 16 bits or more 2.3e-6 of the time (the bound: 1.5e-5), of 24 or more 2.4e-9 (6e-8).
  *
  * ## Where the chain starts
  *

@@ -535,6 +535,19 @@ interface Candidate {
   dead: number;
   /** The chain it joined, when merged. */
   mergedInto: Candidate | undefined;
+  /** Chains that joined this one by frames of their own, at `mergeAt`. */
+  siblings?: Candidate[];
+  /** Where this chain joined another (its own frames all lie before). */
+  mergeAt: number;
+}
+
+/** Most siblings a chain keeps. */
+const MAX_SIBLINGS = 16;
+
+function addSibling(o: Candidate, sib: Candidate, at: number): void {
+  sib.mergeAt = at;
+  const list = (o.siblings ??= []);
+  if (list.length < MAX_SIBLINGS) list.push(sib);
 }
 const BROKEN = 1;
 const MERGED = 2;
@@ -606,6 +619,8 @@ export class FrameChainSearch {
   /** How far the waiting chains were last followed. */
   private followedTo = 0;
   private verdict: ChainVerdict | undefined;
+  /** The chain that reached the threshold, waiting for the scan to pass where it would start. */
+  private believable: Candidate | undefined;
   // Kept bytes: `tail` holds stream bytes [tailBase, tailBase + tail.length).
   private tail: Uint8Array = new Uint8Array(0);
   private tailBase = 0;
@@ -659,8 +674,8 @@ export class FrameChainSearch {
     // Chains are followed at most FOLLOW_AHEAD bytes beyond the scan, so that a start on a frame a
     // chain went through is still known (the ring of visited frames spans that far), and no chain
     // runs through megabytes of periodic data again for every start on it.
-    let best = this.followPending(everyByte && this.startsLeft > 0 ? Math.min(this.end, this.scan + FOLLOW_AHEAD) : this.end);
-    while (best === undefined && this.startsLeft > 0) {
+    this.consider(this.followPending(everyByte && this.startsLeft > 0 ? Math.min(this.end, this.scan + FOLLOW_AHEAD) : this.end));
+    while (this.startsLeft > 0 && !this.decided()) {
       if (everyByte && this.scan >= this.chunkBase) {
         // The hot loop: most positions fail on their first two bytes.
         const a = this.chunk;
@@ -673,8 +688,8 @@ export class FrameChainSearch {
         this.startsLeft -= i - from;
         if (this.startsLeft <= 0) break;
         if (this.scan >= this.followedTo - FOLLOW_AHEAD / 2 && this.pending.length > 0) {
-          best = this.followPending(Math.min(this.end, this.scan + FOLLOW_AHEAD));
-          if (best !== undefined) break;
+          this.consider(this.followPending(Math.min(this.end, this.scan + FOLLOW_AHEAD)));
+          if (this.decided()) break;
         }
       }
       const p = everyByte ? this.scan : (this.queue[0] ?? -1);
@@ -703,16 +718,34 @@ export class FrameChainSearch {
       this.startsLeft--;
       // (When measuring, every chain is followed properly, so that its recorded evidence is exact.)
       if (rejected || (this.histogram === undefined && !this.mayHold(p, r))) continue;
-      const c: Candidate = { start: p, next: p, state: this.startState, bits: 0, frames: [], frameBits: [], keys: [], lastLengthBits: 0, keyPhases: -1, withheld: [], dead: 0, mergedInto: undefined };
+      const c: Candidate = { start: p, next: p, state: this.startState, bits: 0, frames: [], frameBits: [], keys: [], lastLengthBits: 0, keyPhases: -1, withheld: [], dead: 0, mergedInto: undefined, mergeAt: -1 };
       const done = this.follow(c, everyByte ? Math.min(this.end, p + FOLLOW_AHEAD) : this.end);
-      if (done === 'match') best = c;
+      if (done === 'match') this.consider(c);
       else if (done === 'keep') this.addPending(c);
     }
     // What is here is searched: follow every chain to its end.
-    if (best === undefined) best = this.followPending(this.end);
-    if (best !== undefined) return this.matched(best);
+    if (!this.decided()) this.consider(this.followPending(this.end));
+    if (this.decided()) return this.matched(this.believable!);
     this.keepTail();
     return this.status();
+  }
+
+  /**
+   * A chain reached the threshold. It is believed once every start position before where its
+   * believed frames would begin has been tried: a start there may join it (as a sibling) and
+   * prove an earlier, or the right, first frame.
+   */
+  private consider(c: Candidate | undefined): void {
+    if (c === undefined) return;
+    if (this.believable === undefined || this.proposal(c).offset < this.proposal(this.believable).offset) this.believable = c;
+  }
+
+  /** Whether the believable chain can be believed now. */
+  private decided(): boolean {
+    const b = this.believable;
+    if (b === undefined) return false;
+    if (this.startsMode !== 'byte' || this.startsLeft <= 0) return true;
+    return this.scan >= this.proposal(b).offset;
   }
 
   /**
@@ -721,34 +754,70 @@ export class FrameChainSearch {
    */
   finish(): ChainVerdict {
     if (this.verdict !== undefined) return this.verdict;
-    let best: Candidate | undefined;
     for (const c of this.pending) {
       if (c.next !== this.end || c.frames.length < 2) continue;
       c.bits += c.lastLengthBits;
-      if (c.bits >= this.threshold && (best === undefined || c.start < best.start)) best = c;
+      if (c.bits >= this.threshold) this.consider(c);
     }
-    if (best !== undefined) return this.matched(best);
+    if (this.believable !== undefined) return this.matched(this.believable);
     for (const c of this.pending) this.record(c);
     this.pending = [];
     this.verdict = { kind: 'reject' };
     return this.verdict;
   }
 
-  private matched(c: Candidate): ChainVerdict {
+  private matched(chain: Candidate): ChainVerdict {
+    let c = chain;
+    while (c.mergedInto !== undefined) c = c.mergedInto;
+    const { frames, offset, index } = this.proposal(c);
     this.pending = [];
     this.tail = new Uint8Array(0);
-    // The first frame whose start is proven: the evidence of the frames up to it reaches
-    // `startBits` (at the stream's known first byte, the first frame is).
-    let i = 0;
-    if (this.startsMode !== 'first') {
-      let sum = 0;
-      for (; i < c.frames.length - 1; i++) {
-        sum += c.frameBits[i]!;
-        if (sum >= this.startBits) break;
+    this.verdict = { kind: 'match', offset, frames: frames.slice(index), doubtful: frames.slice(0, index), next: c.next, bits: c.bits, threshold: this.threshold };
+    return this.verdict;
+  }
+
+  /**
+   * Where a chain's believed frames would begin. The chain and those that joined it by frames of
+   * their own (a false header in a cut frame may reach the real chain first and carry it on) each
+   * propose a start, proven by their own evidence; the earliest wins.
+   */
+  private proposal(chain: Candidate): { frames: readonly number[]; index: number; offset: number } {
+    let c = chain;
+    while (c.mergedInto !== undefined) c = c.mergedInto;
+    let index = this.believedStart(c.frames, c.frameBits);
+    let frames: readonly number[] = c.frames;
+    for (const sib of c.siblings ?? []) {
+      const join = c.frames.indexOf(sib.mergeAt);
+      if (join < 0) continue; // the joint frame was forgotten
+      const bits = sib.frameBits.slice();
+      // The keys of the joint chain disagree if any two do: then the sibling's withheld payload
+      // evidence counts too.
+      if (this.t.maskBit !== 0 && (c.keyPhases === -2 || sib.keyPhases === -2 || c.keyPhases !== sib.keyPhases)) {
+        for (let j = 0; j < sib.withheld.length; j += 2) bits[sib.withheld[j]!]! += sib.withheld[j + 1]!;
+      }
+      const joined = [...sib.frames, ...c.frames.slice(join)];
+      const i = this.believedStart(joined, [...bits, ...c.frameBits.slice(join)]);
+      if (joined[i]! < frames[index]!) {
+        frames = joined;
+        index = i;
       }
     }
-    this.verdict = { kind: 'match', offset: c.frames[i]!, frames: c.frames.slice(i), doubtful: c.frames.slice(0, i), next: c.next, bits: c.bits, threshold: this.threshold };
-    return this.verdict;
+    return { frames, index, offset: frames[index]! };
+  }
+
+  /**
+   * The index of the first frame whose start is proven: the evidence of the frames up to it
+   * reaches `startBits` (at the stream's known first byte, the first frame is).
+   */
+  private believedStart(frames: readonly number[], frameBits: readonly number[]): number {
+    if (this.startsMode === 'first') return 0;
+    let sum = 0;
+    let i = 0;
+    for (; i < frames.length - 1; i++) {
+      sum += frameBits[i]!;
+      if (sum >= this.startBits) break;
+    }
+    return i;
   }
 
   /** Follows the waiting chains up to offset `limit`; the first believed one, if any. */
@@ -801,15 +870,31 @@ export class FrameChainSearch {
         let o = seen;
         while (o.mergedInto !== undefined) o = o.mergedInto;
         if (o !== c) {
-          if (o.dead === BROKEN || (o.dead === 0 && o.bits >= c.bits)) {
+          if (o.dead === BROKEN) {
             // Joining a chain that broke further on: this one breaks there too.
-            c.dead = o.dead === 0 ? MERGED : BROKEN;
-            c.mergedInto = o.dead === 0 ? o : undefined;
+            c.dead = BROKEN;
+            return 'drop';
+          }
+          if (o.dead === 0 && o.bits >= c.bits) {
+            // The stronger goes on; the other, if it came by other frames, stays as a sibling
+            // (its own start may be the right one: see matched()).
+            c.dead = MERGED;
+            c.mergedInto = o;
+            if (c.frames.length > 0) addSibling(o, c, at);
             return 'drop';
           }
           if (o.dead === 0) {
             o.dead = MERGED;
             o.mergedInto = c;
+            const i = o.frames.indexOf(at);
+            if (i > 0) {
+              // o went on past here: as a sibling it keeps only its frames before this one.
+              o.frames.length = i;
+              o.frameBits.length = i;
+              addSibling(c, o, at);
+            }
+            if (o.siblings !== undefined) for (const sib of o.siblings) addSibling(c, sib, sib.mergeAt);
+            o.siblings = undefined;
           }
         }
       }

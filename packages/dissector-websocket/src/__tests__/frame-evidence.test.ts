@@ -94,6 +94,24 @@ describe('findFrameChain on real frames', () => {
     expect(findFrameChain(concat(...frames), { ...SERVER, continuationFirst: false }, { starts: 'first' })).toMatchObject({ kind: 'match', offset: 0, doubtful: [] });
   });
 
+  it('is not carried off by a false header in the cut frame that jumps over the first real frame', () => {
+    // The tail of a cut frame holds, at offset 10, a valid header whose frame ends exactly where
+    // the second real frame begins: its chain reaches the real one first. The first real frame,
+    // a text that proves its own start, is still where the believed frames begin.
+    const real = [
+      encodeFrame({ opcode: 1, payload: 'the first real message, a text that proves itself' }),
+      ...Array.from({ length: 6 }, (_, i) => encodeFrame({ opcode: 1, payload: `and then message ${i + 2}, also real` })),
+    ];
+    const tail = randomBytes(20);
+    tail[10] = 0x82; // a final binary frame, unmasked
+    tail[11] = 20 - 12 + real[0]!.length; // ends just after the first real frame
+    const bytes = concat(tail, ...real);
+    for (const size of [bytes.length, 1, 7]) {
+      const v = pushAll(new FrameChainSearch(SERVER, { securityBits: SECURITY_BITS_RESYNC }), bytes, size);
+      expect(v).toMatchObject({ kind: 'match', offset: 20, doubtful: [] });
+    }
+  });
+
   it('gives the same answer in any chunking, down to one byte at a time', () => {
     const { bytes, offsets } = session(false, 12, 3);
     const cut = offsets[1]! + 5;

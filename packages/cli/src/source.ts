@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { defer, finalize, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
 import type { Pipeline } from '@netrx/pipeline';
-import { writePcapng } from '@netrx/source-file';
+import { writePcapng, type CaptureFileOptions } from '@netrx/source-file';
 import { createLiveCaptureStats, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
@@ -19,7 +19,8 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * filling memory.
  *
  * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
- * pcapng file.
+ * pcapng file. `file.beforeNextChunk`, when given, replaces the wait for stdout between chunks
+ * (`netrx ui` writes little to stdout, and lets its server answer the page instead).
  *
  * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given.
  */
@@ -27,14 +28,20 @@ export function openFrames(
   args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen' | 'write'>>,
   io: CliIO,
   pipeline: Pipeline,
+  file?: Pick<CaptureFileOptions, 'beforeNextChunk'>,
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
-  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline);
+  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, file?.beforeNextChunk);
   return (args.write === undefined ? frames : frames.pipe(alsoWrite(args.write))).pipe(takeUntil(gone));
 }
 
 /** `-r FILE`: a capture file (or standard input), with the progress bar and `-c`. */
-function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>, io: CliIO, pipeline: Pipeline): Observable<CapturedFrame> {
+function openFile(
+  args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>,
+  io: CliIO,
+  pipeline: Pipeline,
+  beforeNextChunk: CaptureFileOptions['beforeNextChunk'] = () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
+): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
@@ -45,7 +52,7 @@ function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>
     fileOptions: {
       name: stdin ? 'standard input' : args.read,
       onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
-      beforeNextChunk: () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
+      beforeNextChunk,
     },
     count: args.count,
   });

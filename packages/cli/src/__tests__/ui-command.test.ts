@@ -213,6 +213,7 @@ if (executable === undefined) {
       await page.waitForFunction(() => document.querySelector('[data-testid=shown]')?.textContent === '32');
       expect(await page.locator('[data-testid=total]').textContent()).toBe('32');
       await page.waitForFunction(() => document.querySelector('.source')?.textContent === 'capture complete');
+      expect(await page.locator('.title').textContent()).toBe(CHAT);
       const conns = await page.$$eval('.clist .crow[data-conn]', (rs) => rs.map((r) => r.textContent ?? ''));
       expect(conns).toHaveLength(2);
       expect(conns[0]).toMatch(/127\.0\.0\.1:55422.*permessage-deflate.*closed.*1000 bye/);

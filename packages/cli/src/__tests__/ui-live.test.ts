@@ -61,7 +61,11 @@ describe.runIf(mode === 'netns')('netrx ui, live in a private network namespace'
   ] as const) {
     it(`shows each message of a running ws session on the page while it runs (--backend ${backend})`, async () => {
       const ui = await startUi(['-i', 'lo', '--backend', backend, 'tcp', 'port', String(port)]);
-      const browser = await launchBrowser(chromiumPath()!);
+      let stopped = false;
+      const browser = await launchBrowser(chromiumPath()!).catch(async (err: unknown) => {
+        await ui.stop('SIGKILL');
+        throw err;
+      });
       try {
         expect(ui.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{32}\/$/);
         // As tcpdump does, it says when packets are being captured.
@@ -96,12 +100,15 @@ describe.runIf(mode === 'netns')('netrx ui, live in a private network namespace'
         // 5 texts and their echoes, the binary and its echo, the close and its answer.
         expect(await page.locator('[data-testid=total]').textContent()).toBe('14');
         await new Promise<void>((r) => wss.close(() => r()));
+        // Ctrl-C: the capture stops (its counters on stderr) and the server with it.
+        stopped = true;
+        expect(await ui.stop('SIGINT')).toBe(0);
+        expect(ui.stderr()).toMatch(new RegExp(`netrx: lo \\(${backend}\\): \\d+ packets captured`));
       } finally {
         await browser.close();
+        // A failed check must not leave the command running.
+        if (!stopped) await ui.stop('SIGKILL').catch(() => undefined);
       }
-      // Ctrl-C: the capture stops (its counters on stderr) and the server with it.
-      expect(await ui.stop('SIGINT')).toBe(0);
-      expect(ui.stderr()).toMatch(new RegExp(`netrx: lo \\(${backend}\\): \\d+ packets captured`));
     }, 90_000);
   }
 });

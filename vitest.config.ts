@@ -19,6 +19,7 @@ export default defineConfig({
       '@netrx/pipeline': pkg('pipeline'),
       '@netrx/inspector': pkg('inspector'),
       '@netrx/cli': pkg('cli'),
+      '@netrx/sink-redis': pkg('sink-redis'),
     },
   },
   test: {

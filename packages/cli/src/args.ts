@@ -28,6 +28,12 @@ export interface CliArgs {
   readonly count?: number;
   /** `--no-progress`: never draw a progress bar. */
   readonly progress: boolean;
+  /** `--sink URL`: also write each record to Redis Streams (`redis://[user:pass@]HOST:PORT/KEY[?…]`). */
+  readonly sink?: string;
+  /** `--sink-source NAME`: the `source` field of every record written to the sink (default: the host name). */
+  readonly sinkSource?: string;
+  /** `-q`/`--quiet`: nothing on standard output (with `--sink`, the records go only to Redis). */
+  readonly quiet: boolean;
   // `netrx ui`'s own options.
   /** `--port N`: the inspector's port (0, the default, picks a free one). */
   readonly port?: number;
@@ -41,7 +47,7 @@ export interface CliArgs {
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c']);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source']);
 // `netrx ui`'s.
 for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
 
@@ -87,7 +93,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return n;
   };
   for (const f of flags) {
-    if (!['--full', '--no-progress', '-h', '--help', '--open'].includes(f)) {
+    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open'].includes(f)) {
       throw new NetrxError('ERR_INVALID_OPTION', `unknown option ${f} (see netrx --help)`);
     }
   }
@@ -104,6 +110,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     snaplen: int('-s'),
     count: int('-c'),
     progress: !flags.has('--no-progress'),
+    sink: one('--sink'),
+    sinkSource: one('--sink-source'),
+    quiet: flags.has('-q') || flags.has('--quiet'),
     port: port(one('--port')),
     host: one('--host'),
     open: flags.has('--open'),

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { defer, finalize, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
 import type { Pipeline } from '@netrx/pipeline';
-import { writePcapng, type CaptureFileOptions } from '@netrx/source-file';
+import { writePcapng } from '@netrx/source-file';
 import { createLiveCaptureStats, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
@@ -18,9 +18,11 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * drain between chunks, so a slow reader of the output slows the capture reading instead of
  * filling memory.
  *
+ * `hold`, when given, is more backpressure for a file: the next chunk is read only once the
+ * promise it returns settles (`--sink`: while Redis is behind). A live capture cannot wait.
+ *
  * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
- * pcapng file. `file.beforeNextChunk`, when given, replaces the wait for stdout between chunks
- * (`netrx ui` writes little to stdout, and lets its server answer the page instead).
+ * pcapng file.
  *
  * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given.
  */
@@ -28,10 +30,10 @@ export function openFrames(
   args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen' | 'write'>>,
   io: CliIO,
   pipeline: Pipeline,
-  file?: Pick<CaptureFileOptions, 'beforeNextChunk'>,
+  hold?: () => Promise<unknown> | undefined,
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
-  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, file?.beforeNextChunk);
+  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, hold);
   return (args.write === undefined ? frames : frames.pipe(alsoWrite(args.write))).pipe(takeUntil(gone));
 }
 
@@ -40,7 +42,7 @@ function openFile(
   args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>,
   io: CliIO,
   pipeline: Pipeline,
-  beforeNextChunk: CaptureFileOptions['beforeNextChunk'] = () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
+  hold?: () => Promise<unknown> | undefined,
 ): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
@@ -52,7 +54,11 @@ function openFile(
     fileOptions: {
       name: stdin ? 'standard input' : args.read,
       onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
-      beforeNextChunk,
+      beforeNextChunk: () => {
+        const drained = io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined;
+        const held = hold?.();
+        return drained && held ? Promise.all([drained, held]) : (drained ?? held);
+      },
     },
     count: args.count,
   });

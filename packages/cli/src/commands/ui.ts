@@ -21,7 +21,7 @@ export async function ui(args: CliArgs, io: CliIO): Promise<number> {
     // keylog: keyLogFiles(args, io),
   });
   // Reading a file, the server must get turns between chunks, or the page would wait for the end.
-  const frames = openFrames(args, io, pipeline, { beforeNextChunk: yieldToEventLoop });
+  const frames = openFrames(args, io, pipeline, yieldToEventLoop);
   // Each connection's open and close beside its application events: the page shows when it ended.
   const events$ = frames.pipe(pipeline.streams(), keepConnectionEvents(pipeline.appEvents()));
   try {

@@ -150,6 +150,10 @@ describe('netrx ui', () => {
       expect(r.err).toContain('--port needs a port number from 0 to 65535');
     }
     expect(netrx(['ui', '-r', CHAT, '--max-messages', '0']).status).toBe(2);
+    const sink = netrx(['ui', '-r', CHAT, '--sink', 'redis://127.0.0.1:1/k']);
+    expect(sink.status).toBe(1);
+    expect(sink.err).toContain('--sink writes the records of netrx ws, http and tcp, not of netrx ui');
+    expect(sink.out).toBe('');
     // A source that fails: the page is served and says so; the exit status says so too.
     const p = await ui(['-r', join(dir, 'no-such.pcap')]);
     expect(await finished(p.url)).toMatchObject({ total: 0, source: { state: 'error' } });

@@ -1,3 +1,4 @@
+import { NetrxError } from '@netrx/core';
 import { keepConnectionEvents, runInspector, yieldToEventLoop } from '@netrx/inspector';
 import { createPipeline } from '@netrx/pipeline';
 import type { CliArgs } from '../args.js';
@@ -15,6 +16,8 @@ import { openFrames } from '../source.js';
  * what was read before) or the server could not listen.
  */
 export async function ui(args: CliArgs, io: CliIO): Promise<number> {
+  // As every command without records to send does (run.ts).
+  if (args.sink !== undefined) throw new NetrxError('ERR_INVALID_OPTION', '--sink writes the records of netrx ws, http and tcp, not of netrx ui');
   const pipeline = createPipeline({
     decodeAs: args.decodeAs,
     // KEYLOG: when `--keylog` is on main (branch tls2), pass it as every command does:

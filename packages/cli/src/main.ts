@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   http: async () => (await import('./commands/http.js')).http,
   ws: async () => (await import('./commands/ws.js')).ws,
   devices: async () => (await import('./commands/devices.js')).devices,
+  ui: async () => (await import('./commands/ui.js')).ui,
 };
 
 /** The usage text `netrx --help` prints. */
@@ -24,6 +25,7 @@ commands:
   http      HTTP/1.1 requests and responses
   ws        WebSocket messages: unmasked, inflated, reassembled
   devices   list capture devices
+  ui        a live web inspector for every WebSocket: prints its URL, serves until Ctrl-C
 
 options:
   -r FILE               read a capture file (pcap, pcapng, optionally gzipped)
@@ -41,6 +43,12 @@ options:
                         run shows; -q drops it
   --sink-source NAME    the source field of each record (default: the host name)
   -q, --quiet           nothing on stdout
+
+ui options:
+  --port N              listen on port N (default: a free port)
+  --host H              listen on H (default 127.0.0.1; anything else exposes the capture)
+  --open                open the page in a browser ($BROWSER, xdg-open, or one on PATH)
+  --max-messages N      keep at most N messages, evicting the oldest (default 1000000)
 `;
 
 /**

@@ -19,7 +19,7 @@ export async function tls(args: CliArgs, io: CliIO): Promise<number> {
     stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), filter((e): e is TlsConnectionEvent => e.type === 'tls.connection')),
     each: (e, out, shown) => {
       shown.add(e.connection.id);
-      out.line(line(e));
+      if (!args.quiet) out.line(line(e));
     },
     shown: 'TLS connections',
   });

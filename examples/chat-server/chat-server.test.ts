@@ -113,9 +113,11 @@ describe('examples/chat-server', () => {
     if (!canCapture('record-sample.sh')) return;
     const dir = mkdtempSync(join(tmpdir(), 'netrx-chat-'));
     try {
-      let r = spawnSync('bash', [join(here, 'record-sample.sh'), dir], { encoding: 'utf8', timeout: 120_000 });
+      // Started from the repository root with a relative path, as the README's readers do.
+      const record = () => spawnSync('bash', ['examples/chat-server/record-sample.sh', dir], { cwd: join(here, '../..'), encoding: 'utf8', timeout: 120_000 });
+      let r = record();
       // A loaded machine can make the kernel drop packets; the script refuses such a capture.
-      if (r.status !== 0 && /dropped packets/.test(r.stderr)) r = spawnSync('bash', [join(here, 'record-sample.sh'), dir], { encoding: 'utf8', timeout: 120_000 });
+      if (r.status !== 0 && /dropped packets/.test(r.stderr)) r = record();
       expect(r.status, r.stderr).toBe(0);
       await expectDecodesTo(join(dir, 'chat.pcap'), join(dir, 'chat.expected.jsonl'));
     } finally {

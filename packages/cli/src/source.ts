@@ -34,7 +34,7 @@ export function openFrames(
 }
 
 /** `-r FILE`: a capture file (or standard input), with the progress bar and `-c`. */
-function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>, io: CliIO, pipeline: Pipeline): Observable<CapturedFrame> {
+function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter'>>, io: CliIO, pipeline: Pipeline): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
@@ -47,6 +47,8 @@ function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>
       onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
       beforeNextChunk: () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
     },
+    // The capture filter, with tcpdump's semantics (libpcap compiles it): live captures hand it to libpcap instead.
+    filter: args.filter,
     count: args.count,
   });
   return bar ? frames.pipe(finalize(() => bar.clear())) : frames;

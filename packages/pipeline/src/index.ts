@@ -10,6 +10,11 @@ export { Pipeline, createContainer, createPipeline, createPipelineContainer } fr
 export { capture } from './capture.js';
 export { defaultPlugins } from './default-plugins.js';
 export { openFrames } from './open-frames.js';
+export { filterFrames } from './filter-frames.js';
+export { compileCaptureFilter } from './capture-filter.js';
+export type { CaptureFilterOptions } from './capture-filter.js';
+export { parseBpfDecimal, runBpf } from './bpf-program.js';
+export type { BpfProgram } from './bpf-program.js';
 export type { FrameSourceOptions, PipelineOptions } from './pipeline-options.js';
 export { Tokens } from './tokens.js';
 export { tcpConnectionSummaries } from './tcp-connection-summaries.js';

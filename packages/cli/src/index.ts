@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { main, USAGE } from './main.js';
+export { main, USAGE, VERSION } from './main.js';
 export type { Command } from './main.js';
 export { parseArgs } from './args.js';
 export type { CliArgs, OutputFormat } from './args.js';

@@ -1,4 +1,7 @@
 import { EMPTY, catchError, lastValueFrom, tap, type Observable, type OperatorFunction } from 'rxjs';
+import { RunFacts, reportUnshown, tlsLookoutPlugin } from './honest.js';
+import { loadPlugins } from './plugins.js';
+import { selectItems, type Selectable } from './select.js';
 import type { CapturedFrame } from '@netrx/core';
 import { createPipeline, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
@@ -7,7 +10,7 @@ import { openFrames } from './source.js';
 import { ShownCounter } from './summary.js';
 
 /** What a command adds to the run every command shares ({@link runCommand}). */
-export interface CommandRun<T> {
+export interface CommandRun<T> extends Selectable<T> {
   /** Options of the command's pipeline besides the command line's decode-as rules (TCP totals…). */
   readonly options?: Omit<PipelineOptions, 'decodeAs'>;
   /** The stages after the frames, from the command's pipeline. */
@@ -18,6 +21,8 @@ export interface CommandRun<T> {
   readonly shown?: string;
   /** Runs after that summary, before a source failure is reported: the command's own stderr lines. */
   readonly after?: () => void;
+  /** Told the time of the first frame read (for `-t r`). */
+  readonly firstFrame?: (ts: bigint) => void;
 }
 
 /**
@@ -27,11 +32,28 @@ export interface CommandRun<T> {
  * everything read before the failure was written, for `main()` to report (exit status 1).
  */
 export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>): Promise<number> {
-  const pipeline = createPipeline({ ...run.options, decodeAs: args.decodeAs });
+  // What was there but not shown is said at the end (honest.ts); -Y is compiled before anything is read.
+  const facts = new RunFacts();
+  const select = selectItems(args, run, facts);
+  facts.totals = run.options?.tcp?.totals ?? facts.totals;
+  const plugins = await loadPlugins(args.plugins);
+  const pipeline = createPipeline({
+    ...run.options,
+    tcp: { ...run.options?.tcp, totals: facts.totals },
+    decodeAs: args.decodeAs,
+    extraPlugins: [...(run.options?.extraPlugins ?? []), ...plugins, tlsLookoutPlugin(facts)],
+  });
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
-  const failure = await runPipeline(openFrames(args, io, pipeline), run.stages(pipeline), (item) => run.each(item, out, shown), out);
+  const frames = openFrames(args, io, pipeline).pipe(
+    tap((f) => {
+      if (facts.frames++ === 0) run.firstFrame?.(f.timestamp);
+    }),
+  );
+  const stages = run.stages(pipeline);
+  const failure = await runPipeline(frames, (f) => f.pipe(stages, select), (item) => run.each(item, out, shown), out);
   if (run.shown !== undefined) shown.report(args, io, run.shown);
+  reportUnshown(args, io, facts, shown.count, run.shown);
   run.after?.();
   if (failure !== undefined) throw failure;
   return 0;

@@ -18,3 +18,6 @@ export { httpPlugin } from './http-plugin.js';
 export { httpTransactions } from './http-transactions.js';
 export type { HttpTransaction, HttpTransactionsOptions } from './http-transactions.js';
 export { httpMessageJson } from './http-json.js';
+export type { HttpJsonOptions } from './http-json.js';
+export { decodeHttpBody } from './http-body.js';
+export type { HttpBody, HttpBodyOptions } from './http-body.js';

@@ -25,6 +25,11 @@ export const chatJson = {
     if (typeof value?.type !== 'string' || !CHAT_TYPES.has(value.type)) return undefined;
     return value;
   },
+  /** One line for `netrx ws --plugin chat-plugin.mjs`: who said what (the server's broadcasts name the sender). */
+  summarize(chat) {
+    const who = chat.from_client_name ?? chat.client_name ?? 'client';
+    return chat.type === 'say' ? `${who} says ${JSON.stringify(String(chat.content).slice(0, SHOW))}` : `${who}: ${chat.type}`;
+  },
 };
 
 /**
@@ -66,3 +71,9 @@ export function describeChat(chat, nick) {
       return `${nick}: ${chat.type}`;
   }
 }
+
+/**
+ * The default export, for `netrx ws --plugin examples/custom-dissector/chat-plugin.mjs`: the
+ * command calls it (no options: port 7272, heuristic on) and registers the plugin it returns.
+ */
+export default createChatPlugin;

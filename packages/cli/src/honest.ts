@@ -80,6 +80,8 @@ export function reportUnshown(
     say(args.filter !== undefined ? `no packet matched the capture filter "${args.filter}"` : 'the capture has no packets');
     return;
   }
+  // netrx packets shows every packet it read: nothing else to say.
+  if (args.command === 'packets') return;
   const connections = facts.totals.connections;
   if (connections === 0) {
     say(`${plural(facts.frames, 'packet')}, no TCP connection (netrx packets shows every packet)`);

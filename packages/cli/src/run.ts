@@ -53,7 +53,7 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
   const stages = run.stages(pipeline);
   const failure = await runPipeline(frames, (f) => f.pipe(stages, select), (item) => run.each(item, out, shown), out);
   if (run.shown !== undefined) shown.report(args, io, run.shown);
-  reportUnshown(args, io, facts, shown.count, run.shown);
+  if (failure === undefined) reportUnshown(args, io, facts, shown.count, run.shown);
   run.after?.();
   if (failure !== undefined) throw failure;
   return 0;

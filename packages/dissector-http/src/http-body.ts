@@ -101,8 +101,8 @@ export function decodeHttpBody(m: Pick<HttpMessageBase, 'body' | 'bodyLength' | 
       // What inflating the missing compressed bytes would have given is unknown: not counted.
       missing = 0;
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      error = e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError ? `inflates to more than ${maxDecoded} bytes` : e.message;
+      // zlib says "too large" with a RangeError (Node's maxOutputLength).
+      error = err instanceof RangeError ? `inflates to more than ${maxDecoded} bytes` : (err as Error).message;
     }
   }
   const shown = cutAtCharacter(bytes, maxBytes);

@@ -50,7 +50,7 @@ const both = (d: PerDirection<number>): string => `${d.c2s + d.s2c} (${d.c2s} �
 
 function ratesText(r: Rates): string {
   if (r.packetsPerSecond === null) return '';
-  return `  rates: ${r.packetsPerSecond} packets/s, ${r.bytesPerSecond} bytes/s, ${r.messagesPerSecond} messages/s`;
+  return `rates: ${r.packetsPerSecond} packets/s, ${r.bytesPerSecond} bytes/s, ${r.messagesPerSecond} messages/s`;
 }
 
 function tsToNs(ts: string): bigint {
@@ -70,12 +70,12 @@ function tsToNs(ts: string): bigint {
  */
 function statsText(s: ConnectionStats, view: TextView): string[] {
   const close = s.closeCode === null ? '' : `, WebSocket close ${s.closeCode}${s.closeReason ? ' ' + view.oneLine(s.closeReason) : ''}`;
-  const largest = s.largest === null ? '' : `  largest: ${view.arrow(s.largest.dir)} ${view.kind(s.largest.type)} ${s.largest.length}B at ${view.time.format(tsToNs(s.largest.ts))}`;
+  const largest = s.largest === null ? '' : `largest: ${view.arrow(s.largest.dir)} ${view.kind(s.largest.type)} ${s.largest.length}B at ${view.time.format(tsToNs(s.largest.ts))}`;
   return [
     `${view.dim(`#${s.stream}`)} ${s.client} ↔ ${s.server} ${s.protocol ?? 'no messages'}, closed by ${s.close}${close}`,
     `  ${view.time.format(tsToNs(s.firstTs))} for ${s.duration.toFixed(6)} s: packets ${both(s.packets)}, bytes ${both(s.bytes)}`,
     `  messages ${s.messageCount}: → ${counts(s.messages.c2s)}; ← ${counts(s.messages.s2c)}`,
-    ...(ratesText(s.rates) || largest ? [`${ratesText(s.rates)}${ratesText(s.rates) && largest ? ';' : ''}${largest}`] : []),
+    ...(ratesText(s.rates) || largest ? [`  ${[ratesText(s.rates), largest].filter(Boolean).join('; ')}`] : []),
   ];
 }
 
@@ -85,6 +85,6 @@ function totalsText(t: CaptureStatsTotals, view: TextView): string[] {
   return [
     `total: ${t.connections} connection${t.connections === 1 ? '' : 's'}${t.firstTs === null ? '' : `, ${view.time.format(tsToNs(t.firstTs))} for ${t.duration.toFixed(6)} s`}: packets ${both(t.packets)}, bytes ${both(t.bytes)}`,
     `  messages ${t.messageCount}: → ${counts(t.messages.c2s)}; ← ${counts(t.messages.s2c)}${largest}`,
-    ...(ratesText(t.rates) ? [ratesText(t.rates)] : []),
+    ...(ratesText(t.rates) ? [`  ${ratesText(t.rates)}`] : []),
   ];
 }

@@ -3,6 +3,7 @@
  * are `@netrx/pipeline`'s; applications use that package.
  *
  * @packageDocumentation
+ * @module @netrx/cli
  */
 export { main, USAGE, VERSION } from './main.js';
 export type { Command } from './main.js';

@@ -6,6 +6,7 @@
  * display filters over JSON records.
  *
  * @packageDocumentation
+ * @module @netrx/pipeline
  */
 export { Pipeline, createContainer, createPipeline, createPipelineContainer } from './composition-root.js';
 export { capture } from './capture.js';

@@ -27,8 +27,16 @@ export const chatJson = {
   },
   /** One line for `netrx ws --plugin chat-plugin.mjs`: who said what (the server's broadcasts name the sender). */
   summarize(chat) {
-    const who = chat.from_client_name ?? chat.client_name ?? 'client';
-    return chat.type === 'say' ? `${who} says ${JSON.stringify(String(chat.content).slice(0, SHOW))}` : `${who}: ${chat.type}`;
+    const text = JSON.stringify(String(chat.content ?? '').slice(0, SHOW));
+    switch (chat.type) {
+      case 'say':
+        // A client's own message names no sender; the server's broadcast does.
+        return chat.from_client_name ? `${chat.from_client_name} says ${text}` : `says ${text}`;
+      case 'login':
+        return `${chat.client_name} logs in${chat.room_id ? ` to room ${chat.room_id}` : ''}`;
+      default:
+        return chat.type;
+    }
   },
 };
 

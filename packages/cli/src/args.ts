@@ -29,11 +29,17 @@ export interface CliArgs extends ViewArgs {
   readonly count?: number;
   /** `--no-progress`: never draw a progress bar. */
   readonly progress: boolean;
+  /** `--sink URL`: also write each record to Redis Streams (`redis://[user:pass@]HOST:PORT/KEY[?…]`). */
+  readonly sink?: string;
+  /** `--sink-source NAME`: the `source` field of every record written to the sink (default: the host name). */
+  readonly sinkSource?: string;
+  /** `-q`/`--quiet`: nothing on standard output (with `--sink`, the records go only to Redis). */
+  readonly quiet: boolean;
   readonly help: boolean;
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', ...VIEW_VALUE_OPTIONS]);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', ...VIEW_VALUE_OPTIONS]);
 
 /** Parses `netrx <command> [options] [filter…]`. Throws `ERR_INVALID_OPTION` on a bad command line. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -77,7 +83,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return n;
   };
   for (const f of flags) {
-    if (!['--full', '--no-progress', '-h', '--help', ...VIEW_FLAGS].includes(f)) {
+    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', ...VIEW_FLAGS].includes(f)) {
       throw new NetrxError('ERR_INVALID_OPTION', `unknown option ${f} (see netrx --help)`);
     }
   }
@@ -94,6 +100,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     snaplen: int('-s'),
     count: int('-c'),
     progress: !flags.has('--no-progress'),
+    sink: one('--sink'),
+    sinkSource: one('--sink-source'),
+    quiet: flags.has('-q') || flags.has('--quiet'),
     help: flags.has('-h') || flags.has('--help') || command === 'help' || command === '--help' || command === '-h',
     ...parseViewArgs(command, values, flags),
   };

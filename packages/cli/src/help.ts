@@ -42,6 +42,12 @@ more:
   --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
   -s SNAPLEN            with -i: bytes kept per packet
   --no-progress         no progress bar on stderr
+  --sink URL            ws, http, tcp: also write each record (its jsonl line) to Redis Streams,
+                        redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S].
+                        stdout output stays, as with -w, so adding a sink never changes what a
+                        run shows; -q drops it
+  --sink-source NAME    the source field of each record (default: the host name)
+  -q, --quiet           nothing on stdout
   --version             netrx's version
 `;
 
@@ -71,6 +77,8 @@ ${COMMON_READ}
   --full                never shorten payloads
   --pretty              JSON text payloads pretty-printed under their line
   --hexdump | --base64  binary payloads as a hexdump under the line, or in base64 (default hex)
+  --sink URL            also write each record (its jsonl line) to Redis Streams (netrx --help)
+  --sink-source NAME, -q   the records' source field; nothing on stdout
 
 text output, one line per message:
   03:40:05.366039000 #1 127.0.0.1:55432 → 127.0.0.1:7272 text 59B [deflate] {"type":"say",…}
@@ -101,6 +109,8 @@ ${COMMON_READ}
   --full                whole targets in text; whole bodies (up to 16 MiB) in jsonl
   --pretty              JSON bodies pretty-printed under their line
   --hexdump             binary bodies as a hexdump under their line
+  --sink URL            also write each record (its jsonl line) to Redis Streams (netrx --help)
+  --sink-source NAME, -q   the records' source field; nothing on stdout
 
 text output, one line per message:
   12:52:12.603548000 #0 127.0.0.1:36674 ← 127.0.0.1:7360 HTTP/1.1 200 OK 24B
@@ -121,6 +131,8 @@ ${COMMON_READ}
   --stream N            only connection #N
   -z follow,tcp,N       connection #N's reassembled bytes as text, the server's indented
   --full                whole sha256 sums
+  --sink URL            also write each record (its jsonl line) to Redis Streams (netrx --help)
+  --sink-source NAME, -q   the records' source field; nothing on stdout
 
 text output:
   #0 127.0.0.1:40000 → 127.0.0.1:80 (syn, fin) c2s 18B sha256:8c7e…  s2c 19B sha256:2a1b…  03:40:05.267886000 0.152129 s 16/19 packets

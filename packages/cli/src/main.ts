@@ -22,6 +22,13 @@ export { USAGE } from './help.js';
 /** netrx's version, from this package's package.json. */
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
+/**
+ * Errors from netrx's catalogues (`NetrxError`, `@netrx/sink-redis`'s `RedisSinkError`): their
+ * message says what happened and what to do, so it is printed alone. Anything else is a bug and
+ * shows its stack. Matched by name, so the Redis client is loaded only by runs that use it.
+ */
+const CATALOGUE_ERRORS = new Set(['NetrxError', 'RedisSinkError']);
+
 /** Runs the `netrx` command line; returns the exit status. */
 export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let args: CliArgs;
@@ -52,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
       io.stderr.write(`netrx ${args.command}: ${err.message}\n${err.pointer()}\n`);
       return 2;
     }
-    const msg = err instanceof NetrxError ? err.message : ((err as Error)?.stack ?? String(err));
+    const msg = err instanceof NetrxError || (err instanceof Error && CATALOGUE_ERRORS.has(err.name)) ? err.message : ((err as Error)?.stack ?? String(err));
     io.stderr.write(`netrx ${args.command}: ${msg}\n`);
     return 1;
   }

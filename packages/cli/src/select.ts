@@ -5,7 +5,7 @@ import type { CliArgs } from './args.js';
 /** How a command's items are chosen by `--stream`, `-Y` and `--max-messages`. */
 export interface Selectable<T> {
   /** The item's JSON record (the object of its `--format jsonl` line), for `-Y`; without it `-Y` is refused. */
-  readonly record?: (item: T) => object;
+  readonly jsonRecord?: (item: T) => object;
   /** Top-level field names of those records, for `-Y`'s check of field names. */
   readonly fields?: readonly string[];
   /** The item's connection (`#N`), for `--stream`; without it `--stream` is refused. */
@@ -35,16 +35,16 @@ export function selectItems<T>(
   counts: SelectionCounts,
 ): MonoTypeOperatorFunction<T> {
   const stream = args.stream ?? args.follow?.stream;
-  const { record, streamOf } = how;
+  const { jsonRecord, streamOf } = how;
   let shown: DisplayFilter | undefined;
   if (args.displayFilter !== undefined) {
-    if (record === undefined) throw new Error(`netrx ${args.command} has no records for -Y`);
+    if (jsonRecord === undefined) throw new Error(`netrx ${args.command} has no records for -Y`);
     shown = compileDisplayFilter(args.displayFilter, { fields: how.fields });
   }
   if (stream !== undefined && streamOf === undefined) throw new Error(`netrx ${args.command} has no connections for --stream`);
   const keep = (item: T): boolean => {
     counts.seen++;
-    const ok = (stream === undefined || streamOf!(item) === stream) && (shown === undefined || shown(record!(item)));
+    const ok = (stream === undefined || streamOf!(item) === stream) && (shown === undefined || shown(jsonRecord!(item)));
     if (!ok) counts.hidden++;
     return ok;
   };

@@ -281,7 +281,7 @@ describe('--version, --help, colour', () => {
     expect((await run('stats', '--help')).out).toContain('"totals":true');
     const usage = (await run('--help')).out;
     // Every option the parser accepts is in the usage.
-    for (const o of ['-r', '-i', '--format', '--decode-as', '--full', '-w', '--backend', '-s', '-c', '--no-progress', '-Y', '--plugin', '-t', '--stream', '-z', '--max-messages', '--color', '--pretty', '--hexdump', '--base64', '--version']) {
+    for (const o of ['-r', '-i', '--format', '--decode-as', '--full', '-w', '--backend', '-s', '-c', '--no-progress', '-Y', '--plugin', '-t', '--stream', '-z', '--max-messages', '--color', '--pretty', '--hexdump', '--base64', '--version', '--sink', '--sink-source', '-q']) {
       expect(usage, o).toMatch(new RegExp(`(^|\\s)${o.replace(/[-]/g, '\\-')}[ |\\n]`, 'm'));
     }
   });

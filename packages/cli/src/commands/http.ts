@@ -23,12 +23,22 @@ const BODY_MAX_FULL = 16 * 1024 * 1024;
  * (decoded from gzip, deflate or br; text, or `bodyBase64`; 64 KiB unless `--full`, the rest
  * counted in `bodyTruncated`); text is for people, with JSON bodies under the line with `--pretty`
  * and binary ones as a hexdump with `--hexdump`. Connections whose HTTP could not be parsed are
- * reported on stderr (`stream.error`).
+ * reported on stderr (`stream.error`). `--sink URL` also writes each request and response to
+ * Redis Streams, its JSON line as `json`, `type` `request` or `response`.
  */
 export async function http(args: CliArgs, io: CliIO): Promise<number> {
   const view = textViewFor(args, io.stdout);
   const body = { maxBytes: args.full ? BODY_MAX_FULL : BODY_MAX, maxDecoded: BODY_MAX_FULL };
-  const json = (m: HttpRequest | HttpResponse): string => httpMessageJson(m, { body });
+  // The line of the message at hand, made once for -Y, the output and --sink.
+  let last: HttpRequest | HttpResponse | undefined;
+  let lastJson = '';
+  const json = (m: HttpRequest | HttpResponse): string => {
+    if (m !== last) {
+      last = m;
+      lastJson = httpMessageJson(m, { body });
+    }
+    return lastJson;
+  };
   const jsonl = args.format === 'jsonl';
   return runCommand(args, io, {
     // Connections whose HTTP could not be parsed are said on stderr; the rest is HTTP messages.
@@ -43,13 +53,14 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
         }),
         filter((ev): ev is HttpRequest | HttpResponse => ev.type === 'http.request' || ev.type === 'http.response'),
       ),
-    record: (m) => JSON.parse(json(m)) as object,
+    jsonRecord: (m) => JSON.parse(json(m)) as object,
     fields: HTTP_FIELDS,
     streamOf: (m) => m.connection.id,
     messages: true,
     firstFrame: (ts) => view.time.start(ts),
     each: (m, out, shown) => {
       shown.add(m.connection.id);
+      if (args.quiet) return;
       if (jsonl) out.line(json(m));
       else {
         out.line(httpTextLine(m, view));
@@ -57,6 +68,7 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
       }
     },
     shown: 'HTTP messages',
+    record: (m) => ({ connection: m.connection, dir: m.dir, type: m.type === 'http.request' ? 'request' : 'response', ts: m.lastTs, json: json(m) }),
   });
 }
 

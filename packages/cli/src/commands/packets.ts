@@ -48,7 +48,7 @@ export async function packets(args: CliArgs, io: CliIO): Promise<number> {
   const format = args.format === 'jsonl' ? packetSummaryJson : (p: Packet) => packetText(p, view);
   return runCommand(args, io, {
     stages: (pipeline) => pipeline.packets(),
-    record: (p) => packetSummary(p),
+    jsonRecord: (p) => packetSummary(p),
     fields: PACKET_FIELDS,
     firstFrame: (ts) => view.time.start(ts),
     each: (p, out) => out.line(format(p)),

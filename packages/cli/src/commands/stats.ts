@@ -27,7 +27,7 @@ export async function stats(args: CliArgs, io: CliIO): Promise<number> {
   return runCommand(args, io, {
     stages: (pipeline) => (frames) =>
       frames.pipe(pipeline.streams(), connectionStats(dissectStreams(pipeline.registry, pipeline.options.streams)), live ? (s) => s : inStreamOrder(streamOf)),
-    record: (s) => s,
+    jsonRecord: (s) => s,
     fields: STATS_FIELDS,
     // The totals always show: they are the whole capture's, whatever --stream or -Y chose.
     streamOf: (s) => streamOf(s) ?? args.stream ?? args.follow?.stream,

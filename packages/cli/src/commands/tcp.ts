@@ -1,4 +1,5 @@
-import { formatEndpoint, type StreamEvent } from '@netrx/core';
+import { identity, tap } from 'rxjs';
+import { formatEndpoint, type StreamClose, type StreamEvent } from '@netrx/core';
 import { createReassemblerTotals } from '@netrx/dissector-tcp';
 import { tcpConnectionSummaries, type TcpConnectionSummary, type TcpDirectionSummary } from '@netrx/pipeline';
 import type { CliArgs } from '../args.js';
@@ -16,7 +17,8 @@ export const TCP_FIELDS: readonly string[] = ['stream', 'client', 'server', 'cli
  * segments and, per direction, the reassembled byte count and sha256, gaps, retransmissions,
  * overlap conflicts and how it closed. A capture file that breaks part-way is reported after the
  * connections read before the break (exit status 1). `-z follow,tcp,N` prints connection N's
- * reassembled bytes instead.
+ * reassembled bytes instead. `--sink URL` also writes each connection's line to Redis Streams,
+ * `type` `connection`, `ts` the packet time it closed at (the line itself has no time).
  */
 export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
   const view = textViewFor(args, io.stdout);
@@ -24,17 +26,25 @@ export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
   const line = args.format === 'jsonl' ? (c: TcpConnectionSummary) => JSON.stringify(c) : (c: TcpConnectionSummary) => tcpTextLine(c, view);
   const totals = createReassemblerTotals();
   const live = args.interface !== undefined;
+  // The close events the summaries were made from, by connection, for --sink: the record takes
+  // the connection and the packet time it closed at from it (a file's summaries come in stream
+  // order, later than their close).
+  const closes = new Map<number, StreamClose>();
+  const noteClose = tap((ev: StreamEvent) => {
+    if (ev.type === 'close') closes.set(ev.connection.id, ev);
+  });
   return runCommand(args, io, {
     options: { tcp: { totals } },
     // A file's connections in the order they were first seen; live, each as it closes.
-    stages: (pipeline) => (frames) => frames.pipe(pipeline.streams(), tcpConnectionSummaries(), live ? (s) => s : inStreamOrder((c) => c.stream)),
-    record: (c) => c,
+    stages: (pipeline) => (frames) =>
+      frames.pipe(pipeline.streams(), args.sink === undefined ? identity : noteClose, tcpConnectionSummaries(), live ? identity : inStreamOrder((c) => c.stream)),
+    jsonRecord: (c) => c,
     fields: TCP_FIELDS,
     streamOf: (c) => c.stream,
     firstFrame: (ts) => view.time.start(ts),
     each: (c, out, shown) => {
       shown.add(c.stream);
-      out.line(line(c));
+      if (!args.quiet) out.line(line(c));
     },
     shown: 'closed',
     after: () => {
@@ -43,6 +53,12 @@ export async function tcp(args: CliArgs, io: CliIO): Promise<number> {
           `netrx tcp: not in the byte counts: ${totals.evicted} connections closed early (too many open), ${totals.capGaps} holes reported early (buffer full), ${totals.implausibleSegments} segments ignored (sequence number implausibly far ahead), ${totals.afterClose} data segments after a connection closed\n`,
         );
       }
+    },
+    record: (c) => {
+      const closed = closes.get(c.stream);
+      if (closed === undefined) throw new Error(`netrx tcp: the summary of connection #${c.stream} came without its close event`);
+      closes.delete(c.stream);
+      return { connection: closed.connection, type: 'connection', ts: closed.ts, json: JSON.stringify(c) };
     },
   });
 }

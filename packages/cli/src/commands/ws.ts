@@ -1,7 +1,7 @@
 import { formatEndpoint } from '@netrx/core';
 import { websocketMessageJson, websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
-import type { CliIO, LineWriter } from '../output.js';
+import { LineBytes, type CliIO, type LineWriter } from '../output.js';
 import { runCommand } from '../run.js';
 import { hexdump, textViewFor, type TextView } from '../text-view.js';
 
@@ -17,7 +17,8 @@ export const WS_FIELDS: readonly string[] = [
  * is found on any port by its handshake or by the frame heuristic; `--decode-as
  * tcp.port==N,websocket` forces it. `--format jsonl` writes the JSON contract of DESIGN.md ("The
  * command"); text is one line per message for people. A capture file that breaks part-way is
- * reported after the messages read before the break (exit status 1).
+ * reported after the messages read before the break (exit status 1). `--sink URL` also writes
+ * each message to Redis Streams, its JSON line as `json`, its kind as `type`.
  *
  * `--stream N`, `-Y EXPR` and `--max-messages N` choose what is shown; `-z follow,ws,N` shows one
  * connection's whole conversation.
@@ -26,15 +27,18 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const jsonl = args.format === 'jsonl';
   const view = textViewFor(args, io.stdout);
   const follow = args.follow !== undefined && !jsonl ? new FollowWriter(view) : undefined;
+  // --sink: each record's JSON line built as bytes by the code that prints it, sent as they are.
+  const lineBytes = args.sink === undefined ? undefined : new LineBytes();
   return runCommand(args, io, {
     stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), websocketMessages()),
-    record: (m) => JSON.parse(websocketMessageJson(m)) as object,
+    jsonRecord: (m) => JSON.parse(websocketMessageJson(m)) as object,
     fields: WS_FIELDS,
     streamOf: (m) => m.connection.id,
     messages: true,
     firstFrame: (ts) => view.time.start(ts),
     each: (m, out, shown) => {
       shown.add(m.connection.id);
+      if (args.quiet) return;
       // JSON lines are built in the writer's buffer: the text goes from payload bytes to output.
       if (jsonl) {
         writeWebSocketMessageJson(m, out);
@@ -47,6 +51,10 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
     },
     shown: 'WebSocket messages',
     after: () => follow?.end(args.follow!.stream, io),
+    record: (m) => {
+      writeWebSocketMessageJson(m, lineBytes!);
+      return { connection: m.connection, dir: m.dir, type: m.kind, ts: m.lastTs, json: lineBytes!.take() };
+    },
   });
 }
 

@@ -10,6 +10,7 @@ commands:
   http      HTTP/1.1 requests and responses (bodies in --format jsonl)
   ws        WebSocket messages: unmasked, inflated, reassembled
   stats     per connection: times, packets, bytes, messages by type and direction, rates
+  ui        a live web inspector for every WebSocket: prints its URL, serves until Ctrl-C
   devices   list capture devices
 
 where to read:
@@ -49,6 +50,12 @@ more:
   --sink-source NAME    the source field of each record (default: the host name)
   -q, --quiet           nothing on stdout
   --version             netrx's version
+
+ui options:
+  --port N              listen on port N (default: a free port)
+  --host H              listen on H (default 127.0.0.1; anything else exposes the capture)
+  --open                open the page in a browser ($BROWSER, xdg-open, or one on PATH)
+  --max-messages N      keep at most N messages, evicting the oldest (default 1000000)
 `;
 
 const COMMON_READ = `  -r FILE | -i DEVICE   a capture file, or a live capture (as root)
@@ -177,6 +184,22 @@ text output, per connection:
 
 jsonl fields: stream client server protocol firstTs lastTs duration packets bytes messages
   messageCount rates largest closeCode closeReason close; last {"totals":true, connections, …}.
+`,
+  ui: `netrx ui: a live web inspector for every WebSocket message; prints its URL, serves until Ctrl-C
+
+usage: netrx ui [-r FILE | -i DEVICE] [capture filter…] [options]
+
+  -r FILE | -i DEVICE   a capture file, or a live capture (as root)
+  [capture filter…]     pcap-filter(7), as tcpdump: port 7272 and not host 10.0.0.9
+  -c COUNT              stop after COUNT packets
+  --decode-as RULE      force a dissector: tcp.port==7272,websocket
+  --port N              listen on port N (default: a free port)
+  --host H              listen on H (default 127.0.0.1; anything else exposes the capture)
+  --open                open the page in a browser ($BROWSER, xdg-open, or one on PATH)
+  --max-messages N      keep at most N messages, evicting the oldest (default 1000000)
+
+The page filters, follows and exports by itself; -Y, --stream, -z and the text options are for
+netrx ws.
 `,
   devices: `netrx devices: the devices live capture can open (-i NAME)
 

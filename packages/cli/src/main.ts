@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   ws: async () => (await import('./commands/ws.js')).ws,
   devices: async () => (await import('./commands/devices.js')).devices,
   stats: async () => (await import('./commands/stats.js')).stats,
+  ui: async () => (await import('./commands/ui.js')).ui,
 };
 
 export { USAGE } from './help.js';

@@ -33,7 +33,7 @@ export interface ViewArgs {
   readonly pretty: boolean;
   /** `--hexdump` or `--base64`: binary payloads in text output; hex by default. */
   readonly binary: BinaryView;
-  /** `--max-messages N`: stop after N messages (ws) or HTTP messages (http) shown. */
+  /** `--max-messages N`: stop after N messages (ws) or HTTP messages (http) shown; for `netrx ui`, the messages its page keeps. */
   readonly maxMessages?: number;
   /** `--color auto|always|never`. */
   readonly color: ColorMode;
@@ -90,7 +90,7 @@ export function parseViewArgs(command: string, values: ReadonlyMap<string, reado
 }
 
 /** Commands that read a capture (`-r` or `-i`). */
-const CAPTURE_COMMANDS = new Set(['packets', 'tcp', 'http', 'ws', 'stats']);
+const CAPTURE_COMMANDS = new Set(['packets', 'tcp', 'http', 'ws', 'stats', 'ui']);
 
 /**
  * Refuses option combinations that would otherwise be silently ignored: `-r` with `-i` (which
@@ -110,6 +110,7 @@ export function checkViewArgs(a: {
   readonly version?: boolean;
   readonly help?: boolean;
   readonly displayFilter?: string;
+  readonly plugins?: readonly string[];
 }): void {
   const bad = (message: string): never => {
     throw new NetrxError('ERR_INVALID_OPTION', message);
@@ -135,6 +136,11 @@ export function checkViewArgs(a: {
       bad(`-z follow,${a.follow.protocol},N goes with netrx ${a.follow.protocol}: netrx ${a.follow.protocol} -r FILE -z follow,${a.follow.protocol},${a.follow.stream}`);
     }
     if (a.stream !== undefined && a.stream !== a.follow.stream) bad(`--stream ${a.stream} and -z follow,${a.follow.protocol},${a.follow.stream} name different connections`);
+  }
+  if (a.command === 'ui') {
+    const given = [a.displayFilter !== undefined && '-Y', a.stream !== undefined && '--stream', a.follow !== undefined && '-z', (a.plugins?.length ?? 0) > 0 && '--plugin'].filter(Boolean);
+    if (given.length > 0) bad(`netrx ui filters and follows in its page; ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} for netrx ws`);
+    return;
   }
   if (a.command === 'packets' && a.stream !== undefined) bad('packets have no connection number: choose them with a capture filter (host, port) or -Y');
   if (a.maxMessages !== undefined && a.command !== 'ws' && a.command !== 'http') bad(`--max-messages counts WebSocket or HTTP messages (netrx ws, netrx http); for packets use -c`);

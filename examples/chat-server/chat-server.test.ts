@@ -109,6 +109,13 @@ describe('examples/chat-server', () => {
     }
   });
 
+  it('live-demo.sh says what the scripted session needs when not root (root only, to become nobody)', () => {
+    if (process.getuid?.() !== 0) return;
+    const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'bash', join(here, 'live-demo.sh')], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the scripted session runs in a private network namespace \(unshare -n\), which needs root: sudo .*live-demo\.sh .*--browser/);
+  });
+
   it('record-sample.sh records a capture that decodes to its answer (root only)', async () => {
     if (!canCapture('record-sample.sh')) return;
     const dir = mkdtempSync(join(tmpdir(), 'netrx-chat-'));

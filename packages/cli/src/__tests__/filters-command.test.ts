@@ -66,6 +66,8 @@ describe('options that would be silently ignored are refused (exit status 2)', (
     [['ws', '-r', chat, '-t', 'x'], /-t must be one of a, ad, u, ud, r, d, e/],
     [['ws', '-r', chat, '--stream', 'one'], /--stream needs a whole number from 0/],
     [['ws', '-r', chat, '--hexdump', '--base64'], /give --hexdump or --base64, not both/],
+    [['ui', '-r', chat, '-Y', 'stream == 1'], /netrx ui filters and follows in its page; -Y is for netrx ws/],
+    [['ui', '-r', chat, '-i', 'lo'], /not both/],
   ])('%j', async (argv, message) => {
     const r = await run(...argv);
     expect(r.status).toBe(2);

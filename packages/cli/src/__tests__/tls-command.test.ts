@@ -126,7 +126,7 @@ describe('netrx tls and ws: text output, missing and wrong keys', () => {
     const ws = await run('ws', '-r', f.pcap, '--format', 'jsonl');
     expect(ws.status).toBe(0);
     expect(ws.out).toBe('');
-    expect(ws.err).toContain('netrx ws: 1 TLS connection not decrypted (no-key: 1)');
+    expect(ws.err).toBe('netrx ws: 1 connection, 0 WebSocket messages; 1 TLS connection not decrypted (no-key: 1) — give --keylog FILE (or SSLKEYLOGFILE) to decrypt\n');
     expect((await run('http', '-r', f.pcap)).out).toBe('');
   });
 

@@ -5,18 +5,28 @@ import type { CliArgs } from '../args.js';
 import type { CliIO } from '../output.js';
 import { runCommand } from '../run.js';
 
+/** The fields of `netrx tls --format jsonl` records, for `-Y`. */
+export const TLS_FIELDS: readonly string[] = [
+  'ts', 'stream', 'client', 'server', 'sni', 'alpn', 'alpnOffered', 'version', 'suite', 'decrypted', 'reason', 'reasonText',
+  'clientRandom', 'resumed', 'helloRetryRequest', 'keyUpdates', 'c2s', 's2c', 'warnings', 'warningCount',
+];
+
 /**
  * `netrx tls`: one line per TLS connection when it ends (the rest at the end of input): server
  * name, ALPN, version, cipher suite, whether it was decrypted and, if not, why — no key for its
  * client random, keys that do not authenticate, a suite netrx does not decrypt, a handshake not
  * captured… — with records and bytes per direction. Keys come from `--keylog FILE` (or
  * `SSLKEYLOGFILE`) and from the Decryption Secrets Blocks of a pcapng. `--format jsonl` writes
- * {@link tlsConnectionJson}'s contract.
+ * {@link tlsConnectionJson}'s contract; `-Y` filters over its fields (`'not decrypted'`,
+ * `'reason == "no-key"'`), `--stream N` keeps one connection.
  */
 export async function tls(args: CliArgs, io: CliIO): Promise<number> {
   const line = args.format === 'jsonl' ? tlsConnectionJson : (e: TlsConnectionEvent) => tlsTextLine(e, args.full);
   return runCommand(args, io, {
     stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), filter((e): e is TlsConnectionEvent => e.type === 'tls.connection')),
+    jsonRecord: (e) => JSON.parse(tlsConnectionJson(e)) as object,
+    fields: TLS_FIELDS,
+    streamOf: (e) => e.connection.id,
     each: (e, out, shown) => {
       shown.add(e.connection.id);
       if (!args.quiet) out.line(line(e));

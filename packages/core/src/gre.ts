@@ -3,7 +3,7 @@ import type { DissectContext, PacketDissector } from './dissector.js';
 import { diagnostic, failure } from './failure.js';
 import { byEtherType } from './tables.js';
 import type { GreLayer } from './tunnel-layers.js';
-import { enclosingIp, PairTexts } from './tunnel-identity.js';
+import { enclosingIp, NumberTexts } from './tunnel-identity.js';
 
 /** GRE's IP protocol number. */
 export const IP_PROTO_GRE = 47;
@@ -17,7 +17,7 @@ const A_BIT = 0x0080;
 /** Most RFC 1701 source route entries walked (the walk is bounded by the data anyway). */
 const MAX_SRES = 16;
 
-const names = new PairTexts((lo, hi, key) => (key < 0 ? `gre ${lo}-${hi}` : `gre ${lo}-${hi} key ${key}`));
+const names = new NumberTexts((key) => `gre key ${key}`);
 
 /**
  * GRE: version 0 (RFC 2784) with the key and sequence number of RFC 2890 and, from RFC 1701, the
@@ -26,7 +26,9 @@ const names = new PairTexts((lo, hi, key) => (key < 0 ? `gre ${lo}-${hi}` : `gre
  * acknowledgment number). A checksum (C bit) is verified over the header and payload when the
  * enclosing IP header says the packet was captured whole; a wrong one is `WARN_GRE_BAD_CHECKSUM`.
  * The protocol type goes through the `ethertype` table (0x0800 IPv4, 0x6558 Ethernet, 0x88be
- * ERSPAN, 0x880b PPP…). The tunnel is the outer address pair and, in version 0, the key.
+ * ERSPAN, 0x880b PPP…). The tunnel is the key (version 0; RFC 2890 §2.1: it identifies a flow
+ * within the tunnel), or plain `gre`: the outer addresses are left out, since they need not
+ * mirror each other in the two directions, and version 1's call IDs differ by direction.
  */
 export const greDissector: PacketDissector<GreLayer> = {
   protocol: 'gre',
@@ -98,10 +100,8 @@ export const greDissector: PacketDissector<GreLayer> = {
   next(layer, ctx) {
     return byEtherType(layer.etherType, ctx);
   },
-  tunnel(layer, ctx) {
-    const ip = enclosingIp(ctx);
-    if (ip === undefined) return layer.key === undefined ? 'gre' : `gre key ${layer.key}`;
-    return names.get(ip.src, ip.dst, layer.key ?? -1);
+  tunnel(layer) {
+    return layer.key === undefined ? 'gre' : names.get(layer.key);
   },
 };
 

@@ -3,7 +3,6 @@ import type { PacketDissector } from './dissector.js';
 import { diagnostic, failure } from './failure.js';
 import { byIpVersion } from './tables.js';
 import type { GtpuLayer } from './tunnel-layers.js';
-import { enclosingIp, PairTexts } from './tunnel-identity.js';
 
 /** The GTP-U port (3GPP TS 29.281 §4.4.2.3). */
 export const GTPU_PORT = 2152;
@@ -17,8 +16,6 @@ const PN_FLAG = 0x01;
 
 const NO_EXTENSIONS: readonly number[] = Object.freeze([]);
 
-const names = new PairTexts((lo, hi) => `gtp-u ${lo}-${hi}`);
-
 /**
  * GTP-U (3GPP TS 29.281 §5): version 1 with protocol type 1 (GTP; type 0 is GTP′, charging, not
  * user data), the 8-byte mandatory header, the 4 optional bytes (sequence number, N-PDU number,
@@ -26,8 +23,9 @@ const names = new PairTexts((lo, hi) => `gtp-u ${lo}-${hi}`);
  * chained by their length in 4-byte units (§5.2.1: a length of 0 is malformed). The length field
  * bounds the payload (link padding cut; less captured decodes what is there, with
  * `WARN_GTPU_TRUNCATED`). Only a G-PDU (type 255) is dissected further: its T-PDU is IPv4 or
- * IPv6 by the first nibble. The tunnel is named by the outer addresses, not the TEID: each
- * direction of a GTP-U tunnel has its own TEID, and one name must cover both.
+ * IPv6 by the first nibble. The tunnel is named `gtp-u`, without the TEID: each direction of a
+ * GTP-U tunnel has its own TEID (and the outer addresses need not mirror each other either), and
+ * a tunnel's name must be the same both ways.
  */
 export const gtpuDissector: PacketDissector<GtpuLayer> = {
   protocol: 'gtpu',
@@ -87,8 +85,7 @@ export const gtpuDissector: PacketDissector<GtpuLayer> = {
   next(layer, ctx) {
     return layer.messageType === GTPU_G_PDU ? byIpVersion(layer.payload, ctx) : undefined;
   },
-  tunnel(_layer, ctx) {
-    const ip = enclosingIp(ctx);
-    return ip === undefined ? 'gtp-u' : names.get(ip.src, ip.dst);
+  tunnel() {
+    return 'gtp-u';
   },
 };

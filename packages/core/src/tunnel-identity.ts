@@ -1,10 +1,12 @@
 import type { DissectContext } from './dissector.js';
 import type { Ipv4Layer, Ipv6Layer } from './layers.js';
 
-// Helpers for the encapsulations' `tunnel()` answers (see PacketDissector.tunnel). A tunnel's
-// identity is asked for on every packet it carries, and a capture's packets keep using the same
-// few tunnels: the texts are cached, so a packet costs a lookup rather than a new string (and
-// the connection table, which compares them, mostly meets the same string object).
+// Helpers for the encapsulations' `tunnel()` answers (see PacketDissector.tunnel). A tunnel's name
+// must be the same in both directions, so it is built from fields both directions share (a VNI,
+// a GRE key, a session ID), never from outer addresses, which need not mirror each other. It is
+// asked for on every packet the tunnel carries, and a capture's packets keep using the same few
+// tunnels: the texts are cached, so a packet costs a lookup rather than a new string (and the
+// connection table, which compares them, mostly meets the same string object).
 
 /** Most texts a cache holds; past it the cache starts over (a flood of tunnels costs time, not memory). */
 const MAX_CACHED = 4096;
@@ -27,54 +29,13 @@ export class NumberTexts {
 }
 
 /**
- * Identity texts by an unordered pair of addresses and a number: the same text whichever way
- * round the pair is given, so both directions of a tunnel name it alike. Keyed by the address
- * strings themselves (IP layers share one string per address), so a lookup allocates nothing.
+ * The nearest IPv4 or IPv6 layer outside the layer being decoded (`ctx.depth`); undefined when
+ * there is none or the context does not show the layers.
  */
-export class PairTexts {
-  private readonly map = new Map<string, Map<string, Map<number, string>>>();
-  private size = 0;
-
-  constructor(private readonly make: (lo: string, hi: string, n: number) => string) {}
-
-  /** The text for the pair `a`, `b` (in either order) and `n`. */
-  get(a: string, b: string, n = 0): string {
-    const lo = a < b ? a : b;
-    const hi = a < b ? b : a;
-    let byHi = this.map.get(lo);
-    if (byHi === undefined) {
-      if (this.size >= MAX_CACHED) this.clear();
-      this.map.set(lo, (byHi = new Map()));
-    }
-    let byN = byHi.get(hi);
-    if (byN === undefined) byHi.set(hi, (byN = new Map()));
-    let t = byN.get(n);
-    if (t === undefined) {
-      if (this.size >= MAX_CACHED) {
-        this.clear();
-        return this.get(a, b, n);
-      }
-      byN.set(n, (t = this.make(lo, hi, n)));
-      this.size++;
-    }
-    return t;
-  }
-
-  private clear(): void {
-    this.map.clear();
-    this.size = 0;
-  }
-}
-
-/**
- * The nearest IPv4 or IPv6 layer outside the layer being decoded (`ctx.depth`), skipping
- * `skip` layers first (1 to look past a UDP header); undefined when there is none or the
- * context does not show the layers.
- */
-export function enclosingIp(ctx: DissectContext, skip = 0): Ipv4Layer | Ipv6Layer | undefined {
+export function enclosingIp(ctx: DissectContext): Ipv4Layer | Ipv6Layer | undefined {
   const layers = ctx.layers;
   if (layers === undefined || ctx.depth === undefined) return undefined;
-  for (let i = ctx.depth - 1 - skip; i >= 0; i--) {
+  for (let i = ctx.depth - 1; i >= 0; i--) {
     const l = layers[i];
     if (l !== undefined && (l.protocol === 'ipv4' || l.protocol === 'ipv6')) return l;
   }

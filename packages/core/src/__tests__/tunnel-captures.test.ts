@@ -182,7 +182,7 @@ describe('tunnel fixtures: netrx core against tshark 4.0', () => {
     const gre = packets.map((p) => p.layers.find((l) => l.protocol === 'gre'));
     expect(gre.every((l) => l?.protocol === 'gre' && l.checksumValid === true)).toBe(true);
     const frame = { ...packets[5]!.frame, data: Uint8Array.from(packets[5]!.frame.data) };
-    frame.data[frame.data.length - 1] ^= 0xff;
+    frame.data[frame.data.length - 1]! ^= 0xff;
     const registry = createRegistry([corePlugin]);
     const [p] = await firstValueFrom(from([frame]).pipe(dissect(registry), toArray()));
     const l = p!.layers.find((x) => x.protocol === 'gre');

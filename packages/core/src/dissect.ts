@@ -193,10 +193,7 @@ export class FrameDissector {
         break;
       }
       this.count(n - 1, layer.protocol);
-      if (d.tunnel !== undefined) {
-        const t = d.tunnel(layer, ctx);
-        if (t !== undefined) ctx.tunnel = ctx.tunnel === undefined ? t : `${ctx.tunnel} / ${t}`;
-      }
+      if (d.tunnel !== undefined) this.enterTunnel(d, layer);
       const next: PacketDissector | undefined = d.next?.(layer, ctx);
       if (next === undefined) break;
       data = layer.payload;
@@ -206,11 +203,7 @@ export class FrameDissector {
       }
       offset = data.byteOffset - base;
       if (n >= this.maxLayers) {
-        // Tunnels in tunnels (or a crafted loop of them) go no deeper than the cap.
-        ctx.offset = offset;
-        const f = failure(next.protocol, 'ERR_DISSECT_TOO_DEEP', `more than ${this.maxLayers} layers: ${next.protocol} not decoded`, data, ctx);
-        scratch[n++] = f;
-        stats.failures[f.code] = (stats.failures[f.code] ?? 0) + 1;
+        scratch[n++] = this.tooDeep(next, data, offset);
         break;
       }
       d = next;
@@ -219,6 +212,22 @@ export class FrameDissector {
     // Let go of this packet's layers (and the read chunk their views keep alive).
     for (let i = 0; i < n; i++) scratch[i] = undefined;
     return { frame, layers, tunnel: ctx.tunnel };
+  }
+
+  /** Adds the tunnel a layer opens to the packet's (kept out of the loop, which stays small enough to optimise well). */
+  private enterTunnel(d: PacketDissector, layer: Layer): void {
+    const ctx = this.ctx;
+    const t = d.tunnel!(layer, ctx);
+    if (t !== undefined) ctx.tunnel = ctx.tunnel === undefined ? t : `${ctx.tunnel} / ${t}`;
+  }
+
+  /** The failure that ends a packet with more than `maxLayers` layers: tunnels in tunnels (or a crafted loop of them) go no deeper. */
+  private tooDeep(next: PacketDissector, data: Uint8Array, offset: number): Layer {
+    const ctx = this.ctx;
+    ctx.offset = offset;
+    const f = failure(next.protocol, 'ERR_DISSECT_TOO_DEEP', `more than ${this.maxLayers} layers: ${next.protocol} not decoded`, data, ctx);
+    this.stats.failures[f.code] = (this.stats.failures[f.code] ?? 0) + 1;
+    return f;
   }
 
   private count(depth: number, name: string): void {

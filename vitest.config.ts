@@ -17,7 +17,9 @@ export default defineConfig({
       '@netrx/source-file': pkg('source-file'),
       '@netrx/source-live': pkg('source-live'),
       '@netrx/pipeline': pkg('pipeline'),
+      '@netrx/inspector': pkg('inspector'),
       '@netrx/cli': pkg('cli'),
+      '@netrx/sink-redis': pkg('sink-redis'),
     },
   },
   test: {

@@ -28,11 +28,28 @@ export interface CliArgs {
   readonly count?: number;
   /** `--no-progress`: never draw a progress bar. */
   readonly progress: boolean;
+  /** `--sink URL`: also write each record to Redis Streams (`redis://[user:pass@]HOST:PORT/KEY[?…]`). */
+  readonly sink?: string;
+  /** `--sink-source NAME`: the `source` field of every record written to the sink (default: the host name). */
+  readonly sinkSource?: string;
+  /** `-q`/`--quiet`: nothing on standard output (with `--sink`, the records go only to Redis). */
+  readonly quiet: boolean;
+  // `netrx ui`'s own options.
+  /** `--port N`: the inspector's port (0, the default, picks a free one). */
+  readonly port?: number;
+  /** `--host H`: the inspector's address (default `127.0.0.1`). */
+  readonly host?: string;
+  /** `--open`: launch a browser on the inspector's page. */
+  readonly open: boolean;
+  /** `--max-messages N`: how many messages the inspector keeps before evicting the oldest. */
+  readonly maxMessages?: number;
   readonly help: boolean;
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c']);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source']);
+// `netrx ui`'s.
+for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
 
 /** Parses `netrx <command> [options] [filter…]`. Throws `ERR_INVALID_OPTION` on a bad command line. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -76,7 +93,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return n;
   };
   for (const f of flags) {
-    if (!['--full', '--no-progress', '-h', '--help'].includes(f)) {
+    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open'].includes(f)) {
       throw new NetrxError('ERR_INVALID_OPTION', `unknown option ${f} (see netrx --help)`);
     }
   }
@@ -93,6 +110,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     snaplen: int('-s'),
     count: int('-c'),
     progress: !flags.has('--no-progress'),
+    sink: one('--sink'),
+    sinkSource: one('--sink-source'),
+    quiet: flags.has('-q') || flags.has('--quiet'),
+    port: port(one('--port')),
+    host: one('--host'),
+    open: flags.has('--open'),
+    maxMessages: int('--max-messages'),
     help: flags.has('-h') || flags.has('--help') || command === 'help' || command === '--help' || command === '-h',
   };
+}
+
+/** `--port N`: a whole number from 0 (any free port) to 65535. */
+function port(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new NetrxError('ERR_INVALID_OPTION', `--port needs a port number from 0 to 65535, not "${v}"`);
+  return n;
 }

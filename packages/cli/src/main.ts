@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   http: async () => (await import('./commands/http.js')).http,
   ws: async () => (await import('./commands/ws.js')).ws,
   devices: async () => (await import('./commands/devices.js')).devices,
+  ui: async () => (await import('./commands/ui.js')).ui,
 };
 
 /** The usage text `netrx --help` prints. */
@@ -24,6 +25,7 @@ commands:
   http      HTTP/1.1 requests and responses
   ws        WebSocket messages: unmasked, inflated, reassembled
   devices   list capture devices
+  ui        a live web inspector for every WebSocket: prints its URL, serves until Ctrl-C
 
 options:
   -r FILE               read a capture file (pcap, pcapng, optionally gzipped)
@@ -35,7 +37,26 @@ options:
   --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
   -c COUNT              stop after COUNT packets
   --no-progress         no progress bar on stderr
+  --sink URL            ws, http, tcp: also write each record (its jsonl line) to Redis Streams,
+                        redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S].
+                        stdout output stays, as with -w, so adding a sink never changes what a
+                        run shows; -q drops it
+  --sink-source NAME    the source field of each record (default: the host name)
+  -q, --quiet           nothing on stdout
+
+ui options:
+  --port N              listen on port N (default: a free port)
+  --host H              listen on H (default 127.0.0.1; anything else exposes the capture)
+  --open                open the page in a browser ($BROWSER, xdg-open, or one on PATH)
+  --max-messages N      keep at most N messages, evicting the oldest (default 1000000)
 `;
+
+/**
+ * Errors from netrx's catalogues (`NetrxError`, `@netrx/sink-redis`'s `RedisSinkError`): their
+ * message says what happened and what to do, so it is printed alone. Anything else is a bug and
+ * shows its stack. Matched by name, so the Redis client is loaded only by runs that use it.
+ */
+const CATALOGUE_ERRORS = new Set(['NetrxError', 'RedisSinkError']);
 
 /** Runs the `netrx` command line; returns the exit status. */
 export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -58,7 +79,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
   try {
     return await (await load())(args, io);
   } catch (err) {
-    const msg = err instanceof NetrxError ? err.message : ((err as Error)?.stack ?? String(err));
+    const msg = err instanceof NetrxError || (err instanceof Error && CATALOGUE_ERRORS.has(err.name)) ? err.message : ((err as Error)?.stack ?? String(err));
     io.stderr.write(`netrx ${args.command}: ${msg}\n`);
     return 1;
   }

@@ -1,6 +1,7 @@
-import { EMPTY, catchError, lastValueFrom, tap, type Observable, type OperatorFunction } from 'rxjs';
-import type { CapturedFrame } from '@netrx/core';
+import { EMPTY, catchError, identity, lastValueFrom, tap, type Observable, type OperatorFunction } from 'rxjs';
+import { NetrxError, type CapturedFrame } from '@netrx/core';
 import { createPipeline, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
+import type { RedisRecordInput } from '@netrx/sink-redis';
 import type { CliArgs } from './args.js';
 import { lineWriterFor, type CliIO, type LineWriter } from './output.js';
 import { openFrames } from './source.js';
@@ -18,36 +19,60 @@ export interface CommandRun<T> {
   readonly shown?: string;
   /** Runs after that summary, before a source failure is reported: the command's own stderr lines. */
   readonly after?: () => void;
+  /**
+   * For `--sink`: an item as a record, its JSON line exactly as `--format jsonl` prints it with
+   * the line's head fields, or `undefined` for an item that is not a record (an HTTP
+   * `stream.error`). A command without it refuses `--sink`.
+   */
+  readonly record?: (item: T) => RedisRecordInput | undefined;
 }
 
 /**
  * Runs a command: its pipeline (the default plugins and `--decode-as`) over the frames its
- * arguments name (`-r`/`-i`, `-c`, `-w`), each item through `run.each` into the output writer,
- * then the live summary. Returns exit status 0; a source that failed part-way is thrown after
- * everything read before the failure was written, for `main()` to report (exit status 1).
+ * arguments name (`-r`/`-i`, `-c`, `-w`), each item through `run.each` into the output writer
+ * (which `-q` silences), then the live summary. Returns exit status 0; a source that failed
+ * part-way is thrown after everything read before the failure was written, for `main()` to report
+ * (exit status 1).
+ *
+ * `--sink URL` also writes each item `run.record` makes a record of to Redis Streams. The sink
+ * connects before anything is read (an unreachable Redis is exit status 1 with nothing read); a
+ * file is read only as fast as Redis takes the records; a line on stderr says at the end what was
+ * written and resent; a sink that fails for good stops the run and is thrown.
  */
 export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>): Promise<number> {
+  if (args.sink === undefined && args.sinkSource !== undefined) throw new NetrxError('ERR_INVALID_OPTION', '--sink-source names the records of --sink URL: give --sink too');
+  if (args.sink !== undefined && run.record === undefined) throw new NetrxError('ERR_INVALID_OPTION', `--sink writes the records of netrx ws, http and tcp, not of netrx ${args.command}`);
   const pipeline = createPipeline({ ...run.options, decodeAs: args.decodeAs });
+  const sink = args.sink === undefined ? undefined : await (await import('./redis-sink.js')).openCommandSink({ ...args, sink: args.sink });
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
-  const failure = await runPipeline(openFrames(args, io, pipeline), run.stages(pipeline), (item) => run.each(item, out, shown), out);
+  let failure: unknown;
+  try {
+    const frames = openFrames(args, io, pipeline, sink?.ready);
+    failure = await runPipeline(frames, run.stages(pipeline), (item) => run.each(item, out, shown), out, sink && run.record ? sink.end(run.record) : identity);
+  } catch (err) {
+    sink?.destroy();
+    throw err;
+  }
   if (run.shown !== undefined) shown.report(args, io, run.shown);
   run.after?.();
+  if (sink) io.stderr.write(`netrx ${args.command}: ${sink.summary()}\n`);
   if (failure !== undefined) throw failure;
   return 0;
 }
 
 /**
- * Runs a pipeline over its frames to the end, calling `each` for every item, then flushes the
- * output. When the source fails part-way (a corrupt capture file), the pipeline still ends as at
- * the end of input — reassembly flushes what it holds, so everything read before the break is
- * shown — and the failure is returned.
+ * Runs a pipeline over its frames to the end, calling `each` for every item, then through `end`
+ * (the sink, or nothing), then flushes the output. When the source fails part-way (a corrupt
+ * capture file), the pipeline still ends as at the end of input — reassembly flushes what it
+ * holds, so everything read before the break is shown and written — and the failure is returned.
  */
 async function runPipeline<T>(
   frames: Observable<CapturedFrame>,
   pipeline: OperatorFunction<CapturedFrame, T>,
   each: (item: T) => void,
   out: LineWriter,
+  end: OperatorFunction<T, unknown>,
 ): Promise<unknown> {
   let failure: unknown;
   const source = frames.pipe(
@@ -57,7 +82,7 @@ async function runPipeline<T>(
     }),
   );
   try {
-    await lastValueFrom(source.pipe(pipeline, tap(each)), { defaultValue: undefined });
+    await lastValueFrom(source.pipe(pipeline, tap(each), end), { defaultValue: undefined });
   } finally {
     await out.end();
   }

@@ -18,6 +18,9 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * drain between chunks, so a slow reader of the output slows the capture reading instead of
  * filling memory.
  *
+ * `hold`, when given, is more backpressure for a file: the next chunk is read only once the
+ * promise it returns settles (`--sink`: while Redis is behind). A live capture cannot wait.
+ *
  * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
  * pcapng file.
  *
@@ -27,14 +30,20 @@ export function openFrames(
   args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen' | 'write'>>,
   io: CliIO,
   pipeline: Pipeline,
+  hold?: () => Promise<unknown> | undefined,
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
-  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline);
+  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, hold);
   return (args.write === undefined ? frames : frames.pipe(alsoWrite(args.write))).pipe(takeUntil(gone));
 }
 
 /** `-r FILE`: a capture file (or standard input), with the progress bar and `-c`. */
-function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>, io: CliIO, pipeline: Pipeline): Observable<CapturedFrame> {
+function openFile(
+  args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>,
+  io: CliIO,
+  pipeline: Pipeline,
+  hold?: () => Promise<unknown> | undefined,
+): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
@@ -45,7 +54,11 @@ function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>
     fileOptions: {
       name: stdin ? 'standard input' : args.read,
       onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
-      beforeNextChunk: () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
+      beforeNextChunk: () => {
+        const drained = io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined;
+        const held = hold?.();
+        return drained && held ? Promise.all([drained, held]) : (drained ?? held);
+      },
     },
     count: args.count,
   });

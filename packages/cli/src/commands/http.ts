@@ -11,7 +11,9 @@ const SHORT = 120;
 /**
  * `netrx http`: every HTTP/1.x request and response of a capture, one line each, in the order
  * they complete. `--format jsonl` writes {@link httpMessageJson}'s contract; text is for people.
- * Connections whose HTTP could not be parsed are reported on stderr (`stream.error`).
+ * Connections whose HTTP could not be parsed are reported on stderr (`stream.error`). `--sink
+ * URL` also writes each request and response to Redis Streams, its JSON line as `json`, `type`
+ * `request` or `response`.
  */
 export async function http(args: CliArgs, io: CliIO): Promise<number> {
   const line = args.format === 'jsonl' ? httpMessageJson : (m: HttpRequest | HttpResponse) => httpTextLine(m, args.full);
@@ -20,13 +22,17 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
     each: (ev, out, shown) => {
       if (ev.type === 'http.request' || ev.type === 'http.response') {
         shown.add(ev.connection.id);
-        out.line(line(ev));
+        if (!args.quiet) out.line(line(ev));
       } else if (ev.type === 'stream.error' && ev.dissector === 'http') {
         const c = ev.connection;
         io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
       }
     },
     shown: 'HTTP messages',
+    record: (ev) =>
+      ev.type === 'http.request' || ev.type === 'http.response'
+        ? { connection: ev.connection, dir: ev.dir, type: ev.type === 'http.request' ? 'request' : 'response', ts: ev.lastTs, json: httpMessageJson(ev) }
+        : undefined,
   });
 }
 

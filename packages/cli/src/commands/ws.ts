@@ -1,7 +1,7 @@
 import { formatEndpoint } from '@netrx/core';
 import { websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
-import type { CliIO } from '../output.js';
+import { LineBytes, type CliIO } from '../output.js';
 import { runCommand } from '../run.js';
 import { formatTimeOfDay } from '../time.js';
 
@@ -14,14 +14,18 @@ const SHORT = 120;
  * is found on any port by its handshake or by the frame heuristic; `--decode-as
  * tcp.port==N,websocket` forces it. `--format jsonl` writes the JSON contract of DESIGN.md ("The
  * command"); text is one line per message for people. A capture file that breaks part-way is
- * reported after the messages read before the break (exit status 1).
+ * reported after the messages read before the break (exit status 1). `--sink URL` also writes
+ * each message to Redis Streams, its JSON line as `json`, its kind as `type`.
  */
 export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const jsonl = args.format === 'jsonl';
+  // --sink: each record's JSON line built as bytes by the code that prints it, sent as they are.
+  const lineBytes = args.sink === undefined ? undefined : new LineBytes();
   return runCommand(args, io, {
     stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), websocketMessages()),
     each: (m, out, shown) => {
       shown.add(m.connection.id);
+      if (args.quiet) return;
       // JSON lines are built in the writer's buffer: the text goes from payload bytes to output.
       if (jsonl) {
         writeWebSocketMessageJson(m, out);
@@ -29,6 +33,10 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
       } else out.line(textLine(m, args.full));
     },
     shown: 'WebSocket messages',
+    record: (m) => {
+      writeWebSocketMessageJson(m, lineBytes!);
+      return { connection: m.connection, dir: m.dir, type: m.kind, ts: m.lastTs, json: lineBytes!.take() };
+    },
   });
 }
 

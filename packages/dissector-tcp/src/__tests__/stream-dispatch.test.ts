@@ -1,6 +1,24 @@
 import { describe, expect, test } from 'vitest';
 import { corePlugin, createRegistry, type AppEvent, type Connection, type Direction, type ProbeResult, type Registry, type StreamContext, type StreamDissectorFactory } from '@netrx/core';
-import { createStreamDispatch, tcpPlugin } from '@netrx/dissector-tcp';
+import { createStreamDispatch as createDispatch, tcpPlugin, type StreamDispatchOptions } from '@netrx/dissector-tcp';
+import type { StreamDissector } from '@netrx/core';
+
+/**
+ * The dispatcher under test, with every chunk it is given poisoned (0xEE) once its call returns:
+ * bytes are views valid only during the call, so what it holds back must be copies.
+ */
+function createStreamDispatch(ctx: StreamContext, options?: StreamDispatchOptions): StreamDissector {
+  const d = createDispatch(ctx, options);
+  return {
+    data: (dir, b, ts, frame) => {
+      const r = d.data(dir, b, ts, frame);
+      b.fill(0xee);
+      return r;
+    },
+    gap: (dir, length, ts, frame) => d.gap(dir, length, ts, frame),
+    end: (ts, frame) => d.end(ts, frame),
+  };
+}
 
 // createStreamDispatch is the choice dissectStreams makes per connection, run over one byte stream
 // that a dissector feeds by hand (as a TLS dissector feeds its plaintext).

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { viaText } from '../via-text.js';
 import { run } from './run-cli.js';
 
 // The WebSocket inside tunnels, through the real command: every message the ws peers received
@@ -98,6 +99,24 @@ describe('netrx ws on tunnel captures: every message, on its tunnel', () => {
     const without = await wsMessages('vxlan', []);
     const tunnels = new Set([...without.keys()].map((k) => /via (.*) (c2s|s2c)$/.exec(k)![1]));
     expect(tunnels).toEqual(new Set(['vxlan vni 42', 'vxlan vni 43', 'vxlan vni 44']));
+  });
+});
+
+describe('text output marks the tunnel after the server', () => {
+  it('ws, http and tcp', async () => {
+    const ws = await run('ws', '-r', `${dir}vxlan.pcap`);
+    const marks = new Set(ws.out.trimEnd().split('\n').map((l) => / 10\.0\.0\.2:8080 (\[vxlan vni \d+\]) (text|binary|close|ping|pong) /.exec(l)?.[1] ?? / \[fd00::2\]:8080 (\[vxlan vni \d+\]) /.exec(l)?.[1]));
+    expect(marks).toEqual(new Set(['[vxlan vni 42]', '[vxlan vni 43]', '[vxlan vni 44]']));
+    const http = await run('http', '-r', `${dir}gre.pcap`);
+    expect(http.out.split('\n')[0]).toMatch(/^\S+ #0 10\.3\.0\.1:40000 → 10\.3\.0\.2:8080 \[gre key 1001\] GET \/plain4 HTTP\/1\.1 0B$/);
+    const tcp = await run('tcp', '-r', `${dir}pppoe.pcap`);
+    expect(tcp.out.split('\n')[0]).toMatch(/^#0 10\.3\.0\.1:40000 → 10\.3\.0\.2:8080 \[pppoe session 4660\] \(syn, fin\) /);
+    expect((await run('tcp', '-r', `${dir}plain.pcap`)).out.split('\n')[0]).toMatch(/^#0 10\.3\.0\.1:40000 → 10\.3\.0\.2:8080 \(syn, fin\) /);
+  });
+
+  it('an entry of several facts is marked by its name', () => {
+    expect(viaText(undefined)).toBe('');
+    expect(viaText({ tunnel: 'gtp-u', tls: { version: 'TLSv1.3' } })).toBe(' [gtp-u] [tls]');
   });
 });
 

@@ -4,6 +4,7 @@ import type { CliArgs } from '../args.js';
 import type { CliIO } from '../output.js';
 import { runCommand } from '../run.js';
 import { formatTimeOfDay } from '../time.js';
+import { viaText } from '../via-text.js';
 
 /** Longest request target text output shows without `--full`. */
 const SHORT = 120;
@@ -50,7 +51,7 @@ export function httpTextLine(m: HttpRequest | HttpResponse, full = false): strin
       ? `${m.method} ${shorten(m.target, full)} ${m.version}`
       : `${m.version} ${m.status}${m.reason ? ' ' + printable(m.reason) : ''}`;
   const warnings = m.diagnostics?.length ? ` [${m.diagnostics.map((d) => d.code).join(',')}]` : '';
-  return `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
+  return `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)}${viaText(c.via)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
 }
 
 function printable(s: string): string {

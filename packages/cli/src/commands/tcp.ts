@@ -61,5 +61,5 @@ export function tcpTextLine(c: TcpConnectionSummary, full = false): string {
     ].filter(Boolean);
     return `${name} ${d.bytes}B sha256:${full ? d.sha256 : d.sha256.slice(0, 16) + '…'}${extra.length ? ' ' + extra.join(' ') : ''}`;
   };
-  return `#${c.stream} ${c.client} → ${c.server} (${c.clientBy}, ${c.close}) ${dir('c2s', c.c2s)}  ${dir('s2c', c.s2c)}`;
+  return `#${c.stream} ${c.client} → ${c.server}${c.tunnel === undefined ? '' : ` [${c.tunnel}]`} (${c.clientBy}, ${c.close}) ${dir('c2s', c.c2s)}  ${dir('s2c', c.s2c)}`;
 }

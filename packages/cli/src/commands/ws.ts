@@ -4,6 +4,7 @@ import type { CliArgs } from '../args.js';
 import { LineBytes, type CliIO } from '../output.js';
 import { runCommand } from '../run.js';
 import { formatTimeOfDay } from '../time.js';
+import { viaText } from '../via-text.js';
 
 /** Longest payload text output shows without `--full`. */
 const SHORT = 120;
@@ -44,7 +45,7 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
 export function textLine(m: WebSocketMessage, full: boolean): string {
   const c = m.connection;
   const arrow = m.dir === 'c2s' ? '→' : '←';
-  const head = `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} ${m.kind}`;
+  const head = `${formatTimeOfDay(m.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)}${viaText(c.via)} ${m.kind}`;
   let body: string;
   if (m.undecodable !== undefined) body = `[undecodable: ${m.undecodable}]`;
   else if (m.kind === 'text') body = printable(m.text ?? '', full);

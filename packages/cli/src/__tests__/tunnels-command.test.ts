@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { viaText } from '../via-text.js';
 import { run } from './run-cli.js';
+import { decodeAs, expected, fixtures, key, nonEmpty, rulesOf, truth as truthIn, wsMessages as wsIn } from './tunnel-truth.js';
 
 // The WebSocket inside tunnels, through the real command: every message the ws peers received
 // (their own logs, the fixtures' truth) comes out of `netrx ws` on the capture of the underlay,
@@ -11,84 +10,20 @@ import { run } from './run-cli.js';
 // them (kernel-made VXLAN and SRv6; real packets wrapped in GRE, ERSPAN, Geneve, GTP-U, IP in IP,
 // MPLS, PPPoE, PPTP) live in packages/core/src/__tests__/fixtures/tunnels.
 
-const dir = fileURLToPath(new URL('../../../core/src/__tests__/fixtures/tunnels/', import.meta.url));
+const dir = fixtures;
+const truth = (name: string) => truthIn(dir, name);
+const wsMessages = (name: string, rules: readonly string[]) => wsIn(dir, name, rules);
 const captures = readdirSync(dir)
   .filter((f) => f.endsWith('.pcap'))
   .map((f) => f.slice(0, -5))
   .sort();
 
-interface Session {
-  readonly tag: string;
-  readonly client: string;
-  readonly server: string;
-  readonly tunnel: string | null;
-  readonly decodeAs?: string | readonly string[];
-}
-interface TruthRecord {
-  readonly session: string;
-  readonly side: 'client' | 'server';
-  readonly event: string;
-  readonly dir: 'c2s' | 's2c';
-  readonly type: string;
-  readonly sha256?: string;
-  readonly code?: number;
-  readonly reason?: string;
-}
-
-function truth(name: string): { sessions: Session[]; records: TruthRecord[] } {
-  const [meta, ...records] = readFileSync(`${dir}${name}.truth.jsonl`, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  return { sessions: meta.sessions, records };
-}
-
-const rulesOf = (sessions: readonly Session[]): string[] => [
-  ...new Set(sessions.flatMap((s) => (s.decodeAs === undefined ? [] : typeof s.decodeAs === 'string' ? [s.decodeAs] : s.decodeAs))),
-];
-const decodeAs = (rules: readonly string[]): string[] => rules.flatMap((r) => ['--decode-as', r]);
-const key = (client: string, server: string, tunnel: string | null | undefined) => `${client} > ${server} via ${tunnel ?? '-'}`;
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** A message as the tests compare it: type and payload hash, or a close's code and reason. */
-const item = (type: string, hash: string | undefined, code?: number, reason?: string) => (type === 'close' ? `close ${code} ${reason}` : `${type} ${hash}`);
-
-/** What each side received, per session and direction: what a dissector must reproduce. */
-function expected(name: string): Map<string, string[]> {
-  const { sessions, records } = truth(name);
-  const out = new Map<string, string[]>();
-  for (const s of sessions) {
-    for (const dir of ['c2s', 's2c'] as const) {
-      const got = records.filter((r) => r.session === s.tag && r.event === 'recv' && r.dir === dir && ['text', 'binary', 'close'].includes(r.type));
-      out.set(`${key(s.client, s.server, s.tunnel)} ${dir}`, got.map((r) => item(r.type, r.sha256, r.code, r.reason)));
-    }
-  }
-  return out;
-}
-
-async function wsMessages(name: string, rules: readonly string[]): Promise<Map<string, string[]>> {
-  const { status, out, err } = await run('ws', '-r', `${dir}${name}.pcap`, '--format', 'jsonl', ...decodeAs(rules));
-  expect(err).toBe('');
-  expect(status).toBe(0);
-  const got = new Map<string, string[]>();
-  for (const line of out.trimEnd().split('\n')) {
-    const m = JSON.parse(line);
-    if (!['text', 'binary', 'close'].includes(m.type)) continue;
-    expect(m.partial, line).toBeUndefined();
-    expect(m.undecodable, line).toBeUndefined();
-    const payload = m.text !== undefined ? Buffer.from(m.text, 'utf8') : Buffer.from(m.hex ?? '', 'hex');
-    const k = `${key(m.client, m.server, m.tunnel)} ${m.dir}`;
-    got.set(k, [...(got.get(k) ?? []), item(m.type, sha256(payload), m.code, m.reason)]);
-  }
-  return got;
-}
-
 describe('netrx ws on tunnel captures: every message, on its tunnel', () => {
   it.each(captures)('%s', async (name) => {
-    const want = expected(name);
+    const want = expected(dir, name);
     const got = await wsMessages(name, rulesOf(truth(name).sessions));
     // Same connections (by endpoints and tunnel), same messages in the same order.
-    expect(new Map([...got].filter(([, v]) => v.length > 0))).toEqual(new Map([...want].filter(([, v]) => v.length > 0)));
+    expect(nonEmpty(got)).toEqual(nonEmpty(want));
     expect([...want.values()].flat().length).toBeGreaterThan(0);
   });
 
@@ -104,14 +39,14 @@ describe('netrx ws on tunnel captures: every message, on its tunnel', () => {
 
 describe('text output marks the tunnel after the server', () => {
   it('ws, http and tcp', async () => {
-    const ws = await run('ws', '-r', `${dir}vxlan.pcap`);
+    const ws = await run('ws', '-r', `${dir}/vxlan.pcap`);
     const marks = new Set(ws.out.trimEnd().split('\n').map((l) => / 10\.0\.0\.2:8080 (\[vxlan vni \d+\]) (text|binary|close|ping|pong) /.exec(l)?.[1] ?? / \[fd00::2\]:8080 (\[vxlan vni \d+\]) /.exec(l)?.[1]));
     expect(marks).toEqual(new Set(['[vxlan vni 42]', '[vxlan vni 43]', '[vxlan vni 44]']));
-    const http = await run('http', '-r', `${dir}gre.pcap`);
+    const http = await run('http', '-r', `${dir}/gre.pcap`);
     expect(http.out.split('\n')[0]).toMatch(/^\S+ #0 10\.3\.0\.1:40000 → 10\.3\.0\.2:8080 \[gre key 1001\] GET \/plain4 HTTP\/1\.1 0B$/);
-    const tcp = await run('tcp', '-r', `${dir}pppoe.pcap`);
+    const tcp = await run('tcp', '-r', `${dir}/pppoe.pcap`);
     expect(tcp.out.split('\n')[0]).toMatch(/^#0 10\.3\.0\.1:40000 → 10\.3\.0\.2:8080 \[pppoe session 4660\] \(syn, fin\) /);
-    expect((await run('tcp', '-r', `${dir}plain.pcap`)).out.split('\n')[0]).toMatch(/^#0 10\.3\.0\.1:40000 → 10\.3\.0\.2:8080 \(syn, fin\) /);
+    expect((await run('tcp', '-r', `${dir}/plain.pcap`)).out.split('\n')[0]).toMatch(/^#0 10\.3\.0\.1:40000 → 10\.3\.0\.2:8080 \(syn, fin\) /);
   });
 
   it('an entry of several facts is marked by its name', () => {
@@ -123,7 +58,7 @@ describe('text output marks the tunnel after the server', () => {
 describe('netrx tcp on tunnel captures', () => {
   it.each(captures)('%s: one whole connection per session, with its tunnel after server', async (name) => {
     const { sessions } = truth(name);
-    const { status, out } = await run('tcp', '-r', `${dir}${name}.pcap`, '--format', 'jsonl', ...decodeAs(rulesOf(sessions)));
+    const { status, out } = await run('tcp', '-r', `${dir}/${name}.pcap`, '--format', 'jsonl', ...decodeAs(rulesOf(sessions)));
     expect(status).toBe(0);
     const lines = out.trimEnd().split('\n');
     const conns = lines.map((l) => JSON.parse(l));
@@ -140,21 +75,21 @@ describe('netrx tcp on tunnel captures', () => {
 
 describe('netrx packets on tunnel captures', () => {
   it('lists the layers of each packet, inner endpoints and the tunnel layers between', async () => {
-    const { status, out } = await run('packets', '-r', `${dir}gtpu.pcap`, '--format', 'jsonl');
+    const { status, out } = await run('packets', '-r', `${dir}/gtpu.pcap`, '--format', 'jsonl');
     expect(status).toBe(0);
     const rows = out.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(rows[0]).toMatchObject({ layers: ['ethernet', 'ipv4', 'udp', 'gtpu'], src: '198.51.100.1:2152', dst: '198.51.100.2:2152' });
     expect(rows[2]).toMatchObject({ layers: ['ethernet', 'ipv4', 'udp', 'gtpu', 'ipv4', 'tcp'], src: '10.3.0.1:40000', dst: '10.3.0.2:8080' });
-    const text = await run('packets', '-r', `${dir}nested.pcap`);
+    const text = await run('packets', '-r', `${dir}/nested.pcap`);
     expect(text.out.split('\n').find((l) => l.includes('/tcp '))).toMatch(/ ethernet\/ipv4\/gre\/ipv4\/udp\/vxlan\/ethernet\/ipv4\/tcp 10\.0\.0\.\d:\d+ > 10\.0\.0\.\d:\d+ /);
   });
 
   it('takes decode-as rules on mpls.label and refuses one naming no dissector', async () => {
-    const { out } = await run('packets', '-r', `${dir}mpls-pw.pcap`, '--format', 'jsonl', '--decode-as', 'mpls.label==17,pwethcw');
+    const { out } = await run('packets', '-r', `${dir}/mpls-pw.pcap`, '--format', 'jsonl', '--decode-as', 'mpls.label==17,pwethcw');
     const rows = out.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(rows.some((r) => r.layers.includes('pwethcw'))).toBe(true);
     // A decode-as rule naming a dissector that does not exist is a usage error, not a silent miss.
-    const bad = await run('packets', '-r', `${dir}mpls-pw.pcap`, '--decode-as', 'mpls.label==17,nosuch');
+    const bad = await run('packets', '-r', `${dir}/mpls-pw.pcap`, '--decode-as', 'mpls.label==17,nosuch');
     expect(bad.status).not.toBe(0);
     expect(bad.err).toMatch(/nosuch/);
   });

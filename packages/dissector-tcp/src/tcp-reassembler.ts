@@ -14,6 +14,10 @@ const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
  * order and call {@link end} at the end of input; it calls `emit` with `open`, `data`, `gap` and
  * `close` events, synchronously. `reassembleTcp(registry)` wraps it as an operator.
  *
+ * A connection is its two endpoints and the tunnel its packets came through (`Packet.tunnel`):
+ * the same endpoints in two tunnels (two tenants' 10.0.0.1) are two connections, and a
+ * tunnelled connection says which in `Connection.via.tunnel`.
+ *
  * Per connection and direction, in packet time: in-order data is passed through as a view of the
  * frame; out-of-order segments wait in a bounded buffer; bytes seen twice keep the first copy
  * (retransmissions are counted, differing bytes counted as conflicts); a hole becomes a `gap`

@@ -1,10 +1,11 @@
 import { NetrxError } from '@netrx/core';
+import { checkViewArgs, parseViewArgs, VIEW_FLAGS, VIEW_VALUE_OPTIONS, type ViewArgs } from './view-args.js';
 
 /** Output formats of every command. */
 export type OutputFormat = 'text' | 'jsonl';
 
 /** The command line, parsed. */
-export interface CliArgs {
+export interface CliArgs extends ViewArgs {
   /** `packets`, `tcp`, `http`, `ws`, `devices`. */
   readonly command: string;
   /** `-r FILE`: read a capture file (`-` for standard input). */
@@ -24,7 +25,7 @@ export interface CliArgs {
   readonly backend?: string;
   /** `-s SNAPLEN` for live capture. */
   readonly snaplen?: number;
-  /** `-c COUNT`: stop after this many packets. */
+  /** `-c COUNT`: stop after this many packets (counted after the capture filter). */
   readonly count?: number;
   /** `--no-progress`: never draw a progress bar. */
   readonly progress: boolean;
@@ -47,8 +48,8 @@ export interface CliArgs {
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source']);
-// `netrx ui`'s.
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', ...VIEW_VALUE_OPTIONS]);
+// `netrx ui`'s (`--max-messages` is a view option too).
 for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
 
 /** Parses `netrx <command> [options] [filter…]`. Throws `ERR_INVALID_OPTION` on a bad command line. */
@@ -93,11 +94,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return n;
   };
   for (const f of flags) {
-    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open'].includes(f)) {
+    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open', ...VIEW_FLAGS].includes(f)) {
       throw new NetrxError('ERR_INVALID_OPTION', `unknown option ${f} (see netrx --help)`);
     }
   }
-  return {
+  const args: CliArgs = {
     command,
     read: one('-r'),
     interface: one('-i'),
@@ -118,7 +119,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     open: flags.has('--open'),
     maxMessages: int('--max-messages'),
     help: flags.has('-h') || flags.has('--help') || command === 'help' || command === '--help' || command === '-h',
+    ...parseViewArgs(command, values, flags),
   };
+  checkViewArgs(args);
+  return args;
 }
 
 /** `--port N`: a whole number from 0 (any free port) to 65535. */

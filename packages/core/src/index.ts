@@ -4,6 +4,7 @@
  * ERSPAN, IP in IP, MPLS, PPPoE and PPP) and the `dissect()` operator.
  *
  * @packageDocumentation
+ * @module @netrx/core
  */
 export { concatBytes, copyBytes } from './bytes.js';
 export { LinkType, formatTimestamp } from './frame.js';

@@ -11,7 +11,7 @@ import type {
 import type { HttpHeader, HttpUpgrade } from '@netrx/dissector-http';
 import { looksLikeHttpRequest } from '@netrx/dissector-http';
 import { parsePerMessageDeflate } from './permessage-deflate-params.js';
-import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
+import type { DecodedPayload, WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
 import { WebSocketFrameParser } from './websocket-frame-parser.js';
 import { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
 import { WebSocketMessageAssembler, type AssemblerOwner, type CompressionState } from './websocket-message-assembler.js';
@@ -165,7 +165,7 @@ function decodePayload(
   m: WebSocketMessage,
   table: WebSocketPayloadDissector | undefined,
   heuristics: readonly WebSocketPayloadDissector[],
-): { protocol: string; value: unknown } | undefined {
+): DecodedPayload | undefined {
   for (const d of table ? [table] : heuristics) {
     let value: unknown;
     try {
@@ -173,7 +173,15 @@ function decodePayload(
     } catch {
       value = undefined;
     }
-    if (value !== undefined) return { protocol: d.name, value };
+    if (value === undefined) continue;
+    if (d.summarize === undefined) return { protocol: d.name, value };
+    let summary: unknown;
+    try {
+      summary = d.summarize(value, m);
+    } catch {
+      summary = undefined;
+    }
+    return typeof summary === 'string' ? { protocol: d.name, value, summary } : { protocol: d.name, value };
   }
   return undefined;
 }

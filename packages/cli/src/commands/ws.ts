@@ -5,11 +5,11 @@ import type { CliArgs } from '../args.js';
 import { LineBytes, type CliIO, type LineWriter } from '../output.js';
 import { runCommand } from '../run.js';
 import { hexdump, textViewFor, type TextView } from '../text-view.js';
-import { viaMarks } from '../via-marks.js';
+import { viaText } from '../via-text.js';
 
-/** The fields of `netrx ws --format jsonl` records, for `-Y` (`tls` and other `via` layers included). */
+/** The fields of `netrx ws --format jsonl` records, for `-Y` (`tunnel`, `tls` and other `via` layers included). */
 export const WS_FIELDS: readonly string[] = [
-  'ts', 'stream', 'client', 'server', 'tls', 'dir', 'type', 'length', 'text', 'hex', 'code', 'reason',
+  'ts', 'stream', 'client', 'server', 'tunnel', 'tls', 'dir', 'type', 'length', 'text', 'hex', 'code', 'reason',
   'compressed', 'frames', 'decoded', 'undecodable', 'partial', 'unknownBytes', 'warnings',
 ];
 
@@ -70,7 +70,7 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
  */
 export function textLine(m: WebSocketMessage, view: TextView): string {
   const c = m.connection;
-  const head = `${view.time.format(m.lastTs)} ${view.dim(`#${c.id}`)} ${formatEndpoint(c.client)} ${view.arrow(m.dir)} ${formatEndpoint(c.server)}${viaMarks(c)} ${view.kind(m.kind)}`;
+  const head = `${view.time.format(m.lastTs)} ${view.dim(`#${c.id}`)} ${formatEndpoint(c.client)} ${view.arrow(m.dir)} ${formatEndpoint(c.server)}${viaText(c.via)} ${view.kind(m.kind)}`;
   const warnings = m.warnings.length ? ' ' + view.warn(`[${m.warnings.map((w) => w.code).join(',')}]`) : '';
   // A message that could not be decoded has no payload to count: say why instead of "0B".
   if (m.undecodable !== undefined) return `${head}${warnings} ${view.warn(`[undecodable: ${m.undecodable}]`)}`;
@@ -120,6 +120,7 @@ class FollowWriter {
       out.line(`Follow: ws,${c.id}`);
       out.line(`Client: ${formatEndpoint(c.client)}`);
       out.line(`Server: ${formatEndpoint(c.server)}`);
+      if (typeof c.via?.tunnel === 'string') out.line(`Tunnel: ${c.via.tunnel}`);
       out.line(RULE);
     }
     this.count[m.dir]++;

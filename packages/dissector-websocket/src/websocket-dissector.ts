@@ -13,6 +13,7 @@ import { looksLikeHttpRequest } from '@netrx/dissector-http';
 import { parsePerMessageDeflate } from './permessage-deflate-params.js';
 import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
 import { WebSocketFrameParser } from './websocket-frame-parser.js';
+import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from './frame-evidence.js';
 import { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
 import { WebSocketMessageAssembler, type AssemblerOwner, type CompressionState } from './websocket-message-assembler.js';
 import { handshakeViolation } from './websocket-validation.js';
@@ -89,8 +90,14 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
         maxFramePayload,
         startInSync: hs !== undefined,
         allowRsv1: compression !== 'none',
-        // After a handshake, the masking rule helps find frames again after a gap.
+        // After a handshake, the masking rule helps find frames again after a gap; without one,
+        // the search tries both and the first proven chain settles the direction's role.
         expectMask: hs ? dir === 'c2s' : undefined,
+        // The SYN was seen and no handshake: the stream's first byte starts a frame or none does.
+        atStreamStart: hs === undefined && ctx.connection.clientBy === 'syn',
+        // Until frames are proven somewhere in the connection, it is not known to be WebSocket
+        // (decode-as forces it onto bytes of any kind): demand the heuristic's evidence.
+        securityBits: hs ? SECURITY_BITS_RESYNC : SECURITY_BITS_HEURISTIC,
       });
       return [p, a];
     };
@@ -125,7 +132,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   end(ts: bigint, frame: number): void {
     for (const dir of ['c2s', 's2c'] as const) {
       this.parsers[dir].end(ts, frame);
-      this.assemblers[dir].end();
+      this.assemblers[dir].end(ts, frame);
     }
   }
 
@@ -138,6 +145,13 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.connection = { ...c, client: c.server, server: c.client, clientBy: 'ws-mask' };
     this.assemblers.c2s.dir = 's2c';
     this.assemblers.s2c.dir = 'c2s';
+  }
+
+  noteSearchMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {
+    // RFC 6455 §5.1: one side masks, the other does not; and the connection is WebSocket now.
+    const other = assembler === this.assemblers.c2s ? 's2c' : 'c2s';
+    this.parsers[other].setExpectMask(!masked);
+    this.parsers.c2s.securityBits = this.parsers.s2c.securityBits = SECURITY_BITS_RESYNC;
   }
 
   emit(event: AppEvent): void {

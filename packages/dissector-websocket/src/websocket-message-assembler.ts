@@ -16,6 +16,8 @@ export interface AssemblerOwner {
   readonly connection: Connection;
   /** Called with each frame's masking before it is validated: lets the owner settle unknown roles. */
   noteMasking(assembler: WebSocketMessageAssembler, masked: boolean): void;
+  /** A search for frames proved this direction's masking: the other direction does the opposite. */
+  noteSearchMasking?(assembler: WebSocketMessageAssembler, masked: boolean): void;
   /** Emits an event downstream (after the owner's payload dissector, for messages). */
   emitMessage(message: WebSocketMessage): void;
   emit(event: AppEvent): void;
@@ -127,6 +129,14 @@ export class WebSocketMessageAssembler implements FrameSink {
     if (skipped > 0) this.carry(warning('WARN_WS_RESYNC', `frames found again after ${skipped} bytes that could not be parsed`));
   }
 
+  onUnparsed(skipped: number): void {
+    this.carry(warning('WARN_WS_UNPARSED', `${skipped} bytes were searched for frames and none was proven: no message is shown for them`));
+  }
+
+  onMasking(masked: boolean): void {
+    this.owner.noteSearchMasking?.(this, masked);
+  }
+
   onFrame(f: ParsedFrame): void {
     this.owner.noteMasking(this, f.masked);
     if (this.options.frames) this.emitFrame(f);
@@ -186,10 +196,19 @@ export class WebSocketMessageAssembler implements FrameSink {
     if (f.fin) this.finishMessage(f);
   }
 
-  /** The connection ended: a message still waiting for its final fragment is reported as such. */
-  end(): void {
+  /**
+   * The connection ended: a message still waiting for its final fragment is reported as such, and
+   * warnings no message took are emitted as a `ws.warning` (tagged `ts`, `frame`).
+   */
+  end(ts = 0n, frame = 0): void {
     this.abandon('the connection ended before the final fragment');
     this.inflater?.close();
+    // Findings no later message took are a record of their own, never dropped.
+    if (this.carried !== undefined) {
+      const warnings = this.carried;
+      this.carried = undefined;
+      this.owner.emit({ type: 'ws.warning', connection: this.owner.connection, dir: this.dir, firstTs: ts, lastTs: ts, firstFrame: frame, lastFrame: frame, warnings });
+    }
   }
 
   private startMessage(opcode: number, f: ParsedFrame): void {

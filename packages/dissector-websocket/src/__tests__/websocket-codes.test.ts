@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WebSocketCodes } from '../websocket-codes.js';
+import { TrackingInflateCodes } from '../tracking-inflater.js';
 import { codesInSources, documentedCodes } from '../../../../test-support/codes.js';
 
 const src = fileURLToPath(new URL('..', import.meta.url));
@@ -12,7 +13,8 @@ describe('WebSocketCodes', () => {
   it('holds every code the sources emit', () => {
     const used = codesInSources(src);
     expect(used.size).toBeGreaterThan(10);
-    expect([...used].filter(([code]) => !(code in WebSocketCodes)).map(([code, files]) => `${code} (${files.join(', ')})`)).toEqual([]);
+    // The tracking inflater's errors are values of its own catalogue (TrackingInflateCodes), read by the assembler.
+    expect([...used].filter(([code]) => !(code in WebSocketCodes) && !(code in TrackingInflateCodes)).map(([code, files]) => `${code} (${files.join(', ')})`)).toEqual([]);
   });
 
   it('holds no code that nothing emits', () => {

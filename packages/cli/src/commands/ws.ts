@@ -1,5 +1,5 @@
 import { formatEndpoint } from '@netrx/core';
-import { websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
+import { websocketRecords, writeWebSocketMessageJson, writeWebSocketWarningJson, type WebSocketMessage, type WebSocketWarning } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
 import { LineBytes, type CliIO } from '../output.js';
 import { runCommand } from '../run.js';
@@ -22,8 +22,17 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   // --sink: each record's JSON line built as bytes by the code that prints it, sent as they are.
   const lineBytes = args.sink === undefined ? undefined : new LineBytes();
   return runCommand(args, io, {
-    stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), websocketMessages()),
+    stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), websocketRecords()),
     each: (m, out, shown) => {
+      if (m.type === 'ws.warning') {
+        // Findings that belong to no message: a record of their own, never dropped.
+        if (args.quiet) return;
+        if (jsonl) {
+          writeWebSocketWarningJson(m, out);
+          out.endLine();
+        } else out.line(warningLine(m));
+        return;
+      }
       shown.add(m.connection.id);
       if (args.quiet) return;
       // JSON lines are built in the writer's buffer: the text goes from payload bytes to output.
@@ -34,6 +43,10 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
     },
     shown: 'WebSocket messages',
     record: (m) => {
+      if (m.type === 'ws.warning') {
+        writeWebSocketWarningJson(m, lineBytes!);
+        return { connection: m.connection, dir: m.dir, type: 'warning', ts: m.lastTs, json: lineBytes!.take() };
+      }
       writeWebSocketMessageJson(m, lineBytes!);
       return { connection: m.connection, dir: m.dir, type: m.kind, ts: m.lastTs, json: lineBytes!.take() };
     },
@@ -50,8 +63,15 @@ export function textLine(m: WebSocketMessage, full: boolean): string {
   else if (m.kind === 'text') body = printable(m.text ?? '', full);
   else if (m.kind === 'close') body = m.closeCode === undefined ? '' : `${m.closeCode} ${printable(m.closeReason ?? '', full)}`;
   else body = hex(m.payload, full);
-  const flags = `${m.compressed ? ' [deflate]' : ''}${m.frames > 1 ? ` [${m.frames} frames]` : ''}${m.warnings.length ? ` [${m.warnings.map((w) => w.code).join(',')}]` : ''}`;
+  const flags = `${m.partial ? ` [partial: ${m.unknownBytes ?? 0} bytes unknown]` : ''}${m.compressed ? ' [deflate]' : ''}${m.frames > 1 ? ` [${m.frames} frames]` : ''}${m.warnings.length ? ` [${m.warnings.map((w) => w.code).join(',')}]` : ''}`;
   return `${head} ${m.payload.length}B${flags}${body ? ' ' + body : ''}`;
+}
+
+/** A `ws.warning` for people: time, arrow, endpoints, `warning`, the codes and what they say. */
+export function warningLine(w: WebSocketWarning): string {
+  const c = w.connection;
+  const arrow = w.dir === 'c2s' ? '→' : '←';
+  return `${formatTimeOfDay(w.lastTs)} #${c.id} ${formatEndpoint(c.client)} ${arrow} ${formatEndpoint(c.server)} warning ${w.warnings.map((d) => `[${d.code}] ${d.message}`).join('; ')}`;
 }
 
 function printable(s: string, full: boolean): string {

@@ -177,6 +177,31 @@ describe('WebSocket dissector: RFC violations are warnings on the message', () =
   });
 });
 
+describe('WebSocket dissector: findings that belong to no message', () => {
+  it('emits a wrong Sec-WebSocket-Accept as a ws.warning at the end when no message followed', () => {
+    const t = drive(upgrade({ accept: 'bm90IHRoZSByaWdodCBrZXk=' }));
+    t.dissector.end(5n, 5);
+    const warnings = t.events.filter((e) => e.type === 'ws.warning');
+    expect(warnings.map((w) => [w.dir, w.warnings.map((d) => d.code), w.lastTs])).toEqual([['c2s', ['WARN_WS_ACCEPT_MISMATCH'], 5n]]);
+    expect(t.messages()).toEqual([]);
+  });
+
+  it('puts the finding on the next message when there is one, and emits no record then', () => {
+    const t = drive(upgrade({ accept: 'bm90IHRoZSByaWdodCBrZXk=' }));
+    t.c2s(encodeFrame({ opcode: 1, payload: 'hi', mask: M }));
+    t.dissector.end(5n, 5);
+    expect(codes(t.messages()[0])).toEqual(['WARN_WS_ACCEPT_MISMATCH']);
+    expect(t.events.filter((e) => e.type === 'ws.warning')).toEqual([]);
+  });
+
+  it('reports bytes searched in vain, with no message after them, as a ws.warning', () => {
+    const t = drive(undefined, {}, midstream);
+    t.c2s(new Uint8Array(500).fill(0x70));
+    t.dissector.end(5n, 5);
+    expect(t.events.filter((e) => e.type === 'ws.warning').map((w) => w.warnings.map((d) => d.code))).toEqual([['WARN_WS_UNPARSED']]);
+  });
+});
+
 describe('WebSocket dissector: without a handshake', () => {
   it('tells the client by its masking when the roles were only guessed', () => {
     const guessed = { ...connection, client: connection.server, server: connection.client, clientBy: 'port' as const };

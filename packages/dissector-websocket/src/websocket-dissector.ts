@@ -74,12 +74,21 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.connection = ctx.connection;
     const hs = isUpgrade(init) ? readHandshake(init) : undefined;
     this.awaitingFirstBytes = hs === undefined;
-    this.rolesKnown = hs !== undefined || ctx.connection.clientBy !== 'port';
+    // A decode-as rule names the server's port: without a SYN, it settles the roles (the
+    // reassembler guessed them by port or by a first header that looked masked).
+    const forced = hs === undefined && ctx.connection.clientBy !== 'syn' ? decodeAsServer(ctx.registry, ctx.connection) : undefined;
+    if (forced === 'client') this.connection = { ...ctx.connection, client: ctx.connection.server, server: ctx.connection.client, clientBy: 'decode-as' };
+    else if (forced === 'server') this.connection = { ...ctx.connection, clientBy: 'decode-as' };
+    // Otherwise (guessed by port, or by a first header that looked masked) the masking of proven
+    // frames settles them (RFC 6455 §5.1).
+    this.rolesKnown = hs !== undefined || forced !== undefined || ctx.connection.clientBy === 'syn';
+    /** Wire direction → direction reported (they differ when decode-as swapped the roles). */
+    const reported = (dir: Direction): Direction => (forced === 'client' ? (dir === 'c2s' ? 's2c' : 'c2s') : dir);
     const maxFramePayload = options.maxFramePayload ?? DEFAULT_MAX;
     const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX;
     const make = (dir: Direction): [WebSocketFrameParser, WebSocketMessageAssembler] => {
       const compression = hs ? hs.compression[dir] : 'unknown';
-      const a = new WebSocketMessageAssembler(this, dir, {
+      const a = new WebSocketMessageAssembler(this, reported(dir), {
         compression,
         maxMessageSize,
         frames: options.frames ?? false,
@@ -92,7 +101,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
         allowRsv1: compression !== 'none',
         // After a handshake, the masking rule helps find frames again after a gap; without one,
         // the search tries both and the first proven chain settles the direction's role.
-        expectMask: hs ? dir === 'c2s' : undefined,
+        expectMask: hs || forced ? reported(dir) === 'c2s' : undefined,
         // The SYN was seen and no handshake: the stream's first byte starts a frame or none does.
         atStreamStart: hs === undefined && ctx.connection.clientBy === 'syn',
         // Until frames are proven somewhere in the connection, it is not known to be WebSocket
@@ -107,7 +116,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.assemblers = { c2s: ac, s2c: as };
     for (const d of hs?.diagnostics ?? []) ac.carry(d);
     const registry = ctx.registry;
-    this.payloadDissector = lookupPayloadDissector(registry, hs?.protocol, ctx.connection.server.port);
+    this.payloadDissector = lookupPayloadDissector(registry, hs?.protocol, this.connection.server.port);
     this.payloadHeuristics = registry.hasTable('ws.port') ? registry.heuristics('ws').active : [];
   }
 
@@ -168,6 +177,17 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     }
     this.ctx.emit(message);
   }
+}
+
+/**
+ * Which of the connection's ports a decode-as rule on `tcp.port` names for `websocket`: the
+ * server's as the connection has it, the client's (the roles are the other way round), or neither.
+ */
+function decodeAsServer(registry: Registry, c: Connection): 'server' | 'client' | undefined {
+  if (!registry.hasDecodeAs('tcp.port')) return undefined;
+  const named = (port: number): boolean => registry.decodeAs('tcp.port', port)?.name === 'websocket';
+  if (named(c.server.port)) return 'server';
+  return named(c.client.port) ? 'client' : undefined;
 }
 
 function lookupPayloadDissector(registry: Registry, protocol: string | undefined, serverPort: number): WebSocketPayloadDissector | undefined {

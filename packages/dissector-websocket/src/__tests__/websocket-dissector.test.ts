@@ -221,6 +221,37 @@ describe('WebSocket dissector: without a handshake', () => {
     expect(ms.flatMap((m) => m.warnings)).toEqual([]);
   });
 
+  it('takes the server from a decode-as rule: it names the server’s port, whatever the reassembler guessed', () => {
+    // 10.0.0.2:7272 is the server; the reassembler, with no SYN, guessed the other way round.
+    const guessed = { ...connection, client: connection.server, server: connection.client, clientBy: 'ws-mask' as const };
+    const t = drive(undefined, {}, guessed, (r) => r.addDecodeAs('tcp.port==7272,websocket'));
+    // Wire c2s is 7272 → 50000: the server's, unmasked.
+    t.c2s(concat(...chatFrames(3, false, 'server says')));
+    t.s2c(concat(...chatFrames(3, true, 'client says')));
+    const ms = t.messages();
+    expect(ms.map((m) => [m.dir, m.connection.server.port, m.connection.clientBy])).toEqual([
+      ['s2c', 7272, 'decode-as'],
+      ['s2c', 7272, 'decode-as'],
+      ['s2c', 7272, 'decode-as'],
+      ['c2s', 7272, 'decode-as'],
+      ['c2s', 7272, 'decode-as'],
+      ['c2s', 7272, 'decode-as'],
+    ]);
+    expect(ms.flatMap((m) => m.warnings.map((w) => w.code)).filter((c) => c !== 'WARN_WS_RESYNC')).toEqual([]);
+    // The server's side is searched only for unmasked frames: masked ones there are not believed.
+    const wrong = drive(undefined, {}, guessed, (r) => r.addDecodeAs('tcp.port==7272,websocket'));
+    wrong.c2s(concat(...chatFrames(3, true)));
+    wrong.dissector.end(1n, 1);
+    expect(wrong.messages()).toEqual([]);
+  });
+
+  it('lets masking settle roles the reassembler guessed from a first header', () => {
+    const guessed = { ...connection, client: connection.server, server: connection.client, clientBy: 'ws-mask' as const };
+    const t = drive(undefined, {}, guessed);
+    t.c2s(concat(...chatFrames(3, false)));
+    expect(t.messages().map((m) => [m.dir, m.connection.server.port, m.connection.clientBy])[0]).toEqual(['s2c', 7272, 'ws-mask']);
+  });
+
   it('starts inside a frame, finds the frames, and shows nothing whose start is not proven', () => {
     const t = drive(undefined, {}, midstream);
     const cut = encodeFrame({ opcode: 1, payload: 'x'.repeat(300), mask: M }).subarray(100);

@@ -16,9 +16,12 @@ import { WebSocketFrameParser } from './websocket-frame-parser.js';
 import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from './frame-evidence.js';
 import { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
 import { WebSocketMessageAssembler, type AssemblerOwner, type CompressionState } from './websocket-message-assembler.js';
-import { handshakeViolation } from './websocket-validation.js';
+import { handshakeViolation, warning } from './websocket-validation.js';
 
 const DEFAULT_MAX = 64 * 1024 * 1024;
+/** Most payload bytes, and events, held while a connection is not confirmed (see `out`). */
+const HOLD_CAP = 4 * 1024 * 1024;
+const HOLD_MAX = 4096;
 
 /** The handshake, as far as the dissector needs it. */
 interface Handshake {
@@ -65,6 +68,11 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   private readonly payloadHeuristics: readonly WebSocketPayloadDissector[];
   /** No handshake was given and no byte has arrived yet. */
   private awaitingFirstBytes: boolean;
+  /** Whether the connection is known to be WebSocket: a handshake, or proven masked frames (see `out`). */
+  private confirmed: boolean;
+  private held: AppEvent[] = [];
+  private heldBytes = 0;
+  private heldDropped = 0;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -74,6 +82,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.connection = ctx.connection;
     const hs = isUpgrade(init) ? readHandshake(init) : undefined;
     this.awaitingFirstBytes = hs === undefined;
+    this.confirmed = hs !== undefined;
     // A decode-as rule names the server's port: without a SYN, it settles the roles (the
     // reassembler guessed them by port or by a first header that looked masked).
     const forced = hs === undefined && ctx.connection.clientBy !== 'syn' ? decodeAsServer(ctx.registry, ctx.connection) : undefined;
@@ -143,6 +152,31 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
       this.parsers[dir].end(ts, frame);
       this.assemblers[dir].end(ts, frame);
     }
+    if (!this.confirmed && (this.held.length > 0 || this.heldDropped > 0)) {
+      const n = this.held.filter((e) => e.type === 'ws.message').length + this.heldDropped;
+      const first = this.held[0];
+      this.held = [];
+      this.emitUnconfirmed(
+        `${n} messages of unmasked frames were not shown: no masked (client) frames were proven on the other side, and unmasked frames alone also fit length-prefixed protocols`,
+        first,
+        ts,
+        frame,
+      );
+    }
+  }
+
+  private emitUnconfirmed(message: string, about: AppEvent | undefined, ts?: bigint, frame?: number): void {
+    const c = about?.connection ?? this.connection;
+    this.ctx.emit({
+      type: 'ws.warning',
+      connection: c,
+      dir: about?.dir ?? 's2c',
+      firstTs: about?.firstTs ?? ts ?? 0n,
+      lastTs: ts ?? about?.lastTs ?? 0n,
+      firstFrame: about?.firstFrame ?? frame ?? 0,
+      lastFrame: frame ?? about?.lastFrame ?? 0,
+      warnings: [warning('WARN_WS_UNCONFIRMED', message)],
+    });
   }
 
   noteMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {
@@ -158,6 +192,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
 
   noteSearchMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {
     // RFC 6455 §5.1: one side masks, the other does not; and the connection is WebSocket now.
+    if (masked) this.confirm();
     const other = assembler === this.assemblers.c2s ? 's2c' : 'c2s';
     this.parsers[other].setExpectMask(!masked);
     this.parsers.c2s.securityBits = this.parsers.s2c.securityBits = SECURITY_BITS_RESYNC;
@@ -171,11 +206,46 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     if (message.undecodable === undefined && (this.payloadDissector || this.payloadHeuristics.length)) {
       const decoded = decodePayload(message, this.payloadDissector, this.payloadHeuristics);
       if (decoded) {
-        this.ctx.emit({ ...message, decoded });
+        this.out({ ...message, decoded });
         return;
       }
     }
-    this.ctx.emit(message);
+    this.out(message);
+  }
+
+  /**
+   * Emits a message or frame, or holds it while the connection is not confirmed: without a
+   * handshake, only a proven chain of masked frames (a client's, RFC 6455 §5.1: random keys make
+   * it strong evidence) confirms a connection. Unmasked frames alone also fit length-prefixed
+   * protocols (ten MQTT SUBSCRIBEs read as binary frames), so what they carry is held, bounded,
+   * until the other side's masked frames are proven, and dropped, with a warning, if they never are.
+   */
+  private out(event: AppEvent): void {
+    if (this.confirmed) {
+      this.ctx.emit(event);
+      return;
+    }
+    const size = event.type === 'ws.message' ? event.payload.length : event.type === 'ws.frame' ? event.payload.length : 0;
+    if (this.heldBytes + size > HOLD_CAP || this.held.length >= HOLD_MAX) {
+      this.heldDropped++;
+      return;
+    }
+    this.held.push(event);
+    this.heldBytes += size;
+  }
+
+  /** The connection is WebSocket: what was held goes out, in order. */
+  private confirm(): void {
+    if (this.confirmed) return;
+    this.confirmed = true;
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const e of held) this.ctx.emit(e);
+    if (this.heldDropped > 0) {
+      this.emitUnconfirmed(`${this.heldDropped} messages or frames over the ${HOLD_CAP}-byte hold were not shown before the other side's masked frames confirmed the connection`, held[0]);
+      this.heldDropped = 0;
+    }
   }
 }
 

@@ -249,7 +249,23 @@ describe('WebSocket dissector: without a handshake', () => {
     const guessed = { ...connection, client: connection.server, server: connection.client, clientBy: 'ws-mask' as const };
     const t = drive(undefined, {}, guessed);
     t.c2s(concat(...chatFrames(3, false)));
+    // Unmasked frames alone do not confirm WebSocket: held until the other side's masked frames are proven.
+    expect(t.messages()).toEqual([]);
+    t.s2c(concat(...chatFrames(3, true)));
     expect(t.messages().map((m) => [m.dir, m.connection.server.port, m.connection.clientBy])[0]).toEqual(['s2c', 7272, 'ws-mask']);
+    expect(t.messages()).toHaveLength(6);
+  });
+
+  it('never shows unmasked frames of a connection no masked frames confirm, and says so', () => {
+    const t = drive(undefined, {}, midstream);
+    // Proven unmasked frames on one side (length-prefixed records can read so, as MQTT SUBSCRIBEs
+    // do: see the lp-mqtt fixtures), and no masked frames on the other.
+    t.s2c(concat(new Uint8Array(7).fill(0x70), ...chatFrames(4, false)));
+    t.c2s(new TextEncoder().encode('0\x1f\x00\x1bsensors/floor3/room1/temperature{"t":21}'));
+    t.dissector.end(9n, 9);
+    expect(t.messages()).toEqual([]);
+    const w = t.events.filter((e) => e.type === 'ws.warning').flatMap((e) => e.warnings.map((d) => [d.code, d.message]));
+    expect(w).toContainEqual(['WARN_WS_UNCONFIRMED', expect.stringMatching(/^4 messages of unmasked frames were not shown/)]);
   });
 
   it('starts inside a frame, finds the frames, and shows nothing whose start is not proven', () => {
@@ -274,8 +290,9 @@ describe('WebSocket dissector: without a handshake', () => {
     const texts = ['before the capture: the quick brown fox', 'in the capture: the quick brown fox', 'standalone'];
     const c = await deflateTakeover(texts.slice(0, 2));
     const t = drive(undefined, {}, midstream);
+    t.c2s(concat(...chatFrames(3, true)));
     t.s2c(concat(...chatFrames(3, false), encodeFrame({ opcode: 1, rsv: 4, payload: c[1]! }), encodeFrame({ opcode: 1, rsv: 4, payload: deflateAlone(texts[2]!) })));
-    const ms = t.messages().slice(3);
+    const ms = t.messages().slice(6);
     expect(ms[0]!.undecodable ?? (ms[0]!.partial ? 'partial' : ms[0]!.text)).toMatch(/handshake was not captured.*not captured|partial/);
     expect(ms[1]!.text).toBe('standalone');
   });

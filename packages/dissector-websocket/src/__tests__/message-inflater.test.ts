@@ -24,12 +24,32 @@ describe.each(['zlib', 'pako'] as const)('MessageInflater (%s engine)', (engine)
     }
   });
 
-  it('reports a message whose history is missing as undecodable, never as wrong text', async () => {
+  it('marks the bytes a message copies from history it never saw, and never shows wrong text', async () => {
     const c = await deflateTakeover(chat);
     const inf = new MessageInflater(1 << 20, false, engine); // as after a midstream start: history unknown
-    expect(str(inf.inflate([c[1]!]))).toMatch(/^undecodable: .*earlier messages that were not captured/);
-    // After the reset, a message that needs no history decodes again.
+    const r = inf.inflate([c[1]!]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.data.length).toBe(chat[1]!.length);
+    expect(r.unknownBytes).toBeGreaterThan(0);
+    const want = Buffer.from(chat[1]!);
+    let unknown = 0;
+    for (let i = 0; i < want.length; i++) {
+      if (r.unknown![i]) unknown++;
+      else expect(r.data[i], `byte ${i}`).toBe(want[i]);
+    }
+    expect(unknown).toBe(r.unknownBytes);
+    // A message that needs no history is exact.
     expect(str(inf.inflate([deflateAlone('standalone')]))).toBe('standalone');
+  });
+
+  it('after a reset (a gap), tracks unknown history, and a message that needs none is exact', async () => {
+    const c = await deflateTakeover(chat);
+    const inf = new MessageInflater(1 << 20, true, engine);
+    expect(str(inf.inflate([c[0]!]))).toBe(chat[0]);
+    inf.reset();
+    const r = inf.inflate([c[2]!]);
+    expect(r.ok && r.unknownBytes).toBeGreaterThan(0);
   });
 
   it('inflates no-context-takeover messages in any order with one inflater', () => {

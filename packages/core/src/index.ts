@@ -64,6 +64,8 @@ export type {
   DissectState,
   PacketDissector,
   ProbeResult,
+  StreamProbe,
+  StreamProbeVerdict,
   StreamContext,
   StreamDissector,
   StreamDissectorFactory,

@@ -15,6 +15,7 @@ import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } fr
 import { WebSocketFrameParser } from './websocket-frame-parser.js';
 import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from './frame-evidence.js';
 import { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
+import { WebSocketStreamProbe } from './websocket-stream-probe.js';
 import { WebSocketMessageAssembler, type AssemblerOwner, type CompressionState } from './websocket-message-assembler.js';
 import { handshakeViolation, warning } from './websocket-validation.js';
 
@@ -299,6 +300,7 @@ export function createWebSocketFactory(options: WebSocketOptions = {}): StreamDi
     resumesAfterGap: true,
     probe: probeWebSocket,
     probeBytes: WS_PROBE_BYTES,
+    createProbe: (connection) => new WebSocketStreamProbe(connection),
     create: (ctx, init) => new WebSocketStreamDissector(ctx, init, options),
   };
 }

@@ -55,6 +55,11 @@ export class MessageInflater {
     this.historyComplete = historyComplete;
   }
 
+  /** Whether messages go through the tracking decoder (some history is unknown); false: native zlib. */
+  get tracking(): boolean {
+    return !this.historyComplete;
+  }
+
   /** Forgets the context (a gap lost some of the peer's messages): history is unknown from here. */
   reset(): void {
     this.drop();
@@ -105,6 +110,15 @@ export class MessageInflater {
       // A final block: the next message starts a new deflate stream, with nothing unknown.
       this.tracker = undefined;
       this.historyComplete = true;
+    } else {
+      const window = t.knownWindow();
+      if (window !== undefined) {
+        // The whole window is known again: back to native zlib, the history as its dictionary.
+        this.drop();
+        this.engine = createInflateEngine(this.engineName, window);
+        this.tracker = undefined;
+        this.historyComplete = true;
+      }
     }
     return r.unknownBytes > 0 ? { ok: true, data: r.data, unknownBytes: r.unknownBytes, unknown: r.unknown } : { ok: true, data: r.data };
   }

@@ -43,6 +43,24 @@ describe.each(['zlib', 'pako'] as const)('MessageInflater (%s engine)', (engine)
     expect(str(inf.inflate([deflateAlone('standalone')]))).toBe('standalone');
   });
 
+  it('goes back to the native context, the known window as its dictionary, once every byte of history is known', async () => {
+    // Two alphabets: the message in the capture shares no string with the one before it, so it is
+    // known whole; being over the 32 KiB window, it makes the window known; the next copies from it.
+    let x = 7;
+    const letters = (from: number, n: number) => Array.from({ length: n }, () => String.fromCharCode(from + ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 16) % 13)).join('');
+    const before = letters(65, 5000); // A-M
+    const known = letters(110, 40000); // n-z
+    const after = known.slice(1000, 3000) + known.slice(30000, 31000);
+    const c = await deflateTakeover([before, known, after]);
+    const inf = new MessageInflater(1 << 20, false, engine);
+    expect(inf.tracking).toBe(true);
+    const r1 = inf.inflate([c[1]!]);
+    expect(r1.ok && r1.unknownBytes === undefined && Buffer.from(r1.data).toString()).toBe(known);
+    expect(inf.tracking).toBe(false);
+    const r2 = inf.inflate([c[2]!]);
+    expect(r2.ok && r2.unknownBytes === undefined && Buffer.from(r2.data).toString()).toBe(after);
+  });
+
   it('after a reset (a gap), tracks unknown history, and a message that needs none is exact', async () => {
     const c = await deflateTakeover(chat);
     const inf = new MessageInflater(1 << 20, true, engine);

@@ -25,6 +25,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/*/**/*.test.ts', 'bench/__tests__/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
+    // Text output writes local time, as tcpdump does: the tests read it in UTC wherever they run.
+    env: { TZ: 'UTC' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -28,7 +28,7 @@ interface Summary {
 
 /** Starts a consumer; resolves once it reads (its first stderr line), with a promise of its stdout lines at exit. */
 async function consumer(url: string, name: string): Promise<{ child: ChildProcessWithoutNullStreams; lines: Promise<Summary[]> }> {
-  const child = spawn(process.execPath, [here('consumer.mjs'), url, '--group', 'g', '--name', name, '--count', '5', '--interval', '0.2', '--idle-exit', '3', '--json', '--report-ids']);
+  const child = spawn(process.execPath, [here('consumer.mjs'), url, '--group', 'g', '--name', name, '--count', '5', '--interval', '0.2', '--idle-exit', '8', '--json', '--report-ids']);
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));

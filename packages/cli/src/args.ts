@@ -1,10 +1,11 @@
 import { NetrxError } from '@netrx/core';
+import { checkViewArgs, parseViewArgs, VIEW_FLAGS, VIEW_VALUE_OPTIONS, type ViewArgs } from './view-args.js';
 
 /** Output formats of every command. */
 export type OutputFormat = 'text' | 'jsonl';
 
 /** The command line, parsed. */
-export interface CliArgs {
+export interface CliArgs extends ViewArgs {
   /** `packets`, `tcp`, `http`, `ws`, `devices`. */
   readonly command: string;
   /** `-r FILE`: read a capture file (`-` for standard input). */
@@ -24,7 +25,7 @@ export interface CliArgs {
   readonly backend?: string;
   /** `-s SNAPLEN` for live capture. */
   readonly snaplen?: number;
-  /** `-c COUNT`: stop after this many packets. */
+  /** `-c COUNT`: stop after this many packets (counted after the capture filter). */
   readonly count?: number;
   /** `--no-progress`: never draw a progress bar. */
   readonly progress: boolean;
@@ -34,11 +35,22 @@ export interface CliArgs {
   readonly sinkSource?: string;
   /** `-q`/`--quiet`: nothing on standard output (with `--sink`, the records go only to Redis). */
   readonly quiet: boolean;
+  // `netrx ui`'s own options.
+  /** `--port N`: the inspector's port (0, the default, picks a free one). */
+  readonly port?: number;
+  /** `--host H`: the inspector's address (default `127.0.0.1`). */
+  readonly host?: string;
+  /** `--open`: launch a browser on the inspector's page. */
+  readonly open: boolean;
+  /** `--max-messages N`: how many messages the inspector keeps before evicting the oldest. */
+  readonly maxMessages?: number;
   readonly help: boolean;
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source']);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', ...VIEW_VALUE_OPTIONS]);
+// `netrx ui`'s (`--max-messages` is a view option too).
+for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
 
 /** Parses `netrx <command> [options] [filter…]`. Throws `ERR_INVALID_OPTION` on a bad command line. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -82,11 +94,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return n;
   };
   for (const f of flags) {
-    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help'].includes(f)) {
+    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open', ...VIEW_FLAGS].includes(f)) {
       throw new NetrxError('ERR_INVALID_OPTION', `unknown option ${f} (see netrx --help)`);
     }
   }
-  return {
+  const args: CliArgs = {
     command,
     read: one('-r'),
     interface: one('-i'),
@@ -102,6 +114,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     sink: one('--sink'),
     sinkSource: one('--sink-source'),
     quiet: flags.has('-q') || flags.has('--quiet'),
+    port: port(one('--port')),
+    host: one('--host'),
+    open: flags.has('--open'),
+    maxMessages: int('--max-messages'),
     help: flags.has('-h') || flags.has('--help') || command === 'help' || command === '--help' || command === '-h',
+    ...parseViewArgs(command, values, flags),
   };
+  checkViewArgs(args);
+  return args;
+}
+
+/** `--port N`: a whole number from 0 (any free port) to 65535. */
+function port(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new NetrxError('ERR_INVALID_OPTION', `--port needs a port number from 0 to 65535, not "${v}"`);
+  return n;
 }

@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module';
 import { NetrxError } from '@netrx/core';
+import { DisplayFilterError } from '@netrx/pipeline';
 import { parseArgs, type CliArgs } from './args.js';
+import { helpFor, USAGE } from './help.js';
 import type { CliIO } from './output.js';
 
 /** A subcommand: runs with parsed arguments and returns the exit status. */
@@ -11,37 +14,14 @@ const commands: Record<string, () => Promise<Command>> = {
   http: async () => (await import('./commands/http.js')).http,
   ws: async () => (await import('./commands/ws.js')).ws,
   devices: async () => (await import('./commands/devices.js')).devices,
+  stats: async () => (await import('./commands/stats.js')).stats,
+  ui: async () => (await import('./commands/ui.js')).ui,
 };
 
-/** The usage text `netrx --help` prints. */
-export const USAGE = `netrx: stream protocol dissection for people and programs
+export { USAGE } from './help.js';
 
-usage: netrx <command> [-r FILE | -i DEVICE] [filter…] [options]
-
-commands:
-  packets   one line per packet: time, link, layers, endpoints, lengths
-  tcp       one line per TCP connection: endpoints, bytes and sha256 per direction, gaps
-  http      HTTP/1.1 requests and responses
-  ws        WebSocket messages: unmasked, inflated, reassembled
-  devices   list capture devices
-
-options:
-  -r FILE               read a capture file (pcap, pcapng, optionally gzipped)
-  -i DEVICE             capture live (as root); filter words after the options are BPF
-  --format text|jsonl   text for people (default), jsonl for programs (one JSON object a line)
-  --decode-as RULE      force a dissector, as tshark's -d: tcp.port==7272,websocket
-  --full                never shorten payloads in text output
-  -w FILE               with -i: also write the raw packets to FILE as pcapng
-  --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
-  -c COUNT              stop after COUNT packets
-  --no-progress         no progress bar on stderr
-  --sink URL            ws, http, tcp: also write each record (its jsonl line) to Redis Streams,
-                        redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S].
-                        stdout output stays, as with -w, so adding a sink never changes what a
-                        run shows; -q drops it
-  --sink-source NAME    the source field of each record (default: the host name)
-  -q, --quiet           nothing on stdout
-`;
+/** netrx's version, from this package's package.json. */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /**
  * Errors from netrx's catalogues (`NetrxError`, `@netrx/sink-redis`'s `RedisSinkError`): their
@@ -59,8 +39,12 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
     io.stderr.write(`netrx: ${(err as Error).message}\n`);
     return 2;
   }
+  if (args.version) {
+    io.stdout.write(`netrx ${VERSION}\n`);
+    return 0;
+  }
   if (args.help) {
-    io.stdout.write(USAGE);
+    io.stdout.write(helpFor(args.command));
     return 0;
   }
   const load = commands[args.command];
@@ -71,6 +55,11 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
   try {
     return await (await load())(args, io);
   } catch (err) {
+    // A display filter that does not compile is a bad command line: say where, exit status 2.
+    if (err instanceof DisplayFilterError) {
+      io.stderr.write(`netrx ${args.command}: ${err.message}\n${err.pointer()}\n`);
+      return 2;
+    }
     const msg = err instanceof NetrxError || (err instanceof Error && CATALOGUE_ERRORS.has(err.name)) ? err.message : ((err as Error)?.stack ?? String(err));
     io.stderr.write(`netrx ${args.command}: ${msg}\n`);
     return 1;

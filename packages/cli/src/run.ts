@@ -1,5 +1,8 @@
 import { EMPTY, catchError, identity, lastValueFrom, tap, type Observable, type OperatorFunction } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
+import { RunFacts, reportUnshown, tlsLookoutPlugin } from './honest.js';
+import { loadPlugins } from './plugins.js';
+import { selectItems, type Selectable } from './select.js';
 import { createPipeline, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
 import type { RedisRecordInput } from '@netrx/sink-redis';
 import type { CliArgs } from './args.js';
@@ -8,7 +11,7 @@ import { openFrames } from './source.js';
 import { ShownCounter } from './summary.js';
 
 /** What a command adds to the run every command shares ({@link runCommand}). */
-export interface CommandRun<T> {
+export interface CommandRun<T> extends Selectable<T> {
   /** Options of the command's pipeline besides the command line's decode-as rules (TCP totals…). */
   readonly options?: Omit<PipelineOptions, 'decodeAs'>;
   /** The stages after the frames, from the command's pipeline. */
@@ -19,6 +22,8 @@ export interface CommandRun<T> {
   readonly shown?: string;
   /** Runs after that summary, before a source failure is reported: the command's own stderr lines. */
   readonly after?: () => void;
+  /** Told the time of the first frame read (for `-t r`). */
+  readonly firstFrame?: (ts: bigint) => void;
   /**
    * For `--sink`: an item as a record, its JSON line exactly as `--format jsonl` prints it with
    * the line's head fields, or `undefined` for an item that is not a record (an HTTP
@@ -42,19 +47,35 @@ export interface CommandRun<T> {
 export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>): Promise<number> {
   if (args.sink === undefined && args.sinkSource !== undefined) throw new NetrxError('ERR_INVALID_OPTION', '--sink-source names the records of --sink URL: give --sink too');
   if (args.sink !== undefined && run.record === undefined) throw new NetrxError('ERR_INVALID_OPTION', `--sink writes the records of netrx ws, http and tcp, not of netrx ${args.command}`);
-  const pipeline = createPipeline({ ...run.options, decodeAs: args.decodeAs });
+  // What was there but not shown is said at the end (honest.ts); -Y is compiled before anything is read.
+  const facts = new RunFacts();
+  const select = selectItems(args, run, facts);
+  facts.totals = run.options?.tcp?.totals ?? facts.totals;
+  const plugins = await loadPlugins(args.plugins);
+  const pipeline = createPipeline({
+    ...run.options,
+    tcp: { ...run.options?.tcp, totals: facts.totals },
+    decodeAs: args.decodeAs,
+    extraPlugins: [...(run.options?.extraPlugins ?? []), ...plugins, tlsLookoutPlugin(facts)],
+  });
   const sink = args.sink === undefined ? undefined : await (await import('./redis-sink.js')).openCommandSink({ ...args, sink: args.sink });
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
   let failure: unknown;
   try {
-    const frames = openFrames(args, io, pipeline, sink?.ready);
-    failure = await runPipeline(frames, run.stages(pipeline), (item) => run.each(item, out, shown), out, sink && run.record ? sink.end(run.record) : identity);
+    const frames = openFrames(args, io, pipeline, sink?.ready).pipe(
+      tap((f) => {
+        if (facts.frames++ === 0) run.firstFrame?.(f.timestamp);
+      }),
+    );
+    const stages = run.stages(pipeline);
+    failure = await runPipeline(frames, (f) => f.pipe(stages, select), (item) => run.each(item, out, shown), out, sink && run.record ? sink.end(run.record) : identity);
   } catch (err) {
     sink?.destroy();
     throw err;
   }
   if (run.shown !== undefined) shown.report(args, io, run.shown);
+  if (failure === undefined) reportUnshown(args, io, facts, shown.count, run.shown);
   run.after?.();
   if (sink) io.stderr.write(`netrx ${args.command}: ${sink.summary()}\n`);
   if (failure !== undefined) throw failure;

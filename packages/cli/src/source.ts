@@ -39,7 +39,7 @@ export function openFrames(
 
 /** `-r FILE`: a capture file (or standard input), with the progress bar and `-c`. */
 function openFile(
-  args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>,
+  args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter'>>,
   io: CliIO,
   pipeline: Pipeline,
   hold?: () => Promise<unknown> | undefined,
@@ -60,6 +60,8 @@ function openFile(
         return drained && held ? Promise.all([drained, held]) : (drained ?? held);
       },
     },
+    // The capture filter, with tcpdump's semantics (libpcap compiles it): live captures hand it to libpcap instead.
+    filter: args.filter,
     count: args.count,
   });
   return bar ? frames.pipe(finalize(() => bar.clear())) : frames;

@@ -6,6 +6,11 @@ export class ShownCounter {
   private readonly connections = new Set<number>();
   private items = 0;
 
+  /** Items counted so far. */
+  get count(): number {
+    return this.items;
+  }
+
   /** Counts one item (a message, a transaction) of connection `id`. */
   add(id: number): void {
     this.connections.add(id);

@@ -3,6 +3,7 @@
  * dissectors (link layers, IPv4, IPv6, UDP) and the `dissect()` operator.
  *
  * @packageDocumentation
+ * @module @netrx/core
  */
 export { concatBytes, copyBytes } from './bytes.js';
 export { LinkType, formatTimestamp } from './frame.js';

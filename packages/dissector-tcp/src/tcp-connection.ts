@@ -14,6 +14,8 @@ export class TcpConnection {
   connection: Connection | undefined;
   clientSide: 0 | 1 = 0;
   closed = false;
+  /** Packet time of the first and the last segment seen. */
+  firstTs = 0n;
   lastTs = 0n;
   /** Packet time of the last move to the back of the LRU order. */
   touched = 0n;

@@ -153,6 +153,7 @@ export class TcpReassembler {
         ? [{ address: src, port: sp }, { address: dst, port: dp }]
         : [{ address: dst, port: dp }, { address: src, port: sp }];
       c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, ends);
+      c.firstTs = ts;
       this.totals.connections++;
       table.add(c, ts);
     } else table.touch(c, ts);
@@ -160,6 +161,7 @@ export class TcpReassembler {
     const side: 0 | 1 = forward ? 0 : 1;
     const half = forward ? c.h0 : c.h1;
     const peer = forward ? c.h1 : c.h0;
+    half.stats.packets!++;
     let seq = t.seq;
     if (syn) {
       // RFC 9293 §3.4: the SYN occupies one sequence number; data starts after it.
@@ -358,6 +360,6 @@ export class TcpReassembler {
     else this.table.unlinger(key);
     const cs = c.halves[c.clientSide].stats;
     const ss = c.halves[c.clientSide === 0 ? 1 : 0].stats;
-    this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame });
+    this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame, firstSeen: c.firstTs, lastSeen: c.lastTs });
   }
 }

@@ -5,6 +5,7 @@
  * next dissector by ALPN, port or heuristics.
  *
  * @packageDocumentation
+ * @module @netrx/dissector-tls
  */
 export { TLS_CIPHER_SUITES, cipherSuite, cipherSuiteName } from './cipher-suites.js';
 export type { TlsAead, TlsCipherSuite } from './cipher-suites.js';

@@ -4,6 +4,7 @@
  * payload dissectors, and the `websocketMessages()`/`websocketFrames()` operators.
  *
  * @packageDocumentation
+ * @module @netrx/dissector-websocket
  */
 export { Opcode } from './types.js';
 export type {

@@ -93,6 +93,8 @@ export interface DecodedPayload {
   /** The payload dissector's name. */
   readonly protocol: string;
   readonly value: unknown;
+  /** One line for people about the value, from the payload dissector's `summarize` (what `netrx ws` text output shows). */
+  readonly summary?: string;
 }
 
 /**
@@ -116,6 +118,11 @@ export interface WebSocketPayloadDissector {
    * heuristic, that is a reject). Must not throw; a throw counts as undefined.
    */
   decode(message: WebSocketMessage): unknown;
+  /**
+   * Optional: one line for people about a value `decode` returned (`mynick says "hi"`), kept as
+   * the message's `decoded.summary`. Must not throw; a throw or a non-string means no summary.
+   */
+  summarize?(value: unknown, message: WebSocketMessage): string;
 }
 
 declare module '@netrx/core' {

@@ -11,7 +11,7 @@ import type {
 import type { HttpHeader, HttpUpgrade } from '@netrx/dissector-http';
 import { looksLikeHttpRequest } from '@netrx/dissector-http';
 import { parsePerMessageDeflate } from './permessage-deflate-params.js';
-import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
+import type { DecodedPayload, WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
 import { WebSocketFrameParser } from './websocket-frame-parser.js';
 import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from './frame-evidence.js';
 import { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
@@ -270,7 +270,7 @@ function decodePayload(
   m: WebSocketMessage,
   table: WebSocketPayloadDissector | undefined,
   heuristics: readonly WebSocketPayloadDissector[],
-): { protocol: string; value: unknown } | undefined {
+): DecodedPayload | undefined {
   for (const d of table ? [table] : heuristics) {
     let value: unknown;
     try {
@@ -278,7 +278,15 @@ function decodePayload(
     } catch {
       value = undefined;
     }
-    if (value !== undefined) return { protocol: d.name, value };
+    if (value === undefined) continue;
+    if (d.summarize === undefined) return { protocol: d.name, value };
+    let summary: unknown;
+    try {
+      summary = d.summarize(value, m);
+    } catch {
+      summary = undefined;
+    }
+    return typeof summary === 'string' ? { protocol: d.name, value, summary } : { protocol: d.name, value };
   }
   return undefined;
 }

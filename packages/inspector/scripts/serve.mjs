@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The inspector on a capture file or a live capture, until Ctrl-C — what `netrx ui` will do,
-// from the built packages (run `npx tsc -b packages/cli` first).
+// The inspector on a capture file or a live capture, until Ctrl-C, on the library alone (`netrx ui`
+// is the command; this script keeps `--max-chars` for the bench), from the built packages
+// (run `npx tsc -b packages/cli` first).
 //   node packages/inspector/scripts/serve.mjs -r FILE [--port N] [--host H] [--open] [--max N] [--max-chars N]
 //   node packages/inspector/scripts/serve.mjs -i DEVICE [filter…]
 import { corePlugin, createRegistry, dissect } from '@netrx/core';

@@ -5,6 +5,7 @@
  * on 127.0.0.1 below an unguessable token, live over server-sent events.
  *
  * @packageDocumentation
+ * @module @netrx/inspector
  */
 export { serveInspector } from './serve-inspector.js';
 export type { Inspector, ServeInspectorOptions } from './serve-inspector.js';

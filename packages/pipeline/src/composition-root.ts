@@ -70,11 +70,27 @@ export class Pipeline {
     return (frames) => frames.pipe(packets, reassemble);
   }
 
-  /** Frames to application events: {@link Pipeline.streams}, then `dissectStreams()` with `options.streams`. */
+  /** Frames to application events: {@link Pipeline.streams}, then {@link Pipeline.appEvents}. */
   events(): OperatorFunction<CapturedFrame, AppEvent> {
     const streams = this.streams();
-    const dispatch = dissectStreams(this.registry, this.options.streams);
+    const dispatch = this.appEvents();
     return (frames) => frames.pipe(streams, dispatch);
+  }
+
+  /**
+   * TCP stream events to application events: `dissectStreams()` with this pipeline's registry and
+   * `options.streams` — the last stage of {@link Pipeline.events} alone, for a chain that wraps it
+   * (the inspector passes each connection's open and close through beside what it yields).
+   *
+   * @example
+   * ```ts
+   * import { keepConnectionEvents } from '@netrx/inspector';
+   *
+   * pipeline.frames().pipe(pipeline.streams(), keepConnectionEvents(pipeline.appEvents()));
+   * ```
+   */
+  appEvents(): OperatorFunction<StreamEvent, AppEvent> {
+    return dissectStreams(this.registry, this.options.streams);
   }
 
   /**

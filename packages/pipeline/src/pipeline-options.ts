@@ -7,6 +7,7 @@ import type { LiveCaptureOptions } from '@netrx/source-live';
 import type { fromCaptureFile } from '@netrx/source-file';
 import type { fromLiveCapture } from '@netrx/source-live';
 import type { createContainer } from './composition-root.js';
+import type { filterFrames } from './filter-frames.js';
 import type { defaultPlugins } from './default-plugins.js';
 import type { Tokens } from './tokens.js';
 
@@ -18,8 +19,14 @@ export interface FrameSourceOptions {
   readonly fileOptions?: CaptureFileOptions;
   /** Live capture options (`device`, `filter`, `backend`…), as {@link fromLiveCapture} takes. */
   readonly live?: LiveCaptureOptions;
-  /** Stop after this many frames (a whole number from 1). */
+  /** Stop after this many frames (a whole number from 1), counted after {@link FrameSourceOptions.filter}. */
   readonly count?: number;
+  /**
+   * A capture filter (pcap-filter(7), as tcpdump takes it: `tcp port 7272 and host 10.0.0.1`).
+   * A file's frames go through {@link filterFrames} (libpcap compiles it, through tcpdump); a live
+   * capture hands it to libpcap, unless {@link LiveCaptureOptions.filter} gives its own.
+   */
+  readonly filter?: string;
 }
 
 /** What a pipeline reads, which plugins dissect it, and the options of each stage. */

@@ -5,6 +5,7 @@
  * at-least-once resending (stable record ids for consumers to de-duplicate by).
  *
  * @packageDocumentation
+ * @module @netrx/sink-redis
  */
 export { RedisStreamSink, createRedisSink } from './redis-stream-sink.js';
 export type { RedisReconnectOptions, RedisSinkOptions } from './redis-stream-sink.js';

@@ -309,6 +309,18 @@ describe('WebSocket dissector: payload dissectors and frames', () => {
     ]);
   });
 
+  it("keeps the payload dissector's summary; one that throws or is not a string gives none", () => {
+    const decode = (m: WebSocketMessage) => m.text;
+    const summarize = (v: unknown): string => (v === 'boom' ? (() => { throw new Error('boom'); })() : v === 'odd' ? (7 as unknown as string) : `said ${String(v)}`);
+    const t = drive(upgrade(), {}, connection, (r) => r.table('ws.port').add(7272, { name: 'talk', decode, summarize }));
+    t.s2c(concat(encodeFrame({ opcode: 1, payload: 'hi' }), encodeFrame({ opcode: 1, payload: 'boom' }), encodeFrame({ opcode: 1, payload: 'odd' })));
+    expect(t.messages().map((m) => m.decoded)).toEqual([
+      { protocol: 'talk', value: 'hi', summary: 'said hi' },
+      { protocol: 'talk', value: 'boom' },
+      { protocol: 'talk', value: 'odd' },
+    ]);
+  });
+
   it('chooses by the negotiated subprotocol first, then tries the ws heuristics', () => {
     const stomp = { name: 'stomp', decode: (m: WebSocketMessage) => m.text?.split('\n')[0] };
     const guess = { name: 'guess', decode: () => 'guessed' };

@@ -6,6 +6,7 @@
  * ```sh
  * npm run bench                                   # 1M packets, every variant and stage
  * npm run bench -- --packets 100000 --variant plain --stage ws,cli
+ * npm run bench -- --variant plain,tls --stage cli --packets 200000   # wss:// against cleartext
  * npm run bench -- --flat                         # also `netrx ws` on a 10x capture (memory)
  * npm run bench -- --profile --stage ws           # + top functions per stage (node --cpu-prof)
  * ```
@@ -188,7 +189,7 @@ async function libraryStage(o: Options, meta: CaptureMeta, stage: (typeof LIBRAR
 }
 
 async function cliStage(o: Options, meta: CaptureMeta, again = false): Promise<Row> {
-  const args = [NETRX_BIN, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress'];
+  const args = [NETRX_BIN, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress', ...(meta.keyLog ? ['--keylog', meta.keyLog] : [])];
   const t = timed(process.execPath, [...nodeArgs(o, meta.variant, 'cli'), ...args]);
   const row = rowBase(meta, 'cli', t.seconds);
   row.peakRssMb = t.rssKb !== undefined ? t.rssKb / 1024 : undefined;
@@ -204,8 +205,10 @@ async function cliStage(o: Options, meta: CaptureMeta, again = false): Promise<R
 }
 
 function tsharkStage(meta: CaptureMeta): Row {
-  // As the issue states it: WebSocket payloads as fields; `-d` so the handshake on 7272 is HTTP.
-  const args = ['-r', meta.file, '-d', 'tcp.port==7272,http', '-Y', 'websocket', '-T', 'fields',
+  // As the issue states it: WebSocket payloads as fields; `-d` so the handshake on 7272 is HTTP
+  // (on 443 tshark finds TLS itself, and reads the key log).
+  const decode = meta.keyLog ? ['-o', `tls.keylog_file:${meta.keyLog}`] : ['-d', 'tcp.port==7272,http'];
+  const args = ['-r', meta.file, ...decode, '-Y', 'websocket', '-T', 'fields',
     '-e', 'frame.time_epoch', '-e', 'tcp.stream', '-e', 'websocket.opcode', '-e', 'websocket.payload.text', '-e', 'websocket.payload'];
   const t = timed('tshark', args);
   const row = rowBase(meta, 'tshark', t.seconds);

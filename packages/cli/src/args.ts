@@ -17,6 +17,8 @@ export interface CliArgs extends ViewArgs {
   readonly format: OutputFormat;
   /** `--decode-as RULE`, repeatable (`tcp.port==7272,websocket`). */
   readonly decodeAs: readonly string[];
+  /** `--keylog FILE`, repeatable: TLS key log files (see keylog.ts for the `SSLKEYLOGFILE` fallback). */
+  readonly keylog: readonly string[];
   /** `--full`: never shorten payloads in text output. */
   readonly full: boolean;
   /** `-w FILE`: also write the raw packets as pcapng. */
@@ -48,7 +50,7 @@ export interface CliArgs extends ViewArgs {
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', ...VIEW_VALUE_OPTIONS]);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', '--keylog', ...VIEW_VALUE_OPTIONS]);
 // `netrx ui`'s (`--max-messages` is a view option too).
 for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
 
@@ -105,6 +107,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     filter: filter.length ? filter.join(' ') : undefined,
     format,
     decodeAs: [...(values.get('--decode-as') ?? []), ...(values.get('-d') ?? [])],
+    keylog: values.get('--keylog') ?? [],
     full: flags.has('--full'),
     write: one('-w'),
     backend: one('--backend'),

@@ -8,7 +8,8 @@ commands:
   packets   one line per packet: time, link, layers, endpoints, TCP flags, lengths
   tcp       one line per TCP connection: times, packets, bytes and sha256 per direction, gaps
   http      HTTP/1.1 requests and responses (bodies in --format jsonl)
-  ws        WebSocket messages: unmasked, inflated, reassembled
+  ws        WebSocket messages: unmasked, inflated, reassembled (wss:// too, given TLS keys)
+  tls       one line per TLS connection: SNI, ALPN, version, suite, decrypted or why not
   stats     per connection: times, packets, bytes, messages by type and direction, rates
   ui        a live web inspector for every WebSocket: prints its URL, serves until Ctrl-C
   devices   list capture devices
@@ -18,6 +19,9 @@ where to read:
   -i DEVICE             capture live (as root)
   capture filter        words after the options, pcap-filter(7) as tcpdump takes them
                         (port 7272 and host 10.0.0.1); for -r too, with tcpdump's exact semantics
+  --keylog FILE         TLS key log (SSLKEYLOGFILE format) to decrypt wss:// and https://;
+                        repeatable; re-read as it grows (live). Default: $SSLKEYLOGFILE when set.
+                        A pcapng with embedded secrets (editcap --inject-secrets) needs none
 
 what to show:
   -Y EXPR               display filter over the fields of the --format jsonl records:
@@ -65,6 +69,7 @@ const COMMON_READ = `  -r FILE | -i DEVICE   a capture file, or a live capture (
   -t a|ad|u|ud|r|d|e    text times: local (default), local+date, UTC, UTC+date, relative, delta, epoch
   --color auto|always|never   colour on a terminal; off with NO_COLOR or when piped
   --decode-as RULE      force a dissector: tcp.port==7272,websocket
+  --keylog FILE         TLS key log (SSLKEYLOGFILE format; repeatable; default $SSLKEYLOGFILE)
   --plugin FILE         register a plugin module (repeatable)
   -w FILE               also write the packets read to FILE as pcapng
   --backend cap|tcpdump, -s SNAPLEN   live capture only
@@ -91,6 +96,8 @@ text output, one line per message:
   03:40:05.366039000 #1 127.0.0.1:55432 → 127.0.0.1:7272 text 59B [deflate] {"type":"say",…}
   #N          the TCP connection (numbered in the order first seen; --stream N, follow)
   → / ←       client to server / server to client
+  [tls]       came through TLS, decrypted with the key log (jsonl: "tls":{version,suite,sni});
+              a TLS connection without keys shows nothing (the last stderr line says why)
   text, binary, ping, pong, close   the message type; a close shows its code and reason
   59B         payload length after unmasking and inflating
   [deflate]   sent compressed (permessage-deflate); [3 frames]: made of 3 frames
@@ -122,6 +129,7 @@ ${COMMON_READ}
 text output, one line per message:
   12:52:12.603548000 #0 127.0.0.1:36674 ← 127.0.0.1:7360 HTTP/1.1 200 OK 24B
   #N          the TCP connection;  → request (client to server), ← response
+  [tls]       came through TLS, decrypted with the key log (jsonl: "tls")
   24B         body length after de-chunking;  [WARN_…]/[ERR_…] findings (docs/codes.md)
 
 jsonl fields: ts stream client server dir type method target | status reason version headers
@@ -167,6 +175,30 @@ text output:
 
 jsonl fields: frame ts linkType layers src dst caplen len failure, then tcp (flags seq ack payloadLength).
 `,
+  tls: `netrx tls: one line per TLS connection, when it ends — decrypted or why not
+
+usage: netrx tls [-r FILE | -i DEVICE] [capture filter…] [options]
+
+${COMMON_READ}
+  -Y EXPR               display filter over the jsonl fields: 'not decrypted', 'reason == "no-key"'
+  --stream N            only connection #N
+  --full                whole client randoms in the reasons
+
+Keys: --keylog FILE (repeatable), else $SSLKEYLOGFILE; a pcapng's Decryption Secrets Blocks
+(editcap --inject-secrets tls,keys.log) are read with no flag.
+
+text output:
+  #0 127.0.0.1:43246 → 127.0.0.1:8443 localhost TLSv1.3 TLS_AES_128_GCM_SHA256 http/1.1 decrypted  c2s 12 records 18105B  s2c 20 records 34955B
+  then SNI, version, suite, ALPN; "decrypted", or "not decrypted (reason): …" with the client
+  random to look for in the key log; records and bytes per direction ([WARN_…] findings).
+  reasons: no-key (no key log line for its client random), key-mismatch (the secrets do not
+  open its records), unsupported-suite, unsupported-version, handshake-not-captured,
+  handshake-incomplete, handshake-malformed, not-tls.
+
+jsonl fields: ts stream client server sni alpn alpnOffered version suite decrypted reason
+  reasonText clientRandom resumed helloRetryRequest keyUpdates c2s s2c (records bytes
+  plaintextBytes authFailures undecrypted) warnings warningCount.
+`,
   stats: `netrx stats: per connection statistics, then totals
 
 usage: netrx stats [-r FILE | -i DEVICE] [capture filter…] [options]
@@ -193,6 +225,7 @@ usage: netrx ui [-r FILE | -i DEVICE] [capture filter…] [options]
   [capture filter…]     pcap-filter(7), as tcpdump: port 7272 and not host 10.0.0.9
   -c COUNT              stop after COUNT packets
   --decode-as RULE      force a dissector: tcp.port==7272,websocket
+  --keylog FILE         TLS key log (SSLKEYLOGFILE format; repeatable; default $SSLKEYLOGFILE)
   --port N              listen on port N (default: a free port)
   --host H              listen on H (default 127.0.0.1; anything else exposes the capture)
   --open                open the page in a browser ($BROWSER, xdg-open, or one on PATH)

@@ -1,4 +1,4 @@
-import { definePlugin, type NetrxPlugin, type ProbeResult, type StreamDissectorFactory } from '@netrx/core';
+import { definePlugin, type AppEvent, type NetrxPlugin, type ProbeResult, type StreamDissectorFactory } from '@netrx/core';
 import { createReassemblerTotals, type ReassemblerTotals } from '@netrx/dissector-tcp';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
@@ -10,11 +10,20 @@ export class RunFacts implements SelectionCounts {
   frames = 0;
   /** TCP reassembly's counters (connections seen). */
   totals: ReassemblerTotals = createReassemblerTotals();
-  /** Connections whose first bytes look like TLS (a handshake or application data record). */
+  /** Connections whose first bytes look like TLS (a handshake or application data record) that no TLS dissector took. */
   readonly tlsLooking = new Set<number>();
+  /** TLS connections that were not decrypted, by reason (their `tls.connection` events). */
+  readonly tlsNotDecrypted = new Map<string, number>();
   selecting = false;
   seen = 0;
   hidden = 0;
+
+  /** Looks at one application event: counts a TLS connection that was not decrypted, by its reason. */
+  seeTls(e: AppEvent): void {
+    if (e.type !== 'tls.connection' || e.decrypted) return;
+    const reason = e.reason ?? 'unknown';
+    this.tlsNotDecrypted.set(reason, (this.tlsNotDecrypted.get(reason) ?? 0) + 1);
+  }
 }
 
 /**
@@ -62,8 +71,9 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
  * After a capture file (not a live capture, which ends with its own summary), one line on stderr
  * when something was there that the output does not show: no packet at all (or none the capture
  * filter kept), packets but no TCP connection, connections but none of what the command shows
- * (`2 connections, 0 WebSocket messages`), all of it left out by `--stream` or `-Y`, or
- * connections that look like TLS, which need keys. Nothing when the output tells the whole story.
+ * (`2 connections, 0 WebSocket messages`), all of it left out by `--stream` or `-Y`, or TLS
+ * connections that were not decrypted (by reason: no key, wrong keys…) or look like TLS, which
+ * need keys. Nothing when the output tells the whole story.
  */
 export function reportUnshown(
   args: Pick<CliArgs, 'command' | 'read' | 'filter' | 'displayFilter' | 'stream' | 'follow'>,
@@ -74,8 +84,16 @@ export function reportUnshown(
 ): void {
   if (args.read === undefined || what === undefined) return;
   const say = (s: string): void => void io.stderr.write(`netrx ${args.command}: ${s}\n`);
-  const tls = facts.tlsLooking.size;
-  const tlsNote = tls > 0 ? `; ${tls} ${tls === 1 ? 'looks' : 'look'} like TLS — give --keylog FILE to decrypt` : '';
+  const looking = facts.tlsLooking.size;
+  let undecrypted = 0;
+  for (const n of facts.tlsNotDecrypted.values()) undecrypted += n;
+  const tls = looking + undecrypted;
+  // Nothing from a TLS connection that was not decrypted is shown: say so, and why.
+  const reasons = [...facts.tlsNotDecrypted].map(([r, n]) => `${r}: ${n}`).join(', ');
+  const hint = facts.tlsNotDecrypted.has('no-key') ? 'give --keylog FILE (or SSLKEYLOGFILE) to decrypt' : 'netrx tls says why';
+  const tlsNote =
+    (undecrypted > 0 ? `; ${plural(undecrypted, 'TLS connection')} not decrypted (${reasons}) — ${hint}` : '') +
+    (looking > 0 ? `; ${looking} ${looking === 1 ? 'looks' : 'look'} like TLS — give --keylog FILE to decrypt` : '');
   if (facts.frames === 0) {
     say(args.filter !== undefined ? `no packet matched the capture filter "${args.filter}"` : 'the capture has no packets');
     return;

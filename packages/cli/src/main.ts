@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   tcp: async () => (await import('./commands/tcp.js')).tcp,
   http: async () => (await import('./commands/http.js')).http,
   ws: async () => (await import('./commands/ws.js')).ws,
+  tls: async () => (await import('./commands/tls.js')).tls,
   devices: async () => (await import('./commands/devices.js')).devices,
   stats: async () => (await import('./commands/stats.js')).stats,
   ui: async () => (await import('./commands/ui.js')).ui,

@@ -6,6 +6,7 @@ import { selectItems, type Selectable } from './select.js';
 import { createPipeline, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
 import type { RedisRecordInput } from '@netrx/sink-redis';
 import type { CliArgs } from './args.js';
+import { keyLogFiles } from './keylog.js';
 import { lineWriterFor, type CliIO, type LineWriter } from './output.js';
 import { openFrames } from './source.js';
 import { ShownCounter } from './summary.js';
@@ -14,8 +15,11 @@ import { ShownCounter } from './summary.js';
 export interface CommandRun<T> extends Selectable<T> {
   /** Options of the command's pipeline besides the command line's decode-as rules (TCP totals…). */
   readonly options?: Omit<PipelineOptions, 'decodeAs'>;
-  /** The stages after the frames, from the command's pipeline. */
-  readonly stages: (pipeline: Pipeline) => OperatorFunction<CapturedFrame, T>;
+  /**
+   * The stages after the frames, from the command's pipeline; `facts` is what the run's last
+   * stderr line reports (a command that reads application events hands TLS's to `facts.seeTls`).
+   */
+  readonly stages: (pipeline: Pipeline, facts: RunFacts) => OperatorFunction<CapturedFrame, T>;
   /** Writes one item; adds the connection of what it shows to `shown`. */
   readonly each: (item: T, out: LineWriter, shown: ShownCounter) => void;
   /** What the summary after a live capture calls the items shown (`WebSocket messages`); none when omitted. */
@@ -33,7 +37,7 @@ export interface CommandRun<T> extends Selectable<T> {
 }
 
 /**
- * Runs a command: its pipeline (the default plugins and `--decode-as`) over the frames its
+ * Runs a command: its pipeline (the default plugins, `--decode-as`, `--keylog`) over the frames its
  * arguments name (`-r`/`-i`, `-c`, `-w`), each item through `run.each` into the output writer
  * (which `-q` silences), then the live summary. Returns exit status 0; a source that failed
  * part-way is thrown after everything read before the failure was written, for `main()` to report
@@ -56,6 +60,7 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
     ...run.options,
     tcp: { ...run.options?.tcp, totals: facts.totals },
     decodeAs: args.decodeAs,
+    keylog: keyLogFiles(args, io),
     extraPlugins: [...(run.options?.extraPlugins ?? []), ...plugins, tlsLookoutPlugin(facts)],
   });
   const sink = args.sink === undefined ? undefined : await (await import('./redis-sink.js')).openCommandSink({ ...args, sink: args.sink });
@@ -68,7 +73,7 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
         if (facts.frames++ === 0) run.firstFrame?.(f.timestamp);
       }),
     );
-    const stages = run.stages(pipeline);
+    const stages = run.stages(pipeline, facts);
     failure = await runPipeline(frames, (f) => f.pipe(stages, select), (item) => run.each(item, out, shown), out, sink && run.record ? sink.end(run.record) : identity);
   } catch (err) {
     sink?.destroy();

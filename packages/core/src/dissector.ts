@@ -1,5 +1,5 @@
 import type { CapturedFrame } from './frame.js';
-import type { Layer } from './layer.js';
+import type { Layer, Packet } from './layer.js';
 import type { Registry } from './registry.js';
 import type { AppEvent, Connection, Direction } from './stream.js';
 
@@ -22,6 +22,20 @@ export interface DissectContext {
   readonly state: DissectState;
   /** Offset in the frame of the first byte of the data being decoded (0 for the link layer). */
   readonly offset: number;
+  /**
+   * The layers of this packet decoded so far, outermost first: entries `0` to `depth - 1` (the
+   * array may be longer; what lies past `depth` means nothing). Valid during the call only. Set
+   * by `dissect()`; absent where a dissector is called on its own.
+   */
+  readonly layers?: readonly (Layer | undefined)[];
+  /** How many of {@link layers} precede the layer being decoded (its index in the packet). */
+  readonly depth?: number;
+  /**
+   * The identity of the tunnels the data being decoded came through, as {@link Packet.tunnel}
+   * (`'vxlan vni 42'`), or undefined outside any tunnel. State keyed by inner addresses (IP
+   * fragment reassembly) includes it, so two tenants' 10.0.0.1 stay apart.
+   */
+  readonly tunnel?: string;
 }
 
 /**
@@ -38,6 +52,14 @@ export interface PacketDissector<L extends Layer = Layer> {
    * undefined to stop. Called only for non-failure layers this dissector returned.
    */
   next?(layer: L, ctx: DissectContext): PacketDissector | undefined;
+  /**
+   * For an encapsulation (VXLAN, GRE, IP in IP…): the identity of the tunnel this layer opens,
+   * a short text that is the same in both directions of the tunnel (`'vxlan vni 42'`,
+   * `'gre 192.0.2.1-192.0.2.2 key 7'`), or undefined when this layer says nothing about it.
+   * `dissect()` calls it after a successful `decode`, with `ctx.layers`/`ctx.depth` showing the
+   * layers outside, and joins the answers of nested tunnels into {@link Packet.tunnel}.
+   */
+  tunnel?(layer: L, ctx: DissectContext): string | undefined;
 }
 
 /**

@@ -47,7 +47,15 @@ export const udpDissector: PacketDissector<UdpLayer> = {
  * first that accepts; `dissect()` then decodes with it. Only reached when no port matched.
  */
 function tryHeuristics(list: readonly PacketDissector[], layer: UdpLayer, ctx: DissectContext): PacketDissector | undefined {
-  const probe: DissectContext = { frame: ctx.frame, registry: ctx.registry, state: ctx.state, offset: layer.offset + 8 };
+  const probe: DissectContext = {
+    frame: ctx.frame,
+    registry: ctx.registry,
+    state: ctx.state,
+    offset: layer.offset + 8,
+    layers: ctx.layers,
+    depth: ctx.depth === undefined ? undefined : ctx.depth + 1,
+    tunnel: ctx.tunnel,
+  };
   for (const h of list) {
     if (h.decode(layer.payload, probe).protocol !== 'failure') return h;
   }

@@ -41,6 +41,8 @@ export class TcpConnection {
     readonly id: number,
     readonly family: 4 | 6,
     readonly ends: [Endpoint, Endpoint],
+    /** The tunnel the connection came through (`Packet.tunnel`): part of its identity. */
+    readonly tunnel: string | undefined,
   ) {
     this.h0 = new TcpHalf(this, 0);
     this.h1 = new TcpHalf(this, 1);

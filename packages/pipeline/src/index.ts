@@ -1,7 +1,7 @@
 /**
  * `@netrx/pipeline`: the default netrx pipeline for applications — `capture()`, source selection
  * (file or live), the default plugin set, the composition root (one tsyringe container per
- * pipeline: plugins, registry, options, clock), the summary operators behind `netrx tcp`, `netrx
+ * pipeline: plugins, registry, options, clock, TLS key store), the summary operators behind `netrx tcp`, `netrx
  * packets` and `netrx stats`, capture filters on files (libpcap's compiler, a BPF interpreter) and
  * display filters over JSON records.
  *
@@ -10,7 +10,7 @@
  */
 export { Pipeline, createContainer, createPipeline, createPipelineContainer } from './composition-root.js';
 export { capture } from './capture.js';
-export { defaultPlugins } from './default-plugins.js';
+export { createDefaultPlugins, defaultPlugins } from './default-plugins.js';
 export { openFrames } from './open-frames.js';
 export { filterFrames } from './filter-frames.js';
 export { compileCaptureFilter } from './capture-filter.js';

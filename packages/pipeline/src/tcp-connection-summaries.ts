@@ -33,6 +33,12 @@ export interface TcpConnectionSummary {
   readonly client: string;
   /** The server's endpoint. */
   readonly server: string;
+  /**
+   * The tunnel the connection came through (`vxlan vni 42`, `gre key 7`, `gre key 9 / vxlan vni 42`),
+   * absent for a connection captured as it is: like every `Connection.via` entry, written after
+   * `server`. Two connections with the same endpoints through different tunnels are two connections.
+   */
+  readonly tunnel?: string;
   /** How the client was decided: `syn`, `port`, or the `tcp.client` entry that knew (`http`, `ws-mask`). */
   readonly clientBy: string;
   /** How the connection ended. */
@@ -122,6 +128,7 @@ function summarize(ev: StreamClose, hashes: DirectionHashes): TcpConnectionSumma
     stream: c.id,
     client: formatEndpoint(c.client),
     server: formatEndpoint(c.server),
+    ...c.via,
     clientBy: c.clientBy,
     close: ev.reason,
     c2s: dir(ev.stats.c2s, hashes.c2s),

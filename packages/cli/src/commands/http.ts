@@ -5,10 +5,11 @@ import type { CliArgs } from '../args.js';
 import type { CliIO } from '../output.js';
 import { runCommand } from '../run.js';
 import { SHORT, textViewFor, type TextView } from '../text-view.js';
+import { viaText } from '../via-text.js';
 
 /** The fields of `netrx http --format jsonl` records, for `-Y`. */
 export const HTTP_FIELDS: readonly string[] = [
-  'ts', 'stream', 'client', 'server', 'tls', 'dir', 'type', 'method', 'target', 'status', 'reason', 'version', 'headers',
+  'ts', 'stream', 'client', 'server', 'tunnel', 'tls', 'dir', 'type', 'method', 'target', 'status', 'reason', 'version', 'headers',
   'bodyLength', 'trailers', 'warnings', 'body', 'bodyBase64', 'bodyEncoding', 'bodyTruncated', 'bodyError',
 ];
 
@@ -42,10 +43,11 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
   const jsonl = args.format === 'jsonl';
   return runCommand(args, io, {
     // Connections whose HTTP could not be parsed are said on stderr; the rest is HTTP messages.
-    stages: (pipeline) => (frames) =>
+    stages: (pipeline, facts) => (frames) =>
       frames.pipe(
         pipeline.events(),
         tap((ev) => {
+          facts.seeTls(ev);
           if (ev.type === 'stream.error' && ev.dissector === 'http') {
             const c = ev.connection;
             io.stderr.write(`netrx http: #${c.id} ${formatEndpoint(c.client)} ${formatEndpoint(c.server)} ${ev.dir}: ${ev.diagnostic.code}: ${ev.diagnostic.message} (no more HTTP parsed on this connection)\n`);
@@ -86,7 +88,7 @@ export function httpTextLine(m: HttpRequest | HttpResponse, view: TextView): str
       ? `${m.method} ${shorten(m.target, view.options.full)} ${m.version}`
       : `${m.version} ${m.status >= 400 ? view.warn(String(m.status)) : m.status}${m.reason ? ' ' + printable(m.reason) : ''}`;
   const warnings = m.diagnostics?.length ? ' ' + view.warn(`[${m.diagnostics.map((d) => d.code).join(',')}]`) : '';
-  return `${view.time.format(m.lastTs)} ${view.dim(`#${c.id}`)} ${formatEndpoint(c.client)} ${view.arrow(m.dir)} ${formatEndpoint(c.server)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
+  return `${view.time.format(m.lastTs)} ${view.dim(`#${c.id}`)} ${formatEndpoint(c.client)} ${view.arrow(m.dir)} ${formatEndpoint(c.server)}${viaText(c.via)} ${what} ${m.bodyLength ?? m.body.length}B${warnings}`;
 }
 
 /** The body under the line: pretty JSON with `--pretty`, a hexdump of a binary body with `--hexdump`. */

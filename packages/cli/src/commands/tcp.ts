@@ -9,7 +9,7 @@ import { inStreamOrder } from '../stream-order.js';
 import { textViewFor, type TextView } from '../text-view.js';
 
 /** The fields of `netrx tcp --format jsonl` records, for `-Y`. */
-export const TCP_FIELDS: readonly string[] = ['stream', 'client', 'server', 'clientBy', 'close', 'c2s', 's2c', 'firstTs', 'lastTs', 'duration', 'packets'];
+export const TCP_FIELDS: readonly string[] = ['stream', 'client', 'server', 'tunnel', 'clientBy', 'close', 'c2s', 's2c', 'firstTs', 'lastTs', 'duration', 'packets'];
 
 /**
  * `netrx tcp`: one line per TCP connection, in stream order (`#0`, `#1`…) for a file and as they
@@ -86,7 +86,7 @@ export function tcpTextLine(c: TcpConnectionSummary, view: TextView): string {
   };
   const [s, ns] = c.firstTs.split('.') as [string, string];
   const first = view.time.format(BigInt(s) * 1_000_000_000n + BigInt(ns));
-  return `${view.dim(`#${c.stream}`)} ${c.client} → ${c.server} (${c.clientBy}, ${c.close}) ${dir('c2s', c.c2s)}  ${dir('s2c', c.s2c)}  ${first} ${c.duration.toFixed(6)} s ${c.packets.c2s}/${c.packets.s2c} packets`;
+  return `${view.dim(`#${c.stream}`)} ${c.client} → ${c.server}${c.tunnel === undefined ? '' : ` [${c.tunnel}]`} (${c.clientBy}, ${c.close}) ${dir('c2s', c.c2s)}  ${dir('s2c', c.s2c)}  ${first} ${c.duration.toFixed(6)} s ${c.packets.c2s}/${c.packets.s2c} packets`;
 }
 
 /**

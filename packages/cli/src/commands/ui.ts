@@ -2,13 +2,14 @@ import { NetrxError } from '@netrx/core';
 import { keepConnectionEvents, runInspector, yieldToEventLoop } from '@netrx/inspector';
 import { createPipeline } from '@netrx/pipeline';
 import type { CliArgs } from '../args.js';
+import { keyLogFiles } from '../keylog.js';
 import type { CliIO } from '../output.js';
 import { openFrames } from '../source.js';
 
 /**
  * `netrx ui`: the inspector page (`@netrx/inspector`) for a capture file (`-r FILE`) or a live
  * capture (`-i DEVICE [filter…]`), dissected by the same pipeline as every other command (the
- * default plugins, `--decode-as`, `-c`, `-w`). Prints the page's URL — below a random token, so
+ * default plugins, `--decode-as`, `--keylog`, `-c`, `-w`). Prints the page's URL — below a random token, so
  * only who has the URL gets in — alone on stdout, and serves until Ctrl-C or SIGTERM, also after
  * a file has been read. Listens on 127.0.0.1 unless `--host` says otherwise (with a warning on
  * stderr); `--port N` (a free one by default), `--open` (launch a browser), `--max-messages N`
@@ -18,11 +19,7 @@ import { openFrames } from '../source.js';
 export async function ui(args: CliArgs, io: CliIO): Promise<number> {
   // As every command without records to send does (run.ts).
   if (args.sink !== undefined) throw new NetrxError('ERR_INVALID_OPTION', '--sink writes the records of netrx ws, http and tcp, not of netrx ui');
-  const pipeline = createPipeline({
-    decodeAs: args.decodeAs,
-    // KEYLOG: when `--keylog` is on main (branch tls2), pass it as every command does:
-    // keylog: keyLogFiles(args, io),
-  });
+  const pipeline = createPipeline({ decodeAs: args.decodeAs, keylog: keyLogFiles(args, io) });
   // Reading a file, the server must get turns between chunks, or the page would wait for the end.
   const frames = openFrames(args, io, pipeline, yieldToEventLoop);
   // Each connection's open and close beside its application events: the page shows when it ended.

@@ -1,4 +1,5 @@
 import { formatEndpoint } from '@netrx/core';
+import { tap } from 'rxjs';
 import {
   websocketMessageJson,
   websocketRecords,
@@ -12,10 +13,11 @@ import type { CliArgs } from '../args.js';
 import { LineBytes, type CliIO, type LineWriter } from '../output.js';
 import { runCommand } from '../run.js';
 import { hexdump, textViewFor, type TextView } from '../text-view.js';
+import { viaText } from '../via-text.js';
 
-/** The fields of `netrx ws --format jsonl` records, for `-Y` (`tls` and other `via` layers included). */
+/** The fields of `netrx ws --format jsonl` records, for `-Y` (`tunnel`, `tls` and other `via` layers included). */
 export const WS_FIELDS: readonly string[] = [
-  'ts', 'stream', 'client', 'server', 'tls', 'dir', 'type', 'length', 'text', 'hex', 'code', 'reason',
+  'ts', 'stream', 'client', 'server', 'tunnel', 'tls', 'dir', 'type', 'length', 'text', 'hex', 'code', 'reason',
   'compressed', 'frames', 'decoded', 'undecodable', 'partial', 'unknownBytes', 'warnings',
 ];
 
@@ -40,7 +42,8 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   // --sink: each record's JSON line built as bytes by the code that prints it, sent as they are.
   const lineBytes = args.sink === undefined ? undefined : new LineBytes();
   return runCommand(args, io, {
-    stages: (pipeline) => (frames) => frames.pipe(pipeline.events(), websocketRecords()),
+    // TLS connections that were not decrypted show nothing here: the run's last line counts them.
+    stages: (pipeline, facts) => (frames) => frames.pipe(pipeline.events(), tap((e) => facts.seeTls(e)), websocketRecords()),
     jsonRecord: (m: WsRecord) => JSON.parse(m.type === 'ws.warning' ? websocketWarningJson(m) : websocketMessageJson(m)) as object,
     fields: WS_FIELDS,
     streamOf: (m) => m.connection.id,
@@ -83,14 +86,14 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
 
 /**
  * One line for people: time, `#N` (the connection), client, arrow (`→` client to server, `←`
- * server to client), server, type, payload length, marks (`[deflate]` compressed, `[N frames]`,
+ * server to client), server, what the connection came through (`[tls]`), type, payload length, marks (`[deflate]` compressed, `[N frames]`,
  * warning codes), then the payload: text (shortened with `… (N chars)` unless `--full`), hex or
  * base64 for binary, code and reason for a close, a payload dissector's summary, or
  * `[undecodable: why]`.
  */
 export function textLine(m: WebSocketMessage, view: TextView): string {
   const c = m.connection;
-  const head = `${view.time.format(m.lastTs)} ${view.dim(`#${c.id}`)} ${formatEndpoint(c.client)} ${view.arrow(m.dir)} ${formatEndpoint(c.server)} ${view.kind(m.kind)}`;
+  const head = `${view.time.format(m.lastTs)} ${view.dim(`#${c.id}`)} ${formatEndpoint(c.client)} ${view.arrow(m.dir)} ${formatEndpoint(c.server)}${viaText(c.via)} ${view.kind(m.kind)}`;
   const warnings = m.warnings.length ? ' ' + view.warn(`[${m.warnings.map((w) => w.code).join(',')}]`) : '';
   // A message that could not be decoded has no payload to count: say why instead of "0B".
   if (m.undecodable !== undefined) return `${head}${warnings} ${view.warn(`[undecodable: ${m.undecodable}]`)}`;
@@ -147,6 +150,7 @@ class FollowWriter {
       out.line(`Follow: ws,${c.id}`);
       out.line(`Client: ${formatEndpoint(c.client)}`);
       out.line(`Server: ${formatEndpoint(c.server)}`);
+      if (typeof c.via?.tunnel === 'string') out.line(`Tunnel: ${c.via.tunnel}`);
       out.line(RULE);
     }
     this.count[m.dir]++;

@@ -82,6 +82,21 @@ export interface ClientDecider {
 /** A heuristic's answer: this is mine, it is not, or show me more bytes. */
 export type ProbeResult = 'match' | 'reject' | 'need-more';
 
+/** A stateful heuristic's answer: mine, not mine, or nothing can be decided before `need` more bytes. */
+export type StreamProbeVerdict = 'match' | 'reject' | { readonly need: number };
+
+/**
+ * A heuristic with state, for one connection (see {@link StreamDissectorFactory.createProbe}):
+ * shown every byte of both directions, in order, for as long as it wants, it keeps what it needs
+ * (the bytes are views valid only during the call) and spends bounded CPU per byte.
+ */
+export interface StreamProbe {
+  /** The next in-order bytes of `dir`. Must never throw. */
+  push(dir: Direction, bytes: Uint8Array): StreamProbeVerdict;
+  /** `length` bytes of `dir` are missing here. */
+  gap(dir: Direction, length: number): void;
+}
+
 /**
  * What a stream dissector is given: its connection, and a way to emit events and to hand the
  * connection to another dissector (an HTTP upgrade).
@@ -133,6 +148,14 @@ export interface StreamDissectorFactory {
   probe?(bytes: Uint8Array, dir: Direction, connection: Connection): ProbeResult;
   /** Most bytes `probe` wants to see; after that `need-more` counts as `reject`. */
   readonly probeBytes?: number;
+  /**
+   * Heuristic with state, used instead of `probe` when present: follows the connection beyond a
+   * fixed prefix (a capture that starts inside a long message is found when the next one begins),
+   * within a budget of its own, answering `reject` once it is spent. The dispatcher keeps only a
+   * bounded window of recent bytes to replay to the dissector on a match, and delivers what it
+   * dropped before that as a gap (so the dissector must resume after gaps). Must never throw.
+   */
+  createProbe?(connection: Connection): StreamProbe;
   /** Creates the dissector for one connection; `init` is what `switchTo` passed, if anything. */
   create(ctx: StreamContext, init?: unknown): StreamDissector;
 }

@@ -77,6 +77,8 @@ export type {
   DissectState,
   PacketDissector,
   ProbeResult,
+  StreamProbe,
+  StreamProbeVerdict,
   StreamContext,
   StreamDissector,
   StreamDissectorFactory,

@@ -115,17 +115,23 @@ describe('netrx ui', () => {
   });
 
   it('dissects with the same pipeline as the other commands: --decode-as and -c apply', async () => {
-    // One unmasked server frame on port 9000, the connection's start not captured: too little for
-    // the WebSocket heuristic, so only a decode-as rule finds it.
-    const frame = Buffer.concat([Buffer.from([0x81, 6]), Buffer.from('tick 0')]);
+    // Masked client frames to port 9000, 5000 bytes into a segment whose connection's start was not
+    // captured: past its first 4 KiB the WebSocket heuristic looks only at segment starts, so only
+    // a decode-as rule (which searches every byte) finds them.
+    const masked = (text: string, key: number) => {
+      const p = Buffer.from(text);
+      const k = [key >>> 24, (key >>> 16) & 0xff, (key >>> 8) & 0xff, key & 0xff];
+      return Buffer.concat([Buffer.from([0x81, 0x80 | p.length, ...k]), Buffer.from(p.map((b, i) => b ^ k[i & 3]!))]);
+    };
+    const frame = Buffer.concat([Buffer.alloc(5000, 0x70), ...[0, 1, 2, 3].map((i) => masked(`tick ${i}: the sensor reads fine`, Math.imul(i + 3, 0x9e3779b1) >>> 0))]);
     const file = join(dir, 'one-frame.pcap');
-    const t = tcp(frame, { srcPort: 9000, dstPort: 40000, seq: 5000, flags: TcpFlags.ACK | TcpFlags.PSH }, '10.0.0.2', '10.0.0.1');
-    writeFileSync(file, pcapFile(LinkType.ETHERNET, [{ ts: 1_700_000_000_000_000_000n, data: ethernet(ipv4(t, { src: '10.0.0.2', dst: '10.0.0.1' })) }]));
+    const t = tcp(frame, { srcPort: 40000, dstPort: 9000, seq: 5000, flags: TcpFlags.ACK | TcpFlags.PSH }, '10.0.0.1', '10.0.0.2');
+    writeFileSync(file, pcapFile(LinkType.ETHERNET, [{ ts: 1_700_000_000_000_000_000n, data: ethernet(ipv4(t, { src: '10.0.0.1', dst: '10.0.0.2' })) }]));
     const plain = await ui(['-r', file]);
     expect((await finished(plain.url)).total).toBe(0);
     const forced = await ui(['-r', file, '--decode-as', 'tcp.port==9000,websocket']);
-    expect((await finished(forced.url)).total).toBe(1);
-    expect(await (await fetch(`${forced.url}api/messages/0`)).text()).toBe(netrx(['ws', '-r', file, '--format', 'jsonl', '-d', 'tcp.port==9000,websocket']).out.trim());
+    expect((await finished(forced.url)).total).toBe(4);
+    expect(await (await fetch(`${forced.url}api/messages/0`)).text()).toBe(netrx(['ws', '-r', file, '--format', 'jsonl', '-d', 'tcp.port==9000,websocket']).out.trim().split('\n')[0]);
     // -c 20: the first 20 frames only.
     const cut = await ui(['-r', CHAT, '-c', '20']);
     const want = netrx(['ws', '-r', CHAT, '--format', 'jsonl', '-c', '20']).out.split('\n').filter(Boolean).length;

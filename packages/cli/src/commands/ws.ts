@@ -1,6 +1,14 @@
 import { formatEndpoint } from '@netrx/core';
 import { tap } from 'rxjs';
-import { websocketMessageJson, websocketMessages, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
+import {
+  websocketMessageJson,
+  websocketRecords,
+  websocketWarningJson,
+  writeWebSocketMessageJson,
+  writeWebSocketWarningJson,
+  type WebSocketMessage,
+  type WebSocketWarning,
+} from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
 import { LineBytes, type CliIO, type LineWriter } from '../output.js';
 import { runCommand } from '../run.js';
@@ -12,6 +20,8 @@ export const WS_FIELDS: readonly string[] = [
   'ts', 'stream', 'client', 'server', 'tunnel', 'tls', 'dir', 'type', 'length', 'text', 'hex', 'code', 'reason',
   'compressed', 'frames', 'decoded', 'undecodable', 'partial', 'unknownBytes', 'warnings',
 ];
+
+type WsRecord = WebSocketMessage | WebSocketWarning;
 
 /**
  * `netrx ws`: every WebSocket message of a capture (`-r FILE`) or a live capture (`-i DEVICE`),
@@ -33,13 +43,22 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const lineBytes = args.sink === undefined ? undefined : new LineBytes();
   return runCommand(args, io, {
     // TLS connections that were not decrypted show nothing here: the run's last line counts them.
-    stages: (pipeline, facts) => (frames) => frames.pipe(pipeline.events(), tap((e) => facts.seeTls(e)), websocketMessages()),
-    jsonRecord: (m) => JSON.parse(websocketMessageJson(m)) as object,
+    stages: (pipeline, facts) => (frames) => frames.pipe(pipeline.events(), tap((e) => facts.seeTls(e)), websocketRecords()),
+    jsonRecord: (m: WsRecord) => JSON.parse(m.type === 'ws.warning' ? websocketWarningJson(m) : websocketMessageJson(m)) as object,
     fields: WS_FIELDS,
     streamOf: (m) => m.connection.id,
     messages: true,
     firstFrame: (ts) => view.time.start(ts),
     each: (m, out, shown) => {
+      if (m.type === 'ws.warning') {
+        // Findings that belong to no message: a record of their own, never dropped.
+        if (args.quiet || follow) return;
+        if (jsonl) {
+          writeWebSocketWarningJson(m, out);
+          out.endLine();
+        } else out.line(warningLine(m, view));
+        return;
+      }
       shown.add(m.connection.id);
       if (args.quiet) return;
       // JSON lines are built in the writer's buffer: the text goes from payload bytes to output.
@@ -55,6 +74,10 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
     shown: 'WebSocket messages',
     after: () => follow?.end(args.follow!.stream, io),
     record: (m) => {
+      if (m.type === 'ws.warning') {
+        writeWebSocketWarningJson(m, lineBytes!);
+        return { connection: m.connection, dir: m.dir, type: 'warning', ts: m.lastTs, json: lineBytes!.take() };
+      }
       writeWebSocketMessageJson(m, lineBytes!);
       return { connection: m.connection, dir: m.dir, type: m.kind, ts: m.lastTs, json: lineBytes!.take() };
     },
@@ -79,8 +102,15 @@ export function textLine(m: WebSocketMessage, view: TextView): string {
   else if (m.kind === 'text') body = view.oneLine(m.text ?? '');
   else if (m.kind === 'close') body = m.closeCode === undefined ? '' : `${m.closeCode} ${view.oneLine(m.closeReason ?? '')}`;
   else body = view.inlineBytes(m.payload);
-  const flags = `${m.compressed ? ' [deflate]' : ''}${m.frames > 1 ? ` [${m.frames} frames]` : ''}${warnings}`;
+  const flags = `${m.partial ? view.warn(` [partial: ${m.unknownBytes ?? 0} bytes unknown]`) : ''}${m.compressed ? ' [deflate]' : ''}${m.frames > 1 ? ` [${m.frames} frames]` : ''}${warnings}`;
   return `${head} ${m.payload.length}B${flags}${body ? ' ' + body : ''}`;
+}
+
+/** A `ws.warning` for people: time, `#N`, client, arrow, server, `warning`, the codes and what they say. */
+export function warningLine(w: WebSocketWarning, view: TextView): string {
+  const c = w.connection;
+  const what = w.warnings.map((d) => `[${d.code}] ${d.message}`).join('; ');
+  return `${view.time.format(w.lastTs)} ${view.dim(`#${c.id}`)} ${formatEndpoint(c.client)} ${view.arrow(w.dir)} ${formatEndpoint(c.server)} ${view.warn(`warning ${what}`)}`;
 }
 
 /** The lines under a message line: pretty JSON (`--pretty`), a hexdump (`--hexdump`). */

@@ -1,6 +1,6 @@
 import type { DissectContext, PacketDissector } from './dissector.js';
 import { failure } from './failure.js';
-import { byIpVersion } from './tables.js';
+import { byIpVersion, firstAccepting } from './tables.js';
 import type { MplsLayer } from './tunnel-layers.js';
 
 /** Ethertypes of MPLS unicast and multicast (RFC 5332). */
@@ -48,24 +48,7 @@ export const mplsDissector: PacketDissector<MplsLayer> = {
     if (byTable) return byTable;
     const ip = byIpVersion(layer.payload, ctx);
     if (ip) return ip;
-    const heuristics = registry.heuristics('mpls').active;
-    return heuristics.length === 0 || layer.payload.length === 0 ? undefined : tryHeuristics(heuristics, layer, ctx);
+    return firstAccepting(registry.heuristics('mpls').active, layer.payload, layer.offset + layer.headerLength, ctx);
   },
 };
 
-/** The first active `mpls` heuristic whose `decode` accepts the payload (a failure layer is a reject). */
-function tryHeuristics(list: readonly PacketDissector[], layer: MplsLayer, ctx: DissectContext): PacketDissector | undefined {
-  const probe: DissectContext = {
-    frame: ctx.frame,
-    registry: ctx.registry,
-    state: ctx.state,
-    offset: layer.offset + layer.headerLength,
-    layers: ctx.layers,
-    depth: ctx.depth === undefined ? undefined : ctx.depth + 1,
-    tunnel: ctx.tunnel,
-  };
-  for (const h of list) {
-    if (h.decode(layer.payload, probe).protocol !== 'failure') return h;
-  }
-  return undefined;
-}

@@ -24,3 +24,23 @@ export function byIpVersion(payload: Uint8Array, ctx: DissectContext): PacketDis
   const version = payload[0]! >> 4;
   return version === 4 ? byEtherType(0x0800, ctx) : version === 6 ? byEtherType(0x86dd, ctx) : undefined;
 }
+
+/**
+ * The first of `list` whose `decode` accepts `payload` (a failure layer is a reject), or
+ * undefined: heuristics of a packet layer (UDP, MPLS), tried only when no table chose. `offset` is
+ * the payload's offset in the frame.
+ */
+export function firstAccepting(list: readonly PacketDissector[], payload: Uint8Array, offset: number, ctx: DissectContext): PacketDissector | undefined {
+  if (list.length === 0 || payload.length === 0) return undefined;
+  const probe: DissectContext = {
+    frame: ctx.frame,
+    registry: ctx.registry,
+    state: ctx.state,
+    offset,
+    layers: ctx.layers,
+    depth: ctx.depth === undefined ? undefined : ctx.depth + 1,
+    tunnel: ctx.tunnel,
+  };
+  for (const h of list) if (h.decode(payload, probe).protocol !== 'failure') return h;
+  return undefined;
+}

@@ -26,7 +26,7 @@ export interface TlsKeyStore {
   get(clientRandom: Uint8Array): TlsSessionSecrets | undefined;
 }
 
-/** Something a {@link MemoryKeyStore} asks for more keys when a lookup misses (a growing key log file). */
+/** Something a {@link MemoryKeyStore} asks for more keys at each lookup (a growing key log file). */
 export interface TlsKeySource {
   /** Reads what is new, adding it to the store; cheap when nothing changed. */
   refresh(): void;
@@ -48,7 +48,7 @@ const decoder = new TextDecoder();
 /**
  * An in-memory {@link TlsKeyStore}: fed key log text, single lines, Decryption Secrets Block
  * contents, or secrets one by one (from Node's `tls` `'keylog'` events), and asked by the TLS
- * dissector. Sources attached with {@link MemoryKeyStore.attach} are refreshed when a lookup misses.
+ * dissector. Sources attached with {@link MemoryKeyStore.attach} are refreshed at each lookup.
  *
  * @example
  * ```ts
@@ -87,17 +87,20 @@ export class MemoryKeyStore implements TlsKeyStore {
     return this.addKeyLog(decoder.decode(data));
   }
 
-  /** Attaches a source refreshed when a lookup misses (see {@link TlsKeySource}). */
+  /** Attaches a source refreshed at each lookup (see {@link TlsKeySource}). */
   attach(source: TlsKeySource): this {
     this.sources.push(source);
     return this;
   }
 
+  /**
+   * The secrets known for `clientRandom`, after refreshing the attached sources. They are
+   * refreshed even when some secrets are known: a key log being written may so far hold only
+   * the first of a connection's lines (TLS 1.3 logs four), and the caller asks again only while
+   * what it needs is missing.
+   */
   get(clientRandom: Uint8Array): TlsSessionSecrets | undefined {
-    const key = Buffer.from(clientRandom.buffer, clientRandom.byteOffset, clientRandom.byteLength).toString('hex');
-    const found = this.byRandom.get(key);
-    if (found !== undefined || this.sources.length === 0) return found;
     for (const s of this.sources) s.refresh();
-    return this.byRandom.get(key);
+    return this.byRandom.get(Buffer.from(clientRandom.buffer, clientRandom.byteOffset, clientRandom.byteLength).toString('hex'));
   }
 }

@@ -7,7 +7,7 @@ const READ_CHUNK = 256 * 1024;
 
 /**
  * A key log file (`SSLKEYLOGFILE`, NSS format) read into a {@link MemoryKeyStore} and re-read as
- * it grows: attached to the store, it is refreshed whenever a lookup misses, so a live capture
+ * it grows: attached to the store, it is refreshed at each lookup (made only while a connection's keys are missing), so a live capture
  * beside a browser writing the file finds the keys the browser logged after the capture began
  * (a connection's records are held until its key comes). A refresh costs one `stat` when the
  * file has not changed; only whole lines are read (a line being written waits for its newline, or for a refresh that

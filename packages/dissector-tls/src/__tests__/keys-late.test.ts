@@ -1,6 +1,6 @@
 // Keys that come after a connection's first records: its records are held (bounded, counted)
 // until the key comes — added to the store by the application, or appended to a key log file
-// that is re-read when a lookup misses — and then decrypted as if the key had been there.
+// that is re-read at each lookup while a key is missing — and then decrypted as if the key had been there.
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,27 @@ describe('keys that come late', () => {
       expect(sha(s.rec.bytes('s2c'))).toBe(truth.s2c.sha256);
       expect(s.summary().decrypted).toBe(true);
       expect(file.counts.used).toBe(text.split('\n').filter((l) => (KEY_LOG_LABELS as readonly string[]).includes(l.split(' ')[0]!)).length);
+    });
+
+    // TLS 1.3 logs four secrets per connection, TLS 1.2 one.
+    it.runIf(name.startsWith('tls13'))(`${name}: a key log holding only the connection's first lines when its records come is read again for the rest`, async () => {
+      const [chunks] = await streamsOf(f.pcap);
+      const dir = mkdtempSync(join(tmpdir(), 'netrx-keylog-'));
+      const path = join(dir, 'keys.log');
+      const lines = readFileSync(f.keys, 'utf8').split('\n').filter((l) => (KEY_LOG_LABELS as readonly string[]).includes(l.split(' ')[0]!));
+      // A client logging as its handshake goes: the first secret is there when the first records are.
+      writeFileSync(path, `${lines[0]}\n`);
+      const keys = new MemoryKeyStore();
+      new KeyLogFile(path, keys);
+      const s = tlsSession({ keys });
+      const half = Math.floor(chunks!.length / 2);
+      feed(s.tls, chunks!.slice(0, half), false);
+      expect(s.rec.contexts, 'nothing handed on before the key').toHaveLength(0);
+      appendFileSync(path, lines.slice(1).map((l) => `${l}\n`).join(''));
+      feed(s.tls, chunks!.slice(half));
+      expect({ bytes: s.rec.bytes('c2s').length, sha256: sha(s.rec.bytes('c2s')) }).toEqual(truth.c2s);
+      expect(sha(s.rec.bytes('s2c'))).toBe(truth.s2c.sha256);
+      expect(s.summary().decrypted).toBe(true);
     });
   }
 

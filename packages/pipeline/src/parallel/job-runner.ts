@@ -1,0 +1,84 @@
+import { Observable, type Subscriber } from 'rxjs';
+import type { CapturedFrame, DissectStats } from '@netrx/core';
+import { createReassemblerTotals, type ReassemblerTotals } from '@netrx/dissector-tcp';
+import { createPipeline } from '../composition-root.js';
+import type { LineJob } from './line-job.js';
+import { END_TAG, TaggedLineBuffer } from './tagged-line-buffer.js';
+
+/** The counters a job's pipeline kept, for the main thread to add up. */
+export interface JobStats {
+  readonly tcp?: ReassemblerTotals;
+  readonly dissect?: DissectStats;
+}
+
+/**
+ * Runs a {@link LineJob} over frames pushed one at a time: its pipeline (built once), the stages,
+ * and its writer into a {@link TaggedLineBuffer}, each line tagged with the frame being pushed.
+ * It also notes the frame at which each TCP connection was made (the reassembler's connection
+ * counter grows during that frame), so the main thread can number connections across workers.
+ * What a worker runs, and what one thread runs in place of workers.
+ */
+export class JobRunner {
+  readonly lines: TaggedLineBuffer;
+  /** Frame numbers at which this runner's connections were made, in the order of their ids, since {@link takeCreations}. */
+  private creations: number[] = [];
+  private connections = 0;
+  private readonly totals: ReassemblerTotals;
+  private sink: Subscriber<CapturedFrame> | undefined;
+  private failed = false;
+  private failure: unknown;
+
+  constructor(private readonly job: LineJob) {
+    const options = job.options ?? {};
+    // The job's own totals when it reads them (they go back to the main thread), else ours.
+    this.totals = options.tcp?.totals ?? createReassemblerTotals();
+    const pipeline = createPipeline({ ...options, tcp: { ...options.tcp, totals: this.totals } });
+    const totals = this.totals;
+    this.lines = new TaggedLineBuffer(job.connectionIdAfter ?? [], () => totals.connections);
+    const frames = new Observable<CapturedFrame>((subscriber) => {
+      this.sink = subscriber;
+    });
+    const out = this.lines;
+    const messages = this.lines.messages;
+    const write = job.write;
+    frames.pipe(job.stages(pipeline)).subscribe({
+      next: (item) => write(item, out, messages),
+      error: (err: unknown) => {
+        this.failed = true;
+        this.failure = err;
+      },
+    });
+  }
+
+  /** Pushes one frame through the pipeline; `muted`: process it, but drop the lines it causes. Throws what the pipeline threw. */
+  push(frame: CapturedFrame, muted = false): void {
+    this.lines.tag(frame.frameNumber, muted);
+    this.sink?.next(frame);
+    const made = this.totals.connections;
+    while (this.connections < made) {
+      this.creations.push(frame.frameNumber);
+      this.connections++;
+    }
+    if (this.failed) throw this.failure;
+  }
+
+  /** The end of input: the pipeline completes (reassembly flushes every open connection). Throws what the pipeline threw. */
+  end(): void {
+    this.lines.tag(END_TAG);
+    this.sink?.complete();
+    if (this.failed) throw this.failure;
+  }
+
+  /** Frames at which connections were made since the last call (connection ids in order from where the last call stopped). */
+  takeCreations(): number[] {
+    const c = this.creations;
+    this.creations = [];
+    return c;
+  }
+
+  /** The counters the job's options asked for. */
+  stats(): JobStats {
+    const o = this.job.options;
+    return { tcp: o?.tcp?.totals, dissect: o?.dissect?.stats };
+  }
+}

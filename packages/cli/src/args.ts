@@ -26,13 +26,15 @@ export interface CliArgs {
   readonly snaplen?: number;
   /** `-c COUNT`: stop after this many packets. */
   readonly count?: number;
+  /** `--workers N`: worker threads (default: the machine's cores for a file, 1 for live capture). */
+  readonly workers?: number;
   /** `--no-progress`: never draw a progress bar. */
   readonly progress: boolean;
   readonly help: boolean;
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c']);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--workers']);
 
 /** Parses `netrx <command> [options] [filter…]`. Throws `ERR_INVALID_OPTION` on a bad command line. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -92,6 +94,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     backend: one('--backend'),
     snaplen: int('-s'),
     count: int('-c'),
+    workers: int('--workers'),
     progress: !flags.has('--no-progress'),
     help: flags.has('-h') || flags.has('--help') || command === 'help' || command === '--help' || command === '-h',
   };

@@ -34,6 +34,8 @@ options:
   -w FILE               with -i: also write the raw packets to FILE as pcapng
   --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
   -c COUNT              stop after COUNT packets
+  --workers N           dissect in N threads (default: one per core for a file, 1 for -i);
+                        the output is the same as with one
   --no-progress         no progress bar on stderr
 `;
 

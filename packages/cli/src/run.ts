@@ -1,8 +1,9 @@
 import { EMPTY, catchError, lastValueFrom, tap, type Observable, type OperatorFunction } from 'rxjs';
 import type { CapturedFrame } from '@netrx/core';
-import { createPipeline, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
+import { createPipeline, type LineSink, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
 import { lineWriterFor, type CliIO, type LineWriter } from './output.js';
+import { runParallel } from './parallel-run.js';
 import { openFrames } from './source.js';
 import { ShownCounter } from './summary.js';
 
@@ -13,7 +14,7 @@ export interface CommandRun<T> {
   /** The stages after the frames, from the command's pipeline. */
   readonly stages: (pipeline: Pipeline) => OperatorFunction<CapturedFrame, T>;
   /** Writes one item; adds the connection of what it shows to `shown`. */
-  readonly each: (item: T, out: LineWriter, shown: ShownCounter) => void;
+  readonly each: (item: T, out: LineSink, shown: ShownCounter) => void;
   /** What the summary after a live capture calls the items shown (`WebSocket messages`); none when omitted. */
   readonly shown?: string;
   /** Runs after that summary, before a source failure is reported: the command's own stderr lines. */
@@ -27,6 +28,9 @@ export interface CommandRun<T> {
  * everything read before the failure was written, for `main()` to report (exit status 1).
  */
 export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>): Promise<number> {
+  // `--workers N` (the default for a file: the machine's cores) runs in worker threads.
+  const parallel = await runParallel(args, io, run);
+  if (parallel !== undefined) return parallel;
   const pipeline = createPipeline({ ...run.options, decodeAs: args.decodeAs });
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();

@@ -21,20 +21,29 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
  * pcapng file.
  *
+ * `chunkSize` and `beforeNextChunk` are for a file read by worker threads (`captureLines`):
+ * larger chunks, and its hook called between chunks besides the wait for stdout.
+ *
  * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given.
  */
 export function openFrames(
   args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen' | 'write'>>,
   io: CliIO,
   pipeline: Pipeline,
+  file: { readonly chunkSize?: number; readonly beforeNextChunk?: () => Promise<unknown> | undefined } = {},
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
-  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline);
+  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, file);
   return (args.write === undefined ? frames : frames.pipe(alsoWrite(args.write))).pipe(takeUntil(gone));
 }
 
 /** `-r FILE`: a capture file (or standard input), with the progress bar and `-c`. */
-function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>, io: CliIO, pipeline: Pipeline): Observable<CapturedFrame> {
+function openFile(
+  args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>,
+  io: CliIO,
+  pipeline: Pipeline,
+  file: { readonly chunkSize?: number; readonly beforeNextChunk?: () => Promise<unknown> | undefined },
+): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
@@ -45,7 +54,12 @@ function openFile(args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>
     fileOptions: {
       name: stdin ? 'standard input' : args.read,
       onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
-      beforeNextChunk: () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
+      chunkSize: file.chunkSize,
+      beforeNextChunk: () => {
+        const mine = file.beforeNextChunk?.();
+        const drain = io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined;
+        return mine === undefined ? drain : drain === undefined ? mine : Promise.all([mine, drain]);
+      },
     },
     count: args.count,
   });

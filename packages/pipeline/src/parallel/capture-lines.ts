@@ -46,7 +46,7 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
   readonly frames?: (hooks: LineSourceHooks) => Observable<CapturedFrame>;
   /**
    * Counters to add each worker's to at the end: the `tcp.totals` and `dissect.stats` the job's
-   * options had in each worker.
+   * options had in each worker, and the job's own {@link LineJob.counters}.
    */
   readonly stats?: JobStats;
   /** Frame bytes per batch slot (default 1 MiB). */
@@ -224,7 +224,8 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
     let stopped = false;
     const merge = new LineMerge(1, (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }));
     const start = async (): Promise<void> => {
-      const runner = new JobRunner(await loadLineJob(options.job));
+      // Copied as for a worker, so that a job behaves the same on one thread and on many.
+      const runner = new JobRunner(await loadLineJob({ ...options.job, args: structuredClone(options.job.args) }));
       if (stopped) return;
       let lastFrame = 0;
       let emitQueued = false;
@@ -292,4 +293,5 @@ function workerError(worker: number, m: Extract<FromWorker, { t: 'error' }>): Er
 function addStats(into: JobStats, from: JobStats): void {
   if (into.tcp !== undefined && from.tcp !== undefined) addCounters(into.tcp, from.tcp);
   if (into.dissect !== undefined && from.dissect !== undefined) addCounters(into.dissect, from.dissect);
+  if (into.counters !== undefined && from.counters !== undefined) addCounters(into.counters, from.counters);
 }

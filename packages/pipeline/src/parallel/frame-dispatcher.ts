@@ -1,5 +1,5 @@
 import type { CapturedFrame } from '@netrx/core';
-import { BatchSlot, EVERY_WORKER_FLAG, Field, RECORD_FIELDS } from './batch-slot.js';
+import { BatchSlot, BIG_TIMESTAMP_FLAG, CLOCK_ONLY_FLAG, EVERY_WORKER_FLAG, Field, RECORD_FIELDS } from './batch-slot.js';
 import { EVERY_WORKER, FlowRouter } from './flow-router.js';
 import { RELEASES, type ToWorker } from './messages.js';
 
@@ -7,6 +7,9 @@ import { RELEASES, type ToWorker } from './messages.js';
 export interface WorkerPort {
   postMessage(m: ToWorker): void;
 }
+
+/** The largest timestamp a slot holds (BigUint64). */
+const MAX_TIMESTAMP = 2n ** 64n - 1n;
 
 /** Slots a worker may have in flight before reading waits (see {@link FrameDispatcher.ready}). */
 export const SLOTS_PER_WORKER = 4;
@@ -25,6 +28,8 @@ class WorkerBatches {
   current = -1;
   count = 0;
   used = 0;
+  /** Timestamps of this batch that do not fit its slot. */
+  big: [number, bigint][] | undefined;
   readonly control: Int32Array;
 
   constructor(
@@ -72,12 +77,21 @@ export class FrameDispatcher {
     return new SharedArrayBuffer((1 + MAX_SLOTS) * 4);
   }
 
-  /** Routes a frame and adds it to its worker's batch (or every worker's). */
+  /**
+   * Routes a frame and adds it to its worker's batch (or every worker's), and its time and number
+   * to every other worker's: each worker's packet clock sees every frame.
+   */
   add(frame: CapturedFrame): void {
     const to = this.router.route(frame.linkType, frame.data);
+    const ws = this.workers;
     if (to === EVERY_WORKER) {
-      for (const w of this.workers) this.put(w, frame, EVERY_WORKER_FLAG);
-    } else this.put(this.workers[to]!, frame, 0);
+      for (let i = 0; i < ws.length; i++) this.put(ws[i]!, frame, EVERY_WORKER_FLAG, frame.data.length);
+    } else {
+      for (let i = 0; i < ws.length; i++) {
+        if (i === to) this.put(ws[i]!, frame, 0, frame.data.length);
+        else this.put(ws[i]!, frame, CLOCK_ONLY_FLAG, 0);
+      }
+    }
     this.lastFrame = frame.frameNumber;
   }
 
@@ -105,8 +119,8 @@ export class FrameDispatcher {
     for (const w of this.workers) w.port.postMessage({ t: 'end' });
   }
 
-  private put(w: WorkerBatches, frame: CapturedFrame, flags: number): void {
-    const caplen = frame.data.length;
+  /** Adds a frame to a worker's batch: `caplen` of its bytes (0 for {@link CLOCK_ONLY_FLAG}). */
+  private put(w: WorkerBatches, frame: CapturedFrame, flags: number, caplen: number): void {
     if (w.current >= 0) {
       const slot = w.slots[w.current]!;
       if (w.count === slot.maxRecords || w.used + caplen > slot.dataBytes) this.post(w, frame.frameNumber - 1);
@@ -120,10 +134,17 @@ export class FrameDispatcher {
     rec[r + Field.Caplen] = caplen;
     rec[r + Field.Length] = frame.length;
     rec[r + Field.LinkType] = frame.linkType;
+    const ts = frame.timestamp;
+    if (ts >= 0n && ts <= MAX_TIMESTAMP) slot.timestamps[w.count] = ts;
+    else {
+      flags |= BIG_TIMESTAMP_FLAG;
+      (w.big ??= []).push([w.count, ts]);
+    }
     rec[r + Field.InterfaceAndFlags] = frame.interfaceId | flags;
-    slot.timestamps[w.count] = frame.timestamp;
-    slot.data.set(frame.data, w.used);
-    w.used += caplen;
+    if (caplen > 0) {
+      slot.data.set(frame.data, w.used);
+      w.used += caplen;
+    }
     w.count++;
   }
 
@@ -133,10 +154,11 @@ export class FrameDispatcher {
       w.port.postMessage({ t: 'batch', slot: -1, count: 0, upTo });
       return;
     }
-    w.port.postMessage({ t: 'batch', slot: w.current, count: w.count, upTo });
+    w.port.postMessage({ t: 'batch', slot: w.current, count: w.count, upTo, big: w.big });
     w.current = -1;
     w.count = 0;
     w.used = 0;
+    w.big = undefined;
   }
 
   /** Makes a free slot (with room for `bytes`) the worker's current one. */

@@ -3,12 +3,14 @@ import type { CapturedFrame, DissectStats } from '@netrx/core';
 import { createReassemblerTotals, type ReassemblerTotals } from '@netrx/dissector-tcp';
 import { createPipeline } from '../composition-root.js';
 import type { LineJob } from './line-job.js';
-import { END_TAG, TaggedLineBuffer } from './tagged-line-buffer.js';
+import { END_TAG, TaggedLineBuffer, type LineField } from './tagged-line-buffer.js';
 
 /** The counters a job's pipeline kept, for the main thread to add up. */
 export interface JobStats {
   readonly tcp?: ReassemblerTotals;
   readonly dissect?: DissectStats;
+  /** The job's {@link LineJob.counters}. */
+  readonly counters?: Record<string, number>;
 }
 
 /**
@@ -25,6 +27,8 @@ export class JobRunner {
   private connections = 0;
   private readonly totals: ReassemblerTotals;
   private sink: Subscriber<CapturedFrame> | undefined;
+  /** The packet clocks of the pipeline's reassemblers (`ReassembleTcpOptions.onClock`). */
+  private readonly clocks: ((ts: bigint, frameNumber: number) => void)[] = [];
   private failed = false;
   private failure: unknown;
 
@@ -32,7 +36,12 @@ export class JobRunner {
     const options = job.options ?? {};
     // The job's own totals when it reads them (they go back to the main thread), else ours.
     this.totals = options.tcp?.totals ?? createReassemblerTotals();
-    const pipeline = createPipeline({ ...options, tcp: { ...options.tcp, totals: this.totals } });
+    const theirs = options.tcp?.onClock;
+    const onClock = (advance: (ts: bigint, frameNumber: number) => void): void => {
+      this.clocks.push(advance);
+      theirs?.(advance);
+    };
+    const pipeline = createPipeline({ ...options, tcp: { ...options.tcp, totals: this.totals, onClock } });
     const totals = this.totals;
     this.lines = new TaggedLineBuffer(job.connectionIdAfter ?? [], () => totals.connections);
     const frames = new Observable<CapturedFrame>((subscriber) => {
@@ -50,9 +59,25 @@ export class JobRunner {
     });
   }
 
-  /** Pushes one frame through the pipeline; `muted`: process it, but drop the lines it causes. Throws what the pipeline threw. */
+  /**
+   * Moves the packet clock to a frame another worker dissects (see {@link LineField.ByClock}):
+   * what its timeouts close or cut is written now, tagged with that frame. Throws what the
+   * pipeline threw.
+   */
+  tick(timestamp: bigint, frameNumber: number, muted = false): void {
+    this.lines.tag(frameNumber, true, muted);
+    const clocks = this.clocks;
+    for (let i = 0; i < clocks.length; i++) clocks[i]!(timestamp, frameNumber);
+    if (this.failed) throw this.failure;
+  }
+
+  /**
+   * Pushes one frame through the pipeline: its clock first ({@link tick}), then its dissection;
+   * `muted`: process it, but drop the lines it causes. Throws what the pipeline threw.
+   */
   push(frame: CapturedFrame, muted = false): void {
-    this.lines.tag(frame.frameNumber, muted);
+    if (this.clocks.length > 0) this.tick(frame.timestamp, frame.frameNumber, muted);
+    this.lines.tag(frame.frameNumber, false, muted);
     this.sink?.next(frame);
     const made = this.totals.connections;
     while (this.connections < made) {
@@ -64,7 +89,7 @@ export class JobRunner {
 
   /** The end of input: the pipeline completes (reassembly flushes every open connection). Throws what the pipeline threw. */
   end(): void {
-    this.lines.tag(END_TAG);
+    this.lines.tag(END_TAG, true);
     this.sink?.complete();
     if (this.failed) throw this.failure;
   }
@@ -76,9 +101,8 @@ export class JobRunner {
     return c;
   }
 
-  /** The counters the job's options asked for. */
+  /** The counters: the reassembler's totals (always kept), the dissect stats when the job's options ask for them, the job's own. */
   stats(): JobStats {
-    const o = this.job.options;
-    return { tcp: o?.tcp?.totals, dissect: o?.dissect?.stats };
+    return { tcp: this.totals, dissect: this.job.options?.dissect?.stats, counters: this.job.counters };
   }
 }

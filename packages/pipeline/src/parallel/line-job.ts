@@ -37,6 +37,8 @@ export interface LineJob<T = unknown> {
    * and orders end-of-input lines by it. Leave undefined for lines that name no connection.
    */
   readonly connectionIdAfter?: readonly [string | undefined, (string | undefined)?];
+  /** Counters of the job's own (items written, say), sent back at the end and added up on the main thread. */
+  readonly counters?: Record<string, number>;
 }
 
 /** Makes a worker's {@link LineJob} from the arguments of a {@link LineJobSpec}. */

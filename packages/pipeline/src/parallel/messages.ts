@@ -18,8 +18,11 @@ export interface WorkerInit {
 export type ToWorker =
   /** A new batch slot: its shared memory and size (`BatchSlot`). */
   | { readonly t: 'slot'; readonly slot: number; readonly buffer: SharedArrayBuffer; readonly maxRecords: number; readonly dataBytes: number }
-  /** `count` frames are in `slot`; with them, every frame up to `upTo` has been sent. */
-  | { readonly t: 'batch'; readonly slot: number; readonly count: number; readonly upTo: number }
+  /**
+   * `count` frames are in `slot`; with them, every frame up to `upTo` has been sent. `big`: the
+   * timestamps of frames flagged `BIG_TIMESTAMP_FLAG`, by their index in the batch.
+   */
+  | { readonly t: 'batch'; readonly slot: number; readonly count: number; readonly upTo: number; readonly big?: readonly (readonly [number, bigint])[] }
   /** The input ended. */
   | { readonly t: 'end' };
 

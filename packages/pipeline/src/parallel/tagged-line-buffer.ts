@@ -1,26 +1,32 @@
 import type { LineSink } from './line-sink.js';
 
 /** Float64 fields per line in {@link TaggedLines.lines}. */
-export const LINE_FIELDS = 6;
+export const LINE_FIELDS = 7;
 
 /** Field indexes of a line in {@link TaggedLines.lines}. */
 export const LineField = {
   /** The frame number whose processing wrote the line, or {@link END_TAG}. */
   Tag: 0,
+  /**
+   * 1 when the line was written by the packet clock's timeouts (before the frame itself is
+   * dissected) or at the end of input: work every worker does at the same frame, which one thread
+   * does connection by connection in id order; 0 for a line of the frame's own dissection.
+   */
+  ByClock: 1,
   /** Byte offset just past the line's end (its `\n`) in {@link TaggedLines.bytes}. */
-  End: 1,
+  End: 2,
   /** 0: output; 1: messages (standard error). */
-  Channel: 2,
+  Channel: 3,
   /** Byte offset of the connection id's digits, or -1 when the line names no connection. */
-  IdStart: 3,
+  IdStart: 4,
   /** Byte offset just past those digits. */
-  IdEnd: 4,
+  IdEnd: 5,
   /** The connection id written there (this worker's numbering). */
-  LocalId: 5,
+  LocalId: 6,
 } as const;
 
 /** {@link LineField.Tag} of a line written at the end of input, after the last frame. */
-export const END_TAG = -1;
+export const END_TAG = Infinity;
 
 /** What a worker sends for a batch: the lines' bytes and, per line, {@link LINE_FIELDS} numbers. */
 export interface TaggedLines {
@@ -77,6 +83,7 @@ export class TaggedLineBuffer implements LineSink {
   private count = 0;
   /** The tag of lines written from now on. */
   private currentTag = 0;
+  private byClock = 0;
   /** Lines written while set are dropped (a frame another worker writes for). */
   private muted = false;
   private channel = 0;
@@ -118,9 +125,14 @@ export class TaggedLineBuffer implements LineSink {
     };
   }
 
-  /** Tags the lines written from now on (a frame number, or {@link END_TAG}); `muted` drops them. */
-  tag(tag: number, muted = false): void {
+  /**
+   * Tags the lines written from now on: the frame number (or {@link END_TAG}), whether the packet
+   * clock or the end of input writes them rather than the frame's own dissection
+   * ({@link LineField.ByClock}), and `muted` to drop them.
+   */
+  tag(tag: number, byClock: boolean, muted = false): void {
     this.currentTag = tag;
+    this.byClock = byClock ? 1 : 0;
     this.muted = muted;
   }
 
@@ -185,6 +197,7 @@ export class TaggedLineBuffer implements LineSink {
     const m = this.meta;
     const at = this.count * LINE_FIELDS;
     m[at + LineField.Tag] = this.currentTag;
+    m[at + LineField.ByClock] = this.byClock;
     m[at + LineField.End] = this.pos;
     m[at + LineField.Channel] = this.channel;
     m[at + LineField.IdStart] = -1;

@@ -9,9 +9,6 @@ import { ShownCounter } from './summary.js';
 /** The commands that run in worker threads; the others run in one. */
 export const PARALLEL_COMMANDS: ReadonlySet<string> = new Set(['packets', 'tcp', 'http', 'ws']);
 
-/** Bytes read at a time when workers share the work (fewer, larger batches). */
-const PARALLEL_CHUNK = 4 * 1024 * 1024;
-
 /** In a worker thread: where {@link runParallel} hands the command's run instead of running it. */
 let workerHandOff: ((run: CommandRun<unknown>) => void) | undefined;
 
@@ -60,7 +57,7 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
     captureLines({
       workers,
       job: { module: jobModule(), export: 'cliLineJob', args: { ...args } },
-      frames: (hooks) => openFrames(args, io, pipeline, { chunkSize: PARALLEL_CHUNK, beforeNextChunk: hooks.beforeNextChunk }),
+      frames: (hooks) => openFrames(args, io, pipeline, { open: hooks.frames }),
       stats: { tcp: run.options?.tcp?.totals, dissect: run.options?.dissect?.stats, counters: shown },
     }).subscribe({
       next: (chunk) => (chunk.channel === 'out' ? io.stdout : io.stderr).write(chunk.bytes),

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { defer, finalize, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
-import type { Pipeline } from '@netrx/pipeline';
+import type { FrameSourceOptions, Pipeline } from '@netrx/pipeline';
 import { writePcapng } from '@netrx/source-file';
 import { createLiveCaptureStats, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
 import type { CliArgs } from './args.js';
@@ -21,8 +21,7 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
  * pcapng file.
  *
- * `chunkSize` and `beforeNextChunk` are for a file read by worker threads (`captureLines`):
- * larger chunks, and its hook called between chunks besides the wait for stdout.
+ * `file.open` reads the file instead of the pipeline (worker threads: `captureLines`' own reader).
  *
  * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given.
  */
@@ -30,7 +29,7 @@ export function openFrames(
   args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen' | 'write'>>,
   io: CliIO,
   pipeline: Pipeline,
-  file: { readonly chunkSize?: number; readonly beforeNextChunk?: () => Promise<unknown> | undefined } = {},
+  file: { readonly open?: (source: FrameSourceOptions) => Observable<CapturedFrame> } = {},
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
   const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, file);
@@ -42,24 +41,19 @@ function openFile(
   args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>,
   io: CliIO,
   pipeline: Pipeline,
-  file: { readonly chunkSize?: number; readonly beforeNextChunk?: () => Promise<unknown> | undefined },
+  file: { readonly open?: (source: FrameSourceOptions) => Observable<CapturedFrame> },
 ): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
   const stdin = args.read === '-';
   const bar = args.progress && io.stderr.isTTY === true && !stdin ? new ProgressBar(io.stderr) : undefined;
-  const frames = pipeline.frames({
+  const frames = (file.open ?? ((source: FrameSourceOptions) => pipeline.frames(source)))({
     file: stdin ? process.stdin : args.read,
     fileOptions: {
       name: stdin ? 'standard input' : args.read,
       onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
-      chunkSize: file.chunkSize,
-      beforeNextChunk: () => {
-        const mine = file.beforeNextChunk?.();
-        const drain = io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined;
-        return mine === undefined ? drain : drain === undefined ? mine : Promise.all([mine, drain]);
-      },
+      beforeNextChunk: () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
     },
     count: args.count,
   });

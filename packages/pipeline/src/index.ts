@@ -25,4 +25,4 @@ export { defineLineJob } from './parallel/line-job.js';
 export type { LineJob, LineJobFactory, LineJobSpec, StageOptions } from './parallel/line-job.js';
 export type { LineSink } from './parallel/line-sink.js';
 export type { JobStats } from './parallel/job-runner.js';
-export { SLOTS_PER_WORKER } from './parallel/frame-dispatcher.js';
+export { TABLES_IN_FLIGHT } from './parallel/frame-dispatcher.js';

@@ -39,7 +39,7 @@ describe('captureJsonLines: workers write what one thread writes', () => {
       const one = await text(captureJsonLines({ file: mixed, lines, workers: 1 }));
       expect(one.out.split('\n').length).toBeGreaterThan(lines === 'ws' ? 50 : 100);
       for (const workers of [2, 3, 5]) {
-        const many = await text(captureJsonLines({ file: mixed, lines, workers, batchBytes: 4096 }));
+        const many = await text(captureJsonLines({ file: mixed, lines, workers, batchFrames: 97 }));
         expect(many.out, `${workers} workers`).toBe(one.out);
       }
     });
@@ -116,14 +116,14 @@ describe('captureLines', () => {
   });
 
   test('unsubscribing stops the run', async () => {
-    const first = await lastValueFrom(captureJsonLines({ file: mixed, lines: 'packets', workers: 3, batchBytes: 2048 }).pipe(take(1), toArray()));
+    const first = await lastValueFrom(captureJsonLines({ file: mixed, lines: 'packets', workers: 3, batchFrames: 50 }).pipe(take(1), toArray()));
     expect(first.length).toBe(1);
   });
 
   test('frames from a source of your own, which never waits', async () => {
     const { fromCaptureFile } = await import('@netrx/source-file');
     const one = await text(captureJsonLines({ file: mixed, lines: 'http', workers: 1 }));
-    const mine = await text(captureJsonLines({ lines: 'http', workers: 3, batchBytes: 1024, frames: () => fromCaptureFile(mixed) }));
+    const mine = await text(captureJsonLines({ lines: 'http', workers: 3, batchBytes: 1024, batchFrames: 300, frames: () => fromCaptureFile(mixed) }));
     expect(mine.out).toBe(one.out);
   });
 });
@@ -136,7 +136,7 @@ describe('captureJsonLines on the corpus', () => {
     let error: string | undefined;
     const chunks: Uint8Array[] = [];
     await new Promise<void>((resolve) =>
-      captureJsonLines({ file, lines, workers, batchBytes: 8192 }).subscribe({ next: (c) => chunks.push(c.bytes), error: (e: Error) => ((error = e.message), resolve()), complete: resolve }),
+      captureJsonLines({ file, lines, workers, batchFrames: 64 }).subscribe({ next: (c) => chunks.push(c.bytes), error: (e: Error) => ((error = e.message), resolve()), complete: resolve }),
     );
     return { out: Buffer.concat(chunks).toString(), error };
   }

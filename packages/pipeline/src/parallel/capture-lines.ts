@@ -1,15 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, take, type Subscription } from 'rxjs';
 import { ErrorCodes, NetrxError, type CapturedFrame, type ErrorCode } from '@netrx/core';
 import { openFrames } from '../open-frames.js';
 import type { FrameSourceOptions } from '../pipeline-options.js';
 import { addCounters } from './add-counters.js';
-import { FrameDispatcher } from './frame-dispatcher.js';
+import { FrameDispatcher, MAX_TABLES } from './frame-dispatcher.js';
 import { JobRunner, type JobStats } from './job-runner.js';
 import { loadLineJob, type LineJobSpec } from './line-job.js';
 import { LineMerge } from './line-merge.js';
 import type { FromWorker, WorkerInit } from './messages.js';
+import { SharedChunks } from './shared-chunks.js';
+import { sharedFileFrames } from './shared-file-frames.js';
 import { compiledModule } from './worker-entry.js';
 
 /** Lines of a run, in the order one thread writes them: whole lines of one channel. */
@@ -20,14 +22,20 @@ export interface LineChunk {
   readonly bytes: Uint8Array;
 }
 
-/** What a source gets from {@link captureLines} to wait on between chunks. */
+/** What a source of your own gets from {@link captureLines} (see {@link CaptureLinesOptions.frames}). */
 export interface LineSourceHooks {
   /**
    * Call after each chunk of frames (a capture file's `beforeNextChunk`) and wait for the promise
-   * when it returns one: it hands the chunk's frames to the workers, and holds the reading while a
-   * worker is {@link SLOTS_PER_WORKER} batches behind.
+   * when it returns one: it hands the chunk's frames to the workers, and holds the reading while
+   * the workers are {@link TABLES_IN_FLIGHT} chunks behind.
    */
   readonly beforeNextChunk: () => Promise<unknown> | undefined;
+  /**
+   * The frames of a source as {@link captureLines} reads its own: a capture file read into memory
+   * the workers share (no copy of each frame), with `beforeNextChunk` called for you after your
+   * own `fileOptions.beforeNextChunk`. Throws as `openFrames` does.
+   */
+  readonly frames: (source: FrameSourceOptions) => Observable<CapturedFrame>;
 }
 
 /** Options of {@link captureLines}. */
@@ -41,7 +49,8 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
   readonly workers?: number;
   /**
    * Frames from a source of your own instead of `file` or `live`: called once with the hooks it
-   * must call between chunks (a source that never waits still works; see {@link FrameDispatcher}).
+   * must call between chunks (a source that never waits still works: past a bound of batches in
+   * flight, reading blocks until a worker catches up).
    */
   readonly frames?: (hooks: LineSourceHooks) => Observable<CapturedFrame>;
   /**
@@ -49,8 +58,10 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
    * options had in each worker, and the job's own {@link LineJob.counters}.
    */
   readonly stats?: JobStats;
-  /** Frame bytes per batch slot (default 1 MiB). */
+  /** Bytes of frames copied into one table, from a source other than a capture file (default 4 MiB). */
   readonly batchBytes?: number;
+  /** Frames in one table at most (default 65,536): smaller tables hand frames over more often. */
+  readonly batchFrames?: number;
 }
 
 /**
@@ -67,18 +78,18 @@ export function defaultWorkers(source: FrameSourceOptions): number {
 /**
  * Runs a {@link LineJob} over a capture in worker threads and emits its lines — byte for byte
  * the lines one thread writes, in the same order. The main thread reads the capture, splits the
- * frames by connection ({@link FlowRouter}: both directions of a connection, and IP fragments,
+ * frames by connection (a symmetric hash: both directions of a connection, and IP fragments,
  * to one worker) and hands them over in batches through shared memory; each worker runs the
  * job's pipeline (dissect → reassembleTcp → dissectStreams → its stages) for its connections and
  * writes its lines; the main thread merges them in the order of the frames that caused them and
- * renumbers connections in the order the whole capture shows them ({@link LineMerge}).
+ * renumbers connections in the order the whole capture shows them.
  *
- * What crosses threads: frames (bytes and header fields), the job's module address and
- * arguments, lines as bytes, and counters. Events and items never do: a job turns them into
- * lines where they are made. The job's own state (pinned dissectors, key stores, caps and
- * timeouts) is per worker: caps such as `tcp.maxConnections` and `maxBufferedTotal` apply to
- * each worker's share, and timeouts run on the packet time of that share (see the README's
- * "Parallel runs" for what that means for output).
+ * What crosses threads: frames (bytes and header fields; to the other workers, each frame's time
+ * and number only, which keeps every worker's packet clock, and so its timeouts, on the whole
+ * capture's time), the job's module address and arguments, lines as bytes, and counters. Events
+ * and items never do: a job turns them into lines where they are made. Caps are per worker:
+ * `tcp.maxConnections`, `maxBufferedTotal` and the IP fragment caps apply to each worker's share,
+ * so output differs from one thread's only where one thread would have hit a cap.
  *
  * Errors: a source that fails part-way (a corrupt file) ends the input there; every line for the
  * frames before it is emitted, then the source's error. A job that cannot be made or a pipeline
@@ -100,34 +111,62 @@ export function captureLines(options: CaptureLinesOptions): Observable<LineChunk
   return workers === 1 ? inProcess(options) : inWorkers(options, workers);
 }
 
-/** The frames of the options' source, with `hooks.beforeNextChunk` called between chunks. */
+/** The frames of the options' source: its own (`options.frames`), or a file or live capture. */
 function frameSource(options: CaptureLinesOptions, hooks: LineSourceHooks): Observable<CapturedFrame> {
-  if (options.frames !== undefined) return options.frames(hooks);
-  const mine = options.fileOptions?.beforeNextChunk;
-  return openFrames({
-    ...options,
-    fileOptions: {
-      chunkSize: 4 * 1024 * 1024,
-      ...options.fileOptions,
+  return options.frames !== undefined ? options.frames(hooks) : hooks.frames(options);
+}
+
+/** Bytes read at a time: larger chunks than one thread reads, for fewer, larger tables. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** {@link LineSourceHooks.frames}: `openFrames`, with a regular file read into `chunks` when given. */
+function framesWith(beforeNextChunk: () => Promise<unknown> | undefined, chunks: SharedChunks | undefined): (source: FrameSourceOptions) => Observable<CapturedFrame> {
+  return (source) => {
+    const theirs = source.fileOptions?.beforeNextChunk;
+    const fileOptions = {
+      chunkSize: CHUNK_BYTES,
+      ...source.fileOptions,
       beforeNextChunk: () => {
-        const a = hooks.beforeNextChunk();
-        const b = mine?.();
-        return a === undefined ? b : b === undefined ? a : Promise.all([a, b]);
+        const theirWait = theirs?.();
+        const ours = beforeNextChunk();
+        return theirWait === undefined ? ours : ours === undefined ? theirWait : Promise.all([theirWait, ours]);
       },
-    },
-  });
+    };
+    if (chunks === undefined || typeof source.file !== 'string' || source.live !== undefined) return openFrames({ ...source, fileOptions });
+    const { count } = source;
+    if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
+      throw new NetrxError('ERR_INVALID_OPTION', `count must be a whole number from 1, not ${count}`);
+    }
+    const frames = sharedFileFrames(source.file, fileOptions, chunks);
+    return source.count === undefined ? frames : frames.pipe(take(source.count));
+  };
 }
 
 const CHANNELS = ['out', 'messages'] as const;
+/** Output buffers a worker keeps for its batches' lines (more are made, not kept, when all are in use). */
+const OUTPUT_BUFFERS = 32;
 
 function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChunk> {
   return new Observable<LineChunk>((subscriber) => {
-    const controls = Array.from({ length: n }, () => FrameDispatcher.controlBlock());
+    const control = FrameDispatcher.controlBlock();
+    const outputs = Array.from({ length: n }, () => new Int32Array(new SharedArrayBuffer(OUTPUT_BUFFERS * 4)));
+    /** Each worker's output buffers, by id, as this thread sees them. */
+    const outputViews = Array.from({ length: n }, (): Uint8Array[] => []);
     const job = { ...options.job, module: options.job.module instanceof URL ? options.job.module.href : options.job.module };
     const entry = compiledModule('worker-main.js');
-    const threads = controls.map((control, index) => new Worker(entry, { workerData: { job, index, control } satisfies WorkerInit }));
-    const merge = new LineMerge(n, (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }));
-    const dispatcher = new FrameDispatcher(threads, controls, options.batchBytes);
+    const threads = outputs.map((output, index) => new Worker(entry, { workerData: { job, index, control, output: output.buffer as SharedArrayBuffer } satisfies WorkerInit }));
+    const merge = new LineMerge(
+      n,
+      // The merge copies lines out of the workers' buffers: what it hands on is this thread's own.
+      (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }),
+      (worker, memory) => {
+        if (memory >= 0) Atomics.store(outputs[worker]!, memory, 1);
+      },
+    );
+    const chunks = new SharedChunks(CHUNK_BYTES, MAX_TABLES + 2, (chunk, buffer) => {
+      for (const t of threads) t.postMessage({ t: 'chunk', chunk, buffer });
+    });
+    const dispatcher = new FrameDispatcher(threads, control, chunks, options.batchBytes, options.batchFrames);
     let finals = 0;
     let finished = false;
     let sourceError: unknown;
@@ -163,7 +202,15 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
       thread.on('message', (m: FromWorker) => {
         if (finished) return;
         if (m.t === 'error') return abort(workerError(i, m));
-        merge.add(i, m.bytes, m.lines, m.creations, m.upTo, m.final);
+        const views = outputViews[i]!;
+        let view = m.memory >= 0 ? views[m.memory] : undefined;
+        if (m.buffer !== undefined) {
+          view = new Uint8Array(m.buffer);
+          if (m.memory >= 0) views[m.memory] = view;
+        }
+        merge.add(i, view!.subarray(0, m.length), m.lines, m.creations, m.upTo, m.final, m.memory);
+        // A worker releases its tables before it reports: take them (and their chunks) back.
+        dispatcher.reclaim();
         if (m.final) {
           if (options.stats !== undefined && m.stats !== undefined) addStats(options.stats, m.stats);
           finals++;
@@ -184,12 +231,11 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
       });
     });
 
-    const hooks: LineSourceHooks = {
-      beforeNextChunk: () => {
-        flush();
-        return dispatcher.ready();
-      },
+    const beforeNextChunk = (): Promise<void> | undefined => {
+      flush();
+      return dispatcher.ready();
     };
+    const hooks: LineSourceHooks = { beforeNextChunk, frames: framesWith(beforeNextChunk, chunks) };
     try {
       sub = frameSource(options, hooks).subscribe({
         next: (frame) => {
@@ -250,7 +296,8 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
         if (err !== undefined) subscriber.error(err);
         else subscriber.complete();
       };
-      sub = frameSource(options, { beforeNextChunk: () => void emit() }).subscribe({
+      const beforeNextChunk = (): undefined => void emit();
+      sub = frameSource(options, { beforeNextChunk, frames: framesWith(beforeNextChunk, undefined) }).subscribe({
         next: (frame) => {
           if (stopped) return;
           lastFrame = frame.frameNumber;

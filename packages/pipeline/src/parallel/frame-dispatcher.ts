@@ -1,198 +1,221 @@
 import type { CapturedFrame } from '@netrx/core';
-import { BatchSlot, BIG_TIMESTAMP_FLAG, CLOCK_ONLY_FLAG, EVERY_WORKER_FLAG, Field, RECORD_FIELDS } from './batch-slot.js';
 import { EVERY_WORKER, FlowRouter } from './flow-router.js';
-import { RELEASES, type ToWorker } from './messages.js';
+import { BIG_TIMESTAMP_FLAG, Field, FrameTable, IN_TABLE, RECORD_FIELDS } from './frame-table.js';
+import type { ToWorker } from './messages.js';
+import type { SharedChunks } from './shared-chunks.js';
 
 /** Where the dispatcher sends a worker's messages. */
 export interface WorkerPort {
   postMessage(m: ToWorker): void;
 }
 
-/** The largest timestamp a slot holds (BigUint64). */
+/** The largest timestamp a table holds (BigUint64). */
 const MAX_TIMESTAMP = 2n ** 64n - 1n;
 
-/** Slots a worker may have in flight before reading waits (see {@link FrameDispatcher.ready}). */
-export const SLOTS_PER_WORKER = 4;
-/** Slots a worker's control block has room for; past it, adding a frame blocks until one is free. */
-export const MAX_SLOTS = 32;
+/**
+ * Frame tables out at once before a capture file's reading waits (see `captureLines`): how far
+ * the reading may run ahead of the slowest worker.
+ */
+export const TABLES_IN_FLIGHT = 6;
+/** Tables the control block has room for; past it, adding a frame blocks until one is free. */
+export const MAX_TABLES = 32;
 
-/** `Atomics.waitAsync` (ES2024; in Node since 16), typed here for the ES2023 library. */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
-
-/** One worker's side of the dispatcher. */
-class WorkerBatches {
-  readonly slots: BatchSlot[] = [];
-  /** The slot being filled, -1 when none. */
-  current = -1;
-  count = 0;
-  used = 0;
-  /** Timestamps of this batch that do not fit its slot. */
-  big: [number, bigint][] | undefined;
-  readonly control: Int32Array;
-
-  constructor(
-    readonly port: WorkerPort,
-    readonly controlBuffer: SharedArrayBuffer,
-  ) {
-    this.control = new Int32Array(controlBuffer);
-  }
-}
+/**
+ * The control block all workers share with the main thread (Int32): at {@link RELEASES} a count
+ * of tables released (`Atomics.add` and `notify`, for a main thread that waits), then per table
+ * how many workers have yet to release it.
+ */
+export const RELEASES = 0;
 
 /**
  * The main thread's half of handing frames to workers: routes each frame with a
- * {@link FlowRouter} and copies it into its worker's current {@link BatchSlot}; {@link flush}
- * posts every worker's batch (also an empty one: the worker then knows it has every frame up to
- * the last one read, which the merge needs). Batches are posted as slot indexes only.
+ * {@link FlowRouter} and writes a record of it into the current {@link FrameTable} — where its
+ * bytes are (a shared read chunk, or copied into the table), its header fields, its worker — and
+ * {@link flush} posts the table's id to every worker. Each worker dissects its own frames and
+ * moves its packet clock with all the others, in the table's order; then it releases the table
+ * (the control block's count), and the chunks the table refers to are released with it.
  *
- * Backpressure: {@link ready} says when a worker has {@link SLOTS_PER_WORKER} slots in flight —
- * a source that waits for it (`beforeNextChunk` of a capture file) stays at most that far ahead of
- * the slowest worker. A source that does not wait gets more slots, up to {@link MAX_SLOTS} per
- * worker; past that, {@link add} blocks the thread (`Atomics.wait`) until a worker frees one.
+ * Backpressure: {@link ready} is a promise while {@link TABLES_IN_FLIGHT} tables are out — a
+ * source that waits for it (`beforeNextChunk` of a capture file) stays that close to the slowest
+ * worker. A source that does not wait gets more tables, up to {@link MAX_TABLES}; past that,
+ * {@link add} blocks the thread (`Atomics.wait`) until the workers release one.
  */
 export class FrameDispatcher {
   private readonly router: FlowRouter;
-  private readonly workers: WorkerBatches[];
+  private readonly control: Int32Array;
+  private readonly tables: FrameTable[] = [];
+  /** Per table: out (posted and not yet released by every worker). */
+  private readonly out: boolean[] = [];
+  /** Per table: the chunks it refers to, held until it is released. */
+  private readonly chunksOf: number[][] = [];
+  private current = -1;
+  private count = 0;
+  private used = 0;
+  /** Bytes of each worker's own frames in the current table (what it copies out). */
+  private readonly ownBytes: number[];
+  /** Timestamps of the current table that do not fit it. */
+  private big: [number, bigint][] | undefined;
   private lastFrame = 0;
+  private waiters: (() => void)[] = [];
 
   /**
    * @param ports - one per worker, in worker order
-   * @param controls - each worker's control block ({@link RELEASES} and a flag per slot, 1 + {@link MAX_SLOTS} Int32)
-   * @param slotBytes - frame bytes a slot holds (a larger frame gets a slot of its own size)
-   * @param slotRecords - frames a slot holds
+   * @param control - the shared control block ({@link controlBlock})
+   * @param chunks - the shared read chunks frames may be in
+   * @param tableBytes - bytes of frame data a table holds (a larger frame gets a table of its own size)
+   * @param tableRecords - frames a table holds
    */
   constructor(
-    ports: readonly WorkerPort[],
-    controls: readonly SharedArrayBuffer[],
-    private readonly slotBytes = 1024 * 1024,
-    private readonly slotRecords = 16 * 1024,
+    private readonly ports: readonly WorkerPort[],
+    control: SharedArrayBuffer,
+    private readonly chunks: SharedChunks | undefined,
+    private readonly tableBytes = 4 * 1024 * 1024,
+    private readonly tableRecords = 64 * 1024,
   ) {
     this.router = new FlowRouter(ports.length);
-    this.workers = ports.map((p, i) => new WorkerBatches(p, controls[i]!));
+    this.control = new Int32Array(control);
+    this.ownBytes = ports.map(() => 0);
   }
 
-  /** An Int32 control block for a worker ({@link RELEASES}, then one flag per slot). */
+  /** The shared control block ({@link RELEASES}, then one count per table). */
   static controlBlock(): SharedArrayBuffer {
-    return new SharedArrayBuffer((1 + MAX_SLOTS) * 4);
+    return new SharedArrayBuffer((1 + MAX_TABLES) * 4);
   }
 
-  /**
-   * Routes a frame and adds it to its worker's batch (or every worker's), and its time and number
-   * to every other worker's: each worker's packet clock sees every frame.
-   */
+  /** Routes a frame and adds it to the current table. */
   add(frame: CapturedFrame): void {
-    const to = this.router.route(frame.linkType, frame.data);
-    const ws = this.workers;
-    if (to === EVERY_WORKER) {
-      for (let i = 0; i < ws.length; i++) this.put(ws[i]!, frame, EVERY_WORKER_FLAG, frame.data.length);
-    } else {
-      for (let i = 0; i < ws.length; i++) {
-        if (i === to) this.put(ws[i]!, frame, 0, frame.data.length);
-        else this.put(ws[i]!, frame, CLOCK_ONLY_FLAG, 0);
-      }
+    const data = frame.data;
+    const caplen = data.length;
+    const chunk = this.chunks?.idOf(data.buffer) ?? -1;
+    const copied = chunk < 0 ? caplen : 0;
+    if (this.current >= 0) {
+      const t = this.tables[this.current]!;
+      if (this.count === t.maxRecords || this.used + copied > t.dataBytes) this.post(frame.frameNumber - 1);
     }
+    if (this.current < 0) this.take(copied);
+    const t = this.tables[this.current]!;
+    const worker = this.router.route(frame.linkType, data);
+    const r = this.count * RECORD_FIELDS;
+    const rec = t.records;
+    rec[r + Field.FrameNumber] = frame.frameNumber;
+    if (chunk >= 0) {
+      rec[r + Field.Buffer] = chunk;
+      rec[r + Field.Offset] = data.byteOffset;
+      const held = this.chunksOf[this.current]!;
+      if (held[held.length - 1] !== chunk && !held.includes(chunk)) {
+        held.push(chunk);
+        this.chunks!.hold(chunk);
+      }
+    } else {
+      rec[r + Field.Buffer] = IN_TABLE;
+      rec[r + Field.Offset] = this.used;
+      t.data.set(data, this.used);
+      this.used += caplen;
+    }
+    rec[r + Field.Caplen] = caplen;
+    rec[r + Field.Length] = frame.length;
+    rec[r + Field.LinkType] = frame.linkType;
+    let flags = 0;
+    const ts = frame.timestamp;
+    if (ts >= 0n && ts <= MAX_TIMESTAMP) t.timestamps[this.count] = ts;
+    else {
+      flags = BIG_TIMESTAMP_FLAG;
+      (this.big ??= []).push([this.count, ts]);
+    }
+    rec[r + Field.InterfaceAndFlags] = frame.interfaceId | flags;
+    rec[r + Field.Worker] = worker;
+    if (worker === EVERY_WORKER) for (let i = 0; i < this.ownBytes.length; i++) this.ownBytes[i]! += caplen;
+    else this.ownBytes[worker]! += caplen;
+    this.count++;
     this.lastFrame = frame.frameNumber;
   }
 
-  /** Posts every worker's batch, with every frame read so far. */
+  /** Posts the current table, with every frame read so far (an empty one too: the workers then know how far the input has come). */
   flush(): void {
-    for (const w of this.workers) this.post(w, this.lastFrame);
+    this.post(this.lastFrame);
   }
 
   /**
-   * Undefined when every worker has a slot free within {@link SLOTS_PER_WORKER}; else a promise
-   * that settles when one has freed one (the workers free slots as they start on a batch).
+   * Undefined while fewer than {@link TABLES_IN_FLIGHT} tables are out; else a promise that
+   * settles once the workers have released one.
    */
   ready(): Promise<void> | undefined {
-    for (const w of this.workers) {
-      if (this.freeSlot(w, SLOTS_PER_WORKER) >= 0) continue;
-      const seen = Atomics.load(w.control, RELEASES);
-      const waited = waitAsync(w.control, RELEASES, seen);
-      return waited.async ? waited.value.then(() => this.ready()) : this.ready();
+    this.reclaim();
+    let out = 0;
+    for (const o of this.out) if (o) out++;
+    if (out < TABLES_IN_FLIGHT) return undefined;
+    return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => this.ready());
+  }
+
+  /**
+   * Takes back the tables every worker has released (and their chunks); call when a worker has
+   * reported (the workers release a table before they report on it).
+   */
+  reclaim(): void {
+    let any = false;
+    for (let i = 0; i < this.out.length; i++) {
+      if (!this.out[i] || Atomics.load(this.control, 1 + i) !== 0) continue;
+      this.out[i] = false;
+      any = true;
+      for (const c of this.chunksOf[i]!) this.chunks!.release(c);
+      this.chunksOf[i] = [];
     }
-    return undefined;
+    if (!any) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
   }
 
   /** Tells every worker the input ended (after {@link flush}). */
   end(): void {
-    for (const w of this.workers) w.port.postMessage({ t: 'end' });
+    for (const p of this.ports) p.postMessage({ t: 'end' });
   }
 
-  /** Adds a frame to a worker's batch: `caplen` of its bytes (0 for {@link CLOCK_ONLY_FLAG}). */
-  private put(w: WorkerBatches, frame: CapturedFrame, flags: number, caplen: number): void {
-    if (w.current >= 0) {
-      const slot = w.slots[w.current]!;
-      if (w.count === slot.maxRecords || w.used + caplen > slot.dataBytes) this.post(w, frame.frameNumber - 1);
-    }
-    if (w.current < 0) this.take(w, caplen);
-    const slot = w.slots[w.current]!;
-    const r = w.count * RECORD_FIELDS;
-    const rec = slot.records;
-    rec[r + Field.FrameNumber] = frame.frameNumber;
-    rec[r + Field.DataOffset] = w.used;
-    rec[r + Field.Caplen] = caplen;
-    rec[r + Field.Length] = frame.length;
-    rec[r + Field.LinkType] = frame.linkType;
-    const ts = frame.timestamp;
-    if (ts >= 0n && ts <= MAX_TIMESTAMP) slot.timestamps[w.count] = ts;
-    else {
-      flags |= BIG_TIMESTAMP_FLAG;
-      (w.big ??= []).push([w.count, ts]);
-    }
-    rec[r + Field.InterfaceAndFlags] = frame.interfaceId | flags;
-    if (caplen > 0) {
-      slot.data.set(frame.data, w.used);
-      w.used += caplen;
-    }
-    w.count++;
-  }
-
-  private post(w: WorkerBatches, upTo: number): void {
-    if (w.current < 0) {
-      // Nothing to send but how far the input has come: an empty batch without a slot.
-      w.port.postMessage({ t: 'batch', slot: -1, count: 0, upTo });
+  private post(upTo: number): void {
+    if (this.current < 0) {
+      // Nothing but how far the input has come: no table.
+      for (const p of this.ports) p.postMessage({ t: 'frames', table: -1, count: 0, upTo, ownBytes: 0 });
       return;
     }
-    w.port.postMessage({ t: 'batch', slot: w.current, count: w.count, upTo, big: w.big });
-    w.current = -1;
-    w.count = 0;
-    w.used = 0;
-    w.big = undefined;
+    const id = this.current;
+    this.out[id] = true;
+    Atomics.store(this.control, 1 + id, this.ports.length);
+    for (let i = 0; i < this.ports.length; i++) {
+      this.ports[i]!.postMessage({ t: 'frames', table: id, count: this.count, upTo, ownBytes: this.ownBytes[i]!, big: this.big });
+      this.ownBytes[i] = 0;
+    }
+    this.current = -1;
+    this.count = 0;
+    this.used = 0;
+    this.big = undefined;
   }
 
-  /** Makes a free slot (with room for `bytes`) the worker's current one. */
-  private take(w: WorkerBatches, bytes: number): void {
+  /** Makes a free table (with room for `bytes` of copied frames) the current one. */
+  private take(bytes: number): void {
     for (;;) {
-      let i = this.freeSlot(w, MAX_SLOTS, bytes);
-      if (i < 0 && w.slots.length < MAX_SLOTS) i = this.newSlot(w, bytes);
-      if (i >= 0) {
-        Atomics.store(w.control, i + 1, 0);
-        w.current = i;
+      this.reclaim();
+      for (let i = 0; i < this.tables.length; i++) {
+        if (this.out[i]) continue;
+        // Too small for this frame: replaced by a table of its size.
+        if (this.tables[i]!.dataBytes < bytes) this.newTable(bytes, i);
+        this.current = i;
         return;
       }
-      // Every slot is in flight and the source did not wait for `ready()`: wait for a worker.
-      Atomics.wait(w.control, RELEASES, Atomics.load(w.control, RELEASES));
+      if (this.tables.length < MAX_TABLES) {
+        this.current = this.newTable(bytes, this.tables.length);
+        return;
+      }
+      // Every table is out and the source did not wait for `ready()`: wait for the workers.
+      Atomics.wait(this.control, RELEASES, Atomics.load(this.control, RELEASES), 1000);
     }
   }
 
-  /** A free slot among the first `limit` with room for `bytes` (also one to replace), or -1. */
-  private freeSlot(w: WorkerBatches, limit: number, bytes = 0): number {
-    const n = Math.min(limit, w.slots.length);
-    for (let i = 0; i < n; i++) {
-      if (Atomics.load(w.control, i + 1) !== 1) continue;
-      if (w.slots[i]!.dataBytes >= bytes) return i;
-      // Too small for this frame: replaced by a slot of its size.
-      return this.newSlot(w, bytes, i);
-    }
-    return n < limit ? (w.slots.length < limit ? this.newSlot(w, bytes) : -1) : -1;
-  }
-
-  private newSlot(w: WorkerBatches, bytes: number, replace = w.slots.length): number {
-    const slot = new BatchSlot(this.slotRecords, Math.max(this.slotBytes, bytes));
-    w.slots[replace] = slot;
-    Atomics.store(w.control, replace + 1, 1);
-    w.port.postMessage({ t: 'slot', slot: replace, buffer: slot.buffer, maxRecords: slot.maxRecords, dataBytes: slot.dataBytes });
-    return replace;
+  private newTable(bytes: number, id: number): number {
+    const table = new FrameTable(this.tableRecords, Math.max(this.tableBytes, bytes));
+    this.tables[id] = table;
+    this.out[id] = false;
+    this.chunksOf[id] = [];
+    for (const p of this.ports) p.postMessage({ t: 'table', table: id, buffer: table.buffer, maxRecords: table.maxRecords, dataBytes: table.dataBytes });
+    return id;
   }
 }

@@ -3,6 +3,7 @@ import type { CapturedFrame, DissectStats } from '@netrx/core';
 import { createReassemblerTotals, type ReassemblerTotals } from '@netrx/dissector-tcp';
 import { createPipeline } from '../composition-root.js';
 import type { LineJob } from './line-job.js';
+import type { OutputMemory } from './output-pool.js';
 import { END_TAG, TaggedLineBuffer, type LineField } from './tagged-line-buffer.js';
 
 /** The counters a job's pipeline kept, for the main thread to add up. */
@@ -32,7 +33,11 @@ export class JobRunner {
   private failed = false;
   private failure: unknown;
 
-  constructor(private readonly job: LineJob) {
+  /** @param memory - where lines are written (a worker's shared output buffers); plain memory when omitted */
+  constructor(
+    private readonly job: LineJob,
+    memory?: OutputMemory,
+  ) {
     const options = job.options ?? {};
     // The job's own totals when it reads them (they go back to the main thread), else ours.
     this.totals = options.tcp?.totals ?? createReassemblerTotals();
@@ -43,7 +48,7 @@ export class JobRunner {
     };
     const pipeline = createPipeline({ ...options, tcp: { ...options.tcp, totals: this.totals, onClock } });
     const totals = this.totals;
-    this.lines = new TaggedLineBuffer(job.connectionIdAfter ?? [], () => totals.connections);
+    this.lines = new TaggedLineBuffer(job.connectionIdAfter ?? [], () => totals.connections, memory);
     const frames = new Observable<CapturedFrame>((subscriber) => {
       this.sink = subscriber;
     });

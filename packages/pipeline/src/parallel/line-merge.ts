@@ -11,10 +11,16 @@ interface Batch {
   readonly bytes: Uint8Array;
   readonly lines: Float64Array;
   readonly count: number;
+  /** The id of the worker's buffer that holds `bytes`, given back once they are merged. */
+  readonly memory: number;
 }
+
+/** Called once a batch's lines are merged: the worker's output buffer `memory` may be written again. */
+export type MergedBatch = (worker: number, memory: number) => void;
 
 /** One worker's lines waiting to be merged, and its connections. */
 class WorkerLines {
+  constructor(readonly index: number) {}
   readonly batches: Batch[] = [];
   /** Next line: index in `batches[0]`. */
   line = 0;
@@ -58,6 +64,8 @@ const OUT_BYTES = 1024 * 1024;
 export class LineMerge {
   private readonly workers: WorkerLines[];
   private nextGlobalId = 0;
+  /** The first frame at which a connection not yet numbered was made (+∞: none waiting). */
+  private nextCreation = Infinity;
   /** Every worker has processed every frame up to this one: connections up to it can be numbered. */
   private known = 0;
   private out: Buffer = Buffer.allocUnsafe(OUT_BYTES);
@@ -71,16 +79,22 @@ export class LineMerge {
   constructor(
     workers: number,
     private readonly sink: MergedLineSink,
+    private readonly merged: MergedBatch = () => {},
   ) {
-    this.workers = Array.from({ length: workers }, () => new WorkerLines());
+    this.workers = Array.from({ length: workers }, (_, i) => new WorkerLines(i));
   }
 
-  /** A worker's lines for a batch of frames (every frame up to `upTo`), or its end-of-input lines (`final`). */
-  add(worker: number, bytes: Uint8Array, lines: Float64Array, creations: readonly number[], upTo: number, final: boolean): void {
+  /**
+   * A worker's lines for a batch of frames (every frame up to `upTo`), or its end-of-input lines
+   * (`final`); `memory` identifies the buffer `bytes` is in, for {@link MergedBatch}.
+   */
+  add(worker: number, bytes: Uint8Array, lines: Float64Array, creations: readonly number[], upTo: number, final: boolean, memory = -1): void {
     const w = this.workers[worker]!;
     const count = lines.length / LINE_FIELDS;
-    if (count > 0) w.batches.push({ bytes, lines, count });
+    if (count > 0) w.batches.push({ bytes, lines, count, memory });
+    else this.merged(worker, memory);
     for (const f of creations) w.creations.push(f);
+    if (creations.length > 0 && w.creations[w.globalIds.length]! < this.nextCreation) this.nextCreation = w.creations[w.globalIds.length]!;
     w.upTo = final ? Infinity : upTo;
     if (final) w.final = true;
     let known = Infinity;
@@ -108,10 +122,12 @@ export class LineMerge {
       }
       if (best === undefined || best.batches.length === 0) break;
       // Write this worker's lines while they come before every other worker's next one.
+      const tag2 = second === undefined ? Infinity : second.tag;
+      const sub2 = second === undefined ? Infinity : second.sub;
       do {
         this.write(best);
         this.keyOf(best);
-      } while (best.batches.length > 0 && (second === undefined || before(best, second)));
+      } while (best.batches.length > 0 && (best.tag < tag2 || (best.tag === tag2 && best.sub < sub2)));
     }
     this.flush();
   }
@@ -148,6 +164,7 @@ export class LineMerge {
 
   /** Numbers every connection made at or before frame `f`, in frame order across workers. */
   private number(f: number): void {
+    if (f < this.nextCreation) return;
     const ws = this.workers;
     for (;;) {
       let best: WorkerLines | undefined;
@@ -159,9 +176,15 @@ export class LineMerge {
           bestFrame = w.creations[n]!;
         }
       }
-      if (best === undefined) return;
+      if (best === undefined) break;
       best.globalIds.push(this.nextGlobalId++);
     }
+    let next = Infinity;
+    for (const w of ws) {
+      const c = w.creations[w.globalIds.length];
+      if (c !== undefined && c < next) next = c;
+    }
+    this.nextCreation = next;
   }
 
   /** Copies a worker's next line into the output, its connection id rewritten, and moves past it. */
@@ -195,6 +218,7 @@ export class LineMerge {
     if (++w.line === b.count) {
       w.batches.shift();
       w.line = 0;
+      this.merged(w.index, b.memory);
     }
   }
 
@@ -212,9 +236,18 @@ export class LineMerge {
     this.pos = pos;
   }
 
+  /** Writes a whole number from 0 in decimal, as `String(n)` would. */
   private putNumber(n: number): void {
     if (this.pos + 16 > this.out.length) this.renew(16);
-    this.pos += this.out.write(String(n), this.pos, 'latin1');
+    const out = this.out;
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    do {
+      out[--p] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
   }
 
   /** Hands on what is collected (a view the receiver may keep: it is not written again). */

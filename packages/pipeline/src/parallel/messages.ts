@@ -6,23 +6,31 @@ export interface WorkerInit {
   readonly job: LineJobSpec;
   /** This worker's index, 0 … workers − 1. */
   readonly index: number;
-  /**
-   * Int32 flags, one per batch slot: the worker stores 1 (`Atomics.store`) when it has copied a
-   * slot's frames out and the slot may be written again; index 0 counts those releases
-   * (`Atomics.add` and `notify`) for a main thread that waits for one.
-   */
+  /** The control block shared by all workers (see `FrameDispatcher.controlBlock`). */
   readonly control: SharedArrayBuffer;
+  /** Int32 flags, one per output buffer of the worker's `SharedOutputPool`: the main thread stores 1 once it has merged that buffer's lines. */
+  readonly output: SharedArrayBuffer;
 }
 
 /** Main thread → worker. */
 export type ToWorker =
-  /** A new batch slot: its shared memory and size (`BatchSlot`). */
-  | { readonly t: 'slot'; readonly slot: number; readonly buffer: SharedArrayBuffer; readonly maxRecords: number; readonly dataBytes: number }
+  /** A frame table: its shared memory and size (`FrameTable`), sent once per table. */
+  | { readonly t: 'table'; readonly table: number; readonly buffer: SharedArrayBuffer; readonly maxRecords: number; readonly dataBytes: number }
+  /** A shared read chunk frames may be in (`SharedChunks`), sent once per chunk. */
+  | { readonly t: 'chunk'; readonly chunk: number; readonly buffer: SharedArrayBuffer }
   /**
-   * `count` frames are in `slot`; with them, every frame up to `upTo` has been sent. `big`: the
-   * timestamps of frames flagged `BIG_TIMESTAMP_FLAG`, by their index in the batch.
+   * `count` frames are in `table` (-1: none); with them, every frame up to `upTo` has been sent.
+   * `ownBytes`: bytes of this worker's own frames in it; `big`: timestamps of frames flagged
+   * `BIG_TIMESTAMP_FLAG`, by their index in the table.
    */
-  | { readonly t: 'batch'; readonly slot: number; readonly count: number; readonly upTo: number; readonly big?: readonly (readonly [number, bigint])[] }
+  | {
+      readonly t: 'frames';
+      readonly table: number;
+      readonly count: number;
+      readonly upTo: number;
+      readonly ownBytes: number;
+      readonly big?: readonly (readonly [number, bigint])[];
+    }
   /** The input ended. */
   | { readonly t: 'end' };
 
@@ -35,7 +43,15 @@ export type FromWorker =
   | {
       readonly t: 'lines';
       readonly upTo: number;
-      readonly bytes: Uint8Array;
+      /**
+       * The id of the worker's shared output buffer holding the lines (its flag is set once they
+       * are merged), their length from its start, and the buffer itself the first time the id
+       * comes (always for -1, a buffer not pooled): posting a shared buffer again would make the
+       * receiver a new object for it, which its garbage collector counts as that much more memory.
+       */
+      readonly memory: number;
+      readonly length: number;
+      readonly buffer?: SharedArrayBuffer;
       readonly lines: Float64Array;
       readonly creations: readonly number[];
       readonly final: boolean;
@@ -43,6 +59,3 @@ export type FromWorker =
     }
   /** The job could not be made, or the pipeline threw. */
   | { readonly t: 'error'; readonly message: string; readonly stack?: string; readonly code?: string };
-
-/** Index in {@link WorkerInit.control} of the release counter; slot `i`'s flag is at `i + 1`. */
-export const RELEASES = 0;

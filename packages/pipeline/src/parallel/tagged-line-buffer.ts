@@ -1,4 +1,5 @@
 import type { LineSink } from './line-sink.js';
+import { plainMemory, type OutputMemory } from './output-pool.js';
 
 /** Float64 fields per line in {@link TaggedLines.lines}. */
 export const LINE_FIELDS = 7;
@@ -30,8 +31,11 @@ export const END_TAG = Infinity;
 
 /** What a worker sends for a batch: the lines' bytes and, per line, {@link LINE_FIELDS} numbers. */
 export interface TaggedLines {
+  /** The lines, a view of the buffer they were written in (shared memory in a worker). */
   readonly bytes: Uint8Array;
   readonly lines: Float64Array;
+  /** The buffer's id in its {@link OutputMemory}, to give it back once the lines are read. */
+  readonly memory: number;
 }
 
 const INITIAL_BYTES = 256 * 1024;
@@ -76,7 +80,8 @@ function isCleanWord(x: number): boolean {
  * `LineWriter`'s, byte for byte.
  */
 export class TaggedLineBuffer implements LineSink {
-  private buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  private buf: Buffer;
+  private bufId: number;
   private pos = 0;
   private lineStart = 0;
   private meta = new Float64Array(INITIAL_LINES * LINE_FIELDS);
@@ -96,11 +101,14 @@ export class TaggedLineBuffer implements LineSink {
    *   name no connection
    * @param knownIds - how many connection ids this worker has given out (a parsed id at or above
    *   it is not one)
+   * @param memory - where the bytes are written (a worker's shared buffers)
    */
   constructor(
     markers: readonly (string | undefined)[],
     private readonly knownIds: () => number,
+    private readonly memory: OutputMemory = plainMemory,
   ) {
+    ({ id: this.bufId, bytes: this.buf } = memory.take(INITIAL_BYTES));
     this.markers = markers.map((m) => (m === undefined || m === '' ? undefined : Buffer.from(m, 'utf8')));
     const self = this;
     this.messages = {
@@ -208,18 +216,17 @@ export class TaggedLineBuffer implements LineSink {
   }
 
   /**
-   * The lines written since the last call, as copies (the buffer is reused), and starts over.
-   * Bytes and line fields are plain (unshared) memory: posting them copies them, and nothing is
-   * transferred (see `BatchSlot` on detaching).
+   * The lines written since the last call, and starts over in a new buffer: the bytes are handed
+   * on as they are (give their buffer back to the {@link OutputMemory} once read), the line
+   * fields are a copy. Nothing is transferred (see `BatchSlot` on detaching).
    */
   take(): TaggedLines {
-    const bytes = new Uint8Array(this.pos);
-    bytes.set(this.buf.subarray(0, this.pos));
-    const lines = this.meta.slice(0, this.count * LINE_FIELDS);
+    const taken: TaggedLines = { bytes: new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos), lines: this.meta.slice(0, this.count * LINE_FIELDS), memory: this.bufId };
+    ({ id: this.bufId, bytes: this.buf } = this.memory.take(Math.max(INITIAL_BYTES, this.pos)));
     this.pos = 0;
     this.lineStart = 0;
     this.count = 0;
-    return { bytes, lines };
+    return taken;
   }
 
   /** Records the connection id after `marker` in the line just ended, if there is one. */
@@ -247,8 +254,10 @@ export class TaggedLineBuffer implements LineSink {
 
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    grown.set(this.buf.subarray(0, this.pos));
-    this.buf = grown;
+    const { id, bytes } = this.memory.take(Math.max(this.buf.length * 2, this.pos + n));
+    bytes.set(this.buf.subarray(0, this.pos));
+    this.memory.give(this.bufId);
+    this.buf = bytes;
+    this.bufId = id;
   }
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { captureLines, createPipeline } from '@netrx/pipeline';
+import { captureLines, createPipeline, mainShare } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
 import type { CommandRun } from './run.js';
@@ -59,6 +59,8 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
       job: { module: jobModule(), export: 'cliLineJob', args: { ...args } },
       frames: (hooks) => openFrames(args, io, pipeline, { open: hooks.frames }),
       stats: { tcp: run.options?.tcp?.totals, dissect: run.options?.dissect?.stats, counters: shown },
+      // `netrx packets` dissects little per line: reading and merging weigh more (see mainShare).
+      mainShare: mainShare(workers, args.command === 'packets' ? 0.8 : undefined),
     }).subscribe({
       next: (chunk) => (chunk.channel === 'out' ? io.stdout : io.stderr).write(chunk.bytes),
       error: (err: unknown) => {

@@ -16,7 +16,7 @@ export { tcpConnectionSummaries } from './tcp-connection-summaries.js';
 export type { TcpConnectionSummary, TcpDirectionSummary } from './tcp-connection-summaries.js';
 export { packetEndpoints, packetSummaries, packetSummary, packetSummaryJson } from './packet-summaries.js';
 export type { PacketSummary } from './packet-summaries.js';
-export { captureLines, defaultWorkers } from './parallel/capture-lines.js';
+export { captureLines, defaultWorkers, mainShare } from './parallel/capture-lines.js';
 export type { CaptureLinesOptions, LineChunk, LineSourceHooks } from './parallel/capture-lines.js';
 export { captureJsonLines } from './parallel/capture-json-lines.js';
 export type { CaptureJsonLinesOptions } from './parallel/capture-json-lines.js';

@@ -37,14 +37,14 @@ describe('FlowRouter', () => {
     for (const c of counts) expect(c).toBeGreaterThan(800);
   });
 
-  test('UDP is routed by its ports too; frames without IP go to worker 0', () => {
+  test('UDP is routed by its ports too; frames without IP go to the last worker', () => {
     const r = new FlowRouter(5);
     const there = ipv4(udp(new Uint8Array(4), 5353, 53, '10.0.0.1', '10.0.0.2'), { proto: 17, src: '10.0.0.1', dst: '10.0.0.2' });
     const back = ipv4(udp(new Uint8Array(4), 53, 5353, '10.0.0.2', '10.0.0.1'), { proto: 17, src: '10.0.0.2', dst: '10.0.0.1' });
     expect(r.route(LinkType.RAW, there)).toBe(r.route(LinkType.RAW, back));
-    expect(r.route(LinkType.ETHERNET, ethernet(new Uint8Array(28), 0x0806))).toBe(0);
-    expect(r.route(147, new Uint8Array(40))).toBe(0);
-    expect(r.route(LinkType.ETHERNET, new Uint8Array(10))).toBe(0);
+    expect(r.route(LinkType.ETHERNET, ethernet(new Uint8Array(28), 0x0806))).toBe(4);
+    expect(r.route(147, new Uint8Array(40))).toBe(4);
+    expect(r.route(LinkType.ETHERNET, new Uint8Array(10))).toBe(4);
   });
 
   test('IPv4 fragments follow their first fragment; earlier ones go to every worker', () => {
@@ -71,6 +71,16 @@ describe('FlowRouter', () => {
     expect(r.route(LinkType.RAW, frag(0, false, seg))).toBe(whole);
     expect(r.route(LinkType.RAW, frag(0, true, seg.subarray(0, 24)))).toBe(whole);
     expect(r.route(LinkType.RAW, frag(24, false, seg.subarray(24)))).toBe(whole);
+  });
+
+  test('unequal shares: each worker gets about its share of the connections', () => {
+    const r = new FlowRouter(3, [0.1, 0.45, 0.45]);
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 20000; i++) counts[r.route(LinkType.RAW, v4('127.0.0.1', 20000 + i, '127.0.0.1', 80))]!++;
+    expect(counts[0]).toBeGreaterThan(1600);
+    expect(counts[0]).toBeLessThan(2400);
+    expect(counts[1]).toBeGreaterThan(8000);
+    expect(new FlowRouter(2, [0, 1]).route(LinkType.RAW, v4('10.0.0.1', 1, '10.0.0.2', 2))).toBe(1);
   });
 
   test('one worker takes everything', () => {

@@ -5,13 +5,15 @@ import { ErrorCodes, NetrxError, type CapturedFrame, type ErrorCode } from '@net
 import { openFrames } from '../open-frames.js';
 import type { FrameSourceOptions } from '../pipeline-options.js';
 import { addCounters } from './add-counters.js';
-import { FrameDispatcher, MAX_TABLES } from './frame-dispatcher.js';
+import { FrameDispatcher, MAX_TABLES, type WorkerPort } from './frame-dispatcher.js';
 import { JobRunner, type JobStats } from './job-runner.js';
 import { loadLineJob, type LineJobSpec } from './line-job.js';
 import { LineMerge } from './line-merge.js';
 import type { FromWorker, WorkerInit } from './messages.js';
 import { SharedChunks } from './shared-chunks.js';
 import { sharedFileFrames } from './shared-file-frames.js';
+import { TableDissector } from './table-dissector.js';
+import { PlainOutputPool } from './output-pool.js';
 import { compiledModule } from './worker-entry.js';
 
 /** Lines of a run, in the order one thread writes them: whole lines of one channel. */
@@ -43,8 +45,9 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
   /** The job every worker runs (see {@link LineJob}). */
   readonly job: LineJobSpec;
   /**
-   * Worker threads, a whole number from 1 (default: {@link defaultWorkers}). With 1 the job runs
-   * on this thread and no worker is started.
+   * Threads that dissect, a whole number from 1 (default: {@link defaultWorkers}): this thread
+   * with a share of the connections and `workers − 1` worker threads (see
+   * {@link CaptureLinesOptions.mainShare}). With 1 the job runs on this thread alone.
    */
   readonly workers?: number;
   /**
@@ -62,6 +65,12 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
   readonly batchBytes?: number;
   /** Frames in one table at most (default 65,536): smaller tables hand frames over more often. */
   readonly batchFrames?: number;
+  /**
+   * The share of the connections the main thread dissects itself, 0 to 1, besides reading and
+   * merging (default: {@link mainShare} of `workers`); the rest is shared equally by the
+   * worker threads. With 0, `workers` worker threads dissect; otherwise `workers − 1`.
+   */
+  readonly mainShare?: number;
 }
 
 /**
@@ -116,15 +125,14 @@ function frameSource(options: CaptureLinesOptions, hooks: LineSourceHooks): Obse
   return options.frames !== undefined ? options.frames(hooks) : hooks.frames(options);
 }
 
-/** Bytes read at a time: larger chunks than one thread reads, for fewer, larger tables. */
-const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Bytes read at a time into shared memory: larger chunks than one thread reads, for fewer tables. */
+const CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** {@link LineSourceHooks.frames}: `openFrames`, with a regular file read into `chunks` when given. */
 function framesWith(beforeNextChunk: () => Promise<unknown> | undefined, chunks: SharedChunks | undefined): (source: FrameSourceOptions) => Observable<CapturedFrame> {
   return (source) => {
     const theirs = source.fileOptions?.beforeNextChunk;
     const fileOptions = {
-      chunkSize: CHUNK_BYTES,
       ...source.fileOptions,
       beforeNextChunk: () => {
         const theirWait = theirs?.();
@@ -146,27 +154,48 @@ const CHANNELS = ['out', 'messages'] as const;
 /** Output buffers a worker keeps for its batches' lines (more are made, not kept, when all are in use). */
 const OUTPUT_BUFFERS = 32;
 
+/**
+ * The main thread's share of the connections when `n` threads dissect: it also reads the input and
+ * merges the lines, which cost it about `mainLoad` of what dissecting the same packets costs a
+ * worker (measured: about 0.4 for WebSocket messages as JSON lines, with or without
+ * permessage-deflate; about 0.8 for `netrx packets`, whose dissection is light), so it takes less
+ * than a worker: 0.3 of two threads' work by default, and none from 4 threads on (it is then busy
+ * enough reading and merging).
+ */
+export function mainShare(n: number, mainLoad = 0.4): number {
+  return n <= 1 ? 1 : Math.max(0, (1 - mainLoad * (n - 1)) / n);
+}
+
 function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChunk> {
   return new Observable<LineChunk>((subscriber) => {
+    const share = options.mainShare ?? mainShare(n);
+    // The dissectors: this thread (index 0) when it takes a share, and worker threads.
+    const here = share > 0 ? 1 : 0;
+    const shares = here ? [share, ...Array.from({ length: n - 1 }, () => (1 - share) / (n - 1))] : undefined;
     const control = FrameDispatcher.controlBlock();
-    const outputs = Array.from({ length: n }, () => new Int32Array(new SharedArrayBuffer(OUTPUT_BUFFERS * 4)));
-    /** Each worker's output buffers, by id, as this thread sees them. */
-    const outputViews = Array.from({ length: n }, (): Uint8Array[] => []);
-    const job = { ...options.job, module: options.job.module instanceof URL ? options.job.module.href : options.job.module };
+    const spec = { ...options.job, module: options.job.module instanceof URL ? options.job.module.href : options.job.module };
     const entry = compiledModule('worker-main.js');
-    const threads = outputs.map((output, index) => new Worker(entry, { workerData: { job, index, control, output: output.buffer as SharedArrayBuffer } satisfies WorkerInit }));
+    /** Per worker thread (by dissector index): its output buffers' flags, and the buffers as this thread sees them. */
+    const outputs: Int32Array[] = [];
+    const outputViews: Uint8Array[][] = [];
+    const threads: Worker[] = [];
+    /** This thread's own output buffers, when it dissects a share. */
+    let ownMemory: PlainOutputPool | undefined;
+    for (let i = here; i < n; i++) {
+      outputs[i] = new Int32Array(new SharedArrayBuffer(OUTPUT_BUFFERS * 4));
+      outputViews[i] = [];
+      const workerData: WorkerInit = { job: spec, index: i, writesShared: i === n - 1, control, output: outputs[i]!.buffer as SharedArrayBuffer };
+      threads[i] = new Worker(entry, { workerData });
+    }
     const merge = new LineMerge(
       n,
       // The merge copies lines out of the workers' buffers: what it hands on is this thread's own.
       (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }),
       (worker, memory) => {
-        if (memory >= 0) Atomics.store(outputs[worker]!, memory, 1);
+        if (worker === 0 && here) ownMemory?.give(memory);
+        else if (memory >= 0) Atomics.store(outputs[worker]!, memory, 1);
       },
     );
-    const chunks = new SharedChunks(CHUNK_BYTES, MAX_TABLES + 2, (chunk, buffer) => {
-      for (const t of threads) t.postMessage({ t: 'chunk', chunk, buffer });
-    });
-    const dispatcher = new FrameDispatcher(threads, control, chunks, options.batchBytes, options.batchFrames);
     let finals = 0;
     let finished = false;
     let sourceError: unknown;
@@ -174,28 +203,33 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
     let dirty = false;
     let flushQueued = false;
     let sub: Subscription | undefined;
+    let dispatcher: FrameDispatcher | undefined;
 
     const stop = (): void => {
       finished = true;
       sub?.unsubscribe();
-      for (const t of threads) void t.terminate();
+      for (const t of threads) void t?.terminate();
     };
     const abort = (err: unknown): void => {
       if (finished) return;
       stop();
       subscriber.error(err);
     };
-    const flush = (): void => {
-      if (!dirty) return;
-      dirty = false;
-      dispatcher.flush();
-    };
-    const endInput = (): void => {
-      if (sourceDone) return;
-      sourceDone = true;
-      dirty = true;
-      flush();
-      dispatcher.end();
+    /** A dissector's lines: merged, and the run ends with the last one's end-of-input lines. */
+    const report = (i: number, bytes: Uint8Array, lines: Float64Array, creations: readonly number[], upTo: number, final: boolean, memory: number, stats: JobStats | undefined): void => {
+      merge.add(i, bytes, lines, creations, upTo, final, memory);
+      // A dissector releases its tables before it reports: take them (and their chunks) back.
+      dispatcher?.reclaim();
+      if (final) {
+        if (options.stats !== undefined && stats !== undefined) addStats(options.stats, stats);
+        finals++;
+      }
+      merge.drain();
+      if (finals === n) {
+        stop();
+        if (sourceError !== undefined) subscriber.error(sourceError);
+        else subscriber.complete();
+      }
     };
 
     threads.forEach((thread, i) => {
@@ -208,19 +242,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
           view = new Uint8Array(m.buffer);
           if (m.memory >= 0) views[m.memory] = view;
         }
-        merge.add(i, view!.subarray(0, m.length), m.lines, m.creations, m.upTo, m.final, m.memory);
-        // A worker releases its tables before it reports: take them (and their chunks) back.
-        dispatcher.reclaim();
-        if (m.final) {
-          if (options.stats !== undefined && m.stats !== undefined) addStats(options.stats, m.stats);
-          finals++;
-        }
-        merge.drain();
-        if (finals === n) {
-          stop();
-          if (sourceError !== undefined) subscriber.error(sourceError);
-          else subscriber.complete();
-        }
+        report(i, view!.subarray(0, m.length), m.lines, m.creations, m.upTo, m.final, m.memory, m.stats);
       });
       thread.on('error', abort);
       thread.on('exit', (code) => {
@@ -231,15 +253,53 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
       });
     });
 
-    const beforeNextChunk = (): Promise<void> | undefined => {
-      flush();
-      return dispatcher.ready();
-    };
-    const hooks: LineSourceHooks = { beforeNextChunk, frames: framesWith(beforeNextChunk, chunks) };
-    try {
-      sub = frameSource(options, hooks).subscribe({
+    const start = async (): Promise<void> => {
+      const ports: WorkerPort[] = [...threads];
+      if (here) {
+        // This thread's own share: the same job (its arguments copied, as for a worker), fed the
+        // same tables, right after the workers are told of each.
+        const memory = new PlainOutputPool();
+        ownMemory = memory;
+        const runner = new JobRunner(await loadLineJob({ ...options.job, args: structuredClone(options.job.args) }), memory);
+        const own = new TableDissector(runner, 0, false, new Int32Array(control), ({ bytes, lines, memory }, creations, upTo, final, stats) =>
+          report(0, bytes, lines, creations, upTo, final, memory, stats),
+        );
+        ports[0] = {
+          postMessage: (m) => {
+            if (finished) return;
+            try {
+              own.onMessage(m);
+            } catch (err) {
+              abort(err);
+            }
+          },
+        };
+      }
+      if (finished) return;
+      const chunks = new SharedChunks(CHUNK_BYTES, MAX_TABLES + 2, (chunk, buffer) => {
+        for (const p of ports) p.postMessage({ t: 'chunk', chunk, buffer });
+      });
+      const d = new FrameDispatcher(ports, control, chunks, shares, options.batchBytes, options.batchFrames);
+      dispatcher = d;
+      const flush = (): void => {
+        if (!dirty) return;
+        dirty = false;
+        d.flush();
+      };
+      const endInput = (): void => {
+        if (sourceDone) return;
+        sourceDone = true;
+        dirty = true;
+        flush();
+        d.end();
+      };
+      const beforeNextChunk = (): Promise<void> | undefined => {
+        flush();
+        return d.ready();
+      };
+      sub = frameSource(options, { beforeNextChunk, frames: framesWith(beforeNextChunk, chunks) }).subscribe({
         next: (frame) => {
-          dispatcher.add(frame);
+          d.add(frame);
           dirty = true;
           // A source that does not call the hook (a live capture): frames arriving within one
           // turn of the event loop go together.
@@ -257,9 +317,8 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
         },
         complete: endInput,
       });
-    } catch (err) {
-      abort(err);
-    }
+    };
+    start().catch(abort);
     return stop;
   });
 }
@@ -268,16 +327,21 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
   return new Observable<LineChunk>((subscriber) => {
     let sub: Subscription | undefined;
     let stopped = false;
-    const merge = new LineMerge(1, (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }));
+    const memory = new PlainOutputPool();
+    const merge = new LineMerge(
+      1,
+      (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }),
+      (_worker, id) => memory.give(id),
+    );
     const start = async (): Promise<void> => {
       // Copied as for a worker, so that a job behaves the same on one thread and on many.
-      const runner = new JobRunner(await loadLineJob({ ...options.job, args: structuredClone(options.job.args) }));
+      const runner = new JobRunner(await loadLineJob({ ...options.job, args: structuredClone(options.job.args) }), memory);
       if (stopped) return;
       let lastFrame = 0;
       let emitQueued = false;
       const emit = (): void => {
-        const { bytes, lines } = runner.lines.take();
-        merge.add(0, bytes, lines, runner.takeCreations(), lastFrame, false);
+        const { bytes, lines, memory: id } = runner.lines.take();
+        merge.add(0, bytes, lines, runner.takeCreations(), lastFrame, false, id);
         merge.drain();
       };
       const finish = (err?: unknown): void => {
@@ -286,8 +350,8 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
         try {
           emit();
           runner.end();
-          const { bytes, lines } = runner.lines.take();
-          merge.add(0, bytes, lines, runner.takeCreations(), Infinity, true);
+          const { bytes, lines, memory: id } = runner.lines.take();
+          merge.add(0, bytes, lines, runner.takeCreations(), Infinity, true, id);
           merge.drain();
           if (options.stats !== undefined) addStats(options.stats, runner.stats());
         } catch (e) {

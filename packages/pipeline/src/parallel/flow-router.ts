@@ -32,29 +32,47 @@ const IPV6_AH = 51;
  * fragment completes the datagram, and the others forget it at their fragment timeout.
  *
  * Frames with no IP header this router knows (ARP, a link type only a plugin decodes) all go to
- * worker 0, so a plugin that finds IP in them still sees them together.
+ * one worker, the last, so a plugin that finds IP in them still sees them together.
+ *
+ * Workers may take unequal shares of the connections (`shares`): the main thread of a parallel run
+ * dissects a smaller share, besides reading and merging.
  */
 export class FlowRouter {
   /** Datagram key → worker, for the later fragments of datagrams whose first fragment was seen. */
   private readonly fragmentRoutes = new Map<string, number>();
+  /** The hash value (0 … 2^32) up to which a connection goes to each worker, for all but the last. */
+  private readonly bounds: number[];
+  /** Where frames without a flow go. */
+  private readonly fallback: number;
 
-  /** @param workers - how many workers share the flows (a whole number from 1) */
-  constructor(readonly workers: number) {}
+  /**
+   * @param workers - how many workers share the flows (a whole number from 1)
+   * @param shares - each worker's share of the connections (default: equal shares)
+   */
+  constructor(
+    readonly workers: number,
+    shares: readonly number[] = Array.from({ length: workers }, () => 1 / workers),
+  ) {
+    const total = shares.reduce((a, b) => a + b, 0);
+    let sum = 0;
+    this.bounds = shares.slice(0, -1).map((x) => (sum += x / total) * 2 ** 32);
+    this.fallback = workers - 1;
+  }
 
   /** The worker (0 … workers − 1) of a frame, or {@link EVERY_WORKER}. */
   route(linkType: number, data: Uint8Array): number {
     if (this.workers === 1) return 0;
     const at = ipOffset(linkType, data);
-    if (at < 0) return 0;
+    if (at < 0) return this.fallback;
     const version = data[at]! >>> 4;
     if (version === 4) return this.ipv4(data, at);
     if (version === 6) return this.ipv6(data, at);
-    return 0;
+    return this.fallback;
   }
 
   private ipv4(d: Uint8Array, at: number): number {
     const ihl = (d[at]! & 0x0f) << 2;
-    if (ihl < 20 || at + 20 > d.length) return 0;
+    if (ihl < 20 || at + 20 > d.length) return this.fallback;
     const proto = d[at + 9]!;
     const a = word(d, at + 12);
     const b = word(d, at + 16);
@@ -70,7 +88,7 @@ export class FlowRouter {
   }
 
   private ipv6(d: Uint8Array, at: number): number {
-    if (at + 40 > d.length) return 0;
+    if (at + 40 > d.length) return this.fallback;
     let nh = d[at + 6]!;
     let off = at + 40;
     let fragmentKey: string | undefined;
@@ -118,7 +136,10 @@ export class FlowRouter {
   }
 
   private pick(h: number): number {
-    return (fmix(h) >>> 0) % this.workers;
+    const x = fmix(h) >>> 0;
+    const bounds = this.bounds;
+    for (let i = 0; i < bounds.length; i++) if (x < bounds[i]!) return i;
+    return bounds.length;
   }
 }
 

@@ -59,9 +59,11 @@ export class FrameDispatcher {
   private waiters: (() => void)[] = [];
 
   /**
-   * @param ports - one per worker, in worker order
+   * @param ports - one per dissector, in order; the first is told of each table last (it may be
+   *   this thread's own, which dissects its share at once)
    * @param control - the shared control block ({@link controlBlock})
    * @param chunks - the shared read chunks frames may be in
+   * @param shares - each dissector's share of the connections (default: equal)
    * @param tableBytes - bytes of frame data a table holds (a larger frame gets a table of its own size)
    * @param tableRecords - frames a table holds
    */
@@ -69,10 +71,11 @@ export class FrameDispatcher {
     private readonly ports: readonly WorkerPort[],
     control: SharedArrayBuffer,
     private readonly chunks: SharedChunks | undefined,
+    shares?: readonly number[],
     private readonly tableBytes = 4 * 1024 * 1024,
     private readonly tableRecords = 64 * 1024,
   ) {
-    this.router = new FlowRouter(ports.length);
+    this.router = new FlowRouter(ports.length, shares);
     this.control = new Int32Array(control);
     this.ownBytes = ports.map(() => 0);
   }
@@ -172,22 +175,28 @@ export class FrameDispatcher {
   }
 
   private post(upTo: number): void {
+    const n = this.ports.length;
     if (this.current < 0) {
       // Nothing but how far the input has come: no table.
-      for (const p of this.ports) p.postMessage({ t: 'frames', table: -1, count: 0, upTo, ownBytes: 0 });
+      for (let k = 1; k <= n; k++) this.ports[k % n]!.postMessage({ t: 'frames', table: -1, count: 0, upTo, ownBytes: 0 });
       return;
     }
     const id = this.current;
+    const big = this.big;
+    const count = this.count;
     this.out[id] = true;
-    Atomics.store(this.control, 1 + id, this.ports.length);
-    for (let i = 0; i < this.ports.length; i++) {
-      this.ports[i]!.postMessage({ t: 'frames', table: id, count: this.count, upTo, ownBytes: this.ownBytes[i]!, big: this.big });
-      this.ownBytes[i] = 0;
-    }
     this.current = -1;
     this.count = 0;
     this.used = 0;
     this.big = undefined;
+    Atomics.store(this.control, 1 + id, n);
+    // The first port last: the workers are on their way while this thread dissects its share.
+    for (let k = 1; k <= n; k++) {
+      const i = k % n;
+      const ownBytes = this.ownBytes[i]!;
+      this.ownBytes[i] = 0;
+      this.ports[i]!.postMessage({ t: 'frames', table: id, count, upTo, ownBytes, big });
+    }
   }
 
   /** Makes a free table (with room for `bytes` of copied frames) the current one. */

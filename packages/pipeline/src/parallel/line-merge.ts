@@ -40,8 +40,8 @@ class WorkerLines {
   sub = 0;
 }
 
-/** Room in the output buffer before a new one is started. */
-const OUT_BYTES = 1024 * 1024;
+/** Room in the output buffer before a new one is started (large allocations outside V8's heap make it collect garbage more often). */
+const OUT_BYTES = 256 * 1024;
 
 /**
  * The main thread's half of a parallel run: merges the workers' tagged lines back into the order

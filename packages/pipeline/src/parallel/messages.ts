@@ -4,8 +4,10 @@ import type { LineJobSpec } from './line-job.js';
 /** What a worker is started with (`workerData`). */
 export interface WorkerInit {
   readonly job: LineJobSpec;
-  /** This worker's index, 0 … workers − 1. */
+  /** This worker's index among the run's dissectors (the main thread is 0). */
   readonly index: number;
+  /** Whether this worker writes the lines of frames every dissector gets (IP fragments seen before their first). */
+  readonly writesShared: boolean;
   /** The control block shared by all workers (see `FrameDispatcher.controlBlock`). */
   readonly control: SharedArrayBuffer;
   /** Int32 flags, one per output buffer of the worker's `SharedOutputPool`: the main thread stores 1 once it has merged that buffer's lines. */

@@ -17,12 +17,16 @@ export default defineConfig({
       '@netrx/source-file': pkg('source-file'),
       '@netrx/source-live': pkg('source-live'),
       '@netrx/pipeline': pkg('pipeline'),
+      '@netrx/inspector': pkg('inspector'),
       '@netrx/cli': pkg('cli'),
+      '@netrx/sink-redis': pkg('sink-redis'),
     },
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/*/**/*.test.ts', 'bench/__tests__/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
+    // Text output writes local time, as tcpdump does: the tests read it in UTC wherever they run.
+    env: { TZ: 'UTC' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

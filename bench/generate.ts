@@ -6,6 +6,8 @@
  * ```sh
  * npx tsc -b bench && node bench/dist/generate.js --packets 1000000 --variant deflate
  * # → .bench/ws-deflate-1000000.pcap and .bench/ws-deflate-1000000.pcap.meta.json
+ * node bench/dist/generate.js --packets 200000 --variant tls
+ * # → also .bench/ws-tls-200000.pcap.keys, the key log (netrx ws -r … --keylog …)
  * ```
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -45,6 +47,8 @@ export interface CaptureMeta {
   connections: number;
   concurrency: number;
   expected: Expected;
+  /** The `tls` variant's key log (NSS format), beside the capture. */
+  keyLog?: string;
   generateMs: number;
 }
 
@@ -61,8 +65,10 @@ export function generateCapture(o: GenerateOptions, file: string): CaptureMeta {
   const tmp = `${file}.tmp`;
   const w = new PcapWriter(tmp);
   const live: WsConnection[] = [];
+  const keyLines: string[] = [];
+  const keyLog = o.variant === 'tls' ? (lines: string) => void keyLines.push(lines) : undefined;
   let started = 0;
-  const start = () => new WsConnection(started++, o.variant, budget, rng, content, expected);
+  const start = () => new WsConnection(started++, o.variant, budget, rng, content, expected, keyLog);
   while (live.length < concurrency) live.push(start());
   // 2023-11-14T22:13:20Z, then 1–20 µs between packets.
   let ts = 1_700_000_000_000_000;
@@ -80,6 +86,7 @@ export function generateCapture(o: GenerateOptions, file: string): CaptureMeta {
     }
   }
   w.close();
+  if (keyLog) writeFileSync(`${file}.keys`, keyLines.join(''));
   renameSync(tmp, file);
   return {
     version: GENERATOR_VERSION,
@@ -91,6 +98,7 @@ export function generateCapture(o: GenerateOptions, file: string): CaptureMeta {
     connections,
     concurrency,
     expected,
+    ...(keyLog ? { keyLog: `${file}.keys` } : {}),
     generateMs: Math.round(performance.now() - t0),
   };
 }
@@ -106,7 +114,7 @@ export function ensureCapture(o: GenerateOptions, dir = BENCH_DIR): CaptureMeta 
   mkdirSync(dir, { recursive: true });
   const file = capturePath(o, dir);
   const metaFile = `${file}.meta.json`;
-  if (existsSync(file) && existsSync(metaFile)) {
+  if (existsSync(file) && existsSync(metaFile) && (o.variant !== 'tls' || existsSync(`${file}.keys`))) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as CaptureMeta;
     if (meta.version === GENERATOR_VERSION) return { ...meta, file, reused: true };
   }

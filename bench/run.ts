@@ -6,6 +6,7 @@
  * ```sh
  * npm run bench                                   # 1M packets, every variant and stage
  * npm run bench -- --packets 100000 --variant plain --stage ws,cli
+ * npm run bench -- --variant plain,tls --stage cli --packets 200000   # wss:// against cleartext
  * npm run bench -- --flat                         # also `netrx ws` on a 10x capture (memory)
  * npm run bench -- --stage cli --workers 1,2,4     # `netrx ws --workers N`: a row per N (cli-wN)
  * npm run bench -- --profile --stage ws           # + top functions per stage (node --cpu-prof)
@@ -206,7 +207,7 @@ async function libraryStage(o: Options, meta: CaptureMeta, stage: (typeof LIBRAR
 
 async function cliStage(o: Options, meta: CaptureMeta, again = false, workers = 1): Promise<Row> {
   const stage = workers === 1 ? 'cli' : `cli-w${workers}`;
-  const args = [NETRX_BIN, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress', '--workers', String(workers)];
+  const args = [NETRX_BIN, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress', '--workers', String(workers), ...(meta.keyLog ? ['--keylog', meta.keyLog] : [])];
   const t = timed(process.execPath, [...nodeArgs(o, meta.variant, stage), ...args]);
   const row = rowBase(meta, stage, t.seconds);
   row.peakRssMb = t.rssKb !== undefined ? t.rssKb / 1024 : undefined;
@@ -226,8 +227,10 @@ async function cliStage(o: Options, meta: CaptureMeta, again = false, workers = 
 }
 
 function tsharkStage(meta: CaptureMeta): Row {
-  // As the issue states it: WebSocket payloads as fields; `-d` so the handshake on 7272 is HTTP.
-  const args = ['-r', meta.file, '-d', 'tcp.port==7272,http', '-Y', 'websocket', '-T', 'fields',
+  // As the issue states it: WebSocket payloads as fields; `-d` so the handshake on 7272 is HTTP
+  // (on 443 tshark finds TLS itself, and reads the key log).
+  const decode = meta.keyLog ? ['-o', `tls.keylog_file:${meta.keyLog}`] : ['-d', 'tcp.port==7272,http'];
+  const args = ['-r', meta.file, ...decode, '-Y', 'websocket', '-T', 'fields',
     '-e', 'frame.time_epoch', '-e', 'tcp.stream', '-e', 'websocket.opcode', '-e', 'websocket.payload.text', '-e', 'websocket.payload'];
   const t = timed('tshark', args);
   const row = rowBase(meta, 'tshark', t.seconds);

@@ -4,15 +4,18 @@
  *
  * Each stage is the pipeline up to that point, reading the built packages (`dist/`), the way an
  * application would: `read` = `fromCaptureFile`; `dissect` = + `dissect()`; `tcp` = +
- * `reassembleTcp()`; `ws` = + `dissectStreams()` with the WebSocket plugin, counting messages.
+ * `reassembleTcp()`; `ws` = + `dissectStreams()` with the WebSocket plugin, counting messages
+ * (and, for a capture with a key log beside it — `X.pcap.keys`, the `tls` variant — the TLS
+ * plugin decrypting with it).
  * `raw` is a hand-written pcap record loop, the floor the others are compared with.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { corePlugin, createRegistry, dissect } from '@netrx/core';
 import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { websocketPlugin, type WebSocketMessage } from '@netrx/dissector-websocket';
+import { KeyLogFile, MemoryKeyStore, createTlsPlugin } from '@netrx/dissector-tls';
 import { fromCaptureFile } from '@netrx/source-file';
 import type { Observable } from 'rxjs';
 
@@ -85,6 +88,11 @@ function count<T>(source: Observable<T>, onItem: (item: T) => void): Promise<num
 export async function runStage(stage: LibraryStage, file: string): Promise<StageResult> {
   const r: StageResult = { stage, packets: 0, items: 0, bytes: 0, messages: 0, byType: {}, ms: 0, maxRssKb: 0 };
   const plugins = stage === 'ws' ? [corePlugin, tcpPlugin, httpPlugin, websocketPlugin] : [corePlugin, tcpPlugin];
+  if (stage === 'ws' && existsSync(`${file}.keys`)) {
+    const keys = new MemoryKeyStore();
+    new KeyLogFile(`${file}.keys`, keys);
+    plugins.push(createTlsPlugin({ keys }));
+  }
   const registry = createRegistry(plugins);
   const t0 = performance.now();
   if (stage === 'raw') {

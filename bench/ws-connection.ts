@@ -5,12 +5,17 @@ import type { MessageContent } from './message-content.js';
 import type { PcapWriter } from './pcap-writer.js';
 import type { Prng } from './prng.js';
 import { SyncDeflater } from './sync-deflater.js';
+import { Tls13Session } from './tls13-session.js';
 import { Opcode, encodeFrame } from './ws-frame.js';
 
-/** `plain`: uncompressed; `deflate`: permessage-deflate on every data message; `reorder`: plain with reordering and retransmissions. */
-export type Variant = 'plain' | 'deflate' | 'reorder';
+/**
+ * `plain`: uncompressed; `deflate`: permessage-deflate on every data message; `reorder`: plain
+ * with reordering and retransmissions; `tls`: plain inside TLS 1.3 (TLS_AES_128_GCM_SHA256) on
+ * port 443, with a key log beside the capture.
+ */
+export type Variant = 'plain' | 'deflate' | 'reorder' | 'tls';
 /** Every variant, in the order the bench runs them. */
-export const VARIANTS: readonly Variant[] = ['plain', 'deflate', 'reorder'];
+export const VARIANTS: readonly Variant[] = ['plain', 'deflate', 'reorder', 'tls'];
 
 /** What the generated capture holds, counted as it is written: the answers the bench checks against. */
 export interface Expected {
@@ -27,7 +32,7 @@ export interface Expected {
   fragmentedMessages: number;
   /** Sum of message payload lengths after unmasking and inflating (close: code + reason). */
   payloadBytes: number;
-  /** Unique TCP payload bytes per direction (HTTP and WebSocket), what reassembly must deliver. */
+  /** Unique TCP payload bytes per direction (HTTP and WebSocket, in TLS records for `tls`), what reassembly must deliver. */
   c2sBytes: number;
   s2cBytes: number;
   /** Segments sent again (whole or overlapping), and segments sent ahead of an earlier one. */
@@ -57,6 +62,8 @@ const ACK = 0x10;
 export const MSS = 1460;
 /** The chat server's port (the motivating case). */
 export const SERVER_PORT = 7272;
+/** The server port of the `tls` variant (wss://). */
+export const TLS_SERVER_PORT = 443;
 const SERVER_IP = (10 << 24) | 1; // 10.0.0.1
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -95,6 +102,10 @@ export class WsConnection {
   /** Out-of-order ranges received, per direction, [start, end) pairs. */
   private readonly pending: [number[], number[]] = [[], []];
   private readonly deflaters: [SyncDeflater, SyncDeflater] | null;
+  /** The `tls` variant's TLS 1.3 session; its application data protects what {@link send} sends once the handshake is done. */
+  private readonly tls: Tls13Session | null;
+  private tlsReady = false;
+  private readonly serverPort: number;
   private queue: Pkt[] = [];
   private head = 0;
   private planned = 0;
@@ -113,6 +124,8 @@ export class WsConnection {
     private readonly rng: Prng,
     private readonly content: MessageContent,
     private readonly expected: Expected,
+    /** Where the `tls` variant writes the connection's key log lines (NSS format). */
+    keyLog?: (lines: string) => void,
   ) {
     this.clientIp = ((10 << 24) | (1 << 16)) + index;
     this.clientPort = 32768 + (index % 28000);
@@ -120,6 +133,9 @@ export class WsConnection {
     const isn = () => (rng.chance(0.05) ? 0xffffffff - rng.int(0, 20000) : rng.u32());
     this.isn = [isn(), isn()];
     this.deflaters = variant === 'deflate' ? [new SyncDeflater(), new SyncDeflater()] : null;
+    this.tls = variant === 'tls' ? new Tls13Session(rng, 'chat.example') : null;
+    this.serverPort = this.tls ? TLS_SERVER_PORT : SERVER_PORT;
+    if (this.tls) keyLog?.(this.tls.keyLog());
   }
 
   /** Writes this connection's next packet at `tsMicros`; false when it has nothing left. */
@@ -162,8 +178,8 @@ export class WsConnection {
     const s = this.spec;
     s.srcIp = d === C2S ? this.clientIp : SERVER_IP;
     s.dstIp = d === C2S ? SERVER_IP : this.clientIp;
-    s.srcPort = d === C2S ? this.clientPort : SERVER_PORT;
-    s.dstPort = d === C2S ? SERVER_PORT : this.clientPort;
+    s.srcPort = d === C2S ? this.clientPort : this.serverPort;
+    s.dstPort = d === C2S ? this.serverPort : this.clientPort;
     s.ipId = this.ipId[d] = (this.ipId[d] + 1) & 0xffff;
     s.seq = p.off < 0 ? this.isn[d] : (this.isn[d] + 1 + p.off) >>> 0;
     s.ack = p.flags & ACK ? (this.isn[o] + 1 + this.rcvNext[o]) >>> 0 : 0;
@@ -225,11 +241,19 @@ export class WsConnection {
     this.push(C2S, SYN, -1);
     this.push(S2C, SYN | ACK, -1);
     this.push(C2S, ACK, 0);
+    if (this.tls) {
+      // RFC 8446 §2: ClientHello; ServerHello … Finished; the client's Finished; then application data.
+      const share = () => this.rng.fill(new Uint8Array(32));
+      this.send(C2S, this.tls.clientHello(share()));
+      this.send(S2C, this.tls.serverFlight(share(), this.rng.fill(new Uint8Array(32))));
+      this.send(C2S, this.tls.clientFinished(this.rng.fill(new Uint8Array(32))));
+      this.tlsReady = true;
+    }
     const key = Buffer.from(this.rng.fill(new Uint8Array(16))).toString('base64');
     const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
     const ext = this.deflaters ? 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n' : '';
     const request =
-      `GET /chat HTTP/1.1\r\nHost: 10.0.0.1:${SERVER_PORT}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `GET /chat HTTP/1.1\r\nHost: 10.0.0.1:${this.serverPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${ext}User-Agent: netrx-bench\r\n\r\n`;
     this.send(C2S, Buffer.from(request));
     const response =
@@ -322,11 +346,13 @@ export class WsConnection {
   }
 
   /**
-   * Queues `bytes` in MSS-sized segments from `dir`, the receiver acknowledging every second
+   * Queues `bytes` (in TLS records for the `tls` variant) in MSS-sized segments from `dir`, the receiver acknowledging every second
    * segment and the last; in the reorder variant, now and then a segment is sent again
    * overlapping its successor (same bytes, a different cut).
    */
   private send(dir: Dir, bytes: Uint8Array): void {
+    // wss://: what the application sends goes in TLS records (the handshake's own records are sent as they are).
+    if (this.tlsReady) bytes = this.tls!.protect(dir, bytes);
     const o = (1 - dir) as Dir;
     const base = this.sndNext[dir];
     this.sndNext[dir] += bytes.length;

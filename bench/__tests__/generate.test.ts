@@ -1,10 +1,14 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createDecipheriv, createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, inflateRawSync } from 'node:zlib';
 import pcapp from 'pcap-parser';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lastValueFrom, toArray } from 'rxjs';
+import { websocketMessages } from '@netrx/dissector-websocket';
+import type { TlsConnectionEvent } from '@netrx/dissector-tls';
+import { createPipeline } from '@netrx/pipeline';
 import { inetChecksum } from '../../test-support/packets.js';
 import { generateCapture } from '../generate.js';
 import { VARIANTS, emptyExpected, type Expected } from '../ws-connection.js';
@@ -79,6 +83,56 @@ function decodeWs(stream: Buffer, expected: Expected, compressed: Buffer[], plai
   expect(i).toBe(stream.length);
 }
 
+
+/** HKDF-Expand-Label with SHA-256 for up to 32 bytes (RFC 8446 §7.1), written out again here. */
+function expandLabel(secret: Buffer, label: string, length: number): Buffer {
+  const l = Buffer.from(`tls13 ${label}`);
+  return createHmac('sha256', secret).update(Buffer.concat([Buffer.from([0, length, l.length]), l, Buffer.from([0, 1])])).digest().subarray(0, length);
+}
+
+/**
+ * The application data of one direction of a generated TLS 1.3 connection: its records walked,
+ * the ClientHello's random looked up in the key log, the handshake records opened with the
+ * handshake keys and the rest with the application keys (RFC 8446 §5.2, §7.3). Every protected
+ * record must authenticate.
+ */
+function tlsPlaintext(stream: Buffer, keyLog: Map<string, Map<string, Buffer>>, random: string, c2s: boolean): Buffer {
+  const secrets = keyLog.get(random)!;
+  expect(secrets, random).toBeDefined();
+  const keys = (label: string) => {
+    const secret = secrets.get(label)!;
+    return { key: expandLabel(secret, 'key', 16), iv: expandLabel(secret, 'iv', 12), seq: 0 };
+  };
+  let k = keys(c2s ? 'CLIENT_HANDSHAKE_TRAFFIC_SECRET' : 'SERVER_HANDSHAKE_TRAFFIC_SECRET');
+  let handshakeDone = false;
+  const out: Buffer[] = [];
+  for (let at = 0; at < stream.length; ) {
+    const type = stream[at]!;
+    const length = stream.readUInt16BE(at + 3);
+    const fragment = stream.subarray(at + 5, at + 5 + length);
+    const header = stream.subarray(at, at + 5);
+    at += 5 + length;
+    if (type !== 23) continue; // ClientHello, ServerHello, compatibility ChangeCipherSpec
+    const nonce = Buffer.from(k.iv);
+    nonce.writeUInt32BE((nonce.readUInt32BE(8) ^ k.seq++) >>> 0, 8);
+    const d = createDecipheriv('aes-128-gcm', k.key, nonce);
+    d.setAAD(header);
+    d.setAuthTag(fragment.subarray(length - 16));
+    const inner = Buffer.concat([d.update(fragment.subarray(0, length - 16)), d.final()]);
+    const innerType = inner[inner.length - 1]!;
+    if (!handshakeDone) {
+      // The handshake record ends with Finished (type 20): then the application keys.
+      expect(innerType).toBe(22);
+      handshakeDone = true;
+      k = keys(c2s ? 'CLIENT_TRAFFIC_SECRET_0' : 'SERVER_TRAFFIC_SECRET_0');
+      continue;
+    }
+    expect(innerType).toBe(23);
+    out.push(inner.subarray(0, inner.length - 1));
+  }
+  return Buffer.concat(out);
+}
+
 describe('generateCapture', () => {
   for (const variant of VARIANTS) {
     it(`${variant}: valid frames, honest ACKs, and exactly the messages it counted`, async () => {
@@ -117,18 +171,32 @@ describe('generateCapture', () => {
         }
       }
       const seen = emptyExpected();
+      const tls = variant === 'tls';
+      const keyLog = new Map<string, Map<string, Buffer>>();
+      if (tls) {
+        for (const line of readFileSync(meta.keyLog!, 'utf8').split('\n').filter(Boolean)) {
+          const [label, random, secret] = line.split(' ');
+          if (!keyLog.has(random!)) keyLog.set(random!, new Map());
+          keyLog.get(random!)!.set(label!, Buffer.from(secret!, 'hex'));
+        }
+        expect(keyLog.size).toBe(meta.connections);
+      }
       for (const [key, h] of halves) {
         expect(h.bytes.length).toBe(h.contiguous);
         expect(h.fin).toBe(true);
-        const stream = Buffer.from(h.bytes);
-        const c2s = key.includes('>167772161:7272');
-        if (c2s) seen.c2sBytes += stream.length;
-        else seen.s2cBytes += stream.length;
+        const wire = Buffer.from(h.bytes);
+        const c2s = key.includes(tls ? '>167772161:443' : '>167772161:7272');
+        if (c2s) seen.c2sBytes += wire.length;
+        else seen.s2cBytes += wire.length;
+        // TLS: the client random is in the ClientHello (record 5 + handshake 4 + version 2 bytes in).
+        const clientHello = c2s ? wire : Buffer.from(halves.get(key.split('>').reverse().join('>'))!.bytes);
+        const stream = tls ? tlsPlaintext(wire, keyLog, clientHello.subarray(11, 43).toString('hex'), c2s) : wire;
         const head = stream.indexOf('\r\n\r\n') + 4;
         const http = stream.subarray(0, head).toString();
         if (c2s) {
           const wsKey = /Sec-WebSocket-Key: (\S+)/.exec(http)![1]!;
-          const accept = /Sec-WebSocket-Accept: (\S+)/.exec(Buffer.from(halves.get(key.split('>').reverse().join('>'))!.bytes).toString())![1];
+          const back = Buffer.from(halves.get(key.split('>').reverse().join('>'))!.bytes);
+          const accept = /Sec-WebSocket-Accept: (\S+)/.exec((tls ? tlsPlaintext(back, keyLog, wire.subarray(11, 43).toString('hex'), false) : back).toString())![1];
           expect(accept).toBe(createHash('sha1').update(wsKey + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64'));
         }
         const compressed: Buffer[] = [];
@@ -150,6 +218,28 @@ describe('generateCapture', () => {
       if (variant === 'deflate') expect(e.compressed).toBe(e.text + e.binary);
     });
   }
+
+  it('tls: netrx decrypts every connection with the key log beside the capture and reads every message it counted', async () => {
+    const meta = generateCapture({ packets: 4000, variant: 'tls', connections: 8, concurrency: 4, seed: 3 }, join(dir, 'tls-netrx.pcap'));
+    const pipeline = createPipeline({ file: meta.file, keylog: meta.keyLog });
+    const events = await lastValueFrom(pipeline.capture().pipe(toArray()));
+    const tls = events.filter((e): e is TlsConnectionEvent => e.type === 'tls.connection');
+    expect(tls.map((e) => [e.decrypted, e.version, e.suite, e.sni, e.alpn])).toEqual(Array(8).fill([true, 'TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'chat.example', 'http/1.1']));
+    expect(tls.every((e) => e.warningCount === 0)).toBe(true);
+    const messages = await lastValueFrom(pipeline.capture().pipe(websocketMessages(), toArray()));
+    const e = meta.expected;
+    const count = (k: string) => messages.filter((m) => m.kind === k && m.undecodable === undefined).length;
+    expect({ messages: messages.length, text: count('text'), binary: count('binary'), ping: count('ping'), pong: count('pong'), close: count('close') }).toEqual({
+      messages: e.messages,
+      text: e.text,
+      binary: e.binary,
+      ping: e.ping,
+      pong: e.pong,
+      close: e.close,
+    });
+    expect(messages.reduce((n, m) => n + m.payload.length, 0)).toBe(e.payloadBytes);
+    expect(messages.every((m) => m.connection.via?.['tls'] !== undefined && m.warnings.length === 0)).toBe(true);
+  });
 
   it('is deterministic: the same options give the same capture', async () => {
     const a = generateCapture({ packets: 1000, variant: 'deflate', seed: 5 }, join(dir, 'a.pcap'));

@@ -109,13 +109,22 @@ describe('examples/chat-server', () => {
     }
   });
 
+  it('live-demo.sh says what the scripted session needs when not root (root only, to become nobody)', () => {
+    if (process.getuid?.() !== 0) return;
+    const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'bash', join(here, 'live-demo.sh')], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the scripted session runs in a private network namespace \(unshare -n\), which needs root: sudo .*live-demo\.sh .*--browser/);
+  });
+
   it('record-sample.sh records a capture that decodes to its answer (root only)', async () => {
     if (!canCapture('record-sample.sh')) return;
     const dir = mkdtempSync(join(tmpdir(), 'netrx-chat-'));
     try {
-      let r = spawnSync('bash', [join(here, 'record-sample.sh'), dir], { encoding: 'utf8', timeout: 120_000 });
+      // Started from the repository root with a relative path, as the README's readers do.
+      const record = () => spawnSync('bash', ['examples/chat-server/record-sample.sh', dir], { cwd: join(here, '../..'), encoding: 'utf8', timeout: 120_000 });
+      let r = record();
       // A loaded machine can make the kernel drop packets; the script refuses such a capture.
-      if (r.status !== 0 && /dropped packets/.test(r.stderr)) r = spawnSync('bash', [join(here, 'record-sample.sh'), dir], { encoding: 'utf8', timeout: 120_000 });
+      if (r.status !== 0 && /dropped packets/.test(r.stderr)) r = record();
       expect(r.status, r.stderr).toBe(0);
       await expectDecodesTo(join(dir, 'chat.pcap'), join(dir, 'chat.expected.jsonl'));
     } finally {

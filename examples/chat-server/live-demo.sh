@@ -12,9 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 netrx="$root/packages/cli/bin/netrx.js"
 
-[ "$(id -u)" = 0 ] || { echo "live-demo.sh: live capture needs root (or CAP_NET_RAW): sudo $0 $*" >&2; exit 1; }
-
 if [ "${1:-}" = --browser ]; then
+  # Capturing on this host needs root or the capture capability (on node for the cap backend, on
+  # tcpdump for --backend tcpdump); netrx itself says which when it lacks it.
   shift
   node "$here/server.mjs" &
   server=$!
@@ -25,6 +25,8 @@ if [ "${1:-}" = --browser ]; then
 fi
 
 if [ "${NETRX_NETNS:-}" != 1 ]; then
+  # The private network namespace (unshare -n) needs root itself, whatever capabilities node has.
+  [ "$(id -u)" = 0 ] || { echo "live-demo.sh: the scripted session runs in a private network namespace (unshare -n), which needs root: sudo $0 $*  (or, with the capture capability but not root: $0 --browser)" >&2; exit 1; }
   exec unshare -n env NETRX_NETNS=1 bash "$0" "$@"
 fi
 ip link set lo up

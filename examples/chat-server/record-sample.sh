@@ -9,12 +9,14 @@
 # limit tcpdump would see 64 KB super-segments), so bigger WebSocket frames are split across TCP
 # segments: the case a dissector must reassemble.
 set -euo pipefail
-out=$(realpath -m "${1:-$(dirname "$0")/capture}")
-cd "$(dirname "$0")"
+# Works from any directory: the script's own path is made absolute before changing into its folder.
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(realpath -m "${1:-$here/capture}")
+cd "$here"
 
 if [ "${NETRX_NETNS:-}" != 1 ]; then
   [ "$(id -u)" = 0 ] || { echo "record-sample.sh: run as root (it uses unshare -n and tcpdump)" >&2; exit 1; }
-  exec unshare -n env NETRX_NETNS=1 bash "$0" "$out"
+  exec unshare -n env NETRX_NETNS=1 bash "$here/record-sample.sh" "$out"
 fi
 
 ip link set lo up

@@ -25,6 +25,19 @@ export const chatJson = {
     if (typeof value?.type !== 'string' || !CHAT_TYPES.has(value.type)) return undefined;
     return value;
   },
+  /** One line for `netrx ws --plugin chat-plugin.mjs`: who said what (the server's broadcasts name the sender). */
+  summarize(chat) {
+    const text = JSON.stringify(String(chat.content ?? '').slice(0, SHOW));
+    switch (chat.type) {
+      case 'say':
+        // A client's own message names no sender; the server's broadcast does.
+        return chat.from_client_name ? `${chat.from_client_name} says ${text}` : `says ${text}`;
+      case 'login':
+        return `${chat.client_name} logs in${chat.room_id ? ` to room ${chat.room_id}` : ''}`;
+      default:
+        return chat.type;
+    }
+  },
 };
 
 /**
@@ -66,3 +79,9 @@ export function describeChat(chat, nick) {
       return `${nick}: ${chat.type}`;
   }
 }
+
+/**
+ * The default export, for `netrx ws --plugin examples/custom-dissector/chat-plugin.mjs`: the
+ * command calls it (no options: port 7272, heuristic on) and registers the plugin it returns.
+ */
+export default createChatPlugin;

@@ -9,7 +9,7 @@ import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { ethernet, ipv4, tcp, TcpFlags } from '../../test-support/packets.js';
 
 const guide = readFileSync(fileURLToPath(new URL('../../docs/writing-a-dissector.md', import.meta.url)), 'utf8');
-const code = /```ts\n(import type \{ AppEventBase, StreamDissectorFactory \}[\s\S]*?)```/.exec(guide)![1]!;
+const code = /```ts\n\/\/ file: line-dissector\.ts\n([\s\S]*?)```/.exec(guide)![1]!;
 
 async function loadGuideDissector(): Promise<StreamDissectorFactory> {
   // Strip the types (the guide is TypeScript) with the TypeScript compiler, then import it.

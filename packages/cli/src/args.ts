@@ -1,10 +1,11 @@
 import { NetrxError } from '@netrx/core';
+import { checkViewArgs, parseViewArgs, VIEW_FLAGS, VIEW_VALUE_OPTIONS, type ViewArgs } from './view-args.js';
 
 /** Output formats of every command. */
 export type OutputFormat = 'text' | 'jsonl';
 
 /** The command line, parsed. */
-export interface CliArgs {
+export interface CliArgs extends ViewArgs {
   /** `packets`, `tcp`, `http`, `ws`, `devices`. */
   readonly command: string;
   /** `-r FILE`: read a capture file (`-` for standard input). */
@@ -16,6 +17,8 @@ export interface CliArgs {
   readonly format: OutputFormat;
   /** `--decode-as RULE`, repeatable (`tcp.port==7272,websocket`). */
   readonly decodeAs: readonly string[];
+  /** `--keylog FILE`, repeatable: TLS key log files (see keylog.ts for the `SSLKEYLOGFILE` fallback). */
+  readonly keylog: readonly string[];
   /** `--full`: never shorten payloads in text output. */
   readonly full: boolean;
   /** `-w FILE`: also write the raw packets as pcapng. */
@@ -24,17 +27,34 @@ export interface CliArgs {
   readonly backend?: string;
   /** `-s SNAPLEN` for live capture. */
   readonly snaplen?: number;
-  /** `-c COUNT`: stop after this many packets. */
+  /** `-c COUNT`: stop after this many packets (counted after the capture filter). */
   readonly count?: number;
   /** `--workers N`: worker threads (default: the machine's cores for a file, 1 for live capture). */
   readonly workers?: number;
   /** `--no-progress`: never draw a progress bar. */
   readonly progress: boolean;
+  /** `--sink URL`: also write each record to Redis Streams (`redis://[user:pass@]HOST:PORT/KEY[?…]`). */
+  readonly sink?: string;
+  /** `--sink-source NAME`: the `source` field of every record written to the sink (default: the host name). */
+  readonly sinkSource?: string;
+  /** `-q`/`--quiet`: nothing on standard output (with `--sink`, the records go only to Redis). */
+  readonly quiet: boolean;
+  // `netrx ui`'s own options.
+  /** `--port N`: the inspector's port (0, the default, picks a free one). */
+  readonly port?: number;
+  /** `--host H`: the inspector's address (default `127.0.0.1`). */
+  readonly host?: string;
+  /** `--open`: launch a browser on the inspector's page. */
+  readonly open: boolean;
+  /** `--max-messages N`: how many messages the inspector keeps before evicting the oldest. */
+  readonly maxMessages?: number;
   readonly help: boolean;
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--workers']);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', '--keylog', '--workers', ...VIEW_VALUE_OPTIONS]);
+// `netrx ui`'s (`--max-messages` is a view option too).
+for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
 
 /** Parses `netrx <command> [options] [filter…]`. Throws `ERR_INVALID_OPTION` on a bad command line. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -78,17 +98,18 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return n;
   };
   for (const f of flags) {
-    if (!['--full', '--no-progress', '-h', '--help'].includes(f)) {
+    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open', ...VIEW_FLAGS].includes(f)) {
       throw new NetrxError('ERR_INVALID_OPTION', `unknown option ${f} (see netrx --help)`);
     }
   }
-  return {
+  const args: CliArgs = {
     command,
     read: one('-r'),
     interface: one('-i'),
     filter: filter.length ? filter.join(' ') : undefined,
     format,
     decodeAs: [...(values.get('--decode-as') ?? []), ...(values.get('-d') ?? [])],
+    keylog: values.get('--keylog') ?? [],
     full: flags.has('--full'),
     write: one('-w'),
     backend: one('--backend'),
@@ -96,6 +117,24 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     count: int('-c'),
     workers: int('--workers'),
     progress: !flags.has('--no-progress'),
+    sink: one('--sink'),
+    sinkSource: one('--sink-source'),
+    quiet: flags.has('-q') || flags.has('--quiet'),
+    port: port(one('--port')),
+    host: one('--host'),
+    open: flags.has('--open'),
+    maxMessages: int('--max-messages'),
     help: flags.has('-h') || flags.has('--help') || command === 'help' || command === '--help' || command === '-h',
+    ...parseViewArgs(command, values, flags),
   };
+  checkViewArgs(args);
+  return args;
+}
+
+/** `--port N`: a whole number from 0 (any free port) to 65535. */
+function port(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new NetrxError('ERR_INVALID_OPTION', `--port needs a port number from 0 to 65535, not "${v}"`);
+  return n;
 }

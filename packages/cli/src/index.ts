@@ -3,8 +3,9 @@
  * are `@netrx/pipeline`'s; applications use that package.
  *
  * @packageDocumentation
+ * @module @netrx/cli
  */
-export { main, USAGE } from './main.js';
+export { main, USAGE, VERSION } from './main.js';
 export type { Command } from './main.js';
 export { parseArgs } from './args.js';
 export type { CliArgs, OutputFormat } from './args.js';

@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module';
 import { NetrxError } from '@netrx/core';
+import { DisplayFilterError } from '@netrx/pipeline';
 import { parseArgs, type CliArgs } from './args.js';
+import { helpFor, USAGE } from './help.js';
 import type { CliIO } from './output.js';
 
 /** A subcommand: runs with parsed arguments and returns the exit status. */
@@ -10,34 +13,23 @@ const commands: Record<string, () => Promise<Command>> = {
   tcp: async () => (await import('./commands/tcp.js')).tcp,
   http: async () => (await import('./commands/http.js')).http,
   ws: async () => (await import('./commands/ws.js')).ws,
+  tls: async () => (await import('./commands/tls.js')).tls,
   devices: async () => (await import('./commands/devices.js')).devices,
+  stats: async () => (await import('./commands/stats.js')).stats,
+  ui: async () => (await import('./commands/ui.js')).ui,
 };
 
-/** The usage text `netrx --help` prints. */
-export const USAGE = `netrx: stream protocol dissection for people and programs
+export { USAGE } from './help.js';
 
-usage: netrx <command> [-r FILE | -i DEVICE] [filter…] [options]
+/** netrx's version, from this package's package.json. */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-commands:
-  packets   one line per packet: time, link, layers, endpoints, lengths
-  tcp       one line per TCP connection: endpoints, bytes and sha256 per direction, gaps
-  http      HTTP/1.1 requests and responses
-  ws        WebSocket messages: unmasked, inflated, reassembled
-  devices   list capture devices
-
-options:
-  -r FILE               read a capture file (pcap, pcapng, optionally gzipped)
-  -i DEVICE             capture live (as root); filter words after the options are BPF
-  --format text|jsonl   text for people (default), jsonl for programs (one JSON object a line)
-  --decode-as RULE      force a dissector, as tshark's -d: tcp.port==7272,websocket
-  --full                never shorten payloads in text output
-  -w FILE               with -i: also write the raw packets to FILE as pcapng
-  --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
-  -c COUNT              stop after COUNT packets
-  --workers N           dissect in N threads (default: one per core for a file, 1 for -i);
-                        the output is the same as with one
-  --no-progress         no progress bar on stderr
-`;
+/**
+ * Errors from netrx's catalogues (`NetrxError`, `@netrx/sink-redis`'s `RedisSinkError`): their
+ * message says what happened and what to do, so it is printed alone. Anything else is a bug and
+ * shows its stack. Matched by name, so the Redis client is loaded only by runs that use it.
+ */
+const CATALOGUE_ERRORS = new Set(['NetrxError', 'RedisSinkError']);
 
 /** Runs the `netrx` command line; returns the exit status. */
 export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -48,8 +40,12 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
     io.stderr.write(`netrx: ${(err as Error).message}\n`);
     return 2;
   }
+  if (args.version) {
+    io.stdout.write(`netrx ${VERSION}\n`);
+    return 0;
+  }
   if (args.help) {
-    io.stdout.write(USAGE);
+    io.stdout.write(helpFor(args.command));
     return 0;
   }
   const load = commands[args.command];
@@ -60,7 +56,12 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
   try {
     return await (await load())(args, io);
   } catch (err) {
-    const msg = err instanceof NetrxError ? err.message : ((err as Error)?.stack ?? String(err));
+    // A display filter that does not compile is a bad command line: say where, exit status 2.
+    if (err instanceof DisplayFilterError) {
+      io.stderr.write(`netrx ${args.command}: ${err.message}\n${err.pointer()}\n`);
+      return 2;
+    }
+    const msg = err instanceof NetrxError || (err instanceof Error && CATALOGUE_ERRORS.has(err.name)) ? err.message : ((err as Error)?.stack ?? String(err));
     io.stderr.write(`netrx ${args.command}: ${msg}\n`);
     return 1;
   }

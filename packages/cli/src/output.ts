@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 
 /** Room a writer starts with; a longer line grows it (for that line only). */
 const INITIAL_CAPACITY = 128 * 1024;
@@ -36,8 +36,8 @@ function isCleanWord(x: number): boolean {
  * so message text need not become a JS string to be written. Every `write` ends at a line end.
  */
 export class LineWriter {
-  private buf: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
-  private pos = 0;
+  protected buf: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  protected pos = 0;
 
   constructor(
     private readonly out: Writable,
@@ -134,10 +134,44 @@ export class LineWriter {
 }
 
 /**
- * The writer a command uses: large chunks for a file; for a live capture every line at once, so
- * people see each packet or message as it happens.
+ * Builds one JSON line at a time as UTF-8 bytes, escaped as {@link LineWriter} escapes (the same
+ * code), for a record of `--sink`: the line a command prints with `--format jsonl`, byte for byte,
+ * without making its text a JS string. Never writes anywhere.
  */
-export function lineWriterFor(args: { readonly interface?: string }, out: Writable): LineWriter {
+export class LineBytes extends LineWriter {
+  constructor() {
+    // It never flushes (take() empties it, endLine() refuses): the stream is never written.
+    super(new Writable({ write: (_chunk, _encoding, done) => done() }));
+  }
+
+  /** The bytes appended since the last `take()` (a copy, without a line end); starts the next line. */
+  take(): Buffer {
+    const line = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(line, 0, 0, this.pos);
+    this.pos = 0;
+    return line;
+  }
+
+  override endLine(): void {
+    throw new Error('LineBytes builds one line at a time: take() it');
+  }
+}
+
+/** A writer that writes nothing (`-q`): what commands give it is dropped. */
+class QuietLineWriter extends LineWriter {
+  override text(): void {}
+  override jsonStringBody(): void {}
+  override endLine(): void {}
+  override flush(): void {}
+  override async end(): Promise<void> {}
+}
+
+/**
+ * The writer a command uses: large chunks for a file; for a live capture every line at once, so
+ * people see each packet or message as it happens; with `-q`, none.
+ */
+export function lineWriterFor(args: { readonly interface?: string; readonly quiet?: boolean }, out: Writable): LineWriter {
+  if (args.quiet === true) return new QuietLineWriter(out, 0);
   return new LineWriter(out, args.interface !== undefined ? 0 : undefined);
 }
 

@@ -18,10 +18,13 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * drain between chunks, so a slow reader of the output slows the capture reading instead of
  * filling memory.
  *
+ * `hold`, when given, is more backpressure for a file: the next chunk is read only once the
+ * promise it returns settles (`--sink`: while Redis is behind). A live capture cannot wait.
+ *
  * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
  * pcapng file.
  *
- * `file.open` reads the file instead of the pipeline (worker threads: `captureLines`' own reader).
+ * `open` reads the file instead of the pipeline (worker threads: `captureLines`' own reader).
  *
  * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given.
  */
@@ -29,32 +32,40 @@ export function openFrames(
   args: Pick<CliArgs, 'command' | 'read' | 'interface' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter' | 'backend' | 'snaplen' | 'write'>>,
   io: CliIO,
   pipeline: Pipeline,
-  file: { readonly open?: (source: FrameSourceOptions) => Observable<CapturedFrame> } = {},
+  hold?: () => Promise<unknown> | undefined,
+  open?: (source: FrameSourceOptions) => Observable<CapturedFrame>,
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
-  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, file);
+  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, hold, open);
   return (args.write === undefined ? frames : frames.pipe(alsoWrite(args.write))).pipe(takeUntil(gone));
 }
 
 /** `-r FILE`: a capture file (or standard input), with the progress bar and `-c`. */
 function openFile(
-  args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'>,
+  args: Pick<CliArgs, 'command' | 'read' | 'count' | 'progress'> & Partial<Pick<CliArgs, 'filter'>>,
   io: CliIO,
   pipeline: Pipeline,
-  file: { readonly open?: (source: FrameSourceOptions) => Observable<CapturedFrame> },
+  hold?: () => Promise<unknown> | undefined,
+  open?: (source: FrameSourceOptions) => Observable<CapturedFrame>,
 ): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
   const stdin = args.read === '-';
   const bar = args.progress && io.stderr.isTTY === true && !stdin ? new ProgressBar(io.stderr) : undefined;
-  const frames = (file.open ?? ((source: FrameSourceOptions) => pipeline.frames(source)))({
+  const frames = (open ?? ((source: FrameSourceOptions) => pipeline.frames(source)))({
     file: stdin ? process.stdin : args.read,
     fileOptions: {
       name: stdin ? 'standard input' : args.read,
       onProgress: bar ? (n, total) => bar.update(n, total) : undefined,
-      beforeNextChunk: () => (io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined),
+      beforeNextChunk: () => {
+        const drained = io.stdout.writableNeedDrain ? once(io.stdout, 'drain') : undefined;
+        const held = hold?.();
+        return drained && held ? Promise.all([drained, held]) : (drained ?? held);
+      },
     },
+    // The capture filter, with tcpdump's semantics (libpcap compiles it): live captures hand it to libpcap instead.
+    filter: args.filter,
     count: args.count,
   });
   return bar ? frames.pipe(finalize(() => bar.clear())) : frames;

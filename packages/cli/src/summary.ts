@@ -8,6 +8,11 @@ export class ShownCounter {
   private otherConnections = 0;
   private items = 0;
 
+  /** Items counted so far. */
+  get count(): number {
+    return this.items;
+  }
+
   /** Counts one item (a message, a transaction) of connection `id`. */
   add(id: number): void {
     this.connections.add(id);

@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { DissectContext, DissectState, PacketDissector } from './dissector.js';
 import type { DissectorTable } from './registry.js';
 import { NetrxError } from './errors.js';
+import { failure } from './failure.js';
 import type { CapturedFrame } from './frame.js';
 import { createFragmentStats, FragmentReassembler, type FragmentReassemblyOptions, type FragmentStats } from './fragment-reassembler.js';
 import { IPV4_REASSEMBLER } from './ipv4.js';
@@ -78,7 +79,10 @@ export interface DissectOptions {
   readonly stats?: DissectStats;
   /** Timeout (packet time) and caps of IPv4 and IPv6 fragment reassembly (each has its own). */
   readonly fragments?: FragmentReassemblyOptions;
-  /** Most layers decoded per packet (a guard against tunnels within tunnels). Default 32. */
+  /**
+   * Most layers decoded per packet, a guard against tunnels within tunnels: a packet with more
+   * ends in an `ERR_DISSECT_TOO_DEEP` failure layer at the first byte left undecoded. Default 32.
+   */
   readonly maxLayers?: number;
 }
 
@@ -104,9 +108,12 @@ class PipelineState implements DissectState {
 class MutableContext implements DissectContext {
   frame!: CapturedFrame;
   offset = 0;
+  depth = 0;
+  tunnel: string | undefined = undefined;
   constructor(
     readonly registry: Registry,
     readonly state: DissectState,
+    readonly layers: readonly (Layer | undefined)[],
   ) {}
 }
 
@@ -128,7 +135,10 @@ export class FrameDissector {
   // share their stack, so the cell is found by one string comparison.
   private readonly lastName: (string | undefined)[];
   private readonly lastCell: Cell[];
-  /** The layers of the packet being decoded; each packet gets an exact-size copy (a `[]` grown by push holds 16 slots). */
+  /**
+   * The layers of the packet being decoded (one slot more than `maxLayers`, for the failure that
+   * says a packet went deeper); each packet gets an exact-size copy (a `[]` grown by push holds 16 slots).
+   */
   private readonly scratch: (Layer | undefined)[];
 
   constructor(registry: Registry, options: DissectOptions = {}) {
@@ -141,16 +151,18 @@ export class FrameDissector {
     this.cells = (this.stats as CellBacked)[CELLS];
     this.lastName = new Array<string | undefined>(maxLayers).fill(undefined);
     this.lastCell = new Array<Cell>(maxLayers).fill({ n: 0 });
-    this.scratch = new Array<Layer | undefined>(maxLayers).fill(undefined);
+    this.scratch = new Array<Layer | undefined>(maxLayers + 1).fill(undefined);
     this.linkTable = registry.table('link.type');
     this.state.set(IPV4_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
     this.state.set(IPV6_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
-    this.ctx = new MutableContext(registry, this.state);
+    this.ctx = new MutableContext(registry, this.state, this.scratch);
   }
 
   /**
-   * Decodes a frame's layers, outermost first, stopping at a failure layer, at a layer whose
-   * payload no dissector claims, or at `maxLayers`. Never throws on packet bytes.
+   * Decodes a frame's layers, outermost first, stopping at a failure layer or at a layer whose
+   * payload no dissector claims; a packet deeper than `maxLayers` ends in an
+   * `ERR_DISSECT_TOO_DEEP` failure. Collects the tunnel identity of encapsulating layers into
+   * {@link Packet.tunnel}. Never throws on packet bytes.
    */
   dissect(frame: CapturedFrame): Packet {
     const stats = this.stats;
@@ -159,12 +171,13 @@ export class FrameDissector {
     let d = this.linkTable.get(frame.linkType);
     if (d === undefined) {
       stats.unknownLinkType++;
-      return { frame, layers: [] };
+      return { frame, layers: [], tunnel: undefined };
     }
     const scratch = this.scratch;
     let n = 0;
     const ctx = this.ctx;
     ctx.frame = frame;
+    ctx.tunnel = undefined;
     let data = frame.data;
     // Offsets are in the frame; a reassembled payload is a new buffer, and offsets then count from it.
     let buffer = data.buffer;
@@ -172,6 +185,7 @@ export class FrameDissector {
     let offset = 0;
     for (;;) {
       ctx.offset = offset;
+      ctx.depth = n;
       const layer = d.decode(data, ctx);
       scratch[n++] = layer;
       if (layer.protocol === 'failure') {
@@ -179,7 +193,7 @@ export class FrameDissector {
         break;
       }
       this.count(n - 1, layer.protocol);
-      if (n >= this.maxLayers) break;
+      if (d.tunnel !== undefined) this.enterTunnel(d, layer);
       const next: PacketDissector | undefined = d.next?.(layer, ctx);
       if (next === undefined) break;
       data = layer.payload;
@@ -188,12 +202,32 @@ export class FrameDissector {
         base = data.byteOffset;
       }
       offset = data.byteOffset - base;
+      if (n >= this.maxLayers) {
+        scratch[n++] = this.tooDeep(next, data, offset);
+        break;
+      }
       d = next;
     }
     const layers = scratch.slice(0, n) as Layer[];
     // Let go of this packet's layers (and the read chunk their views keep alive).
     for (let i = 0; i < n; i++) scratch[i] = undefined;
-    return { frame, layers };
+    return { frame, layers, tunnel: ctx.tunnel };
+  }
+
+  /** Adds the tunnel a layer opens to the packet's (kept out of the loop, which stays small enough to optimise well). */
+  private enterTunnel(d: PacketDissector, layer: Layer): void {
+    const ctx = this.ctx;
+    const t = d.tunnel!(layer, ctx);
+    if (t !== undefined) ctx.tunnel = ctx.tunnel === undefined ? t : `${ctx.tunnel} / ${t}`;
+  }
+
+  /** The failure that ends a packet with more than `maxLayers` layers: tunnels in tunnels (or a crafted loop of them) go no deeper. */
+  private tooDeep(next: PacketDissector, data: Uint8Array, offset: number): Layer {
+    const ctx = this.ctx;
+    ctx.offset = offset;
+    const f = failure(next.protocol, 'ERR_DISSECT_TOO_DEEP', `more than ${this.maxLayers} layers: ${next.protocol} not decoded`, data, ctx);
+    this.stats.failures[f.code] = (this.stats.failures[f.code] ?? 0) + 1;
+    return f;
   }
 
   private count(depth: number, name: string): void {

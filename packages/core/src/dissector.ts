@@ -1,5 +1,5 @@
 import type { CapturedFrame } from './frame.js';
-import type { Layer } from './layer.js';
+import type { Layer, Packet } from './layer.js';
 import type { Registry } from './registry.js';
 import type { AppEvent, Connection, Direction } from './stream.js';
 
@@ -22,6 +22,20 @@ export interface DissectContext {
   readonly state: DissectState;
   /** Offset in the frame of the first byte of the data being decoded (0 for the link layer). */
   readonly offset: number;
+  /**
+   * The layers of this packet decoded so far, outermost first: entries `0` to `depth - 1` (the
+   * array may be longer; what lies past `depth` means nothing). Valid during the call only. Set
+   * by `dissect()`; absent where a dissector is called on its own.
+   */
+  readonly layers?: readonly (Layer | undefined)[];
+  /** How many of {@link layers} precede the layer being decoded (its index in the packet). */
+  readonly depth?: number;
+  /**
+   * The identity of the tunnels the data being decoded came through, as {@link Packet.tunnel}
+   * (`'vxlan vni 42'`), or undefined outside any tunnel. State keyed by inner addresses (IP
+   * fragment reassembly) includes it, so two tenants' 10.0.0.1 stay apart.
+   */
+  readonly tunnel?: string;
 }
 
 /**
@@ -38,6 +52,14 @@ export interface PacketDissector<L extends Layer = Layer> {
    * undefined to stop. Called only for non-failure layers this dissector returned.
    */
   next?(layer: L, ctx: DissectContext): PacketDissector | undefined;
+  /**
+   * For an encapsulation (VXLAN, GRE, IP in IP…): the identity of the tunnel this layer opens,
+   * a short text that is the same in both directions of the tunnel (`'vxlan vni 42'`,
+   * `'gre 192.0.2.1-192.0.2.2 key 7'`), or undefined when this layer says nothing about it.
+   * `dissect()` calls it after a successful `decode`, with `ctx.layers`/`ctx.depth` showing the
+   * layers outside, and joins the answers of nested tunnels into {@link Packet.tunnel}.
+   */
+  tunnel?(layer: L, ctx: DissectContext): string | undefined;
 }
 
 /**
@@ -59,6 +81,21 @@ export interface ClientDecider {
 
 /** A heuristic's answer: this is mine, it is not, or show me more bytes. */
 export type ProbeResult = 'match' | 'reject' | 'need-more';
+
+/** A stateful heuristic's answer: mine, not mine, or nothing can be decided before `need` more bytes. */
+export type StreamProbeVerdict = 'match' | 'reject' | { readonly need: number };
+
+/**
+ * A heuristic with state, for one connection (see {@link StreamDissectorFactory.createProbe}):
+ * shown every byte of both directions, in order, for as long as it wants, it keeps what it needs
+ * (the bytes are views valid only during the call) and spends bounded CPU per byte.
+ */
+export interface StreamProbe {
+  /** The next in-order bytes of `dir`. Must never throw. */
+  push(dir: Direction, bytes: Uint8Array): StreamProbeVerdict;
+  /** `length` bytes of `dir` are missing here. */
+  gap(dir: Direction, length: number): void;
+}
 
 /**
  * What a stream dissector is given: its connection, and a way to emit events and to hand the
@@ -111,6 +148,14 @@ export interface StreamDissectorFactory {
   probe?(bytes: Uint8Array, dir: Direction, connection: Connection): ProbeResult;
   /** Most bytes `probe` wants to see; after that `need-more` counts as `reject`. */
   readonly probeBytes?: number;
+  /**
+   * Heuristic with state, used instead of `probe` when present: follows the connection beyond a
+   * fixed prefix (a capture that starts inside a long message is found when the next one begins),
+   * within a budget of its own, answering `reject` once it is spent. The dispatcher keeps only a
+   * bounded window of recent bytes to replay to the dissector on a match, and delivers what it
+   * dropped before that as a gap (so the dissector must resume after gaps). Must never throw.
+   */
+  createProbe?(connection: Connection): StreamProbe;
   /** Creates the dissector for one connection; `init` is what `switchTo` passed, if anything. */
   create(ctx: StreamContext, init?: unknown): StreamDissector;
 }

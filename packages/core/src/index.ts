@@ -1,8 +1,10 @@
 /**
  * `@netrx/core`: the types, registry and plugin API every netrx package shares, the base packet
- * dissectors (link layers, IPv4, IPv6, UDP) and the `dissect()` operator.
+ * dissectors (link layers, IPv4, IPv6, UDP, and the tunnels: VXLAN, Geneve, GTP-U, GRE and
+ * ERSPAN, IP in IP, MPLS, PPPoE and PPP) and the `dissect()` operator.
  *
  * @packageDocumentation
+ * @module @netrx/core
  */
 export { concatBytes, copyBytes } from './bytes.js';
 export { LinkType, formatTimestamp } from './frame.js';
@@ -21,6 +23,17 @@ export type {
   UdpLayer,
   VlanLayer,
 } from './layers.js';
+export type {
+  ErspanLayer,
+  GeneveLayer,
+  GreLayer,
+  GtpuLayer,
+  MplsLayer,
+  PppLayer,
+  PppoeLayer,
+  PwControlWordLayer,
+  VxlanLayer,
+} from './tunnel-layers.js';
 export { ErrorCodes, NetrxError } from './errors.js';
 export { DissectCodes, diagnostic, failure } from './failure.js';
 export type { DissectCode } from './failure.js';
@@ -64,6 +77,8 @@ export type {
   DissectState,
   PacketDissector,
   ProbeResult,
+  StreamProbe,
+  StreamProbeVerdict,
   StreamContext,
   StreamDissector,
   StreamDissectorFactory,

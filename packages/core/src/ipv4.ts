@@ -4,6 +4,7 @@ import { diagnostic, failure } from './failure.js';
 import { FragmentReassembler, type FragmentResult } from './fragment-reassembler.js';
 import type { Ipv4Layer } from './layers.js';
 import { byIpProto } from './tables.js';
+import { fragmentScope } from './tunnel-identity.js';
 
 /** The {@link DissectState} key of the pipeline's IPv4 {@link FragmentReassembler}. */
 export const IPV4_REASSEMBLER = 'ipv4.reassembler';
@@ -74,7 +75,8 @@ function add(list: Diagnostic[] | undefined, d: Diagnostic): Diagnostic[] {
 /**
  * IPv4 (RFC 791): header, options, header checksum (flagged, never fatal), total length against
  * what was captured (a snaplen cut decodes what is there, with `WARN_IPV4_TRUNCATED`), and
- * fragment reassembly through the pipeline's {@link FragmentReassembler}. A fragment that does
+ * fragment reassembly through the pipeline's {@link FragmentReassembler} (per tunnel: see
+ * {@link fragmentScope}). A fragment that does
  * not complete its datagram returns a layer with `fragment: true` and dissection stops; the one
  * that completes it returns `reassembledFrom` and the whole datagram's payload (a new buffer).
  */
@@ -154,7 +156,7 @@ function defragment(layer: Ipv4Layer, cut: boolean, ctx: DissectContext): Ipv4La
     result = { status: 'dropped', reason: 'fragment not captured whole' };
   } else {
     const r = ctx.state.get(IPV4_REASSEMBLER, newReassembler);
-    const key = `${layer.src} ${layer.dst} ${layer.nextProtocol} ${layer.id}`;
+    const key = `${layer.src} ${layer.dst} ${layer.nextProtocol} ${layer.id} ${fragmentScope(ctx)}`;
     result = r.add(key, layer.fragmentOffset, layer.moreFragments, layer.payload, ctx.frame.timestamp);
   }
   return fragmentLayer(layer, result, ctx.offset);

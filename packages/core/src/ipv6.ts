@@ -6,6 +6,7 @@ import { fragmentLayer } from './ipv4.js';
 import { ipv6ToString } from './ipv6-address.js';
 import type { Ipv6ExtensionHeader, Ipv6Layer } from './layers.js';
 import { byIpProto } from './tables.js';
+import { fragmentScope } from './tunnel-identity.js';
 
 /** The {@link DissectState} key of the pipeline's IPv6 {@link FragmentReassembler}. */
 export const IPV6_REASSEMBLER = 'ipv6.reassembler';
@@ -31,7 +32,8 @@ function isGenericExtension(nh: number): boolean {
 
 /**
  * IPv6 (RFC 8200): fixed header, the extension header chain, and fragments reassembled through
- * the pipeline's {@link FragmentReassembler} keyed by (src, dst, identification). An atomic
+ * the pipeline's {@link FragmentReassembler} keyed by (src, dst, identification) and the tunnel
+ * the packet came through. An atomic
  * fragment (offset 0, M = 0; RFC 6946) is decoded in place. After reassembly the extension headers
  * of the fragmentable part are walked too, so `nextProtocol` is always the upper-layer protocol.
  * Addresses are RFC 5952 text.
@@ -91,7 +93,7 @@ export const ipv6Dissector: PacketDissector<Ipv6Layer> = {
           const cut = end < 40 + payloadLength;
           const result = cut
             ? ({ status: 'dropped', reason: 'fragment not captured whole' } as const)
-            : ctx.state.get(IPV6_REASSEMBLER, newReassembler).add(`${src} ${dst} ${id}`, offset, more, fragmentPayload, ctx.frame.timestamp, following);
+            : ctx.state.get(IPV6_REASSEMBLER, newReassembler).add(`${src} ${dst} ${id} ${fragmentScope(ctx)}`, offset, more, fragmentPayload, ctx.frame.timestamp, following);
           if (result.status !== 'complete') {
             const layer = ipv6Layer(data, ctx.offset, off + 8, fragmentPayload, src, dst, payloadLength, following, extensions, diags);
             return fragmentLayer(layer, result, ctx.offset + off);

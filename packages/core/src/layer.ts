@@ -58,6 +58,14 @@ export interface Packet {
   readonly frame: CapturedFrame;
   /** Decoded layers, outermost first; a failure layer, if any, is last. */
   readonly layers: Layer[];
+  /**
+   * The tunnels the innermost packet came through, outermost first, joined by `' / '`
+   * (`'vxlan vni 42'`, `'gre 192.0.2.1-192.0.2.2 / erspan session 5'`); undefined when it came
+   * through none. Each encapsulation's dissector names its tunnel the same way in both
+   * directions, so connection tracking can key inner flows by it: two tenants' 10.0.0.1 are
+   * different hosts.
+   */
+  readonly tunnel?: string;
 }
 
 /** Returns the first layer of the given protocol in a packet, typed, or undefined. */

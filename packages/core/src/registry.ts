@@ -21,6 +21,13 @@ export interface DissectorTables {
   'ip.proto': PacketDissector;
   /** UDP port → payload dissector (destination port first, then source). */
   'udp.port': PacketDissector;
+  /**
+   * MPLS bottom-of-stack label → payload dissector: empty by default (IPv4 and IPv6 are told by
+   * their first nibble), for decode-as rules (`mpls.label==100,ethernet` for an Ethernet pseudowire).
+   */
+  'mpls.label': PacketDissector;
+  /** PPP protocol field → payload dissector (0x0021 IPv4, 0x0057 IPv6, 0x0281 MPLS). */
+  'ppp.proto': PacketDissector;
 }
 
 /**
@@ -30,6 +37,12 @@ export interface DissectorTables {
 export interface HeuristicLists {
   /** UDP payload heuristics: `decode` is tried and a failure layer counts as a reject. */
   udp: PacketDissector;
+  /**
+   * What follows an MPLS label stack when it is not IP: tried as the `udp` list is. Core adds
+   * the Ethernet pseudowire with a control word (`pwethcw`) switched off, as Wireshark does;
+   * enable it by name or name it in a decode-as rule (`mpls.label==100,pwethcw`).
+   */
+  mpls: PacketDissector;
 }
 
 /** A key of a dissector table. */

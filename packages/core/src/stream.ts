@@ -99,6 +99,8 @@ export interface DirectionStats {
   lateBytes?: number;
   /** How this direction ended: its sender's FIN or RST, else the connection's close reason. */
   close?: CloseReason;
+  /** TCP segments seen from this direction's sender (pure ACKs and retransmissions included). */
+  packets?: number;
 }
 
 /** The connection ended; what was buffered has been flushed before this event. */
@@ -106,6 +108,10 @@ export interface StreamClose extends StreamEventBase {
   readonly type: 'close';
   readonly reason: CloseReason;
   readonly stats: Readonly<Record<Direction, Readonly<DirectionStats>>>;
+  /** Packet time of the connection's first segment, ns since the epoch. */
+  readonly firstSeen?: bigint;
+  /** Packet time of its last segment (`ts` is the time of the close, which may be later: idle, end of input). */
+  readonly lastSeen?: bigint;
 }
 
 /** What `reassembleTcp(registry)` (in `@netrx/dissector-tcp`) emits per connection and direction. */

@@ -1,6 +1,7 @@
 import type { DissectContext, PacketDissector } from './dissector.js';
 import { diagnostic, failure } from './failure.js';
 import type { UdpLayer } from './layers.js';
+import { firstAccepting } from './tables.js';
 
 /**
  * UDP (RFC 768): the header, and the length field checked against the data: under 8 is a
@@ -37,19 +38,7 @@ export const udpDissector: PacketDissector<UdpLayer> = {
     const table = registry.table('udp.port');
     const byPort = table.get(layer.dstPort) ?? table.get(layer.srcPort);
     if (byPort) return byPort;
-    const heuristics = registry.heuristics('udp').active;
-    return heuristics.length === 0 || layer.payload.length === 0 ? undefined : tryHeuristics(heuristics, layer, ctx);
+    return firstAccepting(registry.heuristics('udp').active, layer.payload, layer.offset + 8, ctx);
   },
 };
 
-/**
- * Tries each UDP heuristic's `decode` on the payload (a failure layer is a reject) and returns the
- * first that accepts; `dissect()` then decodes with it. Only reached when no port matched.
- */
-function tryHeuristics(list: readonly PacketDissector[], layer: UdpLayer, ctx: DissectContext): PacketDissector | undefined {
-  const probe: DissectContext = { frame: ctx.frame, registry: ctx.registry, state: ctx.state, offset: layer.offset + 8 };
-  for (const h of list) {
-    if (h.decode(layer.payload, probe).protocol !== 'failure') return h;
-  }
-  return undefined;
-}

@@ -2,6 +2,7 @@
  * `@netrx/dissector-http`: HTTP/1.1 on reassembled TCP streams, and the `http.upgrade` table.
  *
  * @packageDocumentation
+ * @module @netrx/dissector-http
  */
 export { headerValue } from './types.js';
 export type { HttpHeader, HttpMessageBase, HttpRequest, HttpResponse, HttpUpgrade } from './types.js';
@@ -18,3 +19,6 @@ export { httpPlugin } from './http-plugin.js';
 export { httpTransactions } from './http-transactions.js';
 export type { HttpTransaction, HttpTransactionsOptions } from './http-transactions.js';
 export { httpMessageJson } from './http-json.js';
+export type { HttpJsonOptions } from './http-json.js';
+export { decodeHttpBody } from './http-body.js';
+export type { HttpBody, HttpBodyOptions } from './http-body.js';

@@ -1,7 +1,7 @@
 import type { TcpConnection } from './tcp-connection.js';
 
 /**
- * The reassembler's connections: found by their addresses and ports, kept in rough least recently
+ * The reassembler's connections: found by their addresses, ports and tunnel, kept in rough least recently
  * active order (for idle timeouts and for eviction at the cap), and the 4-tuples of connections
  * closed by FIN or RST that still absorb late packets for a while.
  */
@@ -32,15 +32,18 @@ export class ConnectionTable {
     return this.closed.size;
   }
 
-  /** The bucket of a connection's addresses and ports (side 0's first). */
-  bucketOf(lo: string, hi: string, loPort: number, hiPort: number): number {
-    return connectionBucket(this.seed, lo, hi, loPort, hiPort);
+  /** The bucket of a connection's addresses, ports (side 0's first) and tunnel. */
+  bucketOf(lo: string, hi: string, loPort: number, hiPort: number, tunnel: string | undefined): number {
+    return connectionBucket(this.seed, lo, hi, loPort, hiPort, tunnel);
   }
 
-  /** The active connection with these addresses and ports, in `bucket`. */
-  find(bucket: number, lo: string, hi: string, loPort: number, hiPort: number): TcpConnection | undefined {
+  /**
+   * The active connection with these addresses, ports and tunnel, in `bucket`. Two tenants'
+   * 10.0.0.1 are different hosts: the same 4-tuple through another tunnel is another connection.
+   */
+  find(bucket: number, lo: string, hi: string, loPort: number, hiPort: number, tunnel: string | undefined): TcpConnection | undefined {
     let c = this.index.get(bucket);
-    while (c !== undefined && (c.loPort !== loPort || c.hiPort !== hiPort || c.lo !== lo || c.hi !== hi)) c = c.bucketNext;
+    while (c !== undefined && (c.loPort !== loPort || c.hiPort !== hiPort || c.lo !== lo || c.hi !== hi || c.tunnel !== tunnel)) c = c.bucketNext;
     return c;
   }
 
@@ -131,22 +134,25 @@ export class ConnectionTable {
   }
 }
 
-/** The key of a closed connection's 4-tuple (side 0's address and port first). */
-export function tupleKey(lo: string, hi: string, loPort: number, hiPort: number): string {
-  return `${lo} ${hi} ${loPort} ${hiPort}`;
+/** The key of a closed connection's 4-tuple (side 0's address and port first) and tunnel. */
+export function tupleKey(lo: string, hi: string, loPort: number, hiPort: number, tunnel: string | undefined): string {
+  return tunnel === undefined ? `${lo} ${hi} ${loPort} ${hiPort}` : `${lo} ${hi} ${loPort} ${hiPort} ${tunnel}`;
 }
 
 /**
- * The table bucket of a connection: a seeded FNV-1a hash of its addresses and port pair, folded
- * to 16 bits (a small integer for V8; at the default cap of 262,144 connections, chains of 4 on
- * average). Hashing some 20 characters costs less than the Map lookups it replaces.
+ * The table bucket of a connection: a seeded FNV-1a hash of its addresses, port pair and tunnel
+ * (when there is one), folded to 16 bits (a small integer for V8; at the default cap of 262,144
+ * connections, chains of 4 on average). Hashing some 20 characters costs less than the Map
+ * lookups it replaces. The tunnel is hashed too, so that many tunnels carrying one 4-tuple (a
+ * crafted capture) cannot make a chain long.
  */
-export function connectionBucket(seed: number, lo: string, hi: string, loPort: number, hiPort: number): number {
+export function connectionBucket(seed: number, lo: string, hi: string, loPort: number, hiPort: number, tunnel?: string): number {
   let h = seed ^ 0x811c9dc5;
   for (let i = 0; i < lo.length; i++) h = Math.imul(h ^ lo.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ 0x20, 0x01000193);
   for (let i = 0; i < hi.length; i++) h = Math.imul(h ^ hi.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ loPort, 0x01000193);
   h = Math.imul(h ^ hiPort, 0x01000193);
+  if (tunnel !== undefined) for (let i = 0; i < tunnel.length; i++) h = Math.imul(h ^ tunnel.charCodeAt(i), 0x01000193);
   return (h ^ (h >>> 16)) & 0xffff;
 }

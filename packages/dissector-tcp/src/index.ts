@@ -6,6 +6,7 @@
  * declares the `tcp.port` table and the `tcp` and `tcp.client` heuristic lists.
  *
  * @packageDocumentation
+ * @module @netrx/dissector-tcp
  */
 export { TcpCodes, TcpFlag, decodeTcp } from './tcp.js';
 export type { TcpHeaderOptions, TcpLayer, TcpSackBlock } from './tcp.js';

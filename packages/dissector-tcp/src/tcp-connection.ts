@@ -14,6 +14,8 @@ export class TcpConnection {
   connection: Connection | undefined;
   clientSide: 0 | 1 = 0;
   closed = false;
+  /** Packet time of the first and the last segment seen. */
+  firstTs = 0n;
   lastTs = 0n;
   /** Packet time of the last move to the back of the LRU order. */
   touched = 0n;
@@ -39,6 +41,8 @@ export class TcpConnection {
     readonly id: number,
     readonly family: 4 | 6,
     readonly ends: [Endpoint, Endpoint],
+    /** The tunnel the connection came through (`Packet.tunnel`): part of its identity. */
+    readonly tunnel: string | undefined,
   ) {
     this.h0 = new TcpHalf(this, 0);
     this.h1 = new TcpHalf(this, 1);

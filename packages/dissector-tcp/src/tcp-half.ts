@@ -49,7 +49,7 @@ export class TcpHalf {
   lastAt = 0;
   /** Recent gap ranges as [start, end) pairs. */
   readonly gaps: number[] = [];
-  readonly stats: DirectionStats = { bytes: 0, gaps: 0, gapBytes: 0, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, lateBytes: 0 };
+  readonly stats: DirectionStats = { bytes: 0, gaps: 0, gapBytes: 0, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, lateBytes: 0, packets: 0 };
 
   constructor(
     readonly conn: TcpConnection,

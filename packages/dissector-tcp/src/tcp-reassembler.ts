@@ -14,6 +14,10 @@ const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
  * order and call {@link end} at the end of input; it calls `emit` with `open`, `data`, `gap` and
  * `close` events, synchronously. `reassembleTcp(registry)` wraps it as an operator.
  *
+ * A connection is its two endpoints and the tunnel its packets came through (`Packet.tunnel`):
+ * the same endpoints in two tunnels (two tenants' 10.0.0.1) are two connections, and a
+ * tunnelled connection says which in `Connection.via.tunnel`.
+ *
  * Per connection and direction, in packet time: in-order data is passed through as a view of the
  * frame; out-of-order segments wait in a bounded buffer; bytes seen twice keep the first copy
  * (retransmissions are counted, differing bytes counted as conflicts); a hole becomes a `gap`
@@ -100,7 +104,7 @@ export class TcpReassembler {
     let ip = layers[--i];
     while (ip !== undefined && ip.protocol !== 'ipv4' && ip.protocol !== 'ipv6') ip = layers[--i];
     if (ip === undefined || (ip.protocol !== 'ipv4' && ip.protocol !== 'ipv6')) return;
-    this.segment(ip.protocol === 'ipv4' ? 4 : 6, ip.src, ip.dst, t, ts, frame.frameNumber);
+    this.segment(ip.protocol === 'ipv4' ? 4 : 6, ip.src, ip.dst, t, ts, frame.frameNumber, packet.tunnel);
   }
 
   /**
@@ -138,7 +142,7 @@ export class TcpReassembler {
     this.table.clearLingering();
   }
 
-  private segment(family: 4 | 6, src: string, dst: string, t: TcpLayer, ts: bigint, frame: number): void {
+  private segment(family: 4 | 6, src: string, dst: string, t: TcpLayer, ts: bigint, frame: number, tunnel: string | undefined): void {
     const sp = t.srcPort;
     const dp = t.dstPort;
     const forward = src < dst || (src === dst && sp <= dp);
@@ -150,8 +154,8 @@ export class TcpReassembler {
     const syn = (flags & TcpFlag.SYN) !== 0;
     const ackFlag = (flags & TcpFlag.ACK) !== 0;
     const table = this.table;
-    const bucket = table.bucketOf(lo, hi, loPort, hiPort);
-    let c = table.find(bucket, lo, hi, loPort, hiPort);
+    const bucket = table.bucketOf(lo, hi, loPort, hiPort, tunnel);
+    let c = table.find(bucket, lo, hi, loPort, hiPort, tunnel);
     if (c !== undefined && syn && !ackFlag) {
       // A new SYN on a tracked 4-tuple with another ISN: the port was reused before we saw a close.
       const h = c.halves[c.ends[0].port === sp && c.ends[0].address === src ? 0 : 1];
@@ -161,7 +165,7 @@ export class TcpReassembler {
       }
     }
     if (c === undefined) {
-      const key = tupleKey(lo, hi, loPort, hiPort);
+      const key = tupleKey(lo, hi, loPort, hiPort, tunnel);
       if (table.isLingering(key)) {
         if (!(syn && !ackFlag)) {
           // A late packet of a closed connection: the last ACK, a retransmission.
@@ -174,7 +178,8 @@ export class TcpReassembler {
       const ends: [Endpoint, Endpoint] = forward
         ? [{ address: src, port: sp }, { address: dst, port: dp }]
         : [{ address: dst, port: dp }, { address: src, port: sp }];
-      c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, ends);
+      c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, ends, tunnel);
+      c.firstTs = ts;
       this.totals.connections++;
       table.add(c, ts);
     } else table.touch(c, ts);
@@ -182,6 +187,7 @@ export class TcpReassembler {
     const side: 0 | 1 = forward ? 0 : 1;
     const half = forward ? c.h0 : c.h1;
     const peer = forward ? c.h1 : c.h0;
+    half.stats.packets!++;
     let seq = t.seq;
     if (syn) {
       // RFC 9293 §3.4: the SYN occupies one sequence number; data starts after it.
@@ -385,7 +391,9 @@ export class TcpReassembler {
   private decide(c: TcpConnection, client: 0 | 1, by: ClientDecision, ts: bigint, frame: number): void {
     c.clientSide = client;
     const server = client === 0 ? 1 : 0;
-    c.connection = { id: c.id, family: c.family, client: c.ends[client], server: c.ends[server], clientBy: by };
+    const base = { id: c.id, family: c.family, client: c.ends[client], server: c.ends[server], clientBy: by };
+    // The tunnel is written into every JSON line about the connection (Connection.via).
+    c.connection = c.tunnel === undefined ? base : { ...base, via: { tunnel: c.tunnel } };
     this.emit({ type: 'open', connection: c.connection, ts, frame });
   }
 
@@ -402,12 +410,12 @@ export class TcpReassembler {
       h.recordClose(reason);
     }
     this.table.remove(c);
-    const key = tupleKey(c.lo, c.hi, c.loPort, c.hiPort);
+    const key = tupleKey(c.lo, c.hi, c.loPort, c.hiPort, c.tunnel);
     // Only a FIN or RST ends the 4-tuple: after an idle close, a packet starts a new connection.
     if (reason === 'fin' || reason === 'rst') this.table.linger(key, this.now + this.linger);
     else this.table.unlinger(key);
     const cs = c.halves[c.clientSide].stats;
     const ss = c.halves[c.clientSide === 0 ? 1 : 0].stats;
-    this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame });
+    this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame, firstSeen: c.firstTs, lastSeen: c.lastTs });
   }
 }

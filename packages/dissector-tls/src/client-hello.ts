@@ -1,3 +1,4 @@
+import { copyBytes } from '@netrx/core';
 import { ExtensionType, HelloReader, readAlpn, readExtensions } from './hello-reader.js';
 
 /** What the dissector reads from a ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2). */
@@ -30,8 +31,9 @@ const latin1 = new TextDecoder('latin1');
 export function parseClientHello(body: Uint8Array): ClientHello | string {
   const r = new HelloReader(body);
   const legacyVersion = r.u16();
-  const random = r.bytes(32).slice();
-  const sessionId = r.vector(1).slice();
+  const random = copyBytes(r.bytes(32));
+  // Copies (not slice: on a Buffer view of capture data that is a view, keeping the chunk alive).
+  const sessionId = copyBytes(r.vector(1));
   const suitesBytes = r.vector(2);
   r.vector(1); // compression methods
   if (r.bad) return 'ClientHello is cut short before its extensions';

@@ -5,6 +5,7 @@
  * next dissector by ALPN, port or heuristics.
  *
  * @packageDocumentation
+ * @module @netrx/dissector-tls
  */
 export { TLS_CIPHER_SUITES, cipherSuite, cipherSuiteName } from './cipher-suites.js';
 export type { TlsAead, TlsCipherSuite } from './cipher-suites.js';
@@ -32,9 +33,10 @@ export { TlsCodes, TlsNotDecryptedReasons } from './tls-codes.js';
 export type { TlsCode, TlsNotDecryptedReason } from './tls-codes.js';
 export { tlsInfo } from './types.js';
 export type { InnerDispatch, TlsConnection, TlsConnectionEvent, TlsDirectionStats, TlsInfo } from './types.js';
-export { TlsStreamDissector, createTlsDissectorFactory } from './tls-dissector.js';
-export type { TlsDissectorOptions } from './tls-dissector.js';
+export { TlsStreamDissector } from './tls-dissector.js';
+export { createTlsDissectorFactory } from './tls-dissector-factory.js';
+export type { TlsDissectorOptions } from './tls-dissector-factory.js';
+export { tlsConnectionJson } from './tls-json.js';
 export { probeTls, tlsClientDecider } from './tls-probe.js';
 export { createTlsPlugin } from './tls-plugin.js';
 export type { TlsPluginOptions } from './tls-plugin.js';
-export { TlsKeyStoreToken } from './tokens.js';

@@ -35,7 +35,8 @@ export class KeyLogFile implements TlsKeySource {
   constructor(
     /** The file's path. */
     readonly path: string,
-    private readonly store: MemoryKeyStore,
+    /** Where its secrets go: a {@link MemoryKeyStore}, or anything that reads key log text and refreshes its sources. */
+    private readonly store: Pick<MemoryKeyStore, 'addKeyLog' | 'attach'>,
   ) {
     store.attach(this);
     this.refresh();

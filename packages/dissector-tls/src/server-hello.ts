@@ -1,3 +1,4 @@
+import { copyBytes } from '@netrx/core';
 import { ExtensionType, HelloReader, readAlpn, readExtensions } from './hello-reader.js';
 
 /**
@@ -30,8 +31,9 @@ export interface ServerHello {
 export function parseServerHello(body: Uint8Array): ServerHello | string {
   const r = new HelloReader(body);
   const legacyVersion = r.u16();
-  const random = r.bytes(32).slice();
-  const sessionId = r.vector(1).slice();
+  const random = copyBytes(r.bytes(32));
+  // Copies (not slice: on a Buffer view of capture data that is a view, keeping the chunk alive).
+  const sessionId = copyBytes(r.vector(1));
   const cipherSuite = r.u16();
   r.u8(); // compression method
   if (r.bad) return 'ServerHello is cut short before its extensions';

@@ -1,163 +1,46 @@
 import type { Diagnostic, Direction, StreamContext, StreamDissector, StreamDissectorFactory } from '@netrx/core';
-import { cipherSuite, cipherSuiteName, type TlsCipherSuite } from './cipher-suites.js';
-import { parseClientHello, type ClientHello } from './client-hello.js';
-import { HandshakeReassembler, HandshakeType } from './handshake-parser.js';
-import { versionName } from './hello-reader.js';
-import type { TlsKeyStore } from './key-store.js';
-import { PlaintextStream } from './plaintext-stream.js';
 import { createStreamDispatch } from '@netrx/dissector-tcp';
-import { AEAD_TAG_LENGTH, RecordDecrypter, type DecryptedRecord } from './record-decrypter.js';
-import { ContentType, MAX_TLS12_FRAGMENT, MAX_TLS13_FRAGMENT, RECORD_HEADER_LENGTH, TlsRecordParser, isRecordHeader, type TlsRecordSink } from './record-parser.js';
-import { parseEncryptedExtensionsAlpn, parseServerHello, type ServerHello } from './server-hello.js';
-import { TlsCodes, TlsNotDecryptedReasons, type TlsCode, type TlsNotDecryptedReason } from './tls-codes.js';
-import { probeTls } from './tls-probe.js';
-import { tls12KeyBlock } from './tls12-prf.js';
-import { hashLength, tls13NextTrafficSecret, tls13TrafficKeys } from './tls13-key-schedule.js';
-import type { InnerDispatch, TlsConnection, TlsConnectionEvent, TlsDirectionStats, TlsInfo } from './types.js';
-
-/** Options of {@link createTlsDissectorFactory}. */
-export interface TlsDissectorOptions {
-  /** Where secrets come from. Without one, no connection is decrypted (each says why). */
-  readonly keys?: TlsKeyStore;
-  /**
-   * What dissects the decrypted bytes (see {@link InnerDispatch}). By default the TCP stream
-   * dispatch (`createStreamDispatch`): the ALPN's dissector from the `tls.alpn` table, else the
-   * `tcp.port` table, else the `tcp` heuristics — never TLS itself. A protocol ALPN negotiated
-   * that has no `tls.alpn` entry is not dispatched.
-   */
-  readonly inner?: InnerDispatch;
-  /**
-   * Most record bytes held per connection while its key (or its ServerHello) has not come
-   * (default 4 MiB); past it the connection is given up as not decrypted.
-   */
-  readonly maxHeldBytes?: number;
-  /** Most diagnostics kept per connection in its `tls.connection` event (default 16; all are counted). */
-  readonly maxWarnings?: number;
-}
-
-/** Handshake messages whose bodies are read; the rest (certificates…) are skipped unread. */
-const KEEP: ReadonlySet<number> = new Set([
-  HandshakeType.clientHello,
-  HandshakeType.serverHello,
-  HandshakeType.encryptedExtensions,
-  HandshakeType.finished,
-  HandshakeType.keyUpdate,
-]);
-
-/** ALPN protocol ids (RFC 7301 registry) → the name of the stream dissector that reads them. */
-
-const TLS13 = 0x0304;
-const TLS12 = 0x0303;
-
-/** One direction of a connection: its record parser, handshake reassembler and keys. */
-class Side implements TlsRecordSink {
-  readonly parser: TlsRecordParser;
-  readonly hs: HandshakeReassembler;
-  decrypter: RecordDecrypter | undefined;
-  /** Records of this direction are protected from here on. */
-  encrypted = false;
-  /** TLS 1.3: the application traffic secret in use (or to use after Finished). */
-  appSecret: Uint8Array | undefined;
-  /** Past this direction's Finished: application keys (TLS 1.3) / application data expected. */
-  appKeys = false;
-  /** Whether a protected record of this direction authenticated. */
-  authenticated = false;
-  /** Bytes lost: nothing more of this direction is read. */
-  lost = false;
-  /** After a gap: the bytes since, searched for the next record that authenticates. */
-  resync: Resync | undefined;
-  ts = 0n;
-  frame = 0;
-  readonly stats: TlsDirectionStats = { records: 0, bytes: 0, plaintextBytes: 0, authFailures: 0, undecrypted: 0 };
-
-  constructor(
-    readonly dir: Direction,
-    private readonly owner: TlsStreamDissector,
-  ) {
-    this.parser = new TlsRecordParser(this);
-    this.hs = new HandshakeReassembler((type, body) => owner.onHandshake(this, type, body), KEEP);
-  }
-
-  record(type: number, version: number, fragment: Uint8Array, offset: number): void {
-    this.owner.onRecord(this, type, version, fragment, offset);
-  }
-
-  error(d: Diagnostic): void {
-    this.owner.onParserError(this, d);
-  }
-}
-
-/** After a gap in a direction being decrypted: the bytes received since, and what was lost. */
-interface Resync {
-  /** Bytes since the gap (a copy), from stream offset `offset`. */
-  buf: Uint8Array;
-  offset: number;
-  /** Stream bytes lost: the gap and the part of a record cut by it. */
-  lost: number;
-  /** Positions of `buf` already searched. */
-  scanned: number;
-}
-
-/** Most bytes searched after a gap for a record that authenticates before the direction is given up. */
-const MAX_RESYNC_BYTES = 4 * (MAX_TLS12_FRAGMENT + RECORD_HEADER_LENGTH);
-/** Most sequence numbers tried per candidate record after a gap. */
-const MAX_RESYNC_TRIALS = 512;
-
-/** A record waiting for its key or for the ServerHello (a copy). */
-interface Held {
-  readonly side: Side;
-  readonly type: number;
-  readonly version: number;
-  readonly fragment: Uint8Array;
-  readonly offset: number;
-  readonly ts: bigint;
-  readonly frame: number;
-}
+import { ConnectionKeys, TLS12, TLS13 } from './connection-keys.js';
+import { GapResync } from './gap-resync.js';
+import { HandshakeType } from './handshake-parser.js';
+import { HeldRecords } from './held-records.js';
+import type { TlsKeyStore } from './key-store.js';
+import { openPlaintext } from './plaintext-handoff.js';
+import { AEAD_TAG_LENGTH, type DecryptedRecord } from './record-decrypter.js';
+import { ContentType, MAX_TLS13_FRAGMENT } from './record-parser.js';
+import { TlsNotDecryptedReasons, type TlsCode, type TlsNotDecryptedReason } from './tls-codes.js';
+import { TlsHandshake, type HelloOutcome } from './tls-handshake.js';
+import { TlsReport, keyMismatchText, noKeyText } from './tls-report.js';
+import { TlsSide, isReadHandshake, type TlsSideOwner } from './tls-side.js';
+import type { TlsDissectorOptions } from './tls-dissector-factory.js';
+import type { InnerDispatch } from './types.js';
 
 /**
- * TLS on one TCP connection: follows the record layer of both directions and the handshake
- * (ClientHello, ServerHello or HelloRetryRequest, TLS 1.3 EncryptedExtensions and Finished,
- * TLS 1.2 ChangeCipherSpec and Finished, KeyUpdate), finds the connection's secrets in the key
- * store by its client random, decrypts the protected records (TLS 1.3 and TLS 1.2 AEAD suites),
- * and hands the application data to the next dissector as the connection's plaintext byte stream
- * (its context carries a {@link TlsConnection}). Emits one `tls.connection` event when the connection ends.
+ * TLS on one TCP connection: follows the record layer of both directions (`TlsSide`) and the
+ * handshake (ClientHello, ServerHello or HelloRetryRequest, TLS 1.3 EncryptedExtensions and
+ * Finished, TLS 1.2 ChangeCipherSpec and Finished, KeyUpdate), finds the connection's secrets in
+ * the key store by its client random (`ConnectionKeys`), decrypts the protected records
+ * (TLS 1.3 and TLS 1.2 AEAD suites), and hands the application data to the next dissector as the
+ * connection's plaintext byte stream (its connection's `via.tls` says how it was protected).
+ * Emits one `tls.connection` event when the connection ends.
  *
  * Never shows ciphertext as data: a record that does not authenticate becomes a gap for the next
  * dissector (and a warning); a connection without keys, with a suite not supported, or whose
  * handshake was not captured hands nothing on and says why. Records that arrive before their key
- * are held (up to `maxHeldBytes`) and decrypted when it comes.
+ * are held (`HeldRecords`, up to `maxHeldBytes`) and decrypted when it comes; after a gap
+ * the next record that authenticates is looked for (`GapResync`).
  */
-export class TlsStreamDissector implements StreamDissector {
-  private readonly sides: Record<Direction, Side>;
-  private readonly keys: TlsKeyStore | undefined;
+export class TlsStreamDissector implements StreamDissector, TlsSideOwner {
+  private readonly sides: Record<Direction, TlsSide>;
+  private readonly store: TlsKeyStore | undefined;
   private readonly dispatch: InnerDispatch;
-  private readonly maxHeldBytes: number;
-  private readonly maxWarnings: number;
-  private clientHello: ClientHello | undefined;
-  private serverHello: ServerHello | undefined;
-  private helloRetryRequest = false;
-  /** The final ServerHello was read: version and suite are known. */
-  private decided = false;
-  private version = 0;
-  private suiteId: number | undefined;
-  private suite: TlsCipherSuite | undefined;
-  private alpn: string | undefined;
-  private resumed = false;
-  private keyUpdates = 0;
-  /** Keys are needed and not yet found. */
-  private keysPending = false;
-  private failed: { reason: TlsNotDecryptedReason; text: string } | undefined;
-  private held: Held[] = [];
-  private heldHead = 0;
-  private heldBytes = 0;
-  private plain: PlaintextStream | undefined;
-  private readonly warnings: Diagnostic[] = [];
-  private warningCount = 0;
+  private readonly held: HeldRecords;
+  private readonly report: TlsReport;
+  private readonly hello = new TlsHandshake();
+  /** Set once the ServerHello chose a supported version and suite. */
+  private keys: ConnectionKeys | undefined;
+  private plain: StreamDissector | undefined;
   private earlyDataWarned = false;
-  private firstTs: bigint | undefined;
-  private firstFrame = 0;
-  private lastTs = 0n;
-  private lastFrame = 0;
   /** Time of the record being processed (a held record keeps its own). */
   private curTs = 0n;
   private curFrame = 0;
@@ -169,33 +52,32 @@ export class TlsStreamDissector implements StreamDissector {
     /** The factory that made this dissector: never chosen again for its own plaintext. */
     self?: StreamDissectorFactory,
   ) {
-    this.keys = options.keys;
+    this.store = options.keys;
     this.dispatch = options.inner ?? ((inner, preferred) => createStreamDispatch(inner, { preferred, exclude: self }));
-    this.maxHeldBytes = options.maxHeldBytes ?? 4 * 1024 * 1024;
-    this.maxWarnings = options.maxWarnings ?? 16;
-    this.sides = { c2s: new Side('c2s', this), s2c: new Side('s2c', this) };
+    this.held = new HeldRecords(options.maxHeldBytes ?? 4 * 1024 * 1024);
+    this.report = new TlsReport(options.maxWarnings ?? 16);
+    this.sides = { c2s: new TlsSide('c2s', this), s2c: new TlsSide('s2c', this) };
   }
 
   data(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
-    this.stamp(ts, frame);
+    this.report.stamp(ts, frame);
     const side = this.sides[dir];
     side.stats.bytes += bytes.length;
     if (side.lost) return;
     side.ts = ts;
     side.frame = frame;
-    if (side.resync !== undefined) this.resyncWith(side, bytes);
+    if (side.resync !== undefined) this.resync(side, bytes);
     else side.parser.write(bytes);
   }
 
   gap(dir: Direction, length: number, ts: bigint, frame: number): void {
-    this.stamp(ts, frame);
+    this.report.stamp(ts, frame);
     const side = this.sides[dir];
     if (side.lost) return;
     this.curTs = ts;
     this.curFrame = frame;
     if (side.resync !== undefined) {
-      // Another hole while searching: what was kept is before it, and no longer useful.
-      side.resync = { buf: new Uint8Array(0), offset: side.resync.offset + side.resync.buf.length + length, lost: side.resync.lost + side.resync.buf.length + length, scanned: 0 };
+      side.resync.hole(length);
       this.plain?.gap(dir, length, ts, frame);
       return;
     }
@@ -204,9 +86,8 @@ export class TlsStreamDissector implements StreamDissector {
     side.parser.stop();
     side.hs.reset();
     this.plain?.gap(dir, length + cut, ts, frame);
-    if (!this.failed && this.decided && side.encrypted && side.decrypter !== undefined && this.held.length === this.heldHead) {
-      // Records are framed by their headers only: look for the next one that authenticates (RFC 8446 §5.1).
-      side.resync = { buf: new Uint8Array(0), offset: side.parser.offset + length, lost: length + cut, scanned: 0 };
+    if (!this.report.failed && this.hello.decided && side.encrypted && side.decrypter !== undefined && this.held.size === 0) {
+      side.resync = new GapResync(side.parser.offset + length, length + cut);
       this.warn('WARN_TLS_GAP', `${length} bytes of ${dir} were not captured after stream offset ${at}: the record there is lost; looking for the next record`, at);
       return;
     }
@@ -214,124 +95,74 @@ export class TlsStreamDissector implements StreamDissector {
     this.warn('WARN_TLS_GAP', `${length} bytes of ${dir} were not captured after stream offset ${at}: ${dir} is not decrypted from there on`, at);
   }
 
-  /**
-   * After a gap: keeps the bytes, finds the next position where a protected record header sits
-   * and the record authenticates under some sequence number a bounded number of records ahead
-   * (or, in TLS 1.3, under the next keys: a Finished or KeyUpdate may have been lost), then goes
-   * on from there. Gives the direction up when nothing authenticates within MAX_RESYNC_BYTES.
-   */
-  private resyncWith(side: Side, bytes: Uint8Array): void {
-    const r = side.resync!;
-    const buf = new Uint8Array(r.buf.length + bytes.length);
-    buf.set(r.buf);
-    buf.set(bytes, r.buf.length);
-    r.buf = buf;
-    const max = side.parser.maxFragment;
-    const tls13 = this.version === TLS13;
-    for (let p = r.scanned; p + RECORD_HEADER_LENGTH <= buf.length; p++) {
-      const type = buf[p]!;
-      if (buf[p + 1] !== 3 || buf[p + 2] !== 3 || !isRecordHeader(buf, p, max)) continue;
-      if (type !== ContentType.applicationData && (tls13 || (type !== ContentType.alert && type !== ContentType.handshake))) continue;
-      const length = (buf[p + 3]! << 8) | buf[p + 4]!;
-      if (p + RECORD_HEADER_LENGTH + length > buf.length) {
-        r.scanned = p; // wait for the rest of this candidate
-        return;
-      }
-      const lost = r.lost + p;
-      // At least this many records were lost whole; at most, one per smallest record.
-      const from = Math.floor(lost / (max + RECORD_HEADER_LENGTH));
-      const to = Math.min(from + MAX_RESYNC_TRIALS, Math.ceil(lost / (AEAD_TAG_LENGTH + RECORD_HEADER_LENGTH)) + 1);
-      if (this.findKeys(side, type, 0x0303, buf.subarray(p + RECORD_HEADER_LENGTH, p + RECORD_HEADER_LENGTH + length), from, to)) {
-        side.resync = undefined;
-        this.warn('WARN_TLS_GAP', `${side.dir} records found again at stream offset ${r.offset + p} (${lost} bytes lost since the last whole record)`, r.offset + p);
-        side.parser.reset(r.offset + p);
-        side.parser.write(buf.subarray(p));
-        return;
-      }
-    }
-    r.scanned = Math.max(r.scanned, buf.length - RECORD_HEADER_LENGTH + 1);
-    if (buf.length > MAX_RESYNC_BYTES) {
-      side.resync = undefined;
+  /** After a gap: searches the bytes for the next record that authenticates, and goes on from there. */
+  private resync(side: TlsSide, bytes: Uint8Array): void {
+    const r = side.resync!.push(bytes, side, this.keys!);
+    if (r.kind === 'searching') return;
+    side.resync = undefined;
+    if (r.kind === 'lost') {
       side.lost = true;
-      this.warn('WARN_TLS_GAP', `no ${side.dir} record authenticated in the ${buf.length} bytes after the gap: ${side.dir} is not decrypted from there on`, r.offset);
+      this.warn('WARN_TLS_GAP', `no ${side.dir} record authenticated in the ${r.searched} bytes after the gap: ${side.dir} is not decrypted from there on`, r.from);
+      return;
     }
+    if (r.nextKeys !== undefined) this.nextKeysWarning(side, r.nextKeys === 'update');
+    this.warn('WARN_TLS_GAP', `${side.dir} records found again at stream offset ${r.at} (${r.lost} bytes lost since the last whole record)`, r.at);
+    side.parser.reset(r.at);
+    side.parser.write(r.rest);
   }
 
-  /**
-   * Finds the keys and sequence number a record authenticates under: the current keys `from` to
-   * `to` records ahead, or in TLS 1.3 the next keys (application keys before the Finished was
-   * seen, the next generation after a KeyUpdate) from their first record. Installs what
-   * authenticated, with the sequence number of this record, and returns true.
-   */
-  private findKeys(side: Side, type: number, version: number, fragment: Uint8Array, from: number, to: number): boolean {
-    const d = side.decrypter!;
-    for (let n = d.seq + from; n <= d.seq + to; n++) {
-      if (d.decryptAt(n, type, version, fragment).ok) {
-        d.seq = n;
-        return true;
-      }
-    }
-    const next = this.nextKeys(side);
-    if (next === undefined) return false;
-    for (let n = 0; n <= to; n++) {
-      if (next.decrypter.decryptAt(n, type, version, fragment).ok) {
-        next.decrypter.seq = n;
-        this.installNext(side, next);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** TLS 1.3: the keys this direction would use next (after its Finished, or after a KeyUpdate). */
-  private nextKeys(side: Side): { decrypter: RecordDecrypter; secret: Uint8Array; update: boolean } | undefined {
-    if (this.version !== TLS13 || side.appSecret === undefined) return undefined;
-    const suite = this.suite!;
-    const secret = side.appKeys ? tls13NextTrafficSecret(suite, side.appSecret) : side.appSecret;
-    return { decrypter: new RecordDecrypter(suite, ...keyIv(suite, secret)), secret, update: side.appKeys };
-  }
-
-  private installNext(side: Side, next: { decrypter: RecordDecrypter; secret: Uint8Array; update: boolean }): void {
-    side.decrypter = next.decrypter;
-    side.appSecret = next.secret;
-    if (next.update) this.keyUpdates++;
-    side.appKeys = true;
-    this.warn('WARN_TLS_RECORD_AUTH', `${side.dir} records authenticate under the ${next.update ? 'next generation of keys: a KeyUpdate' : 'application keys: the Finished'} was in what was lost`);
+  private nextKeysWarning(side: TlsSide, update: boolean): void {
+    this.warn('WARN_TLS_RECORD_AUTH', `${side.dir} records authenticate under the ${update ? 'next generation of keys: a KeyUpdate' : 'application keys: the Finished'} was in what was lost`);
   }
 
   end(ts: bigint, frame: number): void {
     if (this.ended) return;
     this.ended = true;
-    this.stamp(ts, frame);
+    this.report.stamp(ts, frame);
     this.curTs = ts;
     this.curFrame = frame;
-    if (!this.failed && this.held.length > this.heldHead) {
-      // Last chance for keys that came late (a key log written after the connection's records).
-      this.tryKeys();
-      this.drain();
-    }
-    if (!this.failed) {
-      const mismatch = (['c2s', 's2c'] as const).some((d) => this.sides[d].stats.authFailures > 0 && !this.sides[d].authenticated);
-      if (this.keysPending) this.fail('no-key', this.noKeyText());
-      else if (mismatch && this.plain === undefined) this.fail('key-mismatch', `${TlsNotDecryptedReasons['key-mismatch']} (client random ${this.randomHex()})`);
-      else if (this.held.length > this.heldHead || (!this.decided && this.clientHello !== undefined)) this.fail('handshake-incomplete', TlsNotDecryptedReasons['handshake-incomplete']);
-      else if (!this.decided && (this.sides.c2s.stats.records > 0 || this.sides.s2c.stats.records > 0)) this.fail('handshake-not-captured', TlsNotDecryptedReasons['handshake-not-captured']);
-    }
+    // Last chance for keys that came late (a key log written after the connection's records).
+    if (!this.report.failed && this.held.size > 0) this.drain();
+    if (!this.report.failed) this.failAtEnd();
     this.plain?.end(ts, frame);
+    const { c2s, s2c } = this.sides;
     // A connection that carried nothing (a port-443 SYN and FIN) has nothing to say.
-    if (this.sides.c2s.stats.bytes + this.sides.s2c.stats.bytes > 0) this.ctx.emit(this.summary(ts, frame));
+    if (c2s.stats.bytes + s2c.stats.bytes === 0) return;
+    this.ctx.emit(
+      this.report.event(this.ctx.connection, ts, frame, {
+        clientHello: this.hello.clientHello,
+        version: this.hello.version,
+        suiteId: this.hello.suiteId,
+        alpn: this.hello.alpn,
+        helloRetryRequest: this.hello.helloRetryRequest,
+        resumed: this.hello.resumed,
+        keyUpdates: this.keys?.keyUpdates ?? 0,
+        decrypted: this.hello.decided && this.keys?.pending === false,
+        stats: { c2s: c2s.stats, s2c: s2c.stats },
+      }),
+    );
+  }
+
+  /** At the end, why a connection not given up yet was not decrypted, if it was not. */
+  private failAtEnd(): void {
+    const { c2s, s2c } = this.sides;
+    const mismatch = [c2s, s2c].some((s) => s.stats.authFailures > 0 && !s.authenticated);
+    if (this.keys?.pending) this.fail('no-key', noKeyText(this.hello.version, this.hello.clientHello));
+    else if (mismatch && this.plain === undefined) this.fail('key-mismatch', keyMismatchText(this.hello.clientHello));
+    else if (this.held.size > 0 || (!this.hello.decided && this.hello.clientHello !== undefined)) this.fail('handshake-incomplete', TlsNotDecryptedReasons['handshake-incomplete']);
+    else if (!this.hello.decided && (c2s.stats.records > 0 || s2c.stats.records > 0)) this.fail('handshake-not-captured', TlsNotDecryptedReasons['handshake-not-captured']);
   }
 
   // ---- records ----
 
   /** @internal */
-  onRecord(side: Side, type: number, version: number, fragment: Uint8Array, offset: number): void {
+  onRecord(side: TlsSide, type: number, version: number, fragment: Uint8Array, offset: number): void {
     side.stats.records++;
-    if (this.failed) {
+    if (this.report.failed) {
       side.stats.undecrypted++;
       return;
     }
-    if (this.held.length > this.heldHead || this.blocked(side, type)) {
+    if (this.held.size > 0 || this.blocked(side, type)) {
       this.hold(side, type, version, fragment, offset);
       this.drain();
       return;
@@ -340,17 +171,17 @@ export class TlsStreamDissector implements StreamDissector {
     this.curFrame = side.frame;
     this.process(side, type, version, fragment, offset);
     // A ServerHello just read may have released c2s records held for it.
-    if (this.held.length > this.heldHead) this.drain();
+    if (this.held.size > 0) this.drain();
   }
 
   /** @internal */
-  onParserError(side: Side, d: Diagnostic): void {
+  onParserError(side: TlsSide, d: Diagnostic): void {
     side.lost = true;
     this.curTs = side.ts;
     this.curFrame = side.frame;
-    this.note(d);
-    if (!this.decided && !this.failed) {
-      this.fail(this.clientHello === undefined ? 'not-tls' : 'handshake-malformed', d.message);
+    this.report.note(d);
+    if (!this.hello.decided && !this.report.failed) {
+      this.fail(this.hello.clientHello === undefined ? 'not-tls' : 'handshake-malformed', d.message);
     } else {
       // The framing of this direction is lost: the plaintext has a hole of unknown length.
       this.plain?.gap(side.dir, 0, side.ts, side.frame);
@@ -358,53 +189,52 @@ export class TlsStreamDissector implements StreamDissector {
   }
 
   /** Why a record cannot be processed yet: the ServerHello or the keys are missing. */
-  private blocked(side: Side, type: number): boolean {
-    if (side.dir === 'c2s' && this.clientHello !== undefined && !this.decided) {
+  private blocked(side: TlsSide, type: number): boolean {
+    if (side.dir === 'c2s' && this.hello.clientHello !== undefined && !this.hello.decided) {
       // After a HelloRetryRequest the client's second ClientHello (and a compatibility CCS) come in the clear.
-      return !(this.helloRetryRequest && (type === ContentType.handshake || type === ContentType.changeCipherSpec));
+      return !(this.hello.helloRetryRequest && (type === ContentType.handshake || type === ContentType.changeCipherSpec));
     }
     if (!side.encrypted || side.decrypter !== undefined) return false;
     // TLS 1.3 sends compatibility CCS and early alerts in the clear among protected records.
-    return this.version !== TLS13 || type === ContentType.applicationData;
+    return this.hello.version !== TLS13 || type === ContentType.applicationData;
   }
 
-  private hold(side: Side, type: number, version: number, fragment: Uint8Array, offset: number): void {
-    if (this.heldBytes + fragment.length > this.maxHeldBytes) {
+  private hold(side: TlsSide, type: number, version: number, fragment: Uint8Array, offset: number): void {
+    if (!this.held.fits(fragment.length)) {
       this.curTs = side.ts;
       this.curFrame = side.frame;
-      this.warn('WARN_TLS_HELD_LIMIT', `${this.heldBytes + fragment.length} bytes of records waited for ${this.keysPending ? 'their key' : 'the ServerHello'}: over the limit of ${this.maxHeldBytes}`, offset);
+      const waiting = this.keys?.pending ? 'their key' : 'the ServerHello';
+      this.warn('WARN_TLS_HELD_LIMIT', `${this.held.bytes + fragment.length} bytes of records waited for ${waiting}: over the limit of ${this.held.maxBytes}`, offset);
       side.stats.undecrypted++;
-      this.fail(this.keysPending ? 'no-key' : 'handshake-incomplete', this.keysPending ? this.noKeyText() : TlsNotDecryptedReasons['handshake-incomplete']);
+      if (this.keys?.pending) this.fail('no-key', noKeyText(this.hello.version, this.hello.clientHello));
+      else this.fail('handshake-incomplete', TlsNotDecryptedReasons['handshake-incomplete']);
       return;
     }
-    this.held.push({ side, type, version, fragment: fragment.slice(), offset, ts: side.ts, frame: side.frame });
-    this.heldBytes += fragment.length;
+    this.held.push(side, type, version, fragment, offset);
   }
 
-  /** Processes held records, in order, for as long as they are not blocked. */
+  /** Looks for the keys if they are still missing; then processes held records, in order, while they are not blocked. */
   private drain(): void {
-    if (this.keysPending) this.tryKeys();
-    while (this.held.length > this.heldHead && !this.failed) {
-      const h = this.held[this.heldHead]!;
+    this.lookUpKeys();
+    for (let h = this.held.peek(); h !== undefined && !this.report.failed; h = this.held.peek()) {
       if (this.blocked(h.side, h.type)) {
-        if (!this.keysPending) return;
-        this.tryKeys();
+        if (!this.keys?.pending) return;
+        this.lookUpKeys();
         if (this.blocked(h.side, h.type)) return;
       }
-      this.heldHead++;
-      this.heldBytes -= h.fragment.length;
+      this.held.shift();
       this.curTs = h.ts;
       this.curFrame = h.frame;
       this.process(h.side, h.type, h.version, h.fragment, h.offset);
     }
-    if (this.held.length === this.heldHead) {
-      this.held = [];
-      this.heldHead = 0;
-    }
   }
 
-  private process(side: Side, type: number, version: number, fragment: Uint8Array, offset: number): void {
-    const tls13 = this.version === TLS13;
+  private lookUpKeys(): void {
+    if (this.keys?.pending && this.hello.clientHello !== undefined) this.keys.install(this.store, this.hello.clientHello.random, this.hello.serverHello!.random, this.sides.c2s, this.sides.s2c);
+  }
+
+  private process(side: TlsSide, type: number, version: number, fragment: Uint8Array, offset: number): void {
+    const tls13 = this.hello.version === TLS13;
     if (!side.encrypted || (tls13 && type !== ContentType.applicationData)) {
       this.plaintextRecord(side, type, fragment, offset);
       return;
@@ -412,11 +242,12 @@ export class TlsStreamDissector implements StreamDissector {
     let r: DecryptedRecord = side.decrypter!.decrypt(type, version, fragment);
     if (!r.ok && r.reason === 'auth' && side.authenticated) {
       // TLS 1.3: a Finished or KeyUpdate in a damaged record went unseen; the keys it announced may open this one.
-      const next = this.nextKeys(side);
+      const next = this.keys!.next(side);
       const again = next?.decrypter.decryptAt(0, type, version, fragment);
       if (next !== undefined && again?.ok) {
         next.decrypter.seq = 1;
-        this.installNext(side, next);
+        this.keys!.useNext(side, next);
+        this.nextKeysWarning(side, next.update);
         r = again;
       }
     }
@@ -445,7 +276,7 @@ export class TlsStreamDissector implements StreamDissector {
     }
   }
 
-  private plaintextRecord(side: Side, type: number, fragment: Uint8Array, offset: number): void {
+  private plaintextRecord(side: TlsSide, type: number, fragment: Uint8Array, offset: number): void {
     switch (type) {
       case ContentType.handshake:
         if (side.encrypted) {
@@ -456,8 +287,8 @@ export class TlsStreamDissector implements StreamDissector {
         return;
       case ContentType.changeCipherSpec:
         // TLS 1.3 middlebox compatibility CCS (RFC 8446 §D.4): nothing to do.
-        if (this.version === TLS13 || (this.helloRetryRequest && !this.decided)) return;
-        if (this.version !== TLS12) {
+        if (this.hello.version === TLS13 || (this.hello.helloRetryRequest && !this.hello.decided)) return;
+        if (this.hello.version !== TLS12) {
           this.warn('WARN_TLS_UNEXPECTED_RECORD', `ChangeCipherSpec before the ServerHello at stream offset ${offset}: skipped`, offset);
           return;
         }
@@ -468,7 +299,7 @@ export class TlsStreamDissector implements StreamDissector {
         this.alert(side, fragment, offset);
         return;
       case ContentType.applicationData:
-        if (this.clientHello === undefined && this.serverHello === undefined) {
+        if (this.hello.clientHello === undefined && this.hello.serverHello === undefined) {
           this.fail('handshake-not-captured', TlsNotDecryptedReasons['handshake-not-captured']);
           return;
         }
@@ -479,9 +310,8 @@ export class TlsStreamDissector implements StreamDissector {
     }
   }
 
-  private undecryptable(side: Side, reason: 'auth' | 'short' | 'no-type' | 'too-long', fragment: Uint8Array, offset: number): void {
-    const ch = this.clientHello;
-    if (this.version === TLS13 && side.dir === 'c2s' && !side.authenticated && ch?.earlyData) {
+  private undecryptable(side: TlsSide, reason: 'auth' | 'short' | 'no-type' | 'too-long', fragment: Uint8Array, offset: number): void {
+    if (this.hello.version === TLS13 && side.dir === 'c2s' && !side.authenticated && this.hello.clientHello?.earlyData) {
       // 0-RTT data (RFC 8446 §4.2.10) is protected with the early traffic secret, which is not
       // read: skip it without counting it against the handshake keys' sequence.
       side.decrypter!.seq--;
@@ -496,18 +326,19 @@ export class TlsStreamDissector implements StreamDissector {
     if (!side.authenticated && reason === 'auth' && side.stats.authFailures >= 2) {
       // The first two protected records of this direction do not authenticate: the secrets are not this connection's.
       this.warn('WARN_TLS_RECORD_AUTH', `the first protected ${side.dir} records (to stream offset ${offset}) did not authenticate with the key log's secrets`, offset);
-      this.fail('key-mismatch', `${TlsNotDecryptedReasons['key-mismatch']} (client random ${this.randomHex()})`);
+      this.fail('key-mismatch', keyMismatchText(this.hello.clientHello));
       return;
     }
     const code: TlsCode = reason === 'auth' ? 'WARN_TLS_RECORD_AUTH' : 'WARN_TLS_RECORD_MALFORMED';
-    this.warn(code, `${side.dir} record at stream offset ${offset} (${fragment.length} bytes): ${reason === 'auth' ? 'did not authenticate' : reason === 'short' ? 'too short for its AEAD' : reason === 'no-type' ? 'all padding' : 'over 2^14 bytes of plaintext'}; it is a gap`, offset);
-    if (side.appKeys || this.version === TLS12) {
-      const overhead = AEAD_TAG_LENGTH + (this.suite?.explicitNonceLength ?? 0) + (this.version === TLS13 ? 1 : 0);
+    const why = reason === 'auth' ? 'did not authenticate' : reason === 'short' ? 'too short for its AEAD' : reason === 'no-type' ? 'all padding' : 'over 2^14 bytes of plaintext';
+    this.warn(code, `${side.dir} record at stream offset ${offset} (${fragment.length} bytes): ${why}; it is a gap`, offset);
+    if (side.appKeys || this.hello.version === TLS12) {
+      const overhead = AEAD_TAG_LENGTH + (this.keys?.suite.explicitNonceLength ?? 0) + (this.hello.version === TLS13 ? 1 : 0);
       this.plain?.gap(side.dir, Math.max(0, fragment.length - overhead), this.curTs, this.curFrame);
     }
   }
 
-  private alert(side: Side, body: Uint8Array, offset: number): void {
+  private alert(side: TlsSide, body: Uint8Array, offset: number): void {
     // Alert: level, description (RFC 8446 §6); close_notify (0) and user_canceled (90) are ordinary.
     const description = body.length >= 2 ? body[1]! : -1;
     if (description === 0 || description === 90) return;
@@ -517,44 +348,31 @@ export class TlsStreamDissector implements StreamDissector {
   // ---- handshake ----
 
   /** @internal */
-  onHandshake(side: Side, type: number, body: Uint8Array | undefined): void {
-    if (this.failed) return;
-    if (body === undefined && KEEP.has(type)) {
-      this.note({ code: 'ERR_TLS_HANDSHAKE_TOO_LONG', severity: 'error', message: `handshake message of type ${type} in ${side.dir} is longer than the limit`, offset: side.parser.offset });
+  onHandshake(side: TlsSide, type: number, body: Uint8Array | undefined): void {
+    if (this.report.failed) return;
+    if (body === undefined && isReadHandshake(type)) {
+      this.report.note({ code: 'ERR_TLS_HANDSHAKE_TOO_LONG', severity: 'error', message: `handshake message of type ${type} in ${side.dir} is longer than the limit`, offset: side.parser.offset });
       this.fail('handshake-malformed', `handshake message of type ${type} is too long`);
       return;
     }
+    const hello = this.hello;
     switch (type) {
       case HandshakeType.clientHello:
         if (side.dir !== 'c2s' || side.encrypted) break;
-        this.onClientHello(body!);
-        return;
+        return this.act(hello.clientHelloMessage(body!), side);
       case HandshakeType.serverHello:
         if (side.dir !== 's2c' || side.encrypted) break;
-        this.onServerHello(body!);
-        return;
-      case HandshakeType.encryptedExtensions: {
+        return this.act(hello.serverHelloMessage(body!), side);
+      case HandshakeType.encryptedExtensions:
         if (side.dir !== 's2c' || !side.encrypted) break;
-        const alpn = parseEncryptedExtensionsAlpn(body!);
-        if (typeof alpn === 'object' && alpn !== null) this.malformed(alpn.malformed);
-        else if (alpn !== null) this.alpn = alpn;
-        return;
-      }
+        return this.act(hello.encryptedExtensionsMessage(body!), side);
       case HandshakeType.finished:
         if (!side.encrypted) break;
-        if (this.version === TLS13 && !side.appKeys) {
-          // The sender's next records use its application traffic secret (RFC 8446 §7.1; a key
-          // change falls on a record boundary, §5.1).
-          side.decrypter = new RecordDecrypter(this.suite!, ...keyIv(this.suite!, side.appSecret!));
-        }
-        side.appKeys = true;
+        this.keys!.finished(side);
         return;
       case HandshakeType.keyUpdate:
-        if (this.version !== TLS13 || !side.appKeys) break;
-        // The sender's next records use the next secret (RFC 8446 §4.6.3, §7.2).
-        side.appSecret = tls13NextTrafficSecret(this.suite!, side.appSecret!);
-        side.decrypter = new RecordDecrypter(this.suite!, ...keyIv(this.suite!, side.appSecret));
-        this.keyUpdates++;
+        if (hello.version !== TLS13 || !side.appKeys) break;
+        this.keys!.keyUpdate(side);
         return;
       default:
         return;
@@ -562,213 +380,51 @@ export class TlsStreamDissector implements StreamDissector {
     this.warn('WARN_TLS_UNEXPECTED_RECORD', `handshake message of type ${type} where none is expected in ${side.dir}: skipped`, side.parser.offset);
   }
 
-  private onClientHello(body: Uint8Array): void {
-    const ch = parseClientHello(body);
-    if (typeof ch === 'string') return this.malformed(ch);
-    if (this.clientHello !== undefined && !this.helloRetryRequest) {
-      this.warn('WARN_TLS_UNEXPECTED_RECORD', 'a second ClientHello without a HelloRetryRequest: skipped', this.sides.c2s.parser.offset);
-      return;
+  /** Acts on what a hello message of `side` came to. */
+  private act(o: HelloOutcome, side: TlsSide): void {
+    switch (o.kind) {
+      case 'read':
+        return;
+      case 'skipped':
+        return this.warn('WARN_TLS_UNEXPECTED_RECORD', o.message, side.parser.offset);
+      case 'malformed':
+        this.report.note({ code: 'ERR_TLS_HANDSHAKE_MALFORMED', severity: 'error', message: o.why });
+        return this.fail('handshake-malformed', `${TlsNotDecryptedReasons['handshake-malformed']}: ${o.why}`);
+      case 'not-decrypted':
+        return this.fail(o.reason, o.text);
+      case 'decided':
+        if (o.keys.version === TLS13) {
+          // Everything after the ServerHello is protected (RFC 8446 §2).
+          for (const s of [this.sides.c2s, this.sides.s2c]) {
+            s.encrypted = true;
+            s.parser.maxFragment = MAX_TLS13_FRAGMENT;
+          }
+        }
+        this.keys = o.keys;
+        this.lookUpKeys();
+      // c2s records held for this ServerHello go on once this record is done (see onRecord).
     }
-    this.clientHello = ch;
-  }
-
-  private onServerHello(body: Uint8Array): void {
-    if (this.decided) {
-      this.warn('WARN_TLS_UNEXPECTED_RECORD', 'a second ServerHello: skipped', this.sides.s2c.parser.offset);
-      return;
-    }
-    const sh = parseServerHello(body);
-    if (typeof sh === 'string') return this.malformed(sh);
-    this.serverHello = sh;
-    this.suiteId = sh.cipherSuite;
-    if (sh.helloRetryRequest) {
-      // RFC 8446 §4.1.4: the client answers with a second ClientHello; the next ServerHello decides.
-      this.helloRetryRequest = true;
-      return;
-    }
-    if (this.clientHello === undefined) {
-      this.version = sh.version;
-      return this.fail('handshake-not-captured', 'the ClientHello was not captured, so the client random is unknown');
-    }
-    this.version = sh.version;
-    this.alpn = sh.alpn;
-    this.decided = true;
-    const suite = cipherSuite(sh.cipherSuite);
-    if (sh.version === TLS13) {
-      if (suite === undefined || suite.version !== 'TLSv1.3') return this.unsupportedSuite(sh.cipherSuite);
-      this.suite = suite;
-      this.resumed = this.clientHello.psk;
-      // Everything after the ServerHello is protected (RFC 8446 §2).
-      for (const side of [this.sides.c2s, this.sides.s2c]) {
-        side.encrypted = true;
-        side.parser.maxFragment = MAX_TLS13_FRAGMENT;
-      }
-    } else if (sh.version === TLS12) {
-      if (suite === undefined || suite.version !== 'TLSv1.2') return this.unsupportedSuite(sh.cipherSuite);
-      this.suite = suite;
-      // An echoed session id means an abbreviated handshake (RFC 5246 §7.4.1.3).
-      this.resumed = sh.sessionId.length > 0 && Buffer.compare(sh.sessionId, this.clientHello.sessionId) === 0;
-    } else {
-      return this.fail('unsupported-version', `${TlsNotDecryptedReasons['unsupported-version']}: ${versionName(sh.version)}`);
-    }
-    this.keysPending = true;
-    this.tryKeys();
-    // c2s records held for this ServerHello go on once this record is done (see onRecord).
-  }
-
-  /** Looks the connection's secrets up; installs its record keys when they are all there. */
-  private tryKeys(): void {
-    if (!this.keysPending || this.keys === undefined || this.clientHello === undefined || this.suite === undefined) return;
-    const s = this.keys.get(this.clientHello.random);
-    if (s === undefined) return;
-    const suite = this.suite;
-    const { c2s, s2c } = this.sides;
-    if (this.version === TLS13) {
-      const n = hashLength(suite.hash);
-      const chs = s.clientHandshakeTrafficSecret;
-      const shs = s.serverHandshakeTrafficSecret;
-      const cap = s.clientTrafficSecret0;
-      const sap = s.serverTrafficSecret0;
-      if (chs?.length !== n || shs?.length !== n || cap?.length !== n || sap?.length !== n) return;
-      c2s.decrypter = new RecordDecrypter(suite, ...keyIv(suite, chs));
-      s2c.decrypter = new RecordDecrypter(suite, ...keyIv(suite, shs));
-      c2s.appSecret = cap;
-      s2c.appSecret = sap;
-    } else {
-      if (s.masterSecret?.length !== 48) return;
-      const kb = tls12KeyBlock(suite, s.masterSecret, this.clientHello.random, this.serverHello!.random);
-      c2s.decrypter = new RecordDecrypter(suite, kb.clientKey, kb.clientIv);
-      s2c.decrypter = new RecordDecrypter(suite, kb.serverKey, kb.serverIv);
-    }
-    this.keysPending = false;
-  }
-
-  private unsupportedSuite(id: number): void {
-    this.fail('unsupported-suite', `${TlsNotDecryptedReasons['unsupported-suite']}: ${cipherSuiteName(id)} with ${versionName(this.version)}`);
-  }
-
-  private malformed(why: string): void {
-    this.note({ code: 'ERR_TLS_HANDSHAKE_MALFORMED', severity: 'error', message: why });
-    this.fail('handshake-malformed', `${TlsNotDecryptedReasons['handshake-malformed']}: ${why}`);
   }
 
   // ---- results ----
 
-  private plaintext(): PlaintextStream {
+  /** The next dissector of the plaintext, opened with the first application data. */
+  private plaintext(): StreamDissector {
     if (this.plain === undefined) {
-      const info: TlsInfo = {
-        version: versionName(this.version),
-        suite: this.suite!.name,
-        ...(this.clientHello?.serverName !== undefined ? { sni: this.clientHello.serverName } : {}),
-        ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
-      };
-      const connection: TlsConnection = { ...this.ctx.connection, tls: info };
-      const registry = this.ctx.registry;
-      let preferred: StreamDissectorFactory | undefined;
-      if (this.alpn !== undefined) preferred = registry.hasTable('tls.alpn') ? registry.table('tls.alpn').get(this.alpn) : undefined;
-      // A protocol ALPN named but nothing here reads (h2…) is left alone: guessing by heuristics
-      // could only take it for something it is not.
-      const dispatch = this.alpn !== undefined && preferred === undefined ? skipDispatch : this.dispatch;
-      this.plain = new PlaintextStream(this.ctx, connection, dispatch, preferred);
+      this.plain = openPlaintext(this.ctx, this.hello.info(this.keys!.suite.name), this.hello.alpn, this.dispatch);
     }
     return this.plain;
   }
 
   private fail(reason: TlsNotDecryptedReason, text: string): void {
-    if (this.failed) return;
-    this.failed = { reason, text };
-    for (let i = this.heldHead; i < this.held.length; i++) this.held[i]!.side.stats.undecrypted++;
-    this.held = [];
-    this.heldHead = 0;
-    this.heldBytes = 0;
+    if (!this.report.fail(reason, text)) return;
+    this.held.drop();
     // Only counting from here on: fragments are no longer held or copied.
     this.sides.c2s.parser.countOnly = true;
     this.sides.s2c.parser.countOnly = true;
   }
 
   private warn(code: TlsCode, message: string, offset?: number): void {
-    this.note({ code, severity: 'warning', message, ...(offset !== undefined ? { offset } : {}) });
+    this.report.warn(code, message, offset);
   }
-
-  private note(d: Diagnostic): void {
-    this.warningCount++;
-    if (this.warnings.length < this.maxWarnings) this.warnings.push(d);
-  }
-
-  private randomHex(): string {
-    return this.clientHello === undefined ? '?' : Buffer.from(this.clientHello.random).toString('hex');
-  }
-
-  private noKeyText(): string {
-    const what = this.version === TLS13 ? 'the four TLS 1.3 traffic secrets (handshake and _0 of each side)' : 'CLIENT_RANDOM (the master secret)';
-    return `${TlsNotDecryptedReasons['no-key']} ${this.randomHex()} (needs ${what})`;
-  }
-
-  private stamp(ts: bigint, frame: number): void {
-    if (this.firstTs === undefined) {
-      this.firstTs = ts;
-      this.firstFrame = frame;
-    }
-    if (ts > this.lastTs) this.lastTs = ts;
-    if (frame > this.lastFrame) this.lastFrame = frame;
-  }
-
-  private summary(ts: bigint, frame: number): TlsConnectionEvent {
-    const ch = this.clientHello;
-    const decrypted = this.failed === undefined && this.decided && !this.keysPending;
-    return {
-      type: 'tls.connection',
-      connection: this.ctx.connection,
-      dir: 'c2s',
-      firstTs: this.firstTs ?? ts,
-      lastTs: this.lastTs > ts ? this.lastTs : ts,
-      firstFrame: this.firstTs === undefined ? frame : this.firstFrame,
-      lastFrame: this.lastFrame > frame ? this.lastFrame : frame,
-      ...(ch?.serverName !== undefined ? { sni: ch.serverName } : {}),
-      ...(ch?.alpn !== undefined ? { alpnOffered: ch.alpn } : {}),
-      ...(this.alpn !== undefined ? { alpn: this.alpn } : {}),
-      ...(this.serverHello !== undefined && !this.serverHello.helloRetryRequest ? { version: versionName(this.version) } : {}),
-      ...(this.suiteId !== undefined ? { suite: cipherSuiteName(this.suiteId) } : {}),
-      ...(ch !== undefined ? { clientRandom: this.randomHex() } : {}),
-      helloRetryRequest: this.helloRetryRequest,
-      resumed: this.resumed,
-      keyUpdates: this.keyUpdates,
-      decrypted,
-      ...(this.failed !== undefined ? { reason: this.failed.reason, reasonText: this.failed.text } : {}),
-      stats: { c2s: { ...this.sides.c2s.stats }, s2c: { ...this.sides.s2c.stats } },
-      warnings: this.warnings,
-      warningCount: this.warningCount,
-    };
-  }
-}
-
-/** The dispatch of a plaintext no dissector reads: its bytes are dropped. */
-const skipDispatch: InnerDispatch = () => ({ data() {}, gap() {}, end() {} });
-
-function keyIv(suite: TlsCipherSuite, secret: Uint8Array): [Uint8Array, Uint8Array] {
-  const k = tls13TrafficKeys(suite, secret);
-  return [k.key, k.iv];
-}
-
-/**
- * Makes the `tls` stream dissector factory (for the `tcp.port` table, the `tcp` heuristics and
- * decode-as rules) with these options. It resumes after gaps: a gap ends decryption of that
- * direction only (see {@link TlsStreamDissector}).
- *
- * @example
- * ```ts
- * const keys = new MemoryKeyStore();
- * keys.addKeyLog(readFileSync('keys.log', 'utf8'));
- * registry.table('tcp.port').add(8443, createTlsDissectorFactory({ keys }));
- * ```
- */
-export function createTlsDissectorFactory(options: TlsDissectorOptions = {}): StreamDissectorFactory {
-  const factory: StreamDissectorFactory = {
-    name: 'tls',
-    resumesAfterGap: true,
-    probeBytes: 16,
-    probe: probeTls,
-    create: (ctx) => new TlsStreamDissector(ctx, options, factory),
-  };
-  return factory;
 }

@@ -1,6 +1,6 @@
 import { definePlugin, type NetrxPlugin, type StreamDissectorFactory } from '@netrx/core';
 import type {} from '@netrx/dissector-tcp'; // the tcp.port, tcp and tcp.client typings
-import { createTlsDissectorFactory, type TlsDissectorOptions } from './tls-dissector.js';
+import { createTlsDissectorFactory, type TlsDissectorOptions } from './tls-dissector-factory.js';
 import { tlsClientDecider } from './tls-probe.js';
 
 declare module '@netrx/core' {

@@ -1,33 +1,32 @@
-import type { AppEventBase, Connection, Diagnostic, Direction, StreamContext, StreamDissector, StreamDissectorFactory } from '@netrx/core';
+import type { AppEventBase, Connection, ConnectionVia, Diagnostic, Direction, StreamContext, StreamDissector, StreamDissectorFactory } from '@netrx/core';
 import type { TlsNotDecryptedReason } from './tls-codes.js';
 
 /**
- * The TLS facts of a decrypted connection, carried by the connection its plaintext dissectors
- * see (see {@link TlsConnection}), so every event built from the plaintext says it came through
- * TLS.
+ * The TLS facts of a decrypted connection, carried as `via.tls` by the connection its plaintext
+ * dissectors see (see {@link TlsConnection}), so every event built from the plaintext says it came
+ * through TLS: JSON lines get `"tls":{"version":…,"suite":…,"sni":…}` after `server`.
  */
-export interface TlsInfo {
+export type TlsInfo = {
   /** `TLSv1.3` or `TLSv1.2`. */
   readonly version: string;
   /** The IANA name of the cipher suite (`TLS_AES_128_GCM_SHA256`). */
   readonly suite: string;
   /** The server name the client asked for (SNI), if any. */
   readonly sni?: string;
-  /** The application protocol negotiated (ALPN), if any. */
-  readonly alpn?: string;
-}
+};
 
 /**
  * The connection a TLS connection's plaintext dissectors are given: the TCP connection (same id,
- * endpoints and roles) with its {@link TlsInfo}.
+ * endpoints and roles) with `via.tls` added to what it already came through.
  */
 export interface TlsConnection extends Connection {
-  readonly tls: TlsInfo;
+  readonly via: ConnectionVia & { readonly tls: TlsInfo };
 }
 
-/** The TLS facts of a connection, if its events came through TLS. */
+/** The TLS facts of a connection (its `via.tls`), if its events came through TLS. */
 export function tlsInfo(connection: Connection): TlsInfo | undefined {
-  return (connection as Partial<TlsConnection>).tls;
+  const v = connection.via?.['tls'];
+  return typeof v === 'object' ? (v as TlsInfo) : undefined;
 }
 
 /** Counters of one direction of a TLS connection. */

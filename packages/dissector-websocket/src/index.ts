@@ -4,6 +4,7 @@
  * payload dissectors, and the `websocketMessages()`/`websocketFrames()` operators.
  *
  * @packageDocumentation
+ * @module @netrx/dissector-websocket
  */
 export { Opcode } from './types.js';
 export type {
@@ -14,6 +15,7 @@ export type {
   WebSocketMessageKind,
   WebSocketOptions,
   WebSocketPayloadDissector,
+  WebSocketWarning,
 } from './types.js';
 export { WebSocketCodes } from './websocket-codes.js';
 export type { WebSocketCode } from './websocket-codes.js';
@@ -21,6 +23,6 @@ export { acceptKey, isValidCloseCode } from './websocket-validation.js';
 export { websocketClientDecider } from './websocket-client-decider.js';
 export { createWebSocketFactory } from './websocket-dissector.js';
 export { createWebSocketPlugin, websocketPlugin } from './websocket-plugin.js';
-export { websocketFrames, websocketMessages } from './websocket-operators.js';
-export { websocketJsonLines, websocketMessageJson, writeWebSocketMessageJson } from './websocket-json.js';
+export { websocketFrames, websocketMessages, websocketRecords } from './websocket-operators.js';
+export { websocketJsonLines, websocketMessageJson, websocketWarningJson, writeWebSocketMessageJson, writeWebSocketWarningJson } from './websocket-json.js';
 export type { JsonLineSink } from './websocket-json.js';

@@ -65,13 +65,14 @@ interface ZlibHandle {
 class ZlibEngine implements InflateEngine {
   // The stream's own output buffer (chunkSize) is never used: keep it at zlib's minimum, not 16 KiB
   // for every direction of every connection.
-  private readonly stream = createInflateRaw({ windowBits: 15, chunkSize: 64 });
+  private readonly stream: ReturnType<typeof createInflateRaw>;
   private readonly handle: ZlibHandle;
   /** [avail_out, avail_in] after each `writeSync`. */
   private readonly state: Uint32Array;
   private error: string | undefined;
 
-  constructor() {
+  constructor(dictionary?: Uint8Array) {
+    this.stream = createInflateRaw(dictionary === undefined ? { windowBits: 15, chunkSize: 64 } : { windowBits: 15, chunkSize: 64, dictionary });
     const internals = this.stream as unknown as { _handle: ZlibHandle; _writeState: Uint32Array };
     this.handle = internals._handle;
     this.state = internals._writeState;
@@ -131,13 +132,14 @@ class CapExceeded extends Error {}
 
 /** pako's streaming `Inflate`: the engine where Node's zlib handle is not there to drive. */
 class PakoEngine implements InflateEngine {
-  private readonly inflater = new Inflate({ raw: true, windowBits: 15, chunkSize: PAKO_CHUNK });
+  private readonly inflater: Inflate;
   private chunks: Uint8Array[] = [];
   private readonly out = new Uint8Array(PAKO_CHUNK);
   private total = 0;
   private max = 0;
 
-  constructor() {
+  constructor(dictionary?: Uint8Array) {
+    this.inflater = new Inflate(dictionary === undefined ? { raw: true, windowBits: 15, chunkSize: PAKO_CHUNK } : { raw: true, windowBits: 15, chunkSize: PAKO_CHUNK, dictionary });
     this.inflater.onData = (chunk: Uint8Array) => {
       this.total += chunk.length;
       if (this.total > this.max) throw new CapExceeded();
@@ -176,7 +178,10 @@ class PakoEngine implements InflateEngine {
 /** The engine used unless one is asked for: zlib where its handle is there, else pako. */
 export const DEFAULT_INFLATE_ENGINE: InflateEngineName = ZlibEngine.available() ? 'zlib' : 'pako';
 
-/** A new engine with a fresh context. */
-export function createInflateEngine(name: InflateEngineName): InflateEngine {
-  return name === 'zlib' ? new ZlibEngine() : new PakoEngine();
+/**
+ * A new engine with a fresh context; with `dictionary`, the history (oldest first) that later
+ * back-references may reach (RFC 1951 §3.2.5), as the tracking inflater hands it over once known.
+ */
+export function createInflateEngine(name: InflateEngineName, dictionary?: Uint8Array): InflateEngine {
+  return name === 'zlib' ? new ZlibEngine(dictionary) : new PakoEngine(dictionary);
 }

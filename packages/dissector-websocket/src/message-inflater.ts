@@ -1,11 +1,17 @@
 import { allocBytes } from './bytes.js';
 import { createInflateEngine, DEFAULT_INFLATE_ENGINE, type InflateEngine, type InflateEngineName } from './inflate-engines.js';
+import { TrackingInflater } from './tracking-inflater.js';
 
 /** RFC 7692 §7.2.2: the receiver appends these four bytes to a message's payload before inflating. */
 const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 
-/** The result of inflating one message: its bytes, or why there are none. */
-export type InflateResult = { readonly ok: true; readonly data: Uint8Array } | { readonly ok: false; readonly reason: string };
+/**
+ * The result of inflating one message: its bytes, or why there are none. `unknownBytes` of them
+ * (marked 1 in `unknown`) were copied from history that was not captured and read as 0.
+ */
+export type InflateResult =
+  | { readonly ok: true; readonly data: Uint8Array; readonly unknownBytes?: number; readonly unknown?: Uint8Array }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * Inflates the messages of one direction (RFC 7692 §7.2.2), synchronously, with one streaming
@@ -27,6 +33,11 @@ export type InflateResult = { readonly ok: true; readonly data: Uint8Array } | {
  */
 export class MessageInflater {
   private engine: InflateEngine | undefined;
+  /**
+   * While the history is not all known (no handshake, or after a gap): the pure-JS decoder that
+   * tracks which output bytes copy history that was not captured.
+   */
+  private tracker: TrackingInflater | undefined;
   /** Whether the context holds the peer's whole history (false after a reset, until proven). */
   private historyComplete: boolean;
 
@@ -44,10 +55,16 @@ export class MessageInflater {
     this.historyComplete = historyComplete;
   }
 
-  /** Forgets the context (a gap lost some of the peer's messages). */
+  /** Whether messages go through the tracking decoder (some history is unknown); false: native zlib. */
+  get tracking(): boolean {
+    return !this.historyComplete;
+  }
+
+  /** Forgets the context (a gap lost some of the peer's messages): history is unknown from here. */
   reset(): void {
     this.drop();
     this.historyComplete = false;
+    this.tracker?.resetUnknown();
   }
 
   /** Frees the context (native memory, for zlib) now rather than when collected: no more messages. */
@@ -60,6 +77,9 @@ export class MessageInflater {
    * The parts are only read, during the call.
    */
   inflate(parts: readonly Uint8Array[]): InflateResult {
+    // History not captured: the tracking decoder says which bytes are unknown. Native zlib stays
+    // the fast path from the start of a stream (a handshake seen, or a final block ended one).
+    if (!this.historyComplete) return this.inflateTracked(parts);
     const engine = (this.engine ??= createInflateEngine(this.engineName));
     const r = engine.inflate(withTail(parts), this.maxOutput);
     if (r.kind === 'over') {
@@ -77,6 +97,30 @@ export class MessageInflater {
     // A final block (BFINAL) ends the deflate stream: the next message starts a new one.
     if (r.ended) this.drop();
     return { ok: true, data: r.data };
+  }
+
+  private inflateTracked(parts: readonly Uint8Array[]): InflateResult {
+    const t = (this.tracker ??= new TrackingInflater({ maxOutput: this.maxOutput, history: 'unknown' }));
+    const r = t.inflate(parts);
+    if (!r.ok) {
+      // The tracker's history is unknown again (it says so itself); the message is undecodable.
+      return { ok: false, reason: r.code === 'ERR_INFLATE_TOO_LARGE' ? `inflated size is over the ${this.maxOutput}-byte cap (a deflate bomb?)` : `inflate failed: ${r.message}` };
+    }
+    if (r.ended) {
+      // A final block: the next message starts a new deflate stream, with nothing unknown.
+      this.tracker = undefined;
+      this.historyComplete = true;
+    } else {
+      const window = t.knownWindow();
+      if (window !== undefined) {
+        // The whole window is known again: back to native zlib, the history as its dictionary.
+        this.drop();
+        this.engine = createInflateEngine(this.engineName, window);
+        this.tracker = undefined;
+        this.historyComplete = true;
+      }
+    }
+    return r.unknownBytes > 0 ? { ok: true, data: r.data, unknownBytes: r.unknownBytes, unknown: r.unknown } : { ok: true, data: r.data };
   }
 
   private drop(): void {

@@ -4,6 +4,8 @@ declare module 'pako' {
     raw?: boolean;
     windowBits?: number;
     chunkSize?: number;
+    /** History a raw stream's back-references may reach (set before the first block). */
+    dictionary?: Uint8Array;
   }
   class Inflate {
     constructor(options?: InflateOptions);

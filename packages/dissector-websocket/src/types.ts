@@ -61,6 +61,14 @@ export interface WebSocketMessage extends AppEventBase {
   readonly frames: number;
   /** Why the payload could not be decoded; when set, `payload` and `text` are empty. */
   readonly undecodable?: string;
+  /**
+   * Set when the message copies compressed history that was not captured (permessage-deflate with
+   * context takeover, no handshake or after a gap): `unknownBytes` of the payload are not known
+   * and read as 0 (U+FFFD in `text`); the rest is exactly what was sent.
+   */
+  readonly partial?: boolean;
+  /** How many bytes of a `partial` message's payload are unknown. */
+  readonly unknownBytes?: number;
   /** RFC violations and other findings that did not stop decoding. */
   readonly warnings: readonly Diagnostic[];
   /** The subprotocol negotiated in the handshake (`Sec-WebSocket-Protocol`), if any. */
@@ -69,11 +77,24 @@ export interface WebSocketMessage extends AppEventBase {
   readonly decoded?: DecodedPayload;
 }
 
+/**
+ * Findings that belong to no message, emitted as `ws.warning` rather than lost: a wrong
+ * `Sec-WebSocket-Accept` on a connection with no later message in that direction, bytes skipped
+ * by a resynchronisation or never parsed as frames when the connection ended (DESIGN: "a
+ * diagnostic that belongs to no message is a record of its own").
+ */
+export interface WebSocketWarning extends AppEventBase {
+  readonly type: 'ws.warning';
+  readonly warnings: readonly Diagnostic[];
+}
+
 /** A payload dissector's result, attached to the message. */
 export interface DecodedPayload {
   /** The payload dissector's name. */
   readonly protocol: string;
   readonly value: unknown;
+  /** One line for people about the value, from the payload dissector's `summarize` (what `netrx ws` text output shows). */
+  readonly summary?: string;
 }
 
 /**
@@ -97,12 +118,18 @@ export interface WebSocketPayloadDissector {
    * heuristic, that is a reject). Must not throw; a throw counts as undefined.
    */
   decode(message: WebSocketMessage): unknown;
+  /**
+   * Optional: one line for people about a value `decode` returned (`mynick says "hi"`), kept as
+   * the message's `decoded.summary`. Must not throw; a throw or a non-string means no summary.
+   */
+  summarize?(value: unknown, message: WebSocketMessage): string;
 }
 
 declare module '@netrx/core' {
   interface AppEventMap {
     'ws.frame': WebSocketFrame;
     'ws.message': WebSocketMessage;
+    'ws.warning': WebSocketWarning;
   }
   interface DissectorTables {
     /** `Sec-WebSocket-Protocol` value (exactly as the 101 response gave it: subprotocol names are case-sensitive) → payload dissector. */

@@ -4,6 +4,8 @@ const codes = {
   WARN_WS_GAP: 'bytes were not captured where a frame header was due: frames are searched for again',
   WARN_WS_BAD_HEADER: 'a frame header no peer may send (a reserved opcode, a 64-bit length over 2^53): frames are searched for again (RFC 6455 §5.2)',
   WARN_WS_RESYNC: 'frames were found again after bytes that could not be parsed as frames',
+  WARN_WS_UNCONFIRMED: 'messages of unmasked frames were not shown: without a handshake, only proven masked (client) frames confirm a connection is WebSocket',
+  WARN_WS_UNPARSED: 'bytes searched for frames where none was proven before the connection ended or a gap: no message is shown for them',
   WARN_WS_CLIENT_UNMASKED: 'a client frame is not masked (RFC 6455 §5.1)',
   WARN_WS_SERVER_MASKED: 'a server frame is masked (RFC 6455 §5.1)',
   WARN_WS_RSV: 'an RSV bit is set that no negotiated extension defines, or RSV1 on a control or continuation frame (RFC 6455 §5.2, RFC 7692 §6.1)',

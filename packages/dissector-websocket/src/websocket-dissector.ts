@@ -11,13 +11,18 @@ import type {
 import type { HttpHeader, HttpUpgrade } from '@netrx/dissector-http';
 import { looksLikeHttpRequest } from '@netrx/dissector-http';
 import { parsePerMessageDeflate } from './permessage-deflate-params.js';
-import type { WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
+import type { DecodedPayload, WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
 import { WebSocketFrameParser } from './websocket-frame-parser.js';
+import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from './frame-evidence.js';
 import { probeWebSocket, WS_PROBE_BYTES } from './websocket-probe.js';
+import { WebSocketStreamProbe } from './websocket-stream-probe.js';
 import { WebSocketMessageAssembler, type AssemblerOwner, type CompressionState } from './websocket-message-assembler.js';
-import { handshakeViolation } from './websocket-validation.js';
+import { handshakeViolation, warning } from './websocket-validation.js';
 
 const DEFAULT_MAX = 64 * 1024 * 1024;
+/** Most payload bytes, and events, held while a connection is not confirmed (see `out`). */
+const HOLD_CAP = 4 * 1024 * 1024;
+const HOLD_MAX = 4096;
 
 /** The handshake, as far as the dissector needs it. */
 interface Handshake {
@@ -64,6 +69,11 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   private readonly payloadHeuristics: readonly WebSocketPayloadDissector[];
   /** No handshake was given and no byte has arrived yet. */
   private awaitingFirstBytes: boolean;
+  /** Whether the connection is known to be WebSocket: a handshake, or proven masked frames (see `out`). */
+  private confirmed: boolean;
+  private held: AppEvent[] = [];
+  private heldBytes = 0;
+  private heldDropped = 0;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -73,12 +83,22 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.connection = ctx.connection;
     const hs = isUpgrade(init) ? readHandshake(init) : undefined;
     this.awaitingFirstBytes = hs === undefined;
-    this.rolesKnown = hs !== undefined || ctx.connection.clientBy !== 'port';
+    this.confirmed = hs !== undefined;
+    // A decode-as rule names the server's port: without a SYN, it settles the roles (the
+    // reassembler guessed them by port or by a first header that looked masked).
+    const forced = hs === undefined && ctx.connection.clientBy !== 'syn' ? decodeAsServer(ctx.registry, ctx.connection) : undefined;
+    if (forced === 'client') this.connection = { ...ctx.connection, client: ctx.connection.server, server: ctx.connection.client, clientBy: 'decode-as' };
+    else if (forced === 'server') this.connection = { ...ctx.connection, clientBy: 'decode-as' };
+    // Otherwise (guessed by port, or by a first header that looked masked) the masking of proven
+    // frames settles them (RFC 6455 §5.1).
+    this.rolesKnown = hs !== undefined || forced !== undefined || ctx.connection.clientBy === 'syn';
+    /** Wire direction → direction reported (they differ when decode-as swapped the roles). */
+    const reported = (dir: Direction): Direction => (forced === 'client' ? (dir === 'c2s' ? 's2c' : 'c2s') : dir);
     const maxFramePayload = options.maxFramePayload ?? DEFAULT_MAX;
     const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX;
     const make = (dir: Direction): [WebSocketFrameParser, WebSocketMessageAssembler] => {
       const compression = hs ? hs.compression[dir] : 'unknown';
-      const a = new WebSocketMessageAssembler(this, dir, {
+      const a = new WebSocketMessageAssembler(this, reported(dir), {
         compression,
         maxMessageSize,
         frames: options.frames ?? false,
@@ -89,8 +109,14 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
         maxFramePayload,
         startInSync: hs !== undefined,
         allowRsv1: compression !== 'none',
-        // After a handshake, the masking rule helps find frames again after a gap.
-        expectMask: hs ? dir === 'c2s' : undefined,
+        // After a handshake, the masking rule helps find frames again after a gap; without one,
+        // the search tries both and the first proven chain settles the direction's role.
+        expectMask: hs || forced ? reported(dir) === 'c2s' : undefined,
+        // The SYN was seen and no handshake: the stream's first byte starts a frame or none does.
+        atStreamStart: hs === undefined && ctx.connection.clientBy === 'syn',
+        // Until frames are proven somewhere in the connection, it is not known to be WebSocket
+        // (decode-as forces it onto bytes of any kind): demand the heuristic's evidence.
+        securityBits: hs ? SECURITY_BITS_RESYNC : SECURITY_BITS_HEURISTIC,
       });
       return [p, a];
     };
@@ -100,7 +126,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.assemblers = { c2s: ac, s2c: as };
     for (const d of hs?.diagnostics ?? []) ac.carry(d);
     const registry = ctx.registry;
-    this.payloadDissector = lookupPayloadDissector(registry, hs?.protocol, ctx.connection.server.port);
+    this.payloadDissector = lookupPayloadDissector(registry, hs?.protocol, this.connection.server.port);
     this.payloadHeuristics = registry.hasTable('ws.port') ? registry.heuristics('ws').active : [];
   }
 
@@ -125,8 +151,33 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   end(ts: bigint, frame: number): void {
     for (const dir of ['c2s', 's2c'] as const) {
       this.parsers[dir].end(ts, frame);
-      this.assemblers[dir].end();
+      this.assemblers[dir].end(ts, frame);
     }
+    if (!this.confirmed && (this.held.length > 0 || this.heldDropped > 0)) {
+      const n = this.held.filter((e) => e.type === 'ws.message').length + this.heldDropped;
+      const first = this.held[0];
+      this.held = [];
+      this.emitUnconfirmed(
+        `${n} messages of unmasked frames were not shown: no masked (client) frames were proven on the other side, and unmasked frames alone also fit length-prefixed protocols`,
+        first,
+        ts,
+        frame,
+      );
+    }
+  }
+
+  private emitUnconfirmed(message: string, about: AppEvent | undefined, ts?: bigint, frame?: number): void {
+    const c = about?.connection ?? this.connection;
+    this.ctx.emit({
+      type: 'ws.warning',
+      connection: c,
+      dir: about?.dir ?? 's2c',
+      firstTs: about?.firstTs ?? ts ?? 0n,
+      lastTs: ts ?? about?.lastTs ?? 0n,
+      firstFrame: about?.firstFrame ?? frame ?? 0,
+      lastFrame: frame ?? about?.lastFrame ?? 0,
+      warnings: [warning('WARN_WS_UNCONFIRMED', message)],
+    });
   }
 
   noteMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {
@@ -140,6 +191,14 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.assemblers.s2c.dir = 'c2s';
   }
 
+  noteSearchMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {
+    // RFC 6455 §5.1: one side masks, the other does not; and the connection is WebSocket now.
+    if (masked) this.confirm();
+    const other = assembler === this.assemblers.c2s ? 's2c' : 'c2s';
+    this.parsers[other].setExpectMask(!masked);
+    this.parsers.c2s.securityBits = this.parsers.s2c.securityBits = SECURITY_BITS_RESYNC;
+  }
+
   emit(event: AppEvent): void {
     this.ctx.emit(event);
   }
@@ -148,12 +207,58 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     if (message.undecodable === undefined && (this.payloadDissector || this.payloadHeuristics.length)) {
       const decoded = decodePayload(message, this.payloadDissector, this.payloadHeuristics);
       if (decoded) {
-        this.ctx.emit({ ...message, decoded });
+        this.out({ ...message, decoded });
         return;
       }
     }
-    this.ctx.emit(message);
+    this.out(message);
   }
+
+  /**
+   * Emits a message or frame, or holds it while the connection is not confirmed: without a
+   * handshake, only a proven chain of masked frames (a client's, RFC 6455 §5.1: random keys make
+   * it strong evidence) confirms a connection. Unmasked frames alone also fit length-prefixed
+   * protocols (ten MQTT SUBSCRIBEs read as binary frames), so what they carry is held, bounded,
+   * until the other side's masked frames are proven, and dropped, with a warning, if they never are.
+   */
+  private out(event: AppEvent): void {
+    if (this.confirmed) {
+      this.ctx.emit(event);
+      return;
+    }
+    const size = event.type === 'ws.message' ? event.payload.length : event.type === 'ws.frame' ? event.payload.length : 0;
+    if (this.heldBytes + size > HOLD_CAP || this.held.length >= HOLD_MAX) {
+      this.heldDropped++;
+      return;
+    }
+    this.held.push(event);
+    this.heldBytes += size;
+  }
+
+  /** The connection is WebSocket: what was held goes out, in order. */
+  private confirm(): void {
+    if (this.confirmed) return;
+    this.confirmed = true;
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const e of held) this.ctx.emit(e);
+    if (this.heldDropped > 0) {
+      this.emitUnconfirmed(`${this.heldDropped} messages or frames over the ${HOLD_CAP}-byte hold were not shown before the other side's masked frames confirmed the connection`, held[0]);
+      this.heldDropped = 0;
+    }
+  }
+}
+
+/**
+ * Which of the connection's ports a decode-as rule on `tcp.port` names for `websocket`: the
+ * server's as the connection has it, the client's (the roles are the other way round), or neither.
+ */
+function decodeAsServer(registry: Registry, c: Connection): 'server' | 'client' | undefined {
+  if (!registry.hasDecodeAs('tcp.port')) return undefined;
+  const named = (port: number): boolean => registry.decodeAs('tcp.port', port)?.name === 'websocket';
+  if (named(c.server.port)) return 'server';
+  return named(c.client.port) ? 'client' : undefined;
 }
 
 function lookupPayloadDissector(registry: Registry, protocol: string | undefined, serverPort: number): WebSocketPayloadDissector | undefined {
@@ -165,7 +270,7 @@ function decodePayload(
   m: WebSocketMessage,
   table: WebSocketPayloadDissector | undefined,
   heuristics: readonly WebSocketPayloadDissector[],
-): { protocol: string; value: unknown } | undefined {
+): DecodedPayload | undefined {
   for (const d of table ? [table] : heuristics) {
     let value: unknown;
     try {
@@ -173,7 +278,15 @@ function decodePayload(
     } catch {
       value = undefined;
     }
-    if (value !== undefined) return { protocol: d.name, value };
+    if (value === undefined) continue;
+    if (d.summarize === undefined) return { protocol: d.name, value };
+    let summary: unknown;
+    try {
+      summary = d.summarize(value, m);
+    } catch {
+      summary = undefined;
+    }
+    return typeof summary === 'string' ? { protocol: d.name, value, summary } : { protocol: d.name, value };
   }
   return undefined;
 }
@@ -195,6 +308,7 @@ export function createWebSocketFactory(options: WebSocketOptions = {}): StreamDi
     resumesAfterGap: true,
     probe: probeWebSocket,
     probeBytes: WS_PROBE_BYTES,
+    createProbe: (connection) => new WebSocketStreamProbe(connection),
     create: (ctx, init) => new WebSocketStreamDissector(ctx, init, options),
   };
 }

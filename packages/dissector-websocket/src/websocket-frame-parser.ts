@@ -1,8 +1,9 @@
-import { concatBytes, copyBytes, type Diagnostic } from '@netrx/core';
+import { copyBytes, type Diagnostic } from '@netrx/core';
 import type { WebSocketFrameHeader } from './types.js';
 import type { WebSocketCode } from './websocket-codes.js';
 import { frameHeaderLength, isKnownOpcode, readFrameHeader, type FramePlausibility } from './websocket-frame-header.js';
-import { findFrameRun } from './websocket-resync.js';
+import { SECURITY_BITS_RESYNC } from './frame-evidence.js';
+import { FrameResync, type FrameResyncFound } from './websocket-resync.js';
 import { allocBytes, EMPTY_BYTES } from './bytes.js';
 import { warning } from './websocket-validation.js';
 
@@ -33,6 +34,10 @@ export interface FrameSink {
   onLostSync(diagnostic: Diagnostic): void;
   /** Frames were found again after `skipped` bytes that could not be parsed. */
   onResync(skipped: number): void;
+  /** The stream ended while frames were being searched for: `skipped` bytes were never parsed. */
+  onUnparsed?(skipped: number): void;
+  /** The frames found by a search are masked or not: the direction's role (RFC 6455 §5.1). */
+  onMasking?(masked: boolean): void;
 }
 
 /** Options of {@link WebSocketFrameParser}. */
@@ -44,6 +49,13 @@ export interface FrameParserOptions extends FramePlausibility {
    * false, the parser starts by searching for a run of frame headers.
    */
   readonly startInSync: boolean;
+  /**
+   * The stream's first byte is the first written (the SYN was seen): when not in sync, a frame
+   * starts there or nowhere (no continuation first).
+   */
+  readonly atStreamStart?: boolean;
+  /** Evidence a resynchronisation demands, in bits (default `SECURITY_BITS_RESYNC`). */
+  readonly securityBits?: number;
 }
 
 const enum State {
@@ -52,10 +64,8 @@ const enum State {
   RESYNC,
 }
 
-/** Most bytes buffered while searching for frames; the oldest are dropped beyond it. */
+/** Most bytes kept while searching for frames (whole chunks; the oldest are dropped beyond it). */
 const RESYNC_BUFFER_CAP = 1 << 20;
-/** Largest frame a resync candidate may have and still be waited for. */
-const RESYNC_MAX_FRAME = RESYNC_BUFFER_CAP / 2;
 
 /**
  * An I/O-free RFC 6455 frame parser for one direction of a connection, a state machine in the
@@ -98,16 +108,25 @@ export class WebSocketFrameParser {
   private skip = false;
   private incomplete: string | undefined;
 
-  // RESYNC
-  private resyncBuf: Uint8Array = new Uint8Array(0);
+  // RESYNC: the search, where it began, bytes skipped before it (earlier searches), and copies
+  // of the last chunks seen (with their stream offsets and tags).
+  private search: FrameResync | undefined;
   private resyncSkipped = 0;
   private resyncOffset = 0;
+  private kept: { bytes: Uint8Array; offset: number; ts: bigint; frame: number }[] = [];
+  private keptBytes = 0;
+  /** Whether this direction's frames are masked, once known (RFC 6455 §5.1: the client's are). */
+  expectMask: boolean | undefined;
+  /** Evidence a resynchronisation demands, in bits; the owner lowers it once the connection is known to be WebSocket. */
+  securityBits: number;
 
   constructor(
     private readonly sink: FrameSink,
     private readonly options: FrameParserOptions,
   ) {
     this.state = options.startInSync ? State.HEADER : State.RESYNC;
+    this.expectMask = options.expectMask;
+    this.securityBits = options.securityBits ?? SECURITY_BITS_RESYNC;
   }
 
   /** Feeds in-order bytes; `ts` and `frame` tag the frames that start or end in them. */
@@ -138,12 +157,33 @@ export class WebSocketFrameParser {
       length -= remaining;
       if (length === 0) return;
     }
+    if (this.state === State.RESYNC) {
+      // A gap while searching: the bytes searched so far are reported, not forgotten.
+      const skipped = this.offset - this.resyncOffset + this.resyncSkipped;
+      if (skipped > 0) this.sink.onUnparsed?.(skipped);
+    }
     this.offset += length;
     this.loseSync(`${length} bytes were not captured where a frame header was due`, 'WARN_WS_GAP');
   }
 
-  /** The stream ended: a frame cut short is delivered, incomplete, so its message is not lost. */
+  /**
+   * The stream ended: a frame cut short is delivered, incomplete, so its message is not lost; a
+   * search still running may believe a chain that ends exactly here, and otherwise reports the
+   * bytes it never parsed.
+   */
   end(ts: bigint, frame: number): void {
+    if (this.state === State.RESYNC) {
+      const found = this.search?.finish();
+      if (found !== undefined) this.resume(found);
+      if (this.state === State.RESYNC) {
+        const skipped = this.offset - this.resyncOffset + this.resyncSkipped;
+        this.search = undefined;
+        this.dropKept();
+        this.resyncSkipped = 0;
+        if (skipped > 0) this.sink.onUnparsed?.(skipped);
+        return;
+      }
+    }
     if (this.state !== State.DATA) return;
     const missing = this.header!.payloadLength - this.dataFill;
     this.incomplete ??= `the connection ended ${missing} bytes before the end of the frame`;
@@ -273,48 +313,94 @@ export class WebSocketFrameParser {
     this.sink.onFrame(parsed);
   }
 
+  /** This direction's frames are (not) masked: the other direction's search learned its role. */
+  setExpectMask(masked: boolean): void {
+    if (this.expectMask !== undefined) return;
+    this.expectMask = masked;
+    this.search?.restrict(masked);
+  }
+
   private loseSync(message: string, code: WebSocketCode): void {
+    this.resyncOffset = this.offset;
     this.header = undefined;
     this.data = undefined;
     this.headerFill = 0;
     this.state = State.RESYNC;
-    this.resyncBuf = EMPTY_BYTES;
+    this.search = undefined;
+    this.dropKept();
     this.resyncSkipped = 0;
-    this.resyncOffset = this.offset;
     this.sink.onLostSync(warning(code, message, this.offset));
   }
 
-  /** Buffers bytes while searching for a run of frame headers; parses from the run once found. */
+  /**
+   * Searches for frames ({@link FrameResync}), keeping copies of the last bytes seen so that the
+   * frames found can be parsed from their first header; once found, parses from there.
+   */
   private resync(chunk: Uint8Array, ts: bigint, frame: number): void {
-    // The search may wait for more bytes: keep copies, never a view of the caller's chunk.
-    if (this.resyncBuf.length === 0) {
-      this.resyncOffset = this.offset;
-      this.resyncBuf = copyBytes(chunk);
-    } else this.resyncBuf = concatBytes([this.resyncBuf, chunk]);
+    const search = (this.search ??= this.newSearch());
+    if (chunk.length > 0) {
+      this.kept.push({ bytes: copyBytes(chunk), offset: this.offset, ts, frame });
+      this.keptBytes += chunk.length;
+      // Long frames are skipped, not buffered: keep a bounded tail (whole chunks, oldest dropped).
+      while (this.keptBytes - this.kept[0]!.bytes.length >= RESYNC_BUFFER_CAP) this.keptBytes -= this.kept.shift()!.bytes.length;
+    }
     this.offset += chunk.length;
-    const r = findFrameRun(this.resyncBuf, 0, {
-      expectMask: this.options.expectMask,
-      allowRsv1: this.options.allowRsv1,
-      maxFrame: Math.min(RESYNC_MAX_FRAME, this.options.maxFramePayload + 14),
+    const found = search.push(chunk);
+    if (found !== undefined) this.resume(found);
+    else if (search.rejected) this.dropKept();
+  }
+
+  private newSearch(): FrameResync {
+    const o = this.options;
+    this.resyncOffset = this.offset;
+    return new FrameResync({
+      masked: this.expectMask,
+      rsv1: o.allowRsv1,
+      atStreamStart: this.offset === 0 && o.atStreamStart === true,
+      securityBits: this.securityBits,
+      maxPayload: o.maxFramePayload,
     });
-    if (r.kind === 'found') {
-      const buf = this.resyncBuf;
-      this.resyncSkipped += r.offset;
-      this.sink.onResync(this.resyncSkipped);
-      this.resyncBuf = EMPTY_BYTES;
-      this.state = State.HEADER;
-      this.offset = this.resyncOffset + r.offset;
-      this.parse(buf.subarray(r.offset), ts, frame);
-      return;
+  }
+
+  /** Frames were found: parse the kept bytes from the first believed frame still kept. */
+  private resume(found: FrameResyncFound): void {
+    this.search = undefined;
+    this.expectMask = found.masked;
+    this.sink.onMasking?.(found.masked);
+    const base = this.kept.length > 0 ? this.kept[0]!.offset : this.offset;
+    let start = found.next + this.resyncOffset;
+    for (const f of found.frames) {
+      if (f + this.resyncOffset >= base) {
+        start = f + this.resyncOffset;
+        break;
+      }
     }
-    // Candidates before the undecided one are rejected: drop them. A waiting candidate's frame is
-    // at most RESYNC_MAX_FRAME, so the buffer stays under the cap.
-    const drop = r.kind === 'wait' ? r.offset : this.resyncBuf.length;
-    if (drop > 0) {
-      this.resyncBuf = this.resyncBuf.subarray(drop); // our own copy: a view of it is fine
-      this.resyncOffset += drop;
-      this.resyncSkipped += drop;
+    const skipped = start - this.resyncOffset + this.resyncSkipped;
+    this.resyncSkipped = 0;
+    this.sink.onResync(skipped);
+    const kept = this.kept;
+    this.dropKept();
+    this.state = State.HEADER;
+    const end = this.offset;
+    this.offset = Math.min(start, end);
+    for (const k of kept) {
+      const to = k.offset + k.bytes.length;
+      if (to <= start) continue;
+      const from = Math.max(0, start - k.offset);
+      if ((this.state as State) === State.RESYNC) {
+        // Sync was lost again within what was kept: search the rest anew.
+        this.resync(k.bytes.subarray(from), k.ts, k.frame);
+        continue;
+      }
+      this.parse(k.bytes.subarray(from), k.ts, k.frame);
     }
+    // Each parse or search of the kept bytes advanced the offset: it is where it was.
+    this.offset = Math.max(this.offset, end);
+  }
+
+  private dropKept(): void {
+    this.kept = [];
+    this.keptBytes = 0;
   }
 }
 

@@ -3,7 +3,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { connectionJsonFields, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
 import { utf8Text } from './bytes.js';
 import { textIsPayload } from './lazy-text.js';
-import type { WebSocketMessage } from './types.js';
+import type { WebSocketMessage, WebSocketWarning } from './types.js';
 
 /** Where {@link writeWebSocketMessageJson} puts a line (the CLI's `LineWriter` is one). */
 export interface JsonLineSink {
@@ -50,10 +50,31 @@ export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSin
   } else head += `"text":${JSON.stringify(m.text ?? '')}`;
   if (m.kind === 'close' && m.closeCode !== undefined) head += `,"code":${m.closeCode},"reason":${JSON.stringify(m.closeReason ?? '')}`;
   head += `,"compressed":${m.compressed},"frames":${m.frames}`;
+  if (m.partial) head += `,"partial":true,"unknownBytes":${m.unknownBytes ?? 0}`;
   const decoded = m.decoded === undefined ? undefined : (JSON.stringify(m.decoded) as string | undefined);
   if (decoded !== undefined) head += `,"decoded":${decoded}`;
   if (m.warnings.length > 0) head += `,"warnings":${JSON.stringify(warningsJson(m.warnings))}`;
   sink.text(head + '}');
+}
+
+/**
+ * Writes a `ws.warning` (findings that belong to no message) as one line of the `netrx ws --format
+ * jsonl` contract: `ts`, `stream`, `client`, `server`, `dir`, `"type":"warning"`, `warnings`
+ * (codes, messages, offsets), without the line end.
+ *
+ * @example
+ * ```ts
+ * writeWebSocketWarningJson(w, sink);
+ * // {"ts":"…","stream":0,"client":"…","server":"…","dir":"c2s","type":"warning","warnings":[{"code":"WARN_WS_ACCEPT_MISMATCH",…}]}
+ * ```
+ */
+export function writeWebSocketWarningJson(w: WebSocketWarning, sink: JsonLineSink): void {
+  sink.text(websocketWarningJson(w));
+}
+
+/** A `ws.warning` as its JSON line (see {@link writeWebSocketWarningJson}), made a string. */
+export function websocketWarningJson(w: WebSocketWarning): string {
+  return `{"ts":"${formatTimestamp(w.lastTs)}",${connectionJsonFields(w.connection)},"dir":"${w.dir}","type":"warning","warnings":${JSON.stringify(warningsJson(w.warnings))}}`;
 }
 
 function warningsJson(warnings: readonly Diagnostic[]): object[] {
@@ -64,6 +85,7 @@ function warningsJson(warnings: readonly Diagnostic[]): object[] {
  * A message as one line of the `netrx ws --format jsonl` contract (DESIGN.md "The command"):
  * `ts` (of the last frame), `stream`, `client`, `server`, `dir`, `type`, `length`, then `text`
  * for text or `hex` for the rest, `code` and `reason` for closes, `compressed`, `frames`,
+ * `partial` and `unknownBytes` when compressed history that was not captured left bytes unknown,
  * `decoded` when a payload dissector decoded it, and `undecodable` (instead of a payload) and
  * `warnings` (codes and messages) when there are any. The same line as
  * {@link writeWebSocketMessageJson} writes, made a string.

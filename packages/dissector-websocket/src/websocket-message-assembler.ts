@@ -16,6 +16,8 @@ export interface AssemblerOwner {
   readonly connection: Connection;
   /** Called with each frame's masking before it is validated: lets the owner settle unknown roles. */
   noteMasking(assembler: WebSocketMessageAssembler, masked: boolean): void;
+  /** A search for frames proved this direction's masking: the other direction does the opposite. */
+  noteSearchMasking?(assembler: WebSocketMessageAssembler, masked: boolean): void;
   /** Emits an event downstream (after the owner's payload dissector, for messages). */
   emitMessage(message: WebSocketMessage): void;
   emit(event: AppEvent): void;
@@ -60,6 +62,9 @@ interface MessageDraft {
   lastFrame: number;
   warnings: Diagnostic[] | undefined;
   undecodable: string | undefined;
+  /** Bytes of the payload copied from compressed history that was not captured (0: none). */
+  unknownBytes: number;
+  unknown: Uint8Array | undefined;
 }
 
 function newDraft(): MessageDraft {
@@ -74,6 +79,8 @@ function newDraft(): MessageDraft {
     lastFrame: 0,
     warnings: undefined,
     undecodable: undefined,
+    unknownBytes: 0,
+    unknown: undefined,
   };
 }
 
@@ -125,6 +132,14 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   onResync(skipped: number): void {
     if (skipped > 0) this.carry(warning('WARN_WS_RESYNC', `frames found again after ${skipped} bytes that could not be parsed`));
+  }
+
+  onUnparsed(skipped: number): void {
+    this.carry(warning('WARN_WS_UNPARSED', `${skipped} bytes were searched for frames and none was proven: no message is shown for them`));
+  }
+
+  onMasking(masked: boolean): void {
+    this.owner.noteSearchMasking?.(this, masked);
   }
 
   onFrame(f: ParsedFrame): void {
@@ -186,10 +201,19 @@ export class WebSocketMessageAssembler implements FrameSink {
     if (f.fin) this.finishMessage(f);
   }
 
-  /** The connection ended: a message still waiting for its final fragment is reported as such. */
-  end(): void {
+  /**
+   * The connection ended: a message still waiting for its final fragment is reported as such, and
+   * warnings no message took are emitted as a `ws.warning` (tagged `ts`, `frame`).
+   */
+  end(ts = 0n, frame = 0): void {
     this.abandon('the connection ended before the final fragment');
     this.inflater?.close();
+    // Findings no later message took are a record of their own, never dropped.
+    if (this.carried !== undefined) {
+      const warnings = this.carried;
+      this.carried = undefined;
+      this.owner.emit({ type: 'ws.warning', connection: this.owner.connection, dir: this.dir, firstTs: ts, lastTs: ts, firstFrame: frame, lastFrame: frame, warnings });
+    }
   }
 
   private startMessage(opcode: number, f: ParsedFrame): void {
@@ -236,8 +260,13 @@ export class WebSocketMessageAssembler implements FrameSink {
       if (d.compressed) {
         // The inflater reads the parts as they are: joining them first would be a copy for nothing.
         const r = this.inflater!.inflate(this.parts);
-        if (r.ok) payload = r.data;
-        else {
+        if (r.ok) {
+          payload = r.data;
+          if (r.unknownBytes) {
+            d.unknownBytes = r.unknownBytes;
+            d.unknown = r.unknown;
+          }
+        } else {
           d.undecodable =
             this.options.compression === 'unknown' ? `compressed (RSV1), and the handshake was not captured: ${r.reason}` : r.reason;
         }
@@ -267,8 +296,12 @@ export class WebSocketMessageAssembler implements FrameSink {
     const payload = d.payload;
     const undecodable = d.undecodable;
     let warnings = d.warnings;
+    const unknownBytes = d.unknownBytes;
+    const unknown = d.unknown;
     d.payload = EMPTY_BYTES;
     d.warnings = undefined;
+    d.unknownBytes = 0;
+    d.unknown = undefined;
     if (this.carried) {
       warnings = warnings ? [...this.carried, ...warnings] : this.carried;
       this.carried = undefined;
@@ -276,7 +309,12 @@ export class WebSocketMessageAssembler implements FrameSink {
     let lazyText = false;
     let closeCode: number | undefined;
     let closeReason: string | undefined;
-    if (undecodable === undefined) {
+    let partialText: string | undefined;
+    if (undecodable === undefined && unknownBytes > 0) {
+      // Bytes copied from history that was not captured: the rest is exact; unknown bytes read as
+      // 0 in the payload and as U+FFFD in the text; the whole-message checks cannot be made.
+      if (kind === 'text') partialText = textWithUnknown(payload, unknown!);
+    } else if (undecodable === undefined) {
       if (kind === 'text') {
         // Validity now (a warning rides on the message); the text itself only when read.
         lazyText = true;
@@ -302,12 +340,16 @@ export class WebSocketMessageAssembler implements FrameSink {
       payload,
     } as Writable<WebSocketMessage>;
     if (lazyText) defineLazyText(message);
-    else message.text = undefined;
+    else message.text = partialText;
     message.closeCode = closeCode;
     message.closeReason = closeReason;
     message.compressed = d.compressed;
     message.frames = d.frames;
     message.undecodable = undecodable;
+    if (unknownBytes > 0 && undecodable === undefined) {
+      message.partial = true;
+      message.unknownBytes = unknownBytes;
+    }
     message.warnings = warnings ?? NO_WARNINGS;
     message.protocol = this.options.protocol;
     this.owner.emitMessage(message);
@@ -338,3 +380,11 @@ export class WebSocketMessageAssembler implements FrameSink {
 }
 
 
+
+/** A partial text: the payload decoded as UTF-8, each unknown byte (marked in `unknown`) as U+FFFD. */
+function textWithUnknown(payload: Uint8Array, unknown: Uint8Array): string {
+  const marked = Uint8Array.from(payload);
+  // 0xFF never occurs in UTF-8: the decoder makes each one U+FFFD.
+  for (let i = 0; i < marked.length; i++) if (unknown[i]) marked[i] = 0xff;
+  return utf8Text(marked);
+}

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { AppEvent } from '@netrx/core';
-import type { WebSocketFrame, WebSocketMessage } from './types.js';
+import type { WebSocketFrame, WebSocketMessage, WebSocketWarning } from './types.js';
 
 /**
  * Keeps the `ws.message` events of a `dissectStreams()` output: every WebSocket message, in the
@@ -42,6 +42,29 @@ export function websocketFrames(): OperatorFunction<AppEvent, WebSocketFrame> {
       source.subscribe({
         next: (ev) => {
           if (ev.type === 'ws.frame') subscriber.next(ev);
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
+
+/**
+ * Keeps the `ws.message` and `ws.warning` events: every message, and the findings that belong to
+ * no message (a wrong `Sec-WebSocket-Accept` with no later message, bytes never parsed as frames),
+ * which would otherwise be lost. What `netrx ws` prints.
+ *
+ * @example
+ * ```ts
+ * events$.pipe(websocketRecords()).subscribe((r) => console.log(r.type === 'ws.warning' ? r.warnings : r.text));
+ * ```
+ */
+export function websocketRecords(): OperatorFunction<AppEvent, WebSocketMessage | WebSocketWarning> {
+  return (source) =>
+    new Observable<WebSocketMessage | WebSocketWarning>((subscriber) =>
+      source.subscribe({
+        next: (ev) => {
+          if (ev.type === 'ws.message' || ev.type === 'ws.warning') subscriber.next(ev);
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),

@@ -1,61 +1,30 @@
 import type { Connection, Direction, ProbeResult } from '@netrx/core';
-import { Opcode } from './types.js';
-import { isConsistentSuccessor, isControlOpcode, isPlausibleHeader, readFrameHeader } from './websocket-frame-header.js';
+import { findFrameChain, SECURITY_BITS_HEURISTIC, type ChainVerdict } from './frame-evidence.js';
 
 /** Most bytes the heuristic looks at. */
 export const WS_PROBE_BYTES = 4096;
 
-/** Offsets after the first at which a capture that starts inside a frame may find its first header. */
-const SCAN_OFFSETS = 2048;
-
-const RULES = { allowRsv1: true } as const;
-
 /**
- * Follows frame headers from `off`: how many plausible, mutually consistent frames lie back to
- * back, and whether the last ends exactly at the end of `buf` (`exact`), runs past it (`open`),
- * or is followed by something that is not a frame (`broken`).
+ * The WebSocket heuristic (the `tcp` list): do the first bytes of a direction hold WebSocket
+ * frames? Only what RFC 6455 allows in that direction counts (client frames masked, server frames
+ * not; RSV1 only as permessage-deflate may set it; RSV2/RSV3 never; control frames final and
+ * short; valid close codes; shortest length encoding), and a match needs a chain of frames whose
+ * evidence reaches {@link SECURITY_BITS_HEURISTIC} bits plus log2 of the positions searched
+ * (frame-evidence.ts), so one or two plausible headers in arbitrary data never match.
+ *
+ * With the SYN seen, the direction's first byte starts a frame or none does, no continuation
+ * comes first, and the direction's role says whether it masks. Picked up midstream, the bytes may
+ * begin inside a frame (every position is tried) and either masking is tried. The answer is
+ * `need-more` while a chain may still be proven within {@link WS_PROBE_BYTES}. Never throws.
  */
-function followRun(buf: Uint8Array, off: number): { count: number; end: 'exact' | 'open' | 'broken' } {
-  let count = 0;
-  let prev: ReturnType<typeof readFrameHeader>;
-  let fragmented: boolean | undefined;
-  while (off < buf.length) {
-    const h = readFrameHeader(buf, off);
-    if (h === undefined) return { count, end: 'open' };
-    if (!isPlausibleHeader(h, RULES)) return { count, end: 'broken' };
-    if (prev && !isConsistentSuccessor(prev, h, fragmented ?? h.opcode === Opcode.CONTINUATION)) return { count, end: 'broken' };
-    if (!isControlOpcode(h.opcode)) fragmented = !h.fin;
-    count++;
-    prev = h;
-    off += h.headerLength + h.payloadLength;
-  }
-  return { count, end: off === buf.length ? 'exact' : 'open' };
-}
-
-/**
- * The WebSocket heuristic (the `tcp` list): do the first bytes of a direction look like frames?
- * At offset 0, three consistent frames back to back, or two that end exactly where the bytes end,
- * match; fewer ask for more bytes (the dispatcher calls again as segments arrive), so one stray
- * plausible header in arbitrary data is not enough. When the connection was picked up midstream
- * (no SYN seen), the capture may also start inside a frame: then a run of at least four frames
- * that ends exactly at the end of the bytes, found within the first 2 KiB, matches. HTTP and TLS
- * never match (their first bytes read as reserved opcodes or RSV2/RSV3 bits). Never throws.
- */
-export function probeWebSocket(bytes: Uint8Array, _dir: Direction, connection: Connection): ProbeResult {
+export function probeWebSocket(bytes: Uint8Array, dir: Direction, connection: Connection): ProbeResult {
   if (bytes.length < 2) return 'need-more';
-  const first = followRun(bytes, 0);
-  if (first.count >= 3 || (first.count === 2 && first.end === 'exact')) return 'match';
-  const more = bytes.length < WS_PROBE_BYTES ? 'need-more' : 'reject';
-  // A run not yet long enough, and not broken: wait for the next segments.
-  if (first.end !== 'broken') return more;
-  // With the SYN seen, these are the stream's first bytes: a frame starts here or nowhere.
-  if (connection.clientBy === 'syn') return 'reject';
-  let open = false;
-  const last = Math.min(bytes.length - 2, SCAN_OFFSETS);
-  for (let i = 1; i <= last; i++) {
-    const r = followRun(bytes, i);
-    if (r.count >= 4 && r.end === 'exact') return 'match';
-    if (r.count >= 1 && r.end !== 'broken') open = true;
+  const fromStart = connection.clientBy === 'syn';
+  let waiting = false;
+  for (const masked of fromStart ? [dir === 'c2s'] : [true, false]) {
+    const v: ChainVerdict = findFrameChain(bytes, { masked, rsv1: true, continuationFirst: !fromStart }, { securityBits: SECURITY_BITS_HEURISTIC, starts: fromStart ? 'first' : 'byte' });
+    if (v.kind === 'match') return 'match';
+    if (v.kind === 'need') waiting = true;
   }
-  return open ? more : 'reject';
+  return waiting && bytes.length < WS_PROBE_BYTES ? 'need-more' : 'reject';
 }

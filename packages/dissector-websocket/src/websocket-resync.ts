@@ -1,52 +1,90 @@
-import { Opcode } from './types.js';
-import {
-  isConsistentSuccessor,
-  isControlOpcode,
-  isPlausibleHeader,
-  readFrameHeader,
-  type FramePlausibility,
-} from './websocket-frame-header.js';
+import { FrameChainSearch, type ChainVerdict } from './frame-evidence.js';
 
-/** Where a run of frames starts, or that more bytes are needed to decide, or that none starts here. */
-export type FrameRunResult =
-  | { readonly kind: 'found'; readonly offset: number }
-  | { readonly kind: 'wait'; readonly offset: number }
-  | { readonly kind: 'none' };
+/** What the bytes being searched may hold (see {@link FrameResync}). */
+export interface FrameResyncRules {
+  /** Whether the direction masks (client), does not (server), or is not known yet (both are searched). */
+  readonly masked: boolean | undefined;
+  /** RSV1 may be set: permessage-deflate is negotiated or may be (no handshake seen). */
+  readonly rsv1: boolean;
+  /** The bytes are the stream's very first (the SYN was seen, nothing lost): a frame starts there or nowhere. */
+  readonly atStreamStart: boolean;
+  /** Evidence demanded, in bits (`SECURITY_BITS_RESYNC` of frame-evidence.ts in a connection known to be WebSocket). */
+  readonly securityBits: number;
+  /** Largest payload a believed frame may claim. */
+  readonly maxPayload: number;
+}
 
-const NONE: FrameRunResult = { kind: 'none' };
-
-/** Limits of a search for frames. */
-export interface FrameRunRules extends FramePlausibility {
-  /** Largest frame (header and payload) a candidate may have and still be waited for. */
-  readonly maxFrame: number;
+/** Where frames were found: the stream offset (from the search's start) of the first believed frame's header. */
+export interface FrameResyncFound {
+  /** Offsets of the believed frames (the first where frames begin) and of the header after them. */
+  readonly frames: readonly number[];
+  readonly next: number;
+  /** Whether the frames found are masked: the direction's role. */
+  readonly masked: boolean;
 }
 
 /**
- * Finds where frames start in bytes that begin at an unknown point of a WebSocket stream (a
- * capture that starts mid-connection, or after a gap), by scanning forward for a run of
- * plausible frame headers: a candidate is believed when the header after it is plausible and
- * consistent with it, or when its frame ends exactly at the end of `buf` (the end of what was
- * received: a segment boundary, where senders usually end frames). Zeek stops after a gap; this
- * resynchronises instead, and demands two agreeing headers to keep false starts rare.
+ * Resynchronisation: where WebSocket frames start again in bytes that begin at an unknown point
+ * of one direction (a capture that starts mid-connection, bytes lost to a gap, a header no peer
+ * sends). Only what RFC 6455 allows in this direction is accepted, and a start is believed only
+ * when a chain of frames proves it with evidence that grows with the bytes searched
+ * ({@link FrameChainSearch}, see frame-evidence.ts); Zeek stops after a gap, Wireshark trusts
+ * the next plausible header, this believes nothing it cannot prove. When the direction's masking
+ * is not known, a masked and an unmasked chain are searched for at once (RFC 6455 §5.1: only
+ * clients mask); the first believed gives the direction its role.
  *
- * Returns `wait` when the candidate at `offset` needs bytes beyond `buf` to be decided.
+ * Long frames are followed by skipping (the search keeps a few hundred bytes); the caller keeps
+ * what it wants to parse once frames are found.
  */
-export function findFrameRun(buf: Uint8Array, from: number, rules: FrameRunRules): FrameRunResult {
-  for (let i = from; i < buf.length; i++) {
-    const h = readFrameHeader(buf, i);
-    if (h === undefined) return { kind: 'wait', offset: i };
-    if (!isPlausibleHeader(h, rules)) continue;
-    const end = i + h.headerLength + h.payloadLength;
-    if (end === buf.length) return { kind: 'found', offset: i };
-    if (end > buf.length) {
-      if (end - i > rules.maxFrame) continue;
-      return { kind: 'wait', offset: i };
+export class FrameResync {
+  private searches: { readonly masked: boolean; readonly search: FrameChainSearch }[] = [];
+  private done = false;
+
+  constructor(rules: FrameResyncRules) {
+    for (const masked of rules.masked === undefined ? [true, false] : [rules.masked]) {
+      const search = new FrameChainSearch(
+        { masked, rsv1: rules.rsv1, continuationFirst: !rules.atStreamStart, maxPayload: rules.maxPayload },
+        { securityBits: rules.securityBits, starts: rules.atStreamStart ? 'first' : 'byte' },
+      );
+      this.searches.push({ masked, search });
     }
-    const next = readFrameHeader(buf, end);
-    if (next === undefined) return { kind: 'wait', offset: i };
-    // A control frame says nothing about whether a fragmented message is open: let the successor decide.
-    const fragmented = isControlOpcode(h.opcode) ? next.opcode === Opcode.CONTINUATION : !h.fin;
-    if (isPlausibleHeader(next, rules) && isConsistentSuccessor(h, next, fragmented)) return { kind: 'found', offset: i };
   }
-  return NONE;
+
+  /** Feeds the next bytes (a view is fine); frames, once believed. Nothing more after a match or a reject. */
+  push(chunk: Uint8Array): FrameResyncFound | undefined {
+    if (this.done) return undefined;
+    return this.decide((s) => s.push(chunk));
+  }
+
+  /** The stream ended: a chain whose last frame ends exactly here may be believed now. */
+  finish(): FrameResyncFound | undefined {
+    if (this.done) return undefined;
+    const found = this.decide((s) => s.finish());
+    this.done = true;
+    return found;
+  }
+
+  /** The direction's masking became known (the other direction's frames told): search only for it. */
+  restrict(masked: boolean): void {
+    this.searches = this.searches.filter((s) => s.masked === masked);
+    if (this.searches.length === 0) this.done = true;
+  }
+
+  /** Whether no frame can be found any more (every search rejected). */
+  get rejected(): boolean {
+    return this.done;
+  }
+
+  private decide(step: (s: FrameChainSearch) => ChainVerdict): FrameResyncFound | undefined {
+    let best: FrameResyncFound | undefined;
+    let alive = 0;
+    for (const { masked, search } of this.searches) {
+      const v = step(search);
+      if (v.kind === 'match') {
+        if (best === undefined || v.offset < best.frames[0]!) best = { frames: v.frames, next: v.next, masked };
+      } else if (v.kind === 'need') alive++;
+    }
+    if (best !== undefined || alive === 0) this.done = true;
+    return best;
+  }
 }

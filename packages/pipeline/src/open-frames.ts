@@ -2,11 +2,14 @@ import { take, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame, type Clock } from '@netrx/core';
 import { fromCaptureFile } from '@netrx/source-file';
 import { fromLiveCapture } from '@netrx/source-live';
+import { filterFrames } from './filter-frames.js';
 import type { FrameSourceOptions } from './pipeline-options.js';
 
 /**
  * The frames of a source: a capture file through `fromCaptureFile()` or a live capture through
- * `fromLiveCapture()`, ending after `count` frames when given. `clock` is offered to the live
+ * `fromLiveCapture()`, only those the capture `filter` accepts when one is given ({@link
+ * filterFrames} for a file; libpcap in the kernel for a live capture), ending after `count`
+ * frames when given. `clock` is offered to the live
  * capture, which stamps frames that come without kernel timestamps (the `cap` backend) with it;
  * a `clock` in the live options themselves wins. Nothing is read until the result is subscribed.
  *
@@ -30,9 +33,11 @@ export function openFrames(source: FrameSourceOptions, clock?: Clock): Observabl
     throw new NetrxError('ERR_INVALID_OPTION', `count must be a whole number from 1, not ${count}`);
   }
   let frames: Observable<CapturedFrame>;
-  if (source.file !== undefined) frames = fromCaptureFile(source.file, source.fileOptions);
-  else if (source.live !== undefined) {
-    frames = fromLiveCapture({ clock, ...source.live });
+  if (source.file !== undefined) {
+    frames = fromCaptureFile(source.file, source.fileOptions);
+    if (source.filter !== undefined) frames = frames.pipe(filterFrames(source.filter));
+  } else if (source.live !== undefined) {
+    frames = fromLiveCapture({ clock, filter: source.filter, ...source.live });
   } else throw new NetrxError('ERR_INVALID_OPTION', 'a pipeline needs a file or live options');
   return count === undefined ? frames : frames.pipe(take(count));
 }

@@ -1,5 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 import { formatTimestamp, type FailureLayer, type Layer, type Packet } from '@netrx/core';
+import type { TcpLayer } from '@netrx/dissector-tcp';
 
 /**
  * One packet: the JSON contract of `netrx packets --format jsonl` (keys in this order;
@@ -33,6 +34,35 @@ export interface PacketSummary {
     /** What was wrong. */
     readonly message: string;
   };
+  /** For a TCP segment (the innermost TCP layer): its header's main fields. */
+  readonly tcp?: {
+    /** Flags as tcpdump writes them: `S` SYN, `F` FIN, `R` RST, `P` PSH, `.` ACK, `U` URG, `E` ECE, `W` CWR (`S.` is SYN+ACK); `none`. */
+    readonly flags: string;
+    /** Sequence number (absolute, unsigned 32-bit). */
+    readonly seq: number;
+    /** Acknowledgment number (meaningful with the ACK flag). */
+    readonly ack: number;
+    /** Bytes of TCP payload the segment carries (what the IP header says, captured or not). */
+    readonly payloadLength: number;
+  };
+}
+
+/** tcpdump's letters for the TCP flag bits, in bit order (its `tcp_flag_values`). */
+const TCP_FLAG_LETTERS = ['F', 'S', 'R', 'P', '.', 'U', 'E', 'W'];
+const tcpFlagText: readonly string[] = Array.from({ length: 256 }, (_, bits) => TCP_FLAG_LETTERS.filter((_, i) => bits & (1 << i)).join('') || 'none');
+
+/** The innermost TCP layer of a packet, if any. */
+function tcpOf(layers: readonly Layer[]): TcpLayer | undefined {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i]!;
+    if (l.protocol === 'tcp') return l;
+  }
+  return undefined;
+}
+
+/** `tcpdump`'s flag string of a flag byte (`S.` for SYN+ACK). */
+export function tcpFlagString(flags: number): string {
+  return tcpFlagText[flags & 0xff]!;
 }
 
 /**
@@ -65,6 +95,7 @@ export function packetSummary(packet: Packet): PacketSummary {
   const { frame, layers } = packet;
   const ends = packetEndpoints(packet);
   const failure = failureOf(layers);
+  const tcp = tcpOf(layers);
   return {
     frame: frame.frameNumber,
     ts: formatTimestamp(frame.timestamp),
@@ -75,6 +106,7 @@ export function packetSummary(packet: Packet): PacketSummary {
     caplen: frame.caplen,
     len: frame.length,
     ...(failure && { failure: { protocol: failure.failedProtocol, code: failure.code, offset: failure.offset, message: failure.message } }),
+    ...(tcp && { tcp: { flags: tcpFlagString(tcp.flags), seq: tcp.seq, ack: tcp.ack, payloadLength: tcp.payload.length + tcp.truncatedBytes } }),
   };
 }
 
@@ -103,12 +135,14 @@ export function packetSummaryJson(packet: Packet): string {
   if (failure) {
     s += `,"failure":${JSON.stringify({ protocol: failure.failedProtocol, code: failure.code, offset: failure.offset, message: failure.message })}`;
   }
+  const tcp = tcpOf(layers);
+  if (tcp) s += `,"tcp":{"flags":"${tcpFlagString(tcp.flags)}","seq":${tcp.seq},"ack":${tcp.ack},"payloadLength":${tcp.payload.length + tcp.truncatedBytes}}`;
   return s + '}';
 }
 
 /**
  * Packets to their {@link PacketSummary}: frame number, time, link type, layer names, endpoints,
- * lengths and the decoding failure, if any. (For JSON lines, {@link packetSummaryJson} writes the
+ * lengths, the decoding failure, if any, and a TCP segment's flags, numbers and payload length. (For JSON lines, {@link packetSummaryJson} writes the
  * same without building the object.)
  *
  * @example

@@ -7,7 +7,8 @@ import type { LiveCaptureOptions } from '@netrx/source-live';
 import type { fromCaptureFile } from '@netrx/source-file';
 import type { fromLiveCapture } from '@netrx/source-live';
 import type { createContainer } from './composition-root.js';
-import type { defaultPlugins } from './default-plugins.js';
+import type { filterFrames } from './filter-frames.js';
+import type { createDefaultPlugins } from './default-plugins.js';
 import type { Tokens } from './tokens.js';
 
 /** Where frames come from: a capture file or a live capture (give one), and how many to take. */
@@ -18,16 +19,32 @@ export interface FrameSourceOptions {
   readonly fileOptions?: CaptureFileOptions;
   /** Live capture options (`device`, `filter`, `backend`…), as {@link fromLiveCapture} takes. */
   readonly live?: LiveCaptureOptions;
-  /** Stop after this many frames (a whole number from 1). */
+  /** Stop after this many frames (a whole number from 1), counted after {@link FrameSourceOptions.filter}. */
   readonly count?: number;
+  /**
+   * A capture filter (pcap-filter(7), as tcpdump takes it: `tcp port 7272 and host 10.0.0.1`).
+   * A file's frames go through {@link filterFrames} (libpcap compiles it, through tcpdump); a live
+   * capture hands it to libpcap, unless {@link LiveCaptureOptions.filter} gives its own.
+   */
+  readonly filter?: string;
 }
 
 /** What a pipeline reads, which plugins dissect it, and the options of each stage. */
 export interface PipelineOptions extends FrameSourceOptions {
-  /** Plugins to register; {@link defaultPlugins} (core, TCP, HTTP, WebSocket) when omitted. */
+  /**
+   * Plugins to register; when omitted, {@link createDefaultPlugins} (core, TCP, HTTP, WebSocket,
+   * and TLS with the pipeline's key store).
+   */
   readonly plugins?: readonly NetrxPlugin[];
   /** Extra plugins added to {@link PipelineOptions.plugins} (your own dissectors). */
   readonly extraPlugins?: readonly NetrxPlugin[];
+  /**
+   * TLS key log files (NSS key log format: `SSLKEYLOGFILE`, Node's `--tls-keylog`), read into
+   * the pipeline's key store and re-read as they grow, so a live capture decrypts connections
+   * whose keys are logged after it began. A file that does not exist yet is read once it
+   * appears. Decryption Secrets Blocks in a pcapng file need no option: they are always read.
+   */
+  readonly keylog?: string | readonly string[];
   /** Decode-as rules, as tshark's `-d`: `tcp.port==7272,websocket`. */
   readonly decodeAs?: readonly string[];
   /** Packet dissection options (counters, fragment reassembly limits). */

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Observable, type OperatorFunction } from 'rxjs';
-import { formatEndpoint, type DirectionStats, type StreamClose, type StreamEvent } from '@netrx/core';
+import { formatEndpoint, formatTimestamp, type DirectionStats, type StreamClose, type StreamEvent } from '@netrx/core';
 
 /** One direction of a {@link TcpConnectionSummary}. */
 export interface TcpDirectionSummary {
@@ -33,6 +33,12 @@ export interface TcpConnectionSummary {
   readonly client: string;
   /** The server's endpoint. */
   readonly server: string;
+  /**
+   * The tunnel the connection came through (`vxlan vni 42`, `gre key 7`, `gre key 9 / vxlan vni 42`),
+   * absent for a connection captured as it is: like every `Connection.via` entry, written after
+   * `server`. Two connections with the same endpoints through different tunnels are two connections.
+   */
+  readonly tunnel?: string;
   /** How the client was decided: `syn`, `port`, or the `tcp.client` entry that knew (`http`, `ws-mask`). */
   readonly clientBy: string;
   /** How the connection ended. */
@@ -41,6 +47,14 @@ export interface TcpConnectionSummary {
   readonly c2s: TcpDirectionSummary;
   /** Server to client. */
   readonly s2c: TcpDirectionSummary;
+  /** Time of the connection's first segment, `seconds.nanoseconds` since the epoch. */
+  readonly firstTs: string;
+  /** Time of its last segment. */
+  readonly lastTs: string;
+  /** Seconds from the first segment to the last. */
+  readonly duration: number;
+  /** Segments seen, per direction (pure ACKs and retransmissions included). */
+  readonly packets: { readonly c2s: number; readonly s2c: number };
 }
 
 /** The running sha256 of each direction of one connection. */
@@ -52,8 +66,9 @@ interface DirectionHashes {
 /**
  * TCP stream events to one {@link TcpConnectionSummary} per connection, emitted when its `close`
  * event comes (`reassembleTcp()` closes what is left at the end of input): byte counts, the
- * sha256 of each direction's reassembled bytes, gaps, retransmissions, overlap conflicts and how
- * each side closed. Hashing happens as the data flows; no stream bytes are kept.
+ * sha256 of each direction's reassembled bytes, gaps, retransmissions, overlap conflicts, how
+ * each side closed, then the times of the first and last segments, the duration and the segments
+ * per direction. Hashing happens as the data flows; no stream bytes are kept.
  *
  * @example
  * ```ts
@@ -97,6 +112,8 @@ export function tcpConnectionSummaries(): OperatorFunction<StreamEvent, TcpConne
 /** The summary of a closed connection from its close event and its hashes. */
 function summarize(ev: StreamClose, hashes: DirectionHashes): TcpConnectionSummary {
   const c = ev.connection;
+  const first = ev.firstSeen ?? ev.ts;
+  const last = ev.lastSeen ?? ev.ts;
   const dir = (s: Readonly<DirectionStats>, h: Hash): TcpDirectionSummary => ({
     bytes: s.bytes,
     sha256: h.digest('hex'),
@@ -111,9 +128,15 @@ function summarize(ev: StreamClose, hashes: DirectionHashes): TcpConnectionSumma
     stream: c.id,
     client: formatEndpoint(c.client),
     server: formatEndpoint(c.server),
+    ...c.via,
     clientBy: c.clientBy,
     close: ev.reason,
     c2s: dir(ev.stats.c2s, hashes.c2s),
     s2c: dir(ev.stats.s2c, hashes.s2c),
+    // Added after the fields above, which programs read in this order.
+    firstTs: formatTimestamp(first),
+    lastTs: formatTimestamp(last),
+    duration: Number(last - first) / 1e9,
+    packets: { c2s: ev.stats.c2s.packets ?? 0, s2c: ev.stats.s2c.packets ?? 0 },
   };
 }

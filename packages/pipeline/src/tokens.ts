@@ -1,6 +1,8 @@
 // Types for the doc links only.
 import type { Clock, NetrxPlugin, Registry, monotonicClock } from '@netrx/core';
+import type { MemoryKeyStore, TlsKeyStore } from '@netrx/dissector-tls';
 import type { createContainer, createPipelineContainer } from './composition-root.js';
+import type { createDefaultPlugins } from './default-plugins.js';
 import type { PipelineOptions } from './pipeline-options.js';
 
 /**
@@ -39,9 +41,12 @@ export const Tokens = {
    */
   Clock: Symbol.for('netrx.Clock'),
   /**
-   * Extension point, nothing registered yet: where decryption keys for a pipeline come from
-   * (TLS key logs, pcapng decryption-secrets blocks). One registration; a later TLS dissector
-   * resolves it once per pipeline.
+   * The pipeline's TLS key store ({@link TlsKeyStore}): where the TLS plugin of
+   * {@link createDefaultPlugins} finds each connection's secrets, and where key log files
+   * (`keylog` option) and the Decryption Secrets Blocks of pcapng files go. A new
+   * {@link MemoryKeyStore} per pipeline unless a container you pass has one: register your own
+   * (a `MemoryKeyStore` your application feeds from Node's `'keylog'` events, or any object with
+   * `get(clientRandom)`) to feed or swap it.
    */
   KeyStore: Symbol.for('netrx.KeyStore'),
   /**

@@ -4,6 +4,7 @@
  * files), `fromCaptureFile()` to read one as an `Observable<CapturedFrame>`, and a pcapng writer.
  *
  * @packageDocumentation
+ * @module @netrx/source-file
  */
 export { fromCaptureFile } from './from-capture-file.js';
 export type { CaptureFileOptions } from './from-capture-file.js';

@@ -28,12 +28,15 @@ export function loadCap(): Promise<CapLoad> {
 const CAP_SNAPLEN = 65_535;
 
 /**
- * Handles whose `open()` threw. `cap` 0.2.1 leaves such a handle half-initialised: closing it, or
- * letting the garbage collector destroy it, stops a libuv poll handle that was never started and
- * aborts the process. So they are kept alive for good (a few hundred bytes and a socket each);
- * the checks before `open()` keep this to bad filters.
+ * Every handle this process opened, kept alive for good. `cap` 0.2.1's destructor is not safe:
+ * a handle whose `open()` threw is half-initialised (closing it, or letting the garbage collector
+ * destroy it, stops a libuv poll handle that was never started and aborts the process), and the
+ * collector destroying a handle after `close()` aborts the process now and then too (the live
+ * tests' worker died in about one run in three, a few captures after the first one closed). A
+ * closed handle costs a few hundred bytes; an open-failed one a socket too (the checks before
+ * `open()` keep those to bad filters).
  */
-const failedHandles: Cap[] = [];
+const keptHandles: Cap[] = [];
 
 /** `cap` names the link type; map the names it can return to `LINKTYPE_*` values. */
 function linkTypeOf(name: string): number | undefined {
@@ -88,12 +91,12 @@ export function openCap(CapClass: typeof Cap, o: ResolvedLiveOptions, sink: Back
   }
 
   const cap = new CapClass();
+  keptHandles.push(cap);
   const buffer = Buffer.alloc(Math.min(o.snaplen ?? CAP_SNAPLEN, CAP_SNAPLEN));
   let name: string;
   try {
     name = cap.open(o.device, o.filter ?? '', o.bufferSize, buffer);
   } catch (err) {
-    failedHandles.push(cap);
     throw classifyCaptureFailure((err as Error).message, o.device, o.filter, 'cap');
   }
   const linkType = linkTypeOf(name);

@@ -4,6 +4,7 @@
  * between capture and pipeline; and the list of capture devices.
  *
  * @packageDocumentation
+ * @module @netrx/source-live
  */
 export { fromLiveCapture } from './from-live-capture.js';
 export { createLiveCaptureStats } from './options.js';

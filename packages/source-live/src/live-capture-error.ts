@@ -40,9 +40,12 @@ const NO_DEVICE = /no such device|doesn't exist|does not exist|no such interface
 export function classifyCaptureFailure(message: string, device: string, filter: string | undefined, backend: string): LiveCaptureError {
   const detail = message.trim().replace(/\s+/g, ' ');
   if (PERMISSION.test(detail)) {
+    // The capability belongs on the program that opens the capture: node itself for the cap
+    // addon, the tcpdump child for the tcpdump backend.
+    const program = backend === 'tcpdump' ? 'tcpdump' : 'node';
     return new LiveCaptureError(
       'permission',
-      `no permission to capture on ${device} (${backend}: ${detail}): run as root, or grant the capability: setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v node)")"`,
+      `no permission to capture on ${device} (${backend}: ${detail}): run as root, or grant ${program} the capability: setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v ${program})")"`,
     );
   }
   if (NO_DEVICE.test(detail)) {

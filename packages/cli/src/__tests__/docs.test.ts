@@ -16,7 +16,17 @@ describe('API docs', () => {
     const typedoc = join(root, 'node_modules/typedoc/bin/typedoc');
     const r = spawnSync(process.execPath, [typedoc, '--emit', 'none'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    // Not one warning, even one typedoc does not count as an error.
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/warning/i);
   }, 240_000);
+
+  it('name each package\'s module as it is imported: @netrx/<package>', () => {
+    const entryPoints = (JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as { entryPoints: string[] }).entryPoints;
+    for (const entry of entryPoints) {
+      const pkg = /^packages\/([^/]+)\/src\/index\.ts$/.exec(entry)![1];
+      expect(readFileSync(join(root, entry), 'utf8'), entry).toMatch(new RegExp(`^ \\* @module @netrx/${pkg}$`, 'm'));
+    }
+  });
 
   it('document every public export', () => {
     const entryPoints = (JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as { entryPoints: string[] }).entryPoints.map((e) => join(root, e));

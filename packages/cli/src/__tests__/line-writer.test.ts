@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Connection } from '@netrx/core';
 import { websocketMessageJson, writeWebSocketMessageJson, type WebSocketMessage } from '@netrx/dissector-websocket';
-import { LineWriter } from '../output.js';
+import { LineBytes, LineWriter } from '../output.js';
 
 /** A writer whose chunks are collected as they are written. */
 function collect(chunk?: number): { w: LineWriter; chunks: Buffer[] } {
@@ -144,5 +144,30 @@ describe('writeWebSocketMessageJson', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('LineBytes (the records of --sink)', () => {
+  it('takes each line as the bytes LineWriter prints for it, one line at a time', () => {
+    fc.assert(
+      fc.property(fc.array(messageArb, { minLength: 1, maxLength: 5 }), (messages) => {
+        const bytes = new LineBytes();
+        const { w, chunks } = collect();
+        const taken: Buffer[] = [];
+        for (const m of messages) {
+          writeWebSocketMessageJson(m, bytes);
+          taken.push(bytes.take());
+          writeWebSocketMessageJson(m, w);
+          w.endLine();
+        }
+        w.flush();
+        expect(Buffer.concat(taken.flatMap((t) => [t, Buffer.from('\n')]))).toEqual(Buffer.concat(chunks));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses to end a line: each is taken', () => {
+    expect(() => new LineBytes().endLine()).toThrow(/take\(\) it/);
   });
 });

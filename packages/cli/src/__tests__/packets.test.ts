@@ -35,7 +35,12 @@ describe('netrx packets', () => {
     expect(status).toBe(0);
     const rows = json(out);
     expect(rows).toHaveLength(4);
-    expect(rows[0]).toEqual({ frame: 1, ts: '1700000000.123456000', linkType: 1, layers: ['ethernet', 'ipv4', 'tcp'], src: '10.0.0.1:40000', dst: '10.0.0.2:80', caplen: 14 + 20 + 20 + get.length, len: 14 + 20 + 20 + get.length });
+    expect(rows[0]).toEqual({
+      frame: 1, ts: '1700000000.123456000', linkType: 1, layers: ['ethernet', 'ipv4', 'tcp'], src: '10.0.0.1:40000', dst: '10.0.0.2:80', caplen: 14 + 20 + 20 + get.length, len: 14 + 20 + 20 + get.length,
+      // Added after the fields above, for TCP segments.
+      tcp: { flags: '.', seq: 1, ack: 0, payloadLength: get.length },
+    });
+    expect(Object.keys(rows[0]!).at(-1)).toBe('tcp');
     expect(rows[1]).toMatchObject({ frame: 2, layers: ['ethernet', 'vlan', 'ipv6', 'udp'], src: '[2001:db8::1]:5353', dst: '[2001:db8::2]:53' });
     // A first IPv6 fragment: addresses without ports, dissection stops at the IP layer.
     expect(rows[2]).toMatchObject({ frame: 3, layers: ['ethernet', 'ipv6'], src: '2001:db8::1', dst: '2001:db8::2' });
@@ -49,8 +54,8 @@ describe('netrx packets', () => {
     expect(status).toBe(0);
     const l = lines(out);
     expect(l).toHaveLength(4);
-    expect(l[0]).toBe(`     1 22:13:20.123456000 ETHERNET ethernet/ipv4/tcp 10.0.0.1:40000 > 10.0.0.2:80 ${54 + get.length}/${54 + get.length}`);
-    expect(l[3]).toMatch(/^ {5}4 22:13:20\.400000000 ETHERNET ethernet\/!ipv4 - 16\/16 \[ERR_IPV4_\w+ at 14: /);
+    expect(l[0]).toBe(`     1 22:13:20.123456000 ETHERNET ethernet/ipv4/tcp 10.0.0.1:40000 > 10.0.0.2:80 [.] seq 1 ack 0 length ${get.length} caplen ${54 + get.length} len ${54 + get.length}`);
+    expect(l[3]).toMatch(/^ {5}4 22:13:20\.400000000 ETHERNET ethernet\/!ipv4 - caplen 16 len 16 \[ERR_IPV4_\w+ at 14: /);
   });
 
   it('reads Linux cooked v2 and stops after -c packets', async () => {

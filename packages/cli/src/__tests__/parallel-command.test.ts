@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureBuiltDist } from '../../../../test-support/built-dist.js';
 import { corpusCaptures, noteIfCorpusMissing } from '../../../../test-support/corpus.js';
 import { mixedCapture } from '../../../../test-support/mixed-capture.js';
+import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 import { parseArgs } from '../args.js';
-import { workersFor } from '../parallel-run.js';
+import { oneThreadReason, workersFor } from '../parallel-run.js';
 import { run } from './run-cli.js';
 
 let dir: string;
@@ -37,6 +39,18 @@ describe('--workers', () => {
     expect(parseArgs(['ws', '-r', 'x', '--workers=2']).workers).toBe(2);
     expect(() => parseArgs(['ws', '--workers', '0'])).toThrow(/--workers needs a positive whole number/);
     expect(() => parseArgs(['ws', '--workers', 'many'])).toThrow(/--workers needs a positive whole number/);
+  });
+
+  test('runs in one thread what needs the whole capture\'s ids or order while choosing or writing items', () => {
+    const reason = (...argv: string[]) => oneThreadReason(parseArgs(['ws', '-r', 'x', ...argv]));
+    expect(reason()).toBeUndefined();
+    expect(reason('-t', 'r', '--color', 'always')).toBeUndefined();
+    expect(reason('--stream', '1')).toBe('--stream');
+    expect(reason('-Y', 'dir == "c2s"')).toBe('-Y');
+    expect(reason('--max-messages', '3')).toBe('--max-messages');
+    expect(reason('-t', 'd')).toBe('-t d');
+    expect(reason('--sink', 'redis://127.0.0.1:6379/x')).toBe('--sink');
+    expect(oneThreadReason(parseArgs(['stats', '-r', 'x']))).toBe('netrx stats');
   });
 
   test('defaults to the cores for a file and to one thread for a live capture', () => {
@@ -73,9 +87,41 @@ describe('--workers', () => {
     }
   });
 
+  test('what text output is made of: times relative to the first packet, colours, hexdumps, pretty JSON; a capture filter', async () => {
+    await same(3, 'ws', '-r', mixed, '-t', 'r', '--color', 'always', '--hexdump');
+    await same(3, 'http', '-r', mixed, '--pretty', '--full', '-t', 'e');
+    await same(2, 'tcp', '-r', mixed, 'port', '7272');
+    await same(2, 'packets', '-r', mixed, 'tcp', 'and', 'not', 'port', '80', '-c', '500');
+  });
+
   test('-c COUNT stops at the same packet', async () => {
     const r = await same(2, 'packets', '-r', mixed, '--format', 'jsonl', '-c', '37');
     expect(r.out.trim().split('\n')).toHaveLength(37);
+  });
+});
+
+describe('--workers on tunnels', () => {
+  const dir = fileURLToPath(new URL('../../../core/src/__tests__/fixtures/tunnels/', import.meta.url));
+  // A VXLAN endpoint picks the outer source port per inner flow and direction: split by port, an
+  // inner connection would be split between threads (the kernel-made vxlan capture shows it).
+  test('every tunnel capture, every command: 3 workers write what one writes', async () => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+    expect(files.length).toBeGreaterThan(8);
+    for (const f of files) for (const command of ['ws', 'tcp', 'http', 'packets']) await same(3, command, '-r', join(dir, f), '-d', 'udp.port==8472,vxlan', '--format', 'jsonl');
+  }, 600_000);
+});
+
+describe('--workers with TLS keys', () => {
+  const skip = noteIfCorpusMissing('netrx --workers with TLS keys');
+  test.skipIf(skip)('a key log file, and keys a pcapng carries', async () => {
+    const dir = join(corpusCaptures()[0]!, '../../captures-tls');
+    const a = await same(3, 'ws', '-r', join(dir, 's7_wss_node_tls13_aes128.pcap'), '--keylog', join(dir, 's7_wss_node_tls13_aes128.pcap.keys'), '--format', 'jsonl');
+    expect(a.out.trim().split('\n').length).toBeGreaterThan(20);
+    const b = await same(3, 'ws', '-r', join(dir, 's7_wss_dsb.pcapng'), '--format', 'jsonl');
+    expect(b.out).toBe(a.out);
+    // Without keys: nothing shown, and the same line on stderr saying why.
+    const c = await same(2, 'ws', '-r', join(dir, 's7_wss_node_tls12_ecdhe_rsa_aes128gcm.pcap'));
+    expect(c.err).toMatch(/not decrypted|look like TLS/);
   });
 });
 

@@ -45,14 +45,14 @@ const file = join(dir, 'tcp.pcap');
 writeFileSync(file, pcapFile(LinkType.ETHERNET, records));
 
 describe('netrx tcp', () => {
-  it('writes one JSON object per connection, when it closes', async () => {
+  it('writes one JSON object per connection, in stream order', async () => {
     const { status, out, err } = await run('tcp', '-r', file, '--format', 'jsonl');
     expect(err).toBe('');
     expect(status).toBe(0);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l));
-    // The RST closes connection 1 before the FINs close connection 0.
-    expect(lines.map((l) => l.stream)).toEqual([1, 0]);
-    const [v6, v4] = lines;
+    // The RST closes connection 1 before the FINs close connection 0; a file's are written in stream order.
+    expect(lines.map((l) => l.stream)).toEqual([0, 1]);
+    const [v4, v6] = lines;
     expect(v4).toEqual({
       stream: 0,
       client: '10.0.0.1:40000',
@@ -64,7 +64,15 @@ describe('netrx tcp', () => {
       c2s: { bytes: 10, sha256: sha('helloworld'), gaps: 0, gapBytes: 0, retransmitted: 1, overlapConflicts: 0, droppedBytes: 0, close: 'fin' },
       // The hole before the FIN is reported as a gap; the bytes after it are kept.
       s2c: { bytes: 6, sha256: sha('abcxyz'), gaps: 1, gapBytes: 5, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, close: 'fin' },
+      // Added after the fields above: the first and last segments (records 1 and 11, a
+      // millisecond apart each), and the segments per direction (the duplicate included).
+      firstTs: '1700000000.001000000',
+      lastTs: '1700000000.011000000',
+      duration: 0.01,
+      packets: { c2s: 5, s2c: 4 },
     });
+    expect(Object.keys(v4).slice(0, 7)).toEqual(['stream', 'client', 'server', 'clientBy', 'close', 'c2s', 's2c']);
+    expect(v6).toMatchObject({ firstTs: '1700000000.008000000', lastTs: '1700000000.009000000', packets: { c2s: 1, s2c: 1 } });
     expect(v6).toMatchObject({ client: '[2001:db8::9]:80', server: '[2001:db8::1]:50000', clientBy: 'http', close: 'rst' });
     expect(v6.c2s).toMatchObject({ bytes: 18, sha256: sha('GET / HTTP/1.1\r\n\r\n'), close: 'rst' });
     expect(v6.s2c).toMatchObject({ bytes: 0, close: 'rst' });
@@ -75,7 +83,7 @@ describe('netrx tcp', () => {
     expect(status).toBe(0);
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^#0 10\.0\.0\.1:40000 → 10\.0\.0\.2:80 \(syn, end\) c2s 10B sha256:[0-9a-f]{16}… retx 1 closed by fin {2}s2c 6B sha256:[0-9a-f]{16}… gaps 1\/5B closed by fin$/);
+    expect(lines[0]).toMatch(/^#0 10\.0\.0\.1:40000 → 10\.0\.0\.2:80 \(syn, end\) c2s 10B sha256:[0-9a-f]{16}… retx 1 closed by fin {2}s2c 6B sha256:[0-9a-f]{16}… gaps 1\/5B closed by fin {2}22:13:20\.001000000 0\.010000 s 5\/4 packets$/);
   });
 
   it('reports the connections read before a corrupt record, then the error (exit 1)', async () => {

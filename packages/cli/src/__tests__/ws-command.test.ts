@@ -91,8 +91,10 @@ describe('netrx ws', () => {
       { ts: ts(8), ...a, dir: 's2c', type: 'text', length: 300, text: long, compressed: false, frames: 1 },
       { ts: ts(9), ...a, dir: 'c2s', type: 'close', length: 5, hex: '03e8627965', code: 1000, reason: 'bye', compressed: false, frames: 1 },
       { ts: ts(10), ...b, dir: 'c2s', type: 'text', length: 15, text: 'midstream hello', compressed: false, frames: 1 },
-      { ts: ts(11), ...b, dir: 's2c', type: 'ping', length: 5, hex: '70696e6721', compressed: false, frames: 1 },
       { ts: ts(12), ...b, dir: 'c2s', type: 'text', length: 8, text: 'and more', compressed: false, frames: 1 },
+      // Midstream, a lone ping proves nothing about where frames start: it is not shown, and the
+      // bytes searched in vain are a record of their own rather than lost.
+      { ts: ts(12), ...b, dir: 's2c', type: 'warning', warnings: [{ code: 'WARN_WS_UNPARSED', message: '7 bytes were searched for frames and none was proven: no message is shown for them' }] },
     ]);
     // Field order is part of the contract.
     expect(Object.keys(JSON.parse(lines[4]!))).toEqual(['ts', 'stream', 'client', 'server', 'dir', 'type', 'length', 'hex', 'code', 'reason', 'compressed', 'frames']);
@@ -101,12 +103,34 @@ describe('netrx ws', () => {
   it('writes one line per message for people, shortening long payloads unless --full', async () => {
     const short = (await run('ws', '-r', file)).out.trim().split('\n');
     expect(short).toHaveLength(8);
+    expect(short[7]).toBe(`${timeOfDay(12)} #1 [::1]:51000 ← [::1]:7320 warning [WARN_WS_UNPARSED] 7 bytes were searched for frames and none was proven: no message is shown for them`);
     expect(short[1]).toBe(`${timeOfDay(6)} #0 127.0.0.1:60653 → 127.0.0.2:7272 text 38B [deflate] {"type":"say","content":"hi, all ！"}`);
     expect(short[2]).toContain('← 127.0.0.2:7272 binary 4B deadbeef');
     expect(short[3]).toContain(`${'y'.repeat(120)}… (300 chars)`);
     expect(short[4]).toContain('close 5B 1000 bye');
     const full = (await run('ws', '-r', file, '--full')).out.trim().split('\n');
     expect(full[3]!.endsWith(` ${long}`)).toBe(true);
+  });
+
+  it('writes a finding no message took as a record of its own: a wrong Sec-WebSocket-Accept and no message after it', async () => {
+    const upgradeOnly = join(dir, 'accept.pcap');
+    writeFileSync(
+      upgradeOnly,
+      pcapFile(LinkType.ETHERNET, [
+        seg(C, 40100, S, 7373, '', TcpFlags.SYN),
+        seg(S, 7373, C, 40100, '', TcpFlags.SYN | TcpFlags.ACK),
+        seg(C, 40100, S, 7373, `GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+        seg(S, 7373, C, 40100, `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBrZXk=\r\n\r\n`),
+        seg(C, 40100, S, 7373, '', TcpFlags.FIN | TcpFlags.ACK),
+        seg(S, 7373, C, 40100, '', TcpFlags.FIN | TcpFlags.ACK),
+      ]),
+    );
+    const { status, out } = await run('ws', '-r', upgradeOnly, '--format', 'jsonl');
+    expect(status).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ client: '127.0.0.1:40100', server: '127.0.0.2:7373', type: 'warning', warnings: [{ code: 'WARN_WS_ACCEPT_MISMATCH' }] });
+    expect((await run('ws', '-r', upgradeOnly)).out).toMatch(/warning \[WARN_WS_ACCEPT_MISMATCH\]/);
   });
 
   it('says what is wrong with a bad decode-as rule or a missing file', async () => {

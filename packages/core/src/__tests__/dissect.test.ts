@@ -102,14 +102,24 @@ describe('dissect()', () => {
     expect(await seen).toBe(err);
   });
 
-  it('stops at maxLayers and refuses a bad value', () => {
+  it('ends a packet deeper than maxLayers in a failure at the first byte left, and refuses a bad value', () => {
     const registry = createRegistry([corePlugin]);
     let nested = udp(new Uint8Array(1), 1, 2);
     nested = ipv4(nested, { proto: 17 });
     for (let i = 0; i < 40; i++) nested = ipv4(nested, { proto: 4 });
-    const d = new FrameDissector(registry, { maxLayers: 10 });
-    expect(d.dissect(frameOf(LinkType.RAW, nested)).layers.length).toBe(10);
-    expect(new FrameDissector(registry).dissect(frameOf(LinkType.RAW, nested)).layers.length).toBe(32);
+    const stats = createDissectStats();
+    const d = new FrameDissector(registry, { maxLayers: 10, stats });
+    const p = d.dissect(frameOf(LinkType.RAW, nested));
+    expect(p.layers.length).toBe(11);
+    expect(p.layers.slice(0, 10).every((l) => l.protocol === 'ipv4')).toBe(true);
+    expect(p.layers[10]).toMatchObject({ protocol: 'failure', code: 'ERR_DISSECT_TOO_DEEP', failedProtocol: 'ipv4', offset: 200 });
+    expect(stats.failures).toEqual({ ERR_DISSECT_TOO_DEEP: 1 });
+    const deep = new FrameDissector(registry).dissect(frameOf(LinkType.RAW, nested));
+    expect(deep.layers.length).toBe(33);
+    expect(deep.layers.at(-1)).toMatchObject({ code: 'ERR_DISSECT_TOO_DEEP', offset: 32 * 20 });
+    // Exactly maxLayers layers is no failure.
+    const exact = new FrameDissector(registry, { maxLayers: 42 }).dissect(frameOf(LinkType.RAW, nested));
+    expect(exact.layers.map((l) => l.protocol).slice(-2)).toEqual(['ipv4', 'udp']);
     expect(() => new FrameDissector(registry, { maxLayers: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
   });
 

@@ -73,7 +73,13 @@ function run(registryPrep: (r: ReturnType<typeof createRegistry>) => void, event
   const src = new Subject<StreamEvent>();
   const out: AppEvent[] = [];
   (src as Observable<StreamEvent>).pipe(dissectStreams(registry, options)).subscribe((e) => out.push(e));
-  for (const e of events) src.next(e);
+  for (const e of events) {
+    src.next(e);
+    // A data event's bytes are valid only during the call (a view of a read chunk the source
+    // reuses): poison them once it returns, so a dissector or the dispatcher that kept a view
+    // instead of a copy shows it.
+    if (e.type === 'data') e.bytes.fill(0xee);
+  }
   src.complete();
   return out;
 }

@@ -1,6 +1,24 @@
 import { describe, expect, test } from 'vitest';
 import { corePlugin, createRegistry, type AppEvent, type Connection, type Direction, type ProbeResult, type Registry, type StreamContext, type StreamDissectorFactory } from '@netrx/core';
-import { createStreamDispatch, tcpPlugin } from '@netrx/dissector-tcp';
+import { createStreamDispatch as createDispatch, tcpPlugin, type StreamDispatchOptions } from '@netrx/dissector-tcp';
+import type { StreamDissector } from '@netrx/core';
+
+/**
+ * The dispatcher under test, with every chunk it is given poisoned (0xEE) once its call returns:
+ * bytes are views valid only during the call, so what it holds back must be copies.
+ */
+function createStreamDispatch(ctx: StreamContext, options?: StreamDispatchOptions): StreamDissector {
+  const d = createDispatch(ctx, options);
+  return {
+    data: (dir, b, ts, frame) => {
+      const r = d.data(dir, b, ts, frame);
+      b.fill(0xee);
+      return r;
+    },
+    gap: (dir, length, ts, frame) => d.gap(dir, length, ts, frame),
+    end: (ts, frame) => d.end(ts, frame),
+  };
+}
 
 // createStreamDispatch is the choice dissectStreams makes per connection, run over one byte stream
 // that a dissector feeds by hand (as a TLS dissector feeds its plaintext).
@@ -64,6 +82,54 @@ function outer(prep: (r: Registry) => void = () => {}): { ctx: StreamContext; ou
   };
   return { ctx, out };
 }
+
+describe('createStreamDispatch: a stateful heuristic (createProbe)', () => {
+  /** A heuristic that follows the whole stream and matches at the first `MAGIC`, rejecting after `budget` pushes. */
+  function stateful(budget = 1000) {
+    const rec = recorder('stateful', { resumesAfterGap: true });
+    const seen: string[] = [];
+    const factory: StreamDissectorFactory = {
+      ...rec.factory,
+      createProbe: () => {
+        let pushes = 0;
+        return {
+          push: (dir, b) => {
+            seen.push(`${dir}:${text(b)}`);
+            if (text(b).includes('MAGIC')) return 'match';
+            return ++pushes >= budget ? 'reject' : { need: 1 };
+          },
+          gap: (dir, n) => seen.push(`${dir}:gap ${n}`),
+        };
+      },
+    };
+    return { factory, calls: rec.calls, seen };
+  }
+
+  test('is shown every byte beyond any prefix, and on a match what slid out of the held window is replayed as a gap', () => {
+    const h = stateful();
+    const { ctx } = outer((r) => r.heuristics('tcp').add(h.factory));
+    const d = createStreamDispatch(ctx, { maxProbeBuffer: 10 });
+    d.data('c2s', bytes('aaaa'), 1n, 1);
+    d.data('s2c', bytes('bbbb'), 2n, 2);
+    d.data('c2s', bytes('cccc'), 3n, 3);
+    d.gap('c2s', 5, 4n, 4);
+    d.data('c2s', bytes('MAGIC'), 5n, 5);
+    expect(h.seen).toEqual(['c2s:aaaa', 's2c:bbbb', 'c2s:cccc', 'c2s:gap 5', 'c2s:MAGIC']);
+    // Held: at most 10 bytes; the dropped 'aaaa' and 'bbbb' come first as gaps, then the rest in order.
+    expect(h.calls).toEqual([['create', undefined], ['gap', 'c2s', 4], ['gap', 's2c', 4], ['data', 'c2s', 'cccc', 3n, 3], ['gap', 'c2s', 5], ['data', 'c2s', 'MAGIC', 5n, 5]]);
+  });
+
+  test('a probe that spends its budget rejects: the stream is raw, nothing held', () => {
+    const h = stateful(3);
+    const { ctx } = outer((r) => r.heuristics('tcp').add(h.factory));
+    const d = createStreamDispatch(ctx, { maxProbeBuffer: 4 });
+    for (let i = 0; i < 5; i++) d.data('c2s', bytes('xxxx'), BigInt(i), i);
+    d.data('c2s', bytes('MAGIC'), 9n, 9);
+    d.end(10n, 10);
+    expect(h.seen).toHaveLength(3);
+    expect(h.calls).toEqual([]);
+  });
+});
 
 describe('createStreamDispatch', () => {
   test('the preferred dissector gets the bytes, created at the first call; its events go to the outer context', () => {

@@ -10,7 +10,8 @@ import {
   type StreamDissectorFactory,
 } from '@netrx/core';
 import { tcpPlugin } from '@netrx/dissector-tcp';
-import { TlsStreamDissector, type TlsDissectorOptions } from '../tls-dissector.js';
+import { TlsStreamDissector } from '../tls-dissector.js';
+import type { TlsDissectorOptions } from '../tls-dissector-factory.js';
 import type { InnerDispatch, TlsConnection, TlsConnectionEvent } from '../types.js';
 
 export const connection: Connection = {

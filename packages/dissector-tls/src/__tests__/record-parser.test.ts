@@ -34,6 +34,30 @@ function parse(chunks: Uint8Array[], setup?: (p: TlsRecordParser) => void): { re
 }
 
 describe('TlsRecordParser', () => {
+
+  it('large records spanning chunks, in several parsers at once, each delivered whole (their buffers are reused afterwards)', () => {
+    const sizes = [4096, 16384, 5000, 16384 + 256, 4095, 9000];
+    const streams = [0, 1, 2].map((p) => cat(...sizes.map((n, i) => record(23, 0x0303, fill(n, p * 10 + i)))));
+    const got: string[][] = [[], [], []];
+    const kept: [view: Uint8Array, hex: string][] = [];
+    const parsers = [0, 1, 2].map(
+      (p) =>
+        new TlsRecordParser({
+          record: (_t, _v, f) => {
+            got[p]!.push(Buffer.from(f).toString('hex'));
+            kept.push([f, got[p]!.at(-1)!]);
+          },
+          error: (d) => {
+            throw new Error(d.message);
+          },
+        }),
+    );
+    // Interleaved 1000-byte chunks, so every parser is inside a record while the others complete theirs.
+    for (let at = 0; at < streams[0]!.length; at += 1000) for (let p = 0; p < 3; p++) parsers[p]!.write(streams[p]!.subarray(at, at + 1000));
+    for (let p = 0; p < 3; p++) expect(got[p]).toEqual(sizes.map((n, i) => Buffer.from(fill(n, p * 10 + i)).toString('hex')));
+    // This exercised the reuse: views kept past their call (which the parser never promised) were overwritten since.
+    expect(kept.filter(([f, hex]) => Buffer.from(f).toString('hex') !== hex).length).toBeGreaterThan(0);
+  });
   const stream = cat(
     record(22, 0x0301, fill(40, 1)),
     record(23, 0x0303, new Uint8Array(0)),

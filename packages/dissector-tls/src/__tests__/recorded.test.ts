@@ -93,7 +93,7 @@ describe('recorded sessions', () => {
 });
 
 function expectedInfo(t: TruthConnection): object {
-  return { version: t.version, suite: t.suite, ...(t.sni !== null ? { sni: t.sni } : {}), ...(t.alpn !== null ? { alpn: t.alpn } : {}) };
+  return { version: t.version, suite: t.suite, ...(t.sni !== null ? { sni: t.sni } : {}) };
 }
 
 /** Whether this package decrypts the suite of this IANA name. */

@@ -74,7 +74,7 @@ describe('TlsStreamDissector on the RFC 8448 §3 session', () => {
       expect(sum).toMatchObject({ decrypted: true, version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', sni: 'server', warningCount: 0 });
       expect(sum.stats.c2s).toMatchObject({ records: 4, plaintextBytes: 50, authFailures: 0 });
       expect(sum.stats.s2c).toMatchObject({ records: 5, plaintextBytes: 50, authFailures: 0 });
-      expect(s.innerConnection().tls).toEqual({ version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', sni: 'server' });
+      expect(s.innerConnection().via.tls).toEqual({ version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', sni: 'server' });
       expect(s.innerConnection().id).toBe(7);
     }
   });

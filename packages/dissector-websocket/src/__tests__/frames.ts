@@ -46,6 +46,17 @@ export function encodeFrame(f: FrameSpec): Uint8Array {
 }
 
 /** The parts joined (the one part itself when there is one). */
+/** A masking key for frame `i` of a test: distinct, spread like a peer's random keys (RFC 6455 §5.3). */
+export const keyOf = (i: number): number => (Math.imul(i + 1, 0x9e3779b1) ^ 0x5bd1e995) >>> 0;
+
+/**
+ * `n` text frames of a chat, as a peer sends them (masked with keys from {@link keyOf} when
+ * `masked`): enough evidence for a resynchronisation to believe them.
+ */
+export function chatFrames(n: number, masked: boolean, prefix = 'chat'): Uint8Array[] {
+  return Array.from({ length: n }, (_, i) => encodeFrame({ opcode: 1, payload: `${prefix} message ${i}: how are you today?`, mask: masked ? keyOf(i + 100) : undefined }));
+}
+
 export function concat(...parts: Uint8Array[]): Uint8Array {
   return concatBytes(parts);
 }
@@ -100,6 +111,9 @@ const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='; // RFC 6455 §1.3's example
 
 /** The `init` the HTTP dissector passes on a committed upgrade, with these response headers. */
+/** The same connection picked up midstream: no SYN, roles guessed by port. */
+export const midstream: Connection = { ...connection, clientBy: 'port' };
+
 export function upgrade(opts: { extensions?: string; accept?: string; protocol?: string } = {}): HttpUpgrade {
   const reqHeaders: HttpHeader[] = [
     { name: 'Upgrade', value: 'websocket' },

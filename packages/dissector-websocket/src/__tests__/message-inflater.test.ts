@@ -24,12 +24,50 @@ describe.each(['zlib', 'pako'] as const)('MessageInflater (%s engine)', (engine)
     }
   });
 
-  it('reports a message whose history is missing as undecodable, never as wrong text', async () => {
+  it('marks the bytes a message copies from history it never saw, and never shows wrong text', async () => {
     const c = await deflateTakeover(chat);
     const inf = new MessageInflater(1 << 20, false, engine); // as after a midstream start: history unknown
-    expect(str(inf.inflate([c[1]!]))).toMatch(/^undecodable: .*earlier messages that were not captured/);
-    // After the reset, a message that needs no history decodes again.
+    const r = inf.inflate([c[1]!]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.data.length).toBe(chat[1]!.length);
+    expect(r.unknownBytes).toBeGreaterThan(0);
+    const want = Buffer.from(chat[1]!);
+    let unknown = 0;
+    for (let i = 0; i < want.length; i++) {
+      if (r.unknown![i]) unknown++;
+      else expect(r.data[i], `byte ${i}`).toBe(want[i]);
+    }
+    expect(unknown).toBe(r.unknownBytes);
+    // A message that needs no history is exact.
     expect(str(inf.inflate([deflateAlone('standalone')]))).toBe('standalone');
+  });
+
+  it('goes back to the native context, the known window as its dictionary, once every byte of history is known', async () => {
+    // Two alphabets: the message in the capture shares no string with the one before it, so it is
+    // known whole; being over the 32 KiB window, it makes the window known; the next copies from it.
+    let x = 7;
+    const letters = (from: number, n: number) => Array.from({ length: n }, () => String.fromCharCode(from + ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 16) % 13)).join('');
+    const before = letters(65, 5000); // A-M
+    const known = letters(110, 40000); // n-z
+    const after = known.slice(1000, 3000) + known.slice(30000, 31000);
+    const c = await deflateTakeover([before, known, after]);
+    const inf = new MessageInflater(1 << 20, false, engine);
+    expect(inf.tracking).toBe(true);
+    const r1 = inf.inflate([c[1]!]);
+    expect(r1.ok && r1.unknownBytes === undefined && Buffer.from(r1.data).toString()).toBe(known);
+    expect(inf.tracking).toBe(false);
+    const r2 = inf.inflate([c[2]!]);
+    expect(r2.ok && r2.unknownBytes === undefined && Buffer.from(r2.data).toString()).toBe(after);
+  });
+
+  it('after a reset (a gap), tracks unknown history, and a message that needs none is exact', async () => {
+    const c = await deflateTakeover(chat);
+    const inf = new MessageInflater(1 << 20, true, engine);
+    expect(str(inf.inflate([c[0]!]))).toBe(chat[0]);
+    inf.reset();
+    const r = inf.inflate([c[2]!]);
+    expect(r.ok && r.unknownBytes).toBeGreaterThan(0);
   });
 
   it('inflates no-context-takeover messages in any order with one inflater', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { WebSocketFrameParser, type FrameParserOptions } from '../websocket-frame-parser.js';
-import { CollectSink, concat, encodeFrame, writePoisoned, type FrameSpec } from './frames.js';
+import { chatFrames, CollectSink, concat, encodeFrame, keyOf, writePoisoned, type FrameSpec } from './frames.js';
 
 const opts = (o: Partial<FrameParserOptions> = {}): FrameParserOptions => ({ maxFramePayload: 1 << 20, startInSync: true, allowRsv1: true, ...o });
 
@@ -73,9 +73,11 @@ describe('WebSocketFrameParser', () => {
 
   it('treats a 64-bit length over 2^53 as a protocol error, before allocating anything', () => {
     const h = Uint8Array.of(0x82, 0x7f, 0x00, 0x20, 0, 0, 0, 0, 0, 0); // 2^53
-    const s = parse([concat(h, encodeFrame({ opcode: 1, payload: 'after' }), encodeFrame({ opcode: 1, payload: 'again' }))]);
+    const after = chatFrames(3, false, 'after');
+    const s = parse([concat(h, ...after)]);
     expect(s.lost.map((d) => d.code)).toEqual(['WARN_WS_BAD_HEADER']);
-    expect(s.frames.map((f) => Buffer.from(f.copy).toString())).toEqual(['after', 'again']);
+    // Frames are searched for again right after the bad header, and believed on evidence.
+    expect(s.frames.map((f) => Buffer.from(f.copy).toString())).toEqual([0, 1, 2].map((i) => `after message ${i}: how are you today?`));
   });
 
   it('skips a frame over the payload cap without buffering it, and goes on', () => {
@@ -116,49 +118,77 @@ describe('WebSocketFrameParser', () => {
   it('resynchronises on a run of frame headers after a gap between frames', () => {
     const sink = new CollectSink();
     const p = new WebSocketFrameParser(sink, opts({ expectMask: true }));
-    writePoisoned(p, encodeFrame({ opcode: 1, payload: 'one', mask: 1 }), 1n, 1);
+    writePoisoned(p, encodeFrame({ opcode: 1, payload: 'one', mask: keyOf(1) }), 1n, 1);
     p.gap(50, 2n, 2);
-    // The bytes after the gap start inside a frame: junk, then two frames.
-    const tail = encodeFrame({ opcode: 1, payload: 'lost frame with a long payload', mask: 7 }).subarray(9);
-    writePoisoned(p, concat(tail, encodeFrame({ opcode: 1, payload: 'two', mask: 2 }), encodeFrame({ opcode: 1, payload: 'three', mask: 3 })), 3n, 3);
+    // The bytes after the gap start inside a frame: its tail, then frames of a chat.
+    const tail = encodeFrame({ opcode: 1, payload: 'lost frame with a long payload', mask: keyOf(7) }).subarray(9);
+    writePoisoned(p, concat(tail, ...chatFrames(3, true)), 3n, 3);
     expect(sink.lost.map((d) => d.code)).toEqual(['WARN_WS_GAP']);
     expect(sink.resyncs).toEqual([tail.length]);
-    expect(sink.frames.map((f) => Buffer.from(f.copy).toString())).toEqual(['one', 'two', 'three']);
+    expect(sink.frames.map((f) => Buffer.from(f.copy).toString())).toEqual(['one', ...[0, 1, 2].map((i) => `chat message ${i}: how are you today?`)]);
   });
 
   it('resynchronises the same way however the bytes after a gap are split, keeping no view of a chunk while it waits', () => {
     // What follows the gap: bytes no header can start at (RSV2/RSV3 set, a reserved opcode), then
     // frames. (Random bytes would do too, but where a cut falls inside them it may make a false
-    // start end exactly at a chunk's end, which the search believes: see websocket-resync.ts.)
+    // start end exactly at a chunk's end.)
     const tail = new Uint8Array(61).fill(0xff);
     const after = concat(
       tail,
-      encodeFrame({ opcode: 1, payload: 'two', mask: 2 }),
-      encodeFrame({ opcode: 2, payload: big(200), mask: 3 }),
-      encodeFrame({ opcode: 9, payload: 'p', mask: 4 }),
-      encodeFrame({ opcode: 1, payload: 'three', mask: 5 }),
+      // Text proves where frames begin; a binary frame or a short text alone would not (frame-evidence.ts).
+      ...chatFrames(2, true),
+      encodeFrame({ opcode: 1, payload: 'two', mask: keyOf(2) }),
+      encodeFrame({ opcode: 2, payload: big(200), mask: keyOf(3) }),
+      encodeFrame({ opcode: 9, payload: 'p', mask: keyOf(4) }),
+      encodeFrame({ opcode: 1, payload: 'three', mask: keyOf(5) }),
     );
     const run = (chunks: Uint8Array[]) => {
       const sink = new CollectSink();
       const p = new WebSocketFrameParser(sink, opts({ expectMask: true }));
-      writePoisoned(p, encodeFrame({ opcode: 1, payload: 'one', mask: 1 }), 1n, 1);
+      writePoisoned(p, encodeFrame({ opcode: 1, payload: 'one', mask: keyOf(1) }), 1n, 1);
       p.gap(50, 2n, 2);
       chunks.forEach((c, i) => writePoisoned(p, c, BigInt(3 + i), 3 + i));
       return { frames: summary(sink), resyncs: sink.resyncs, lost: sink.lost.map((d) => d.code) };
     };
     const whole = run([after]);
-    expect(whole.frames.map((f) => f.data)).toEqual(['6f6e65', '74776f', Buffer.from(big(200)).toString('hex'), '70', '7468726565']);
+    const chat = [0, 1].map((i) => Buffer.from(`chat message ${i}: how are you today?`).toString('hex'));
+    expect(whole.frames.map((f) => f.data)).toEqual(['6f6e65', ...chat, '74776f', Buffer.from(big(200)).toString('hex'), '70', '7468726565']);
     expect(whole.resyncs).toEqual([tail.length]);
     // Split anywhere: while the search waits for the rest of a header or frame, it holds a copy.
     for (let i = 0; i <= after.length; i++) expect(run([after.subarray(0, i), after.subarray(i)]), `split at ${i}`).toEqual(whole);
     expect(run([...after].map((b) => Uint8Array.of(b)))).toEqual(whole);
   });
 
-  it('finds frames when the capture starts inside one (not in sync), single frame ending at the segment end', () => {
+  it('finds frames when the capture starts inside one (not in sync), but never believes a lone frame', () => {
     const first = encodeFrame({ opcode: 2, payload: big(200) });
-    const s = parse([first.subarray(150), encodeFrame({ opcode: 1, payload: 'whole' })], { startInSync: false });
-    expect(s.frames.map((f) => Buffer.from(f.copy).toString())).toEqual(['whole']);
+    const alone = parse([first.subarray(150), encodeFrame({ opcode: 1, payload: 'whole' })], { startInSync: false });
+    expect(alone.frames).toEqual([]);
+    const s = parse([first.subarray(150), ...chatFrames(3, false)], { startInSync: false });
+    expect(s.frames.map((f) => Buffer.from(f.copy).toString())).toEqual([0, 1, 2].map((i) => `chat message ${i}: how are you today?`));
     expect(s.resyncs).toEqual([first.length - 150]);
+  });
+
+  it('reports the bytes it searched without proving a frame when the stream ends or a gap comes', () => {
+    const sink = new CollectSink();
+    const unparsed: number[] = [];
+    const p = new WebSocketFrameParser({ ...sink, onFrame: (f) => sink.onFrame(f), onLostSync: (d) => sink.onLostSync(d), onResync: (n) => sink.onResync(n), onUnparsed: (n) => unparsed.push(n) }, opts({ startInSync: false }));
+    writePoisoned(p, big(300), 1n, 1);
+    p.gap(10, 2n, 2);
+    writePoisoned(p, big(40), 3n, 3);
+    p.end(4n, 4);
+    expect(unparsed).toEqual([300, 40]);
+    expect(sink.frames).toEqual([]);
+  });
+
+  it('follows a long frame by skipping it, and tells a direction’s role by its masking', () => {
+    const masks: boolean[] = [];
+    const sink = new CollectSink();
+    const p = new WebSocketFrameParser({ onFrame: (f) => sink.onFrame(f), onLostSync: (d) => sink.onLostSync(d), onResync: (n) => sink.onResync(n), onMasking: (m) => masks.push(m) }, opts({ startInSync: false, maxFramePayload: 64 << 20 }));
+    const long = encodeFrame({ opcode: 2, payload: big(3 << 20), mask: keyOf(9) });
+    const wire = concat(long.subarray(1000), ...chatFrames(4, true));
+    for (let o = 0; o < wire.length; o += 1460) writePoisoned(p, wire.subarray(o, o + 1460), 1n, 1);
+    expect(masks).toEqual([true]);
+    expect(sink.frames.map((f) => Buffer.from(f.copy).toString())).toEqual([0, 1, 2, 3].map((i) => `chat message ${i}: how are you today?`));
   });
 
   it('property: random frames split at random points round-trip', () => {

@@ -132,10 +132,15 @@ describe('WebSocketMessageAssembler', () => {
     const midstream = assembler({ compression: 'unknown', fromStart: false });
     midstream.frame({ opcode: 1, rsv: 4, payload: second! });
     midstream.frame({ opcode: 1, rsv: 4, payload: deflateAlone('standalone') });
-    expect(midstream.messages.map((m) => m.undecodable ?? m.text)).toEqual([
-      'compressed (RSV1), and the handshake was not captured: compressed with context takeover and refers to earlier messages that were not captured',
-      'standalone',
-    ]);
+    // What the first copies from before the capture is unknown: U+FFFD in the text, 0 in the payload.
+    const [first, alone] = midstream.messages;
+    expect(first!.partial).toBe(true);
+    expect(first!.unknownBytes).toBeGreaterThan(0);
+    expect([...first!.text!].filter((ch) => ch === '\ufffd').length).toBe(first!.unknownBytes);
+    const want = 'the first message, in the capture';
+    expect([...first!.text!].every((ch, i) => ch === '\ufffd' || ch === want[i])).toBe(true);
+    expect(first!.warnings).toEqual([]);
+    expect([alone!.text, alone!.partial]).toEqual(['standalone', undefined]);
   });
 
   it('warns on frames that break the rules of their side, with the frame’s stream offset (§5.1, §5.2, §5.5, RFC 7692 §6.1)', () => {

@@ -69,6 +69,15 @@ describe('createPipeline', () => {
     expect(direct.length).toBeGreaterThan(0);
     expect(direct.map((m) => [m.connection.id, m.dir, m.kind, m.text])).toEqual(resolved.map((m) => [m.connection.id, m.dir, m.kind, m.text]));
   });
+
+  it('gives the last stage alone: streams() then appEvents() is events()', async () => {
+    const pipeline = createPipeline({ file: sample, decodeAs: ['tcp.port==7272,websocket'] });
+    const kinds = (events: { type: string; connection: { id: number } }[]) => events.map((e) => `${e.connection.id} ${e.type}`);
+    const whole = await lastValueFrom(pipeline.capture().pipe(toArray()));
+    const staged = await lastValueFrom(pipeline.frames().pipe(pipeline.streams(), pipeline.appEvents(), toArray()));
+    expect(whole.length).toBeGreaterThan(30);
+    expect(kinds(staged)).toEqual(kinds(whole));
+  });
 });
 
 describe('capture', () => {

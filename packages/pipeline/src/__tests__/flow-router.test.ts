@@ -83,6 +83,18 @@ describe('FlowRouter', () => {
     expect(new FlowRouter(2, [0, 1]).route(LinkType.RAW, v4('10.0.0.1', 1, '10.0.0.2', 2))).toBe(1);
   });
 
+  test('a UDP tunnel goes by its outer addresses: its endpoints pick source ports per inner flow and direction', () => {
+    const r = new FlowRouter(16);
+    const vx = (src: string, sp: number, dst: string, dp: number) => ipv4(udp(new Uint8Array(60), sp, dp, src, dst), { proto: 17, src, dst });
+    const there = r.route(LinkType.RAW, vx('192.0.2.1', 51111, '192.0.2.2', 4789));
+    for (let p = 40000; p < 40100; p++) expect(r.route(LinkType.RAW, vx('192.0.2.2', p, '192.0.2.1', 4789))).toBe(there);
+    // Another port is a tunnel only when said (decode-as): then by address too.
+    const spread = new Set(Array.from({ length: 100 }, (_, i) => new FlowRouter(16).route(LinkType.RAW, vx('192.0.2.2', 40000 + i, '192.0.2.1', 8472))));
+    expect(spread.size).toBeGreaterThan(4);
+    const told = new FlowRouter(16, undefined, [8472]);
+    expect(new Set(Array.from({ length: 100 }, (_, i) => told.route(LinkType.RAW, vx('192.0.2.2', 40000 + i, '192.0.2.1', 8472)))).size).toBe(1);
+  });
+
   test('one worker takes everything', () => {
     const r = new FlowRouter(1);
     expect(r.route(LinkType.RAW, v4('10.0.0.1', 1, '10.0.0.2', 2, { id: 1, fragOffset: 8 }))).toBe(0);

@@ -140,6 +140,24 @@ describe('LineMerge', () => {
     expect(out()).toBe('one\ntwo\nthree\nfour\n');
   });
 
+  test('in connection order: each connection\'s item once every lower id\'s is out, its lines together', () => {
+    let out = '';
+    const merge = new LineMerge(2, (_c, b) => (out += Buffer.from(b).toString()), undefined, true);
+    const a = new FakeWorker();
+    const b = new FakeWorker();
+    // Connections made at frames 1 (a), 2 (b), 3 (a); their items come out at 9 (a: #2), 10 (b: #1), 11 (a: #0).
+    a.connect(1);
+    b.connect(2);
+    a.connect(3);
+    a.own(9, j(1, 'third'), 'its second line');
+    b.own(10, j(0, 'second'));
+    a.own(11, j(0, 'first'));
+    b.send(merge, 1, 12);
+    expect(out).toBe('');
+    a.send(merge, 0, 12);
+    expect(out.split('\n')).toEqual([j(0, 'first'), j(1, 'second'), j(2, 'third'), 'its second line', '']);
+  });
+
   test('lines longer than the output buffer pass whole', () => {
     const chunks: Uint8Array[] = [];
     const merge = new LineMerge(1, (_c, b) => chunks.push(Uint8Array.from(b)));

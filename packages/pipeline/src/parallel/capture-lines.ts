@@ -2,10 +2,13 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Observable, take, type Subscription } from 'rxjs';
 import { ErrorCodes, NetrxError, type CapturedFrame, type ErrorCode } from '@netrx/core';
+import type { CaptureFileOptions, SecretsSink } from '@netrx/source-file';
+import { filterFrames } from '../filter-frames.js';
 import { openFrames } from '../open-frames.js';
 import type { FrameSourceOptions } from '../pipeline-options.js';
 import { addCounters } from './add-counters.js';
 import { FrameDispatcher, MAX_TABLES, type WorkerPort } from './frame-dispatcher.js';
+import { TUNNEL_PORTS } from './flow-router.js';
 import { JobRunner, type JobStats } from './job-runner.js';
 import { loadLineJob, type LineJobSpec } from './line-job.js';
 import { LineMerge } from './line-merge.js';
@@ -63,6 +66,21 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
   readonly stats?: JobStats;
   /** Bytes of frames copied into one table, from a source other than a capture file (default 4 MiB). */
   readonly batchBytes?: number;
+  /**
+   * The order of the output lines: `frames` (default), as one thread writes them while it reads
+   * the capture; `connections`, in the order of their connections' ids, each connection's lines
+   * (a line naming one, and the lines after it naming none) once every lower id's are out — for a
+   * job whose stages end in that order (`netrx tcp` on a file), since each thread orders only its
+   * own connections.
+   */
+  readonly order?: 'frames' | 'connections';
+  /**
+   * More UDP ports that carry tunnels (besides VXLAN 4789, Geneve 6081 and GTP-U 2152): their
+   * packets are split among threads by their outer addresses alone, since a tunnel endpoint may
+   * pick the outer source port per inner flow and direction. Give the ports your decode-as rules
+   * make tunnels (`udp.port==8472,vxlan`).
+   */
+  readonly tunnelPorts?: readonly number[];
   /** Frames in one table at most (default 65,536): smaller tables hand frames over more often. */
   readonly batchFrames?: number;
   /**
@@ -129,15 +147,25 @@ function frameSource(options: CaptureLinesOptions, hooks: LineSourceHooks): Obse
 const CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** {@link LineSourceHooks.frames}: `openFrames`, with a regular file read into `chunks` when given. */
-function framesWith(beforeNextChunk: () => Promise<unknown> | undefined, chunks: SharedChunks | undefined): (source: FrameSourceOptions) => Observable<CapturedFrame> {
+function framesWith(
+  beforeNextChunk: () => Promise<unknown> | undefined,
+  chunks: SharedChunks | undefined,
+  secrets: SecretsSink,
+): (source: FrameSourceOptions) => Observable<CapturedFrame> {
   return (source) => {
     const theirs = source.fileOptions?.beforeNextChunk;
-    const fileOptions = {
+    const theirSecrets = source.fileOptions?.onSecrets;
+    const fileOptions: CaptureFileOptions = {
       ...source.fileOptions,
       beforeNextChunk: () => {
         const theirWait = theirs?.();
         const ours = beforeNextChunk();
         return theirWait === undefined ? ours : ours === undefined ? theirWait : Promise.all([theirWait, ours]);
+      },
+      // Keys a pcapng carries go to every dissecting thread's pipeline, as one pipeline takes them.
+      onSecrets: (s) => {
+        secrets(s);
+        theirSecrets?.(s);
       },
     };
     if (chunks === undefined || typeof source.file !== 'string' || source.live !== undefined) return openFrames({ ...source, fileOptions });
@@ -145,8 +173,10 @@ function framesWith(beforeNextChunk: () => Promise<unknown> | undefined, chunks:
     if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
       throw new NetrxError('ERR_INVALID_OPTION', `count must be a whole number from 1, not ${count}`);
     }
-    const frames = sharedFileFrames(source.file, fileOptions, chunks);
-    return source.count === undefined ? frames : frames.pipe(take(source.count));
+    // As openFrames: the capture filter, then the count.
+    let frames = sharedFileFrames(source.file, fileOptions, chunks);
+    if (source.filter !== undefined) frames = frames.pipe(filterFrames(source.filter));
+    return count === undefined ? frames : frames.pipe(take(count));
   };
 }
 
@@ -195,6 +225,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
         if (worker === 0 && here) ownMemory?.give(memory);
         else if (memory >= 0) Atomics.store(outputs[worker]!, memory, 1);
       },
+      options.order === 'connections',
     );
     let finals = 0;
     let finished = false;
@@ -279,7 +310,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
       const chunks = new SharedChunks(CHUNK_BYTES, MAX_TABLES + 2, (chunk, buffer) => {
         for (const p of ports) p.postMessage({ t: 'chunk', chunk, buffer });
       });
-      const d = new FrameDispatcher(ports, control, chunks, shares, options.batchBytes, options.batchFrames);
+      const d = new FrameDispatcher(ports, control, chunks, shares, options.tunnelPorts === undefined ? undefined : [...TUNNEL_PORTS, ...options.tunnelPorts], options.batchBytes, options.batchFrames);
       dispatcher = d;
       const flush = (): void => {
         if (!dirty) return;
@@ -297,7 +328,8 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
         flush();
         return d.ready();
       };
-      sub = frameSource(options, { beforeNextChunk, frames: framesWith(beforeNextChunk, chunks) }).subscribe({
+      const secrets: SecretsSink = (x) => d.secrets(x.type, x.data);
+      sub = frameSource(options, { beforeNextChunk, frames: framesWith(beforeNextChunk, chunks, secrets) }).subscribe({
         next: (frame) => {
           d.add(frame);
           dirty = true;
@@ -332,6 +364,7 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
       1,
       (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }),
       (_worker, id) => memory.give(id),
+      options.order === 'connections',
     );
     const start = async (): Promise<void> => {
       // Copied as for a worker, so that a job behaves the same on one thread and on many.
@@ -361,7 +394,7 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
         else subscriber.complete();
       };
       const beforeNextChunk = (): undefined => void emit();
-      sub = frameSource(options, { beforeNextChunk, frames: framesWith(beforeNextChunk, undefined) }).subscribe({
+      sub = frameSource(options, { beforeNextChunk, frames: framesWith(beforeNextChunk, undefined, (x) => runner.addSecrets(x)) }).subscribe({
         next: (frame) => {
           if (stopped) return;
           lastFrame = frame.frameNumber;

@@ -7,6 +7,9 @@ import { LinkType } from '@netrx/core';
  */
 export const EVERY_WORKER = -1;
 
+/** UDP ports of the tunnels core decodes: VXLAN 4789, Geneve 6081, GTP-U 2152. */
+export const TUNNEL_PORTS: readonly number[] = [4789, 6081, 2152];
+
 /** Datagrams whose route is remembered for their later fragments (oldest forgotten first). */
 const MAX_FRAGMENT_ROUTES = 4096;
 
@@ -34,6 +37,11 @@ const IPV6_AH = 51;
  * Frames with no IP header this router knows (ARP, a link type only a plugin decodes) all go to
  * one worker, the last, so a plugin that finds IP in them still sees them together.
  *
+ * UDP tunnels (VXLAN, Geneve, GTP-U: `tunnelPorts`) are routed by their outer addresses alone: a
+ * VXLAN or Geneve endpoint picks the outer source port per inner flow, and not the same both
+ * ways, so the ports would split an inner connection. All of a tunnel between two endpoints then
+ * goes to one worker.
+ *
  * Workers may take unequal shares of the connections (`shares`): the main thread of a parallel run
  * dissects a smaller share, besides reading and merging.
  */
@@ -45,14 +53,19 @@ export class FlowRouter {
   /** Where frames without a flow go. */
   private readonly fallback: number;
 
+  private readonly tunnelPorts: ReadonlySet<number>;
+
   /**
    * @param workers - how many workers share the flows (a whole number from 1)
    * @param shares - each worker's share of the connections (default: equal shares)
+   * @param tunnelPorts - UDP ports of tunnels, routed by address (default {@link TUNNEL_PORTS})
    */
   constructor(
     readonly workers: number,
     shares: readonly number[] = Array.from({ length: workers }, () => 1 / workers),
+    tunnelPorts: Iterable<number> = TUNNEL_PORTS,
   ) {
+    this.tunnelPorts = new Set(tunnelPorts);
     const total = shares.reduce((a, b) => a + b, 0);
     let sum = 0;
     this.bounds = shares.slice(0, -1).map((x) => (sum += x / total) * 2 ** 32);
@@ -82,7 +95,7 @@ export class FlowRouter {
     if (offset !== 0) {
       return this.laterFragment(`4 ${a} ${b} ${proto} ${(d[at + 4]! << 8) | d[at + 5]!}`);
     }
-    const worker = this.pick(hash4(a, b, proto, portsAt(d, at + ihl, proto)));
+    const worker = this.pick(hash4(a, b, proto, this.ports(d, at + ihl, proto)));
     if (more) this.remember(`4 ${a} ${b} ${proto} ${(d[at + 4]! << 8) | d[at + 5]!}`, worker);
     return worker;
   }
@@ -117,11 +130,18 @@ export class FlowRouter {
     const hi = swap ? at + 8 : at + 24;
     for (let i = 0; i < 16; i += 4) h = mix(h, word(d, lo + i));
     for (let i = 0; i < 16; i += 4) h = mix(h, word(d, hi + i));
-    const ports = portsAt(d, off, nh);
+    const ports = this.ports(d, off, nh);
     h = mix(mix(h, nh), ports);
     const worker = this.pick(h);
     if (fragmentKey !== undefined) this.remember(fragmentKey, worker);
     return worker;
+  }
+
+  /** Both ports as one number ({@link portsAt}), or 0 for a tunnel's packets. */
+  private ports(d: Uint8Array, at: number, proto: number): number {
+    const p = portsAt(d, at, proto);
+    if (proto === UDP && p !== 0 && (this.tunnelPorts.has(p >>> 16) || this.tunnelPorts.has(p & 0xffff))) return 0;
+    return p;
   }
 
   private laterFragment(key: string): number {

@@ -64,6 +64,7 @@ export class FrameDispatcher {
    * @param control - the shared control block ({@link controlBlock})
    * @param chunks - the shared read chunks frames may be in
    * @param shares - each dissector's share of the connections (default: equal)
+   * @param tunnelPorts - UDP tunnel ports, routed by address (see `FlowRouter`)
    * @param tableBytes - bytes of frame data a table holds (a larger frame gets a table of its own size)
    * @param tableRecords - frames a table holds
    */
@@ -72,10 +73,11 @@ export class FrameDispatcher {
     control: SharedArrayBuffer,
     private readonly chunks: SharedChunks | undefined,
     shares?: readonly number[],
+    tunnelPorts?: Iterable<number>,
     private readonly tableBytes = 4 * 1024 * 1024,
     private readonly tableRecords = 64 * 1024,
   ) {
-    this.router = new FlowRouter(ports.length, shares);
+    this.router = new FlowRouter(ports.length, shares, tunnelPorts);
     this.control = new Int32Array(control);
     this.ownBytes = ports.map(() => 0);
   }
@@ -167,6 +169,16 @@ export class FrameDispatcher {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * Decryption secrets read from the capture: every dissector gets them after the frames before
+   * them and before the frames after them (the current table is posted first).
+   */
+  secrets(type: number, data: Uint8Array): void {
+    if (this.current >= 0) this.post(this.lastFrame);
+    const copy = data.slice();
+    for (const p of this.ports) p.postMessage({ t: 'secrets', type, data: copy });
   }
 
   /** Tells every worker the input ended (after {@link flush}). */

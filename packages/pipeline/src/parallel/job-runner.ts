@@ -1,7 +1,9 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { CapturedFrame, DissectStats } from '@netrx/core';
 import { createReassemblerTotals, type ReassemblerTotals } from '@netrx/dissector-tcp';
-import { createPipeline } from '../composition-root.js';
+import type { DecryptionSecrets } from '@netrx/source-file';
+import { createPipeline, type Pipeline } from '../composition-root.js';
+import { secretsInto } from '../pipeline-keys.js';
 import type { LineJob } from './line-job.js';
 import type { OutputMemory } from './output-pool.js';
 import { END_TAG, TaggedLineBuffer, type LineField } from './tagged-line-buffer.js';
@@ -32,6 +34,8 @@ export class JobRunner {
   private readonly clocks: ((ts: bigint, frameNumber: number) => void)[] = [];
   private failed = false;
   private failure: unknown;
+  private started = false;
+  private readonly pipeline: Pipeline;
 
   /** @param memory - where lines are written (a worker's shared output buffers); plain memory when omitted */
   constructor(
@@ -47,6 +51,7 @@ export class JobRunner {
       theirs?.(advance);
     };
     const pipeline = createPipeline({ ...options, tcp: { ...options.tcp, totals: this.totals, onClock } });
+    this.pipeline = pipeline;
     const totals = this.totals;
     this.lines = new TaggedLineBuffer(job.connectionIdAfter ?? [], () => totals.connections, memory);
     const frames = new Observable<CapturedFrame>((subscriber) => {
@@ -62,6 +67,21 @@ export class JobRunner {
         this.failure = err;
       },
     });
+  }
+
+  /** The time of the capture's first frame, once, before any frame (see {@link LineJob.firstFrame}). */
+  start(timestamp: bigint): void {
+    if (this.started) return;
+    this.started = true;
+    this.job.firstFrame?.(timestamp);
+  }
+
+  /**
+   * Decryption secrets the capture carries (a pcapng Decryption Secrets Block), into the
+   * pipeline's key store, in file order: as one thread's pipeline takes them from the file.
+   */
+  addSecrets(secrets: DecryptionSecrets): void {
+    secretsInto(this.pipeline.keys, undefined)?.(secrets);
   }
 
   /**
@@ -81,6 +101,7 @@ export class JobRunner {
    * `muted`: process it, but drop the lines it causes. Throws what the pipeline threw.
    */
   push(frame: CapturedFrame, muted = false): void {
+    if (!this.started) this.start(frame.timestamp);
     if (this.clocks.length > 0) this.tick(frame.timestamp, frame.frameNumber, muted);
     this.lines.tag(frame.frameNumber, false, muted);
     this.sink?.next(frame);

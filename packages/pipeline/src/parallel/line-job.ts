@@ -39,6 +39,11 @@ export interface LineJob<T = unknown> {
   readonly connectionIdAfter?: readonly [string | undefined, (string | undefined)?];
   /** Counters of the job's own (items written, say), sent back at the end and added up on the main thread. */
   readonly counters?: Record<string, number>;
+  /**
+   * Told the time of the capture's first frame — the whole capture's, not this thread's first
+   * — before any frame is dissected (for times relative to it).
+   */
+  readonly firstFrame?: (timestamp: bigint) => void;
 }
 
 /** Makes a worker's {@link LineJob} from the arguments of a {@link LineJobSpec}. */

@@ -76,10 +76,26 @@ export class LineMerge {
   private pos = 0;
   private channel = 0;
 
+  /** In connection order: the next connection id to write, and the lines of later ones, waiting. */
+  private nextItem = 0;
+  private readonly waiting = new Map<number, Buffer[]>();
+  /** The item being written: its connection, its worker, and whether it waits. */
+  private current: number | undefined;
+  private currentWorker: WorkerLines | undefined;
+  private currentWaits = false;
+
+  /**
+   * @param merged - told when a batch's lines are all copied out (its buffer may be used again)
+   * @param byConnection - output lines in the order of their connections' ids instead (each
+   *   connection's lines wait until every lower id's have been written; a line naming no
+   *   connection goes with the line before it from the same worker), as `netrx tcp` writes a
+   *   capture file's connections
+   */
   constructor(
     workers: number,
     private readonly sink: MergedLineSink,
     private readonly merged: MergedBatch = () => {},
+    private readonly byConnection = false,
   ) {
     this.workers = Array.from({ length: workers }, (_, i) => new WorkerLines(i));
   }
@@ -109,6 +125,17 @@ export class LineMerge {
 
   /** Writes every line that can be placed now, and hands the bytes on. */
   drain(): void {
+    this.mergeLines();
+    if (this.byConnection) {
+      // Items do not span batches: the one being written is complete.
+      this.finishItem();
+      // The very end: what still waits (numbers that never came hold nothing back).
+      if (this.waiting.size > 0 && this.workers.every((w) => w.final && w.batches.length === 0)) this.flushWaiting();
+    }
+    this.flush();
+  }
+
+  private mergeLines(): void {
     const ws = this.workers;
     for (const w of ws) this.keyOf(w);
     for (;;) {
@@ -129,7 +156,6 @@ export class LineMerge {
         this.keyOf(best);
       } while (best.batches.length > 0 && (best.tag < tag2 || (best.tag === tag2 && best.sub < sub2)));
     }
-    this.flush();
   }
 
   /**
@@ -215,11 +241,81 @@ export class LineMerge {
       this.putNumber(id);
       this.put(src, lines[at + LineField.IdEnd]!, end);
     }
+    if (this.byConnection && channel === 0) this.order(w, idStart < 0 ? undefined : id);
     if (++w.line === b.count) {
       w.batches.shift();
       w.line = 0;
       this.merged(w.index, b.memory);
     }
+  }
+
+  /**
+   * In connection order: the line just copied (at `lineStart`) is written now, or waits for its
+   * connection's turn. An item is a line naming a connection and the lines after it from the same
+   * worker that name none; a connection's turn ends with its item, and the ones waiting after it
+   * follow, as `inStreamOrder` has it.
+   */
+  private order(w: WorkerLines, id: number | undefined): void {
+    if (id === undefined && this.current !== undefined && this.currentWorker === w) {
+      if (this.currentWaits) this.hold(this.current);
+      return;
+    }
+    this.finishItem();
+    if (id === undefined) {
+      // A line of no connection: after everything waiting.
+      const line = this.takeLine();
+      this.flushWaiting();
+      this.putLine(line);
+      return;
+    }
+    this.current = id;
+    this.currentWorker = w;
+    this.currentWaits = id > this.nextItem;
+    if (this.currentWaits) this.hold(id);
+  }
+
+  /** The item being written is complete: when it was the next connection's, the ones waiting after it follow. */
+  private finishItem(): void {
+    const id = this.current;
+    if (id === undefined) return;
+    this.current = undefined;
+    if (this.currentWaits || id !== this.nextItem) return;
+    this.nextItem++;
+    for (let next = this.waiting.get(this.nextItem); next !== undefined; next = this.waiting.get(this.nextItem)) {
+      this.waiting.delete(this.nextItem++);
+      for (const l of next) this.putLine(l);
+    }
+  }
+
+  /** Moves the line just copied out of the output to wait with connection `id`'s. */
+  private hold(id: number): void {
+    const line = this.takeLine();
+    const list = this.waiting.get(id);
+    if (list === undefined) this.waiting.set(id, [line]);
+    else list.push(line);
+  }
+
+  /** The line just copied, as a buffer of its own, and out of the output again. */
+  private takeLine(): Buffer {
+    const line = Buffer.from(this.out.subarray(this.lineStart, this.pos));
+    this.pos = this.lineStart;
+    return line;
+  }
+
+  private flushWaiting(): void {
+    this.finishItem();
+    for (const id of [...this.waiting.keys()].sort((a, b) => a - b)) for (const l of this.waiting.get(id)!) this.putLine(l);
+    this.waiting.clear();
+  }
+
+  /** Writes a waiting line (output, channel 0). */
+  private putLine(line: Buffer): void {
+    if (this.channel !== 0) {
+      this.flush();
+      this.channel = 0;
+    }
+    this.lineStart = this.pos;
+    this.put(line, 0, line.length);
   }
 
   private put(src: Uint8Array, start: number, end: number): void {

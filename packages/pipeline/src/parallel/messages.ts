@@ -33,6 +33,8 @@ export type ToWorker =
       readonly ownBytes: number;
       readonly big?: readonly (readonly [number, bigint])[];
     }
+  /** A pcapng Decryption Secrets Block, before the frames after it (`DecryptionSecrets`). */
+  | { readonly t: 'secrets'; readonly type: number; readonly data: Uint8Array }
   /** The input ended. */
   | { readonly t: 'end' };
 

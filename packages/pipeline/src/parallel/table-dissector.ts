@@ -56,6 +56,9 @@ export class TableDissector {
         }
         this.report(this.runner.lines.take(), this.runner.takeCreations(), m.upTo, false, undefined);
         return;
+      case 'secrets':
+        this.runner.addSecrets({ type: m.type, data: m.data, offset: 0 });
+        return;
       case 'end':
         this.runner.end();
         this.report(this.runner.lines.take(), this.runner.takeCreations(), Infinity, true, this.runner.stats());
@@ -69,6 +72,8 @@ export class TableDissector {
     const rec = table.records;
     const timestamps = table.timestamps;
     const bigAt = big === undefined ? undefined : new Map(big);
+    // The first table's first frame is the capture's first: the job may show times relative to it.
+    if (count > 0) runner.start((rec[Field.InterfaceAndFlags]! & BIG_TIMESTAMP_FLAG) === 0 ? timestamps[0]! : bigAt!.get(0)!);
     const mine = new Uint8Array(ownBytes);
     let at = 0;
     for (let i = 0, r = 0; i < count; i++, r += RECORD_FIELDS) {

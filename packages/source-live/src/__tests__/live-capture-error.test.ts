@@ -20,6 +20,13 @@ describe('classifyCaptureFailure', () => {
     expect(err.kind).toBe(kind);
   });
 
+  it('says which program needs the capability: node for cap, tcpdump for the tcpdump backend', () => {
+    expect(classifyCaptureFailure('socket: Operation not permitted', 'lo', undefined, 'cap').message).toMatch(/grant node the capability: setcap cap_net_raw,cap_net_admin=eip "\$\(readlink -f "\$\(command -v node\)"\)"$/);
+    const td = classifyCaptureFailure("lo: You don't have permission to perform this capture on that device", 'lo', undefined, 'tcpdump').message;
+    expect(td).toMatch(/grant tcpdump the capability: setcap cap_net_raw,cap_net_admin=eip "\$\(readlink -f "\$\(command -v tcpdump\)"\)"$/);
+    expect(td).not.toMatch(/node/);
+  });
+
   it('reads a compile error as a bad filter and quotes it', () => {
     const cap = classifyCaptureFailure("unknown port 'nonsense'", 'lo', 'tcp port nonsense', 'cap');
     expect(cap.kind).toBe('bad-filter');

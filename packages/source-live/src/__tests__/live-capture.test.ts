@@ -305,7 +305,7 @@ describe.runIf(mode === 'nobody')('live capture as an unprivileged user', () => 
       expect(process.getuid?.()).not.toBe(0);
       const err = await errorOf({ device: 'lo', backend });
       expect(err.kind).toBe('permission');
-      expect(err.message).toMatch(/run as root, or grant the capability/);
+      expect(err.message).toMatch(new RegExp(`run as root, or grant ${backend === 'tcpdump' ? 'tcpdump' : 'node'} the capability`));
     });
   }
 });

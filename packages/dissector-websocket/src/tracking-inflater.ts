@@ -1,0 +1,704 @@
+/**
+ * A raw DEFLATE decoder (RFC 1951) whose history window knows, byte by byte, what it does not know.
+ *
+ * Why it exists: a permessage-deflate stream with context takeover (RFC 7692 §7.2.3.1) refers back
+ * to earlier messages. When those were not captured (the capture began after the handshake, or a
+ * gap swallowed some), native zlib fails with "invalid distance too far back" and its context is
+ * lost for every later message. This decoder instead starts from a window of unknown bytes: a
+ * literal is known, a back-reference copies the known-ness of what it copies, so a message that
+ * only uses captured history comes out exact, and one that copies unknown history says how many of
+ * its bytes are unknown and which. As the peer keeps talking, the window fills with known bytes
+ * and later messages converge to exact.
+ *
+ * Convergence needs the peer to stop copying what was lost: a chat whose messages repeat the
+ * JSON skeleton of the message before (`{"type":"say","seq":`) copies it from copy to copy, and
+ * the skeleton stays unknown for good while the content sent as literals is known (the midstream
+ * deflate fixtures: 59% to 87% of the bytes unknown). The bytes are simply not in the capture.
+ *
+ * It is slower than native zlib (`bench/tracking-inflate-bench.mjs`, on a shared, noisy machine:
+ * one 4 MiB text stream at 70-80 MB/s against zlib's 150-280; chat-sized messages at 15-20 MB/s
+ * against 100-160, about 1.6 µs per 230-byte message at best): use it only while the history is
+ * incomplete. {@link TrackingInflater.knownWindow} hands a fully known window back to a native
+ * inflater as its dictionary.
+ *
+ * Bad input is a value ({@link TrackingInflateError}, with a stable code and the byte offset),
+ * never an exception; every loop consumes input or output, so none can run forever, and output
+ * stops at a cap.
+ */
+
+/** Stable codes of the errors {@link TrackingInflater.inflate} returns, with what they mean. */
+export const TrackingInflateCodes = {
+  ERR_INFLATE_BLOCK_TYPE: 'invalid block type 3 (RFC 1951 §3.2.3)',
+  ERR_INFLATE_STORED_LENGTH: 'stored block LEN and NLEN do not agree (RFC 1951 §3.2.4)',
+  ERR_INFLATE_TOO_MANY_SYMBOLS: 'more than 286 literal/length or 30 distance codes (RFC 1951 §3.2.7)',
+  ERR_INFLATE_CODE_LENGTHS: 'the code length code is over-subscribed or incomplete',
+  ERR_INFLATE_REPEAT: 'a code length repeat has nothing to repeat or runs past the end',
+  ERR_INFLATE_NO_END_OF_BLOCK: 'the literal/length code has no end-of-block symbol',
+  ERR_INFLATE_LITLEN_SET: 'the literal/length code is over-subscribed or incomplete',
+  ERR_INFLATE_DIST_SET: 'the distance code is over-subscribed or incomplete',
+  ERR_INFLATE_LITLEN_CODE: 'an unused literal/length code (286, 287, or none)',
+  ERR_INFLATE_DIST_CODE: 'an unused distance code (30, 31, or none)',
+  ERR_INFLATE_DISTANCE_TOO_FAR: 'a distance reaches before the start of the history',
+  ERR_INFLATE_TRUNCATED: 'the message ends inside a block',
+  ERR_INFLATE_TOO_LARGE: 'the inflated message is over the cap',
+} as const;
+
+/** A code of {@link TrackingInflateCodes}. */
+export type TrackingInflateCode = keyof typeof TrackingInflateCodes;
+
+/** Why a message could not be inflated. The history is unknown from here on (see {@link TrackingInflater.inflate}). */
+export interface TrackingInflateError {
+  readonly ok: false;
+  readonly code: TrackingInflateCode;
+  readonly message: string;
+  /** Byte offset in the message's compressed bytes (the appended tail included) where it was found. */
+  readonly offset: number;
+}
+
+/** One inflated message. */
+export interface TrackedMessage {
+  readonly ok: true;
+  /** The inflated bytes (a new buffer the caller owns); unknown bytes read as 0. */
+  readonly data: Uint8Array;
+  /** How many bytes of `data` were copied from history that was not captured. */
+  readonly unknownBytes: number;
+  /** One byte per byte of `data`, 1 where it is unknown; undefined when `unknownBytes` is 0. */
+  readonly unknown: Uint8Array | undefined;
+  /** A final block (BFINAL) ended the deflate stream: the next message starts a new one, with empty history. */
+  readonly ended: boolean;
+}
+
+/** The result of {@link TrackingInflater.inflate}. */
+export type TrackingInflateResult = TrackedMessage | TrackingInflateError;
+
+/** Options of {@link TrackingInflater}. */
+export interface TrackingInflaterOptions {
+  /** Largest inflated message (bytes); more is {@link TrackingInflateCodes.ERR_INFLATE_TOO_LARGE}. */
+  readonly maxOutput: number;
+  /**
+   * Base-2 logarithm of the history window, 8 to 15 (RFC 7692 §7.1.2.1 `max_window_bits`);
+   * default 15. A back-reference further than the window is an error.
+   */
+  readonly windowBits?: number;
+  /**
+   * What precedes the first message: `empty` (the stream's beginning was captured: a reference
+   * before it is an error) or `unknown` (a full window of bytes not captured). Default `empty`.
+   */
+  readonly history?: 'empty' | 'unknown';
+}
+
+const EMPTY_MESSAGE: TrackedMessage = Object.freeze({ ok: true, data: new Uint8Array(0), unknownBytes: 0, unknown: undefined, ended: false });
+
+/** RFC 7692 §7.2.2: appended to each message before inflating. */
+const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
+
+// RFC 1951 §3.2.5: base lengths and extra bits of length codes 257..285, and of distance codes 0..29.
+const LEN_BASE = Uint16Array.of(3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258);
+const LEN_EXTRA = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0);
+const DIST_BASE = Uint16Array.of(
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+);
+const DIST_EXTRA = Uint8Array.of(0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13);
+/** RFC 1951 §3.2.7: the order in which code length code lengths are sent. */
+const CL_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15);
+
+const MAX_BITS = 15;
+/** Bits of the first-level lookup tables; longer codes go through a second level. */
+const LIT_ROOT = 10;
+const DIST_ROOT = 8;
+const CL_ROOT = 7;
+// Room for the root table and one second-level table (of at most 2^(15-root) entries) per code.
+const LIT_TABLE_SIZE = (1 << LIT_ROOT) + 288 * (1 << (MAX_BITS - LIT_ROOT));
+const DIST_TABLE_SIZE = (1 << DIST_ROOT) + 32 * (1 << (MAX_BITS - DIST_ROOT));
+const CL_TABLE_SIZE = 1 << CL_ROOT;
+
+/**
+ * A decoding table: entries `symbol << 4 | length` (length 1-15; 0 = no such code), or, in the root
+ * part, `-(offset of a second-level table)`, indexed by the next `sub` bits.
+ */
+interface HuffTable {
+  readonly t: Int32Array;
+  /** Index bits of the second-level tables. */
+  sub: number;
+}
+
+const enum Kind {
+  CODES,
+  LENS,
+  DISTS,
+}
+
+const REV8 = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  let r = 0;
+  for (let b = 0; b < 8; b++) if (i & (1 << b)) r |= 0x80 >> b;
+  REV8[i] = r;
+}
+/** The `len` low bits of `code`, reversed (Huffman codes are sent most significant bit first, RFC 1951 §3.1.1). */
+function reverse(code: number, len: number): number {
+  return ((REV8[code & 0xff]! << 8) | REV8[(code >>> 8) & 0xff]!) >>> (16 - len);
+}
+
+const COUNT = new Uint16Array(MAX_BITS + 1);
+const NEXT = new Uint16Array(MAX_BITS + 2);
+const SUB_AT = new Int32Array(1 << LIT_ROOT);
+
+/**
+ * Builds a canonical Huffman decoding table (RFC 1951 §3.2.2) from code lengths. Returns false for
+ * a set zlib rejects: over-subscribed, or incomplete (allowed only for a literal/length or distance
+ * code whose codes all have length 1, as zlib allows; a distance code with no codes at all is
+ * allowed too, and fails only if used).
+ */
+function buildTable(lens: Uint8Array, off: number, n: number, root: number, table: HuffTable, kind: Kind): boolean {
+  const t = table.t;
+  COUNT.fill(0);
+  for (let s = 0; s < n; s++) COUNT[lens[off + s]!]!++;
+  COUNT[0] = 0;
+  let max = MAX_BITS;
+  while (max >= 1 && COUNT[max] === 0) max--;
+  t.fill(0, 0, 1 << root);
+  table.sub = 0;
+  if (max === 0) return kind !== Kind.CODES;
+  let left = 1;
+  for (let len = 1; len <= MAX_BITS; len++) {
+    left = (left << 1) - COUNT[len]!;
+    if (left < 0) return false;
+  }
+  if (left > 0 && (kind === Kind.CODES || max !== 1)) return false;
+  // First code of each length (§3.2.2 step 2).
+  let code = 0;
+  for (let len = 1; len <= MAX_BITS; len++) {
+    code = (code + COUNT[len - 1]!) << 1;
+    NEXT[len] = code;
+  }
+  const rootSize = 1 << root;
+  const sub = max > root ? max - root : 0;
+  table.sub = sub;
+  let nextSub = rootSize;
+  if (sub > 0) SUB_AT.fill(0, 0, rootSize);
+  for (let s = 0; s < n; s++) {
+    const len = lens[off + s]!;
+    if (len === 0) continue;
+    const r = reverse(NEXT[len]!++, len);
+    const entry = (s << 4) | len;
+    if (len <= root) {
+      for (let i = r; i < rootSize; i += 1 << len) t[i] = entry;
+    } else {
+      const low = r & (rootSize - 1);
+      let at = SUB_AT[low]!;
+      if (at === 0) {
+        at = nextSub;
+        nextSub += 1 << sub;
+        SUB_AT[low] = at;
+        t.fill(0, at, at + (1 << sub));
+        t[low] = -at;
+      }
+      for (let i = r >>> root; i < 1 << sub; i += 1 << (len - root)) t[at + i] = entry;
+    }
+  }
+  return true;
+}
+
+const FIXED_LIT: HuffTable = { t: new Int32Array(LIT_TABLE_SIZE), sub: 0 };
+const FIXED_DIST: HuffTable = { t: new Int32Array(DIST_TABLE_SIZE), sub: 0 };
+{
+  // RFC 1951 §3.2.6.
+  const l = new Uint8Array(288);
+  l.fill(8, 0, 144);
+  l.fill(9, 144, 256);
+  l.fill(7, 256, 280);
+  l.fill(8, 280, 288);
+  buildTable(l, 0, 288, LIT_ROOT, FIXED_LIT, Kind.LENS);
+  buildTable(new Uint8Array(32).fill(5), 0, 32, DIST_ROOT, FIXED_DIST, Kind.DISTS);
+}
+
+/** Thrown inside {@link TrackingInflater} only, caught at its boundary and turned into a value. */
+class Stop {
+  constructor(
+    readonly code: TrackingInflateCode,
+    readonly offset: number,
+  ) {}
+}
+
+/**
+ * A raw DEFLATE decoder for the messages of one direction of a permessage-deflate stream (RFC 7692
+ * §7.2.2), whose history window tracks which of its bytes are unknown. Feed it one message at a
+ * time, in order.
+ *
+ * @example
+ * ```ts
+ * import { deflateRawSync, constants } from 'node:zlib';
+ * const z = (s: string) => deflateRawSync(s, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, -4);
+ * const inf = new TrackingInflater({ maxOutput: 1 << 20, history: 'unknown' });
+ * const r = inf.inflate(z('hello, hello, hello'));
+ * // r.ok && r.unknownBytes === 0: a message that refers to nothing before it is exact
+ * ```
+ */
+export class TrackingInflater {
+  private readonly size: number;
+  private readonly maxOutput: number;
+  /** The history: the last `size` bytes output, circular; `head` is where the next byte goes. */
+  private readonly win: Uint8Array;
+  private head = 0;
+  /** How many bytes of `win` are history (unknown ones included). */
+  private have = 0;
+  /** 1 per unknown byte of `win`; maintained only while `tracking`. */
+  private winUnknown: Uint8Array | undefined;
+  /** Whether the window may hold unknown bytes. */
+  private tracking = false;
+  /** Bytes output since the last unknown one (the window is clean once this reaches `size`). */
+  private sinceUnknown = 0;
+
+  // Output of the message being inflated (grown as needed, up to the cap), and its unknown marks.
+  private out: Uint8Array = new Uint8Array(4096);
+  private outUnknown: Uint8Array = new Uint8Array(0);
+
+  private readonly lit: HuffTable = { t: new Int32Array(LIT_TABLE_SIZE), sub: 0 };
+  private readonly dist: HuffTable = { t: new Int32Array(DIST_TABLE_SIZE), sub: 0 };
+  private readonly cl: HuffTable = { t: new Int32Array(CL_TABLE_SIZE), sub: 0 };
+  private readonly lens = new Uint8Array(286 + 30);
+
+  constructor(options: TrackingInflaterOptions) {
+    const bits = options.windowBits ?? 15;
+    if (!Number.isInteger(bits) || bits < 8 || bits > 15) throw new RangeError(`TrackingInflater: windowBits must be 8 to 15, not ${bits}`);
+    if (!(options.maxOutput >= 0)) throw new RangeError(`TrackingInflater: maxOutput must be a number >= 0, not ${options.maxOutput}`);
+    this.size = 1 << bits;
+    this.maxOutput = options.maxOutput;
+    this.win = new Uint8Array(this.size);
+    if (options.history === 'unknown') this.resetUnknown();
+  }
+
+  /** Whether the window holds bytes that were not captured (messages may come out partial). */
+  get historyUnknown(): boolean {
+    return this.tracking;
+  }
+
+  /**
+   * The history not captured: a gap, or a message that could not be inflated. From here on, a
+   * back-reference into the window yields unknown bytes, up to the window's size.
+   */
+  resetUnknown(): void {
+    this.have = this.size;
+    this.head = 0;
+    this.tracking = true;
+    this.sinceUnknown = 0;
+    (this.winUnknown ??= new Uint8Array(this.size)).fill(1);
+  }
+
+  /** A new deflate stream (no context takeover, or after a final block): the history is empty and known. */
+  resetEmpty(): void {
+    this.have = 0;
+    this.head = 0;
+    this.tracking = false;
+    this.sinceUnknown = 0;
+  }
+
+  /**
+   * A copy of the history when every byte of it is known (oldest first, at most the window's size),
+   * for a native inflater's dictionary; undefined while some are unknown.
+   */
+  knownWindow(): Uint8Array | undefined {
+    if (this.tracking) return undefined;
+    const n = this.have;
+    const out = new Uint8Array(n);
+    const start = (this.head - n + this.size) % this.size;
+    const first = Math.min(n, this.size - start);
+    out.set(this.win.subarray(start, start + first), 0);
+    out.set(this.win.subarray(0, n - first), first);
+    return out;
+  }
+
+  /**
+   * Inflates one message: its compressed bytes (one array, or its frames' payloads in order) with
+   * the `00 00 ff ff` tail of RFC 7692 §7.2.2 appended here. The message must end on a block
+   * boundary, as a sync flush leaves it; no bytes at all is an empty message. On an error the window becomes unknown (the peer's
+   * history went on without us), so later messages still decode where they can.
+   */
+  inflate(message: Uint8Array | readonly Uint8Array[]): TrackingInflateResult {
+    // An empty message may be sent as no bytes at all: zlib emits nothing for a sync flush with
+    // nothing new to flush. Appending the tail would start a stored block that swallows what follows.
+    if (message instanceof Uint8Array ? message.length === 0 : message.every((p) => p.length === 0)) return EMPTY_MESSAGE;
+    let input: Uint8Array;
+    if (message instanceof Uint8Array) {
+      input = new Uint8Array(message.length + 4);
+      input.set(message);
+    } else {
+      let n = 4;
+      for (const p of message) n += p.length;
+      input = new Uint8Array(n);
+      let o = 0;
+      for (const p of message) {
+        input.set(p, o);
+        o += p.length;
+      }
+    }
+    input.set(TAIL, input.length - 4);
+    return this.inflateRaw(input);
+  }
+
+  /**
+   * Inflates bytes that are already a whole number of deflate blocks (the tail, if any, included).
+   * See {@link TrackingInflater.inflate}.
+   */
+  inflateRaw(input: Uint8Array): TrackingInflateResult {
+    try {
+      return this.run(input);
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+      this.resetUnknown();
+      return { ok: false, code: e.code, message: TrackingInflateCodes[e.code], offset: e.offset };
+    }
+  }
+
+  private run(input: Uint8Array): TrackedMessage {
+    const inLen = input.length;
+    let pos = 0;
+    let hold = 0;
+    let bits = 0;
+    let o = 0;
+    let out = this.out;
+    const track = this.tracking;
+    let outUnk = this.outUnknown;
+    if (track && outUnk.length < out.length) outUnk = this.outUnknown = new Uint8Array(out.length);
+    let unknownBytes = 0;
+    let lastUnknown = -1;
+    let ended = false;
+    const win = this.win;
+    const size = this.size;
+    const winUnk = this.winUnknown;
+    const have = this.have;
+    const head = this.head;
+
+    while (!ended) {
+      // Block header (RFC 1951 §3.2.3). The message is over when its bytes are used up exactly
+      // at a block boundary (a sync flush ends byte-aligned).
+      if (pos >= inLen && bits < 3) {
+        if (bits > 0 && (hold & ((1 << bits) - 1)) !== 0) throw new Stop('ERR_INFLATE_TRUNCATED', pos);
+        break;
+      }
+      while (bits < 3) {
+        hold |= input[pos++]! << bits;
+        bits += 8;
+      }
+      const final = hold & 1;
+      const type = (hold >>> 1) & 3;
+      hold >>>= 3;
+      bits -= 3;
+      if (final) ended = true;
+      if (type === 0) {
+        // Stored (§3.2.4): skip to a byte boundary, LEN, NLEN, LEN bytes.
+        hold >>>= bits & 7;
+        bits -= bits & 7;
+        // Give back whole bytes still in the bit buffer.
+        pos -= bits >>> 3;
+        hold = 0;
+        bits = 0;
+        if (pos + 4 > inLen) throw new Stop('ERR_INFLATE_TRUNCATED', inLen);
+        const len = input[pos]! | (input[pos + 1]! << 8);
+        const nlen = input[pos + 2]! | (input[pos + 3]! << 8);
+        if (len !== (~nlen & 0xffff)) throw new Stop('ERR_INFLATE_STORED_LENGTH', pos);
+        pos += 4;
+        if (pos + len > inLen) throw new Stop('ERR_INFLATE_TRUNCATED', inLen);
+        if (o + len > out.length) {
+          out = this.grow(o, len, pos);
+          outUnk = this.outUnknown;
+        }
+        out.set(input.subarray(pos, pos + len), o);
+        if (track) outUnk.fill(0, o, o + len);
+        o += len;
+        pos += len;
+        continue;
+      }
+      if (type === 3) throw new Stop('ERR_INFLATE_BLOCK_TYPE', pos);
+      let lit: HuffTable;
+      let dist: HuffTable;
+      if (type === 1) {
+        lit = FIXED_LIT;
+        dist = FIXED_DIST;
+      } else {
+        // Dynamic (§3.2.7): HLIT, HDIST, HCLEN, the code length code, then the two codes' lengths.
+        while (bits < 14) {
+          if (pos >= inLen) throw new Stop('ERR_INFLATE_TRUNCATED', pos);
+          hold |= input[pos++]! << bits;
+          bits += 8;
+        }
+        const nlen = (hold & 31) + 257;
+        const ndist = ((hold >>> 5) & 31) + 1;
+        const ncode = ((hold >>> 10) & 15) + 4;
+        hold >>>= 14;
+        bits -= 14;
+        if (nlen > 286 || ndist > 30) throw new Stop('ERR_INFLATE_TOO_MANY_SYMBOLS', pos);
+        const lens = this.lens;
+        lens.fill(0, 0, 19);
+        for (let i = 0; i < ncode; i++) {
+          if (bits < 3) {
+            if (pos >= inLen) throw new Stop('ERR_INFLATE_TRUNCATED', pos);
+            hold |= input[pos++]! << bits;
+            bits += 8;
+          }
+          lens[CL_ORDER[i]!] = hold & 7;
+          hold >>>= 3;
+          bits -= 3;
+        }
+        const cl = this.cl;
+        if (!buildTable(lens, 0, 19, CL_ROOT, cl, Kind.CODES)) throw new Stop('ERR_INFLATE_CODE_LENGTHS', pos);
+        const clt = cl.t;
+        let got = 0;
+        const total = nlen + ndist;
+        while (got < total) {
+          while (bits < 7 && pos < inLen) {
+            hold |= input[pos++]! << bits;
+            bits += 8;
+          }
+          const e = clt[hold & 127]!;
+          const n = e & 15;
+          if (n === 0 || n > bits) throw new Stop(n === 0 ? 'ERR_INFLATE_CODE_LENGTHS' : 'ERR_INFLATE_TRUNCATED', pos);
+          hold >>>= n;
+          bits -= n;
+          const sym = e >>> 4;
+          if (sym < 16) {
+            lens[got++] = sym;
+            continue;
+          }
+          const extra = sym === 16 ? 2 : sym === 17 ? 3 : 7;
+          while (bits < extra) {
+            if (pos >= inLen) throw new Stop('ERR_INFLATE_TRUNCATED', pos);
+            hold |= input[pos++]! << bits;
+            bits += 8;
+          }
+          let rep: number;
+          let val = 0;
+          if (sym === 16) {
+            if (got === 0) throw new Stop('ERR_INFLATE_REPEAT', pos);
+            val = lens[got - 1]!;
+            rep = 3 + (hold & 3);
+          } else if (sym === 17) rep = 3 + (hold & 7);
+          else rep = 11 + (hold & 127);
+          hold >>>= extra;
+          bits -= extra;
+          if (got + rep > total) throw new Stop('ERR_INFLATE_REPEAT', pos);
+          lens.fill(val, got, got + rep);
+          got += rep;
+        }
+        if (lens[256] === 0) throw new Stop('ERR_INFLATE_NO_END_OF_BLOCK', pos);
+        lit = this.lit;
+        dist = this.dist;
+        if (!buildTable(lens, 0, nlen, LIT_ROOT, lit, Kind.LENS)) throw new Stop('ERR_INFLATE_LITLEN_SET', pos);
+        if (!buildTable(lens, nlen, ndist, DIST_ROOT, dist, Kind.DISTS)) throw new Stop('ERR_INFLATE_DIST_SET', pos);
+      }
+
+      // Compressed data (§3.2.5).
+      const lt = lit.t;
+      const lsubMask = (1 << lit.sub) - 1;
+      const dt = dist.t;
+      const dsubMask = (1 << dist.sub) - 1;
+      for (;;) {
+        if (bits < 15) {
+          if (pos + 1 < inLen) {
+            hold |= (input[pos]! | (input[pos + 1]! << 8)) << bits;
+            pos += 2;
+            bits += 16;
+          } else if (pos < inLen) {
+            hold |= input[pos++]! << bits;
+            bits += 8;
+          }
+        }
+        let e = lt[hold & 1023]!;
+        if (e < 0) e = lt[-e + ((hold >>> LIT_ROOT) & lsubMask)]!;
+        let n = e & 15;
+        if (n === 0 || n > bits) throw new Stop(n === 0 ? 'ERR_INFLATE_LITLEN_CODE' : 'ERR_INFLATE_TRUNCATED', pos);
+        hold >>>= n;
+        bits -= n;
+        let sym = e >>> 4;
+        if (sym < 256) {
+          if (o >= out.length) {
+            out = this.grow(o, 1, pos);
+            outUnk = this.outUnknown;
+          }
+          if (track) outUnk[o] = 0;
+          out[o++] = sym;
+          continue;
+        }
+        if (sym === 256) break;
+        sym -= 257;
+        if (sym >= 29) throw new Stop('ERR_INFLATE_LITLEN_CODE', pos);
+        let len = LEN_BASE[sym]!;
+        let x = LEN_EXTRA[sym]!;
+        if (x > 0) {
+          while (bits < x) {
+            if (pos >= inLen) throw new Stop('ERR_INFLATE_TRUNCATED', pos);
+            hold |= input[pos++]! << bits;
+            bits += 8;
+          }
+          len += hold & ((1 << x) - 1);
+          hold >>>= x;
+          bits -= x;
+        }
+        if (bits < 15) {
+          if (pos + 1 < inLen) {
+            hold |= (input[pos]! | (input[pos + 1]! << 8)) << bits;
+            pos += 2;
+            bits += 16;
+          } else if (pos < inLen) {
+            hold |= input[pos++]! << bits;
+            bits += 8;
+          }
+        }
+        e = dt[hold & 255]!;
+        if (e < 0) e = dt[-e + ((hold >>> DIST_ROOT) & dsubMask)]!;
+        n = e & 15;
+        if (n === 0 || n > bits) throw new Stop(n === 0 ? 'ERR_INFLATE_DIST_CODE' : 'ERR_INFLATE_TRUNCATED', pos);
+        hold >>>= n;
+        bits -= n;
+        sym = e >>> 4;
+        if (sym >= 30) throw new Stop('ERR_INFLATE_DIST_CODE', pos);
+        let d = DIST_BASE[sym]!;
+        x = DIST_EXTRA[sym]!;
+        if (x > 0) {
+          while (bits < x) {
+            if (pos >= inLen) throw new Stop('ERR_INFLATE_TRUNCATED', pos);
+            hold |= input[pos++]! << bits;
+            bits += 8;
+          }
+          d += hold & ((1 << x) - 1);
+          hold >>>= x;
+          bits -= x;
+        }
+        if (o + len > out.length) {
+          out = this.grow(o, len, pos);
+          outUnk = this.outUnknown;
+        }
+        if (d <= o) {
+          // Within this message; an overlapping copy repeats what it has just written (§3.2.3).
+          let s = o - d;
+          const end = o + len;
+          if (track) {
+            while (o < end) {
+              const u = outUnk[s]!;
+              outUnk[o] = u;
+              if (u) {
+                unknownBytes++;
+                lastUnknown = o;
+              }
+              out[o++] = out[s++]!;
+            }
+          } else if (d >= len && len >= 32) {
+            out.copyWithin(o, s, s + len);
+            o = end;
+          } else {
+            while (o < end) out[o++] = out[s++]!;
+          }
+          continue;
+        }
+        // Reaches into the history before this message.
+        const back = d - o;
+        if (back > have) throw new Stop('ERR_INFLATE_DISTANCE_TOO_FAR', pos);
+        let w = head - back;
+        if (w < 0) w += size;
+        let fromWin = Math.min(len, back);
+        len -= fromWin;
+        if (track) {
+          while (fromWin-- > 0) {
+            const u = winUnk![w]!;
+            outUnk[o] = u;
+            if (u) {
+              unknownBytes++;
+              lastUnknown = o;
+            }
+            out[o++] = win[w++]!;
+            if (w === size) w = 0;
+          }
+        } else {
+          while (fromWin-- > 0) {
+            out[o++] = win[w++]!;
+            if (w === size) w = 0;
+          }
+        }
+        // The rest of the match continues from the start of this message.
+        for (let s = 0; len > 0; len--, s++) {
+          if (track) {
+            const u = outUnk[s]!;
+            outUnk[o] = u;
+            if (u) {
+              unknownBytes++;
+              lastUnknown = o;
+            }
+          }
+          out[o++] = out[s]!;
+        }
+      }
+    }
+
+    const data = out.slice(0, o);
+    const unknown = unknownBytes > 0 ? outUnk.slice(0, o) : undefined;
+    if (ended) this.resetEmpty();
+    else this.remember(data, unknown, lastUnknown);
+    return { ok: true, data, unknownBytes, unknown, ended };
+  }
+
+  /** A bigger output buffer (and marks, while tracking) holding the `o` bytes so far, with room for `n` more. */
+  private grow(o: number, n: number, pos: number): Uint8Array {
+    const need = o + n;
+    if (need > this.maxOutput) throw new Stop('ERR_INFLATE_TOO_LARGE', pos);
+    let cap = Math.max(this.out.length, 1);
+    while (cap < need) cap *= 2;
+    cap = Math.min(cap, this.maxOutput);
+    const bigger = new Uint8Array(cap);
+    bigger.set(this.out.subarray(0, o));
+    this.out = bigger;
+    if (this.tracking) {
+      const u = new Uint8Array(cap);
+      u.set(this.outUnknown.subarray(0, o));
+      this.outUnknown = u;
+    }
+    return bigger;
+  }
+
+  /** Appends a message's output to the history window. */
+  private remember(data: Uint8Array, unknown: Uint8Array | undefined, lastUnknown: number): void {
+    const n = data.length;
+    const size = this.size;
+    const win = this.win;
+    const keep = Math.min(n, size);
+    const src = data.subarray(n - keep);
+    const first = Math.min(keep, size - this.head);
+    win.set(src.subarray(0, first), this.head);
+    win.set(src.subarray(first), 0);
+    if (this.tracking) {
+      const wu = this.winUnknown!;
+      if (unknown === undefined) {
+        wu.fill(0, this.head, this.head + first);
+        wu.fill(0, 0, keep - first);
+      } else {
+        const u = unknown.subarray(n - keep);
+        wu.set(u.subarray(0, first), this.head);
+        wu.set(u.subarray(first), 0);
+      }
+      this.sinceUnknown = lastUnknown >= 0 ? n - 1 - lastUnknown : this.sinceUnknown + n;
+      // Once a whole window has passed since the last unknown byte, nothing unknown is left.
+      if (this.sinceUnknown >= size) this.tracking = false;
+    }
+    this.head = (this.head + keep) % size;
+    this.have = Math.min(size, this.have + n);
+  }
+}
+
+/**
+ * The runs of unknown bytes in a message's `unknown` marks, as `[start, end)` pairs, in order.
+ */
+export function unknownRuns(unknown: Uint8Array | undefined): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  if (unknown === undefined) return runs;
+  let i = 0;
+  const n = unknown.length;
+  while (i < n) {
+    if (unknown[i] === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && unknown[i] !== 0) i++;
+    runs.push([start, i]);
+  }
+  return runs;
+}

@@ -1,6 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { tap } from 'rxjs';
-import { captureLines, createPipeline, mainShare } from '@netrx/pipeline';
+import { captureLines, createPipeline, defaultWorkers, mainShare } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
 import { RunFacts, reportUnshown } from './honest.js';
 import { keyLogFiles } from './keylog.js';
@@ -30,9 +29,14 @@ export function handOffCommandRuns(take: (run: CommandRun<unknown>) => void): vo
   workerHandOff = take;
 }
 
-/** Worker threads for a command line: `--workers`, else the machine's cores for a file and 1 for live capture. */
-export function workersFor(args: Pick<CliArgs, 'workers' | 'interface'>): number {
-  return args.workers ?? (args.interface !== undefined ? 1 : availableParallelism());
+/**
+ * Threads for a command line: `--workers`, else `defaultWorkers` of `@netrx/pipeline` — the
+ * machine's cores for a capture file of 32 MiB or more, one for a smaller file (it takes less than
+ * starting the threads does), standard input and a live capture.
+ */
+export function workersFor(args: Pick<CliArgs, 'workers' | 'interface' | 'read'>): number {
+  if (args.workers !== undefined) return args.workers;
+  return defaultWorkers(args.interface !== undefined ? { live: { device: args.interface } } : { file: args.read === '-' ? process.stdin : args.read });
 }
 
 /**

@@ -27,7 +27,7 @@ export type { CaptureStatsTotals, ConnectionStats, LargestMessage, PerDirection,
 export type { TcpConnectionSummary, TcpDirectionSummary } from './tcp-connection-summaries.js';
 export { packetEndpoints, packetSummaries, packetSummary, packetSummaryJson, tcpFlagString } from './packet-summaries.js';
 export type { PacketSummary } from './packet-summaries.js';
-export { captureLines, defaultWorkers, mainShare } from './parallel/capture-lines.js';
+export { PARALLEL_FILE_BYTES, captureLines, defaultWorkers, mainShare } from './parallel/capture-lines.js';
 export type { CaptureLinesOptions, LineChunk, LineSourceHooks } from './parallel/capture-lines.js';
 export { captureJsonLines } from './parallel/capture-json-lines.js';
 export type { CaptureJsonLinesOptions } from './parallel/capture-json-lines.js';

@@ -9,6 +9,7 @@ import { corpusCaptures, noteIfCorpusMissing } from '../../../../test-support/co
 import { mixedCapture } from '../../../../test-support/mixed-capture.js';
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
+import { PARALLEL_FILE_BYTES } from '@netrx/pipeline';
 import { parseArgs } from '../args.js';
 import { oneThreadReason, workersFor } from '../parallel-run.js';
 import { run } from './run-cli.js';
@@ -53,10 +54,16 @@ describe('--workers', () => {
     expect(oneThreadReason(parseArgs(['stats', '-r', 'x']))).toBe('netrx stats');
   });
 
-  test('defaults to the cores for a file and to one thread for a live capture', () => {
-    expect(workersFor({})).toBe(availableParallelism());
+  test('defaults to the cores for a large file, one thread for a small one, standard input and live capture', () => {
+    const big = join(dir, 'big.pcap');
+    writeFileSync(big, Buffer.alloc(PARALLEL_FILE_BYTES));
+    expect(workersFor({ read: big })).toBe(availableParallelism());
+    expect(workersFor({ read: mixed })).toBe(1);
+    expect(workersFor({ read: '-' })).toBe(1);
+    expect(workersFor({ read: join(dir, 'missing.pcap') })).toBe(1);
     expect(workersFor({ interface: 'lo' })).toBe(1);
     expect(workersFor({ interface: 'lo', workers: 4 })).toBe(4);
+    rmSync(big);
   });
 
   for (const command of ['ws', 'http', 'tcp', 'packets']) {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Observable, take, type Subscription } from 'rxjs';
@@ -91,15 +92,24 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
   readonly mainShare?: number;
 }
 
+/** Capture files at least this large are dissected in several threads by default. */
+export const PARALLEL_FILE_BYTES = 32 * 1024 * 1024;
+
 /**
- * Worker threads for a source when none are asked for: the machine's cores
- * (`os.availableParallelism()`) for a capture file, one for a live capture — a live capture's
- * rate rarely needs more than one thread (netrx dissects over 100k packets/s on one), and with
- * one a packet's lines are written as soon as it is dissected, where workers would hold them
- * until every worker has caught up.
+ * Threads for a source when none are asked for: the machine's cores (`os.availableParallelism()`)
+ * for a capture file of {@link PARALLEL_FILE_BYTES} or more; one for a smaller file (one thread
+ * reads it in less time than starting threads takes), a stream, and a live capture — a live
+ * capture's rate rarely needs more than one thread (one dissects well over 100k packets/s), and
+ * with one a packet's lines are written as soon as it is dissected, where workers hold them
+ * until every worker has reported on the same stretch of packets.
  */
 export function defaultWorkers(source: FrameSourceOptions): number {
-  return source.live !== undefined ? 1 : Math.max(1, availableParallelism());
+  if (source.live !== undefined || typeof source.file !== 'string') return 1;
+  try {
+    return statSync(source.file).size >= PARALLEL_FILE_BYTES ? Math.max(1, availableParallelism()) : 1;
+  } catch {
+    return 1;
+  }
 }
 
 /**

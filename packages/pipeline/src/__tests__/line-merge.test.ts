@@ -158,6 +158,24 @@ describe('LineMerge', () => {
     expect(out.split('\n')).toEqual([j(0, 'first'), j(1, 'second'), j(2, 'third'), 'its second line', '']);
   });
 
+  test('in connection order: items written at once and items that waited interleave right', () => {
+    let out = '';
+    const merge = new LineMerge(2, (_c, b) => (out += Buffer.from(b).toString()), undefined, true);
+    const a = new FakeWorker();
+    const b = new FakeWorker();
+    // Global ids: b's first (frame 1) is 0, a's (2) is 1, b's second (3) is 2, a's second (4) is 3.
+    b.connect(1);
+    a.connect(2);
+    b.connect(3);
+    a.connect(4);
+    // Written in frame order 1 (a), 0 (b), 3 (a), 2 (b).
+    a.own(5, j(0, 'one')).own(7, j(1, 'three'));
+    b.own(6, j(0, 'zero')).own(8, j(1, 'two'));
+    a.send(merge, 0, 9);
+    b.send(merge, 1, 9);
+    expect(out.split('\n')).toEqual([j(0, 'zero'), j(1, 'one'), j(2, 'two'), j(3, 'three'), '']);
+  });
+
   test('lines longer than the output buffer pass whole', () => {
     const chunks: Uint8Array[] = [];
     const merge = new LineMerge(1, (_c, b) => chunks.push(Uint8Array.from(b)));

@@ -256,14 +256,16 @@ export class LineMerge {
    * follow, as `inStreamOrder` has it.
    */
   private order(w: WorkerLines, id: number | undefined): void {
+    // Out of the output first: what is written next may be lines that waited for it.
+    const line = this.takeLine();
     if (id === undefined && this.current !== undefined && this.currentWorker === w) {
-      if (this.currentWaits) this.hold(this.current);
+      if (this.currentWaits) this.hold(this.current, line);
+      else this.putLine(line);
       return;
     }
     this.finishItem();
     if (id === undefined) {
       // A line of no connection: after everything waiting.
-      const line = this.takeLine();
       this.flushWaiting();
       this.putLine(line);
       return;
@@ -271,7 +273,8 @@ export class LineMerge {
     this.current = id;
     this.currentWorker = w;
     this.currentWaits = id > this.nextItem;
-    if (this.currentWaits) this.hold(id);
+    if (this.currentWaits) this.hold(id, line);
+    else this.putLine(line);
   }
 
   /** The item being written is complete: when it was the next connection's, the ones waiting after it follow. */
@@ -287,9 +290,8 @@ export class LineMerge {
     }
   }
 
-  /** Moves the line just copied out of the output to wait with connection `id`'s. */
-  private hold(id: number): void {
-    const line = this.takeLine();
+  /** A line waits with connection `id`'s. */
+  private hold(id: number, line: Buffer): void {
     const list = this.waiting.get(id);
     if (list === undefined) this.waiting.set(id, [line]);
     else list.push(line);

@@ -1,5 +1,5 @@
 import { tap } from 'rxjs';
-import { captureLines, createPipeline, defaultWorkers, mainShare } from '@netrx/pipeline';
+import { captureLines, createPipeline, defaultWorkers } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
 import { RunFacts, reportUnshown } from './honest.js';
 import { keyLogFiles } from './keylog.js';
@@ -109,8 +109,6 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
           }),
         ),
       stats: { tcp: facts.totals, dissect: run.options?.dissect?.stats, counters },
-      // `netrx packets` dissects little per line: reading and merging weigh more (see mainShare).
-      mainShare: mainShare(workers, args.command === 'packets' ? 0.8 : undefined),
       // netrx tcp writes a capture file's connections in the order of their ids (inStreamOrder).
       order: args.command === 'tcp' && args.interface === undefined ? 'connections' : 'frames',
       // UDP ports decode-as rules give a dissector may carry tunnels: routed by address.

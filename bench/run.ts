@@ -8,10 +8,12 @@
  * npm run bench -- --packets 100000 --variant plain --stage ws,cli
  * npm run bench -- --variant plain,tls --stage cli --packets 200000   # wss:// against cleartext
  * npm run bench -- --flat                         # also `netrx ws` on a 10x capture (memory)
+ * npm run bench -- --stage cli --workers 1,2,4     # `netrx ws --workers N`: a row per N (cli-wN)
  * npm run bench -- --profile --stage ws           # + top functions per stage (node --cpu-prof)
  * ```
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ interface Options {
   verify: boolean;
   /** Runs per stage; the fastest is kept (the machine may be shared). */
   runs: number;
+  /** `netrx --workers` counts of the `cli` stage: `cli` (1) and a `cli-wN` row for each other. */
+  workers: number[];
 }
 
 /** One row of the table. */
@@ -52,6 +56,8 @@ interface Row {
   messages?: number;
   messagesPerSec?: number;
   peakRssMb?: number;
+  /** User and system CPU time of the command (all its threads), seconds. */
+  cpuSeconds?: number;
   /** Stage alone: this stage's time minus the previous pipeline stage's, per packet. */
   aloneNsPerPacket?: number;
   /** For `cli`: how many times faster than tshark on the same file. */
@@ -64,7 +70,7 @@ interface Row {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { packets: 1_000_000, variants: [...VARIANTS], stages: [...STAGES], flat: false, profile: false, verify: true, runs: 1 };
+  const o: Options = { packets: 1_000_000, variants: [...VARIANTS], stages: [...STAGES], flat: false, profile: false, verify: true, runs: 1, workers: [1] };
   const list = <T extends string>(v: string | undefined, all: readonly T[], what: string): T[] => {
     const items = (v ?? '').split(',').filter(Boolean);
     for (const x of items) if (!all.includes(x as T)) throw new Error(`unknown ${what} "${x}" (one of ${all.join(', ')})`);
@@ -81,43 +87,54 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--flat') o.flat = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-verify') o.verify = false;
-    else if (a === '--runs') {
+    else if (a === '--workers') {
+      o.workers = (argv[++i] ?? '').split(',').map(Number);
+      if (!o.workers.length || o.workers.some((w) => !Number.isInteger(w) || w < 1)) throw new Error('--workers needs whole numbers from 1, comma-separated');
+    } else if (a === '--runs') {
       o.runs = Number(argv[++i]);
       if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs needs a positive integer');
     }
-    else throw new Error(`unknown option ${a}\nusage: npm run bench -- [--packets N] [--variant ${VARIANTS.join(',')}] [--stage ${STAGES.join(',')}] [--flat] [--profile] [--no-verify] [--runs N]`);
+    else throw new Error(`unknown option ${a}\nusage: npm run bench -- [--packets N] [--variant ${VARIANTS.join(',')}] [--stage ${STAGES.join(',')}] [--flat] [--profile] [--no-verify] [--runs N] [--workers 1,2,4]`);
   }
   return o;
 }
 
-/** Runs a command with stdout to /dev/null under `/usr/bin/time`, for wall time and peak RSS. */
-function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { seconds: number; rssKb?: number; status: number | null; stderr: string } {
+/** Runs a command with stdout to /dev/null under `/usr/bin/time`, for wall time, peak RSS and CPU time. */
+function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { seconds: number; rssKb?: number; cpuSeconds?: number; status: number | null; stderr: string } {
   const useTime = existsSync(TIME);
   const rssFile = join(BENCH_DIR, `.time-${process.pid}`);
-  const argv = useTime ? ['-f', '%M', '-o', rssFile, cmd, ...args] : args;
+  const argv = useTime ? ['-f', '%U %S %M', '-o', rssFile, cmd, ...args] : args;
   const t0 = performance.now();
   const r = spawnSync(useTime ? TIME : cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env, maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;
   let rssKb: number | undefined;
+  let cpuSeconds: number | undefined;
   if (useTime && existsSync(rssFile)) {
-    rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+    const [user, sys, rss] = (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+    rssKb = rss;
+    cpuSeconds = user! + sys!;
     rmSync(rssFile);
   }
-  return { seconds, rssKb, status: r.status, stderr: r.stderr?.toString() ?? '' };
+  return { seconds, rssKb, cpuSeconds, status: r.status, stderr: r.stderr?.toString() ?? '' };
 }
 
-/** Counts the lines a command writes (the verification run, apart from the timed one). */
-function countLines(cmd: string, args: string[]): Promise<number> {
+/** Counts the lines a command writes and hashes them (the verification run, apart from the timed one). */
+function countLines(cmd: string, args: string[]): Promise<{ lines: number; sha256: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let lines = 0;
+    const hash = createHash('sha256');
     child.stdout.on('data', (b: Buffer) => {
+      hash.update(b);
       for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
     });
     child.on('error', reject);
-    child.on('close', () => resolve(lines));
+    child.on('close', () => resolve({ lines, sha256: hash.digest('hex') }));
   });
 }
+
+/** The sha256 of `netrx ws` output with one worker, per capture: what the `cli-wN` rows must write. */
+const oneWorkerOutput = new Map<string, string>();
 
 function hasTshark(): string | undefined {
   const r = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
@@ -188,19 +205,24 @@ async function libraryStage(o: Options, meta: CaptureMeta, stage: (typeof LIBRAR
   return row;
 }
 
-async function cliStage(o: Options, meta: CaptureMeta, again = false): Promise<Row> {
-  const args = [NETRX_BIN, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress', ...(meta.keyLog ? ['--keylog', meta.keyLog] : [])];
-  const t = timed(process.execPath, [...nodeArgs(o, meta.variant, 'cli'), ...args]);
-  const row = rowBase(meta, 'cli', t.seconds);
+async function cliStage(o: Options, meta: CaptureMeta, again = false, workers = 1): Promise<Row> {
+  const stage = workers === 1 ? 'cli' : `cli-w${workers}`;
+  const args = [NETRX_BIN, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress', '--workers', String(workers), ...(meta.keyLog ? ['--keylog', meta.keyLog] : [])];
+  const t = timed(process.execPath, [...nodeArgs(o, meta.variant, stage), ...args]);
+  const row = rowBase(meta, stage, t.seconds);
   row.peakRssMb = t.rssKb !== undefined ? t.rssKb / 1024 : undefined;
+  row.cpuSeconds = t.cpuSeconds;
   row.messages = meta.expected.messages;
   row.messagesPerSec = meta.expected.messages / t.seconds;
   if (t.status !== 0) return { ...row, check: 'failed', error: t.stderr.slice(0, 2000) };
   if (o.verify && !again) {
-    const lines = await countLines(process.execPath, args);
+    const { lines, sha256 } = await countLines(process.execPath, args);
     row.check = lines === meta.expected.messages ? 'ok' : `lines ${lines}/${meta.expected.messages}`;
+    // With workers, the output must be the one thread's, byte for byte.
+    if (workers === 1) oneWorkerOutput.set(meta.file, sha256);
+    else if (row.check === 'ok' && oneWorkerOutput.has(meta.file)) row.check = oneWorkerOutput.get(meta.file) === sha256 ? 'ok, = 1 worker' : 'differs from 1 worker';
   } else row.check = 'not verified';
-  row.profile = readProfile(o, meta.variant, 'cli');
+  row.profile = readProfile(o, meta.variant, stage);
   return row;
 }
 
@@ -225,9 +247,9 @@ const si = (n: number | undefined): string =>
 
 /** The results as a Markdown table (also readable on a terminal). */
 function table(rows: Row[]): string {
-  const head = ['variant', 'stage', 'packets', 'time s', 'packets/s', 'MB/s', 'messages/s', 'peak RSS MB', 'alone ns/pkt', 'vs tshark', 'check'];
+  const head = ['variant', 'stage', 'packets', 'time s', 'cpu s', 'packets/s', 'MB/s', 'messages/s', 'peak RSS MB', 'alone ns/pkt', 'vs tshark', 'check'];
   const body = rows.map((r) => [
-    r.variant, r.stage, fmt(r.packets), fmt(r.seconds, 2), si(r.packetsPerSec), fmt(r.mbPerSec), si(r.messagesPerSec),
+    r.variant, r.stage, fmt(r.packets), fmt(r.seconds, 2), fmt(r.cpuSeconds, 2), si(r.packetsPerSec), fmt(r.mbPerSec), si(r.messagesPerSec),
     fmt(r.peakRssMb), fmt(r.aloneNsPerPacket), r.vsTshark ? `${r.vsTshark.toFixed(1)}x` : '-', r.check,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -252,15 +274,17 @@ async function main(): Promise<void> {
     process.stderr.write(`${meta.reused ? 'cached' : `generated in ${(meta.generateMs / 1000).toFixed(1)} s`} (${(meta.fileBytes / 1e6).toFixed(0)} MB, ${meta.expected.messages.toLocaleString('en-US')} messages)\n`);
     let prev: Row | undefined;
     let cli: Row | undefined;
-    for (const stage of job.stages) {
+    // The `cli` stage once per worker count: `cli` (one thread), then `cli-wN`.
+    const stages = job.stages.flatMap((st): { stage: Stage; workers: number }[] => (st === 'cli' ? o.workers.map((w) => ({ stage: st, workers: w })) : [{ stage: st, workers: 1 }]));
+    for (const { stage, workers } of stages) {
       if (stage === 'tshark' && !tshark) continue;
-      process.stderr.write(`bench:   ${stage}… `);
+      process.stderr.write(`bench:   ${stage}${workers > 1 ? ` --workers ${workers}` : ''}… `);
       let row: Row | undefined;
       let load = 0;
       let firstCheck = '';
       for (let run = 0; run < o.runs; run++) {
         const l = loadavg()[0]!;
-        const r = stage === 'cli' ? await cliStage(o, meta, run > 0) : stage === 'tshark' ? tsharkStage(meta) : await libraryStage(o, meta, stage);
+        const r = stage === 'cli' ? await cliStage(o, meta, run > 0, workers) : stage === 'tshark' ? tsharkStage(meta) : await libraryStage(o, meta, stage);
         if (run === 0) firstCheck = r.check;
         if (!row || !(r.seconds >= row.seconds)) (row = r), (load = l);
       }
@@ -273,7 +297,7 @@ async function main(): Promise<void> {
         if (stage !== 'raw') prev = row;
       }
       row.load = load;
-      if (stage === 'cli') {
+      if (stage === 'cli' && workers === 1) {
         cli = row;
         // Alone: what the command adds to the `ws` stage (JSON lines, writing, process start).
         if (prev?.stage === 'ws' && Number.isFinite(row.seconds)) row.aloneNsPerPacket = ((row.seconds - prev.seconds) * 1e9) / meta.packets;

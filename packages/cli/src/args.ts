@@ -29,6 +29,8 @@ export interface CliArgs extends ViewArgs {
   readonly snaplen?: number;
   /** `-c COUNT`: stop after this many packets (counted after the capture filter). */
   readonly count?: number;
+  /** `--workers N`: worker threads (default: the machine's cores for a file, 1 for live capture). */
+  readonly workers?: number;
   /** `--no-progress`: never draw a progress bar. */
   readonly progress: boolean;
   /** `--sink URL`: also write each record to Redis Streams (`redis://[user:pass@]HOST:PORT/KEY[?…]`). */
@@ -50,7 +52,7 @@ export interface CliArgs extends ViewArgs {
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', '--keylog', ...VIEW_VALUE_OPTIONS]);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', '--keylog', '--workers', ...VIEW_VALUE_OPTIONS]);
 // `netrx ui`'s (`--max-messages` is a view option too).
 for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
 
@@ -113,6 +115,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     backend: one('--backend'),
     snaplen: int('-s'),
     count: int('-c'),
+    workers: int('--workers'),
     progress: !flags.has('--no-progress'),
     sink: one('--sink'),
     sinkSource: one('--sink-source'),

@@ -8,6 +8,7 @@ import type { RedisRecordInput } from '@netrx/sink-redis';
 import type { CliArgs } from './args.js';
 import { keyLogFiles } from './keylog.js';
 import { lineWriterFor, type CliIO, type LineWriter } from './output.js';
+import { runParallel } from './parallel-run.js';
 import { openFrames } from './source.js';
 import { ShownCounter } from './summary.js';
 
@@ -51,6 +52,9 @@ export interface CommandRun<T> extends Selectable<T> {
 export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>): Promise<number> {
   if (args.sink === undefined && args.sinkSource !== undefined) throw new NetrxError('ERR_INVALID_OPTION', '--sink-source names the records of --sink URL: give --sink too');
   if (args.sink !== undefined && run.record === undefined) throw new NetrxError('ERR_INVALID_OPTION', `--sink writes the records of netrx ws, http and tcp, not of netrx ${args.command}`);
+  // `--workers N` (the default for a file: the machine's cores) runs in worker threads.
+  const parallel = await runParallel(args, io, run);
+  if (parallel !== undefined) return parallel;
   // What was there but not shown is said at the end (honest.ts); -Y is compiled before anything is read.
   const facts = new RunFacts();
   const select = selectItems(args, run, facts);

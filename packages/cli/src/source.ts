@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { defer, finalize, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
-import type { Pipeline } from '@netrx/pipeline';
+import type { FrameSourceOptions, Pipeline } from '@netrx/pipeline';
 import { writePcapng } from '@netrx/source-file';
 import { createLiveCaptureStats, type LiveBackendName, type LiveCaptureStats } from '@netrx/source-live';
 import type { CliArgs } from './args.js';
@@ -24,6 +24,8 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
  * `-i DEVICE` captures live instead (see {@link openLive}); `-w FILE` also writes the frames to a
  * pcapng file.
  *
+ * `open` reads the file instead of the pipeline (worker threads: `captureLines`' own reader).
+ *
  * Throws `ERR_INVALID_OPTION` when neither `-r` nor `-i` is given.
  */
 export function openFrames(
@@ -31,9 +33,10 @@ export function openFrames(
   io: CliIO,
   pipeline: Pipeline,
   hold?: () => Promise<unknown> | undefined,
+  open?: (source: FrameSourceOptions) => Observable<CapturedFrame>,
 ): Observable<CapturedFrame> {
   const gone = outputGone(io);
-  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, hold);
+  const frames = args.interface !== undefined ? openLive({ ...args, interface: args.interface }, io, pipeline) : openFile(args, io, pipeline, hold, open);
   return (args.write === undefined ? frames : frames.pipe(alsoWrite(args.write))).pipe(takeUntil(gone));
 }
 
@@ -43,13 +46,14 @@ function openFile(
   io: CliIO,
   pipeline: Pipeline,
   hold?: () => Promise<unknown> | undefined,
+  open?: (source: FrameSourceOptions) => Observable<CapturedFrame>,
 ): Observable<CapturedFrame> {
   if (args.read === undefined) {
     throw new NetrxError('ERR_INVALID_OPTION', `netrx ${args.command} needs -r FILE (or -r - for standard input), or -i DEVICE`);
   }
   const stdin = args.read === '-';
   const bar = args.progress && io.stderr.isTTY === true && !stdin ? new ProgressBar(io.stderr) : undefined;
-  const frames = pipeline.frames({
+  const frames = (open ?? ((source: FrameSourceOptions) => pipeline.frames(source)))({
     file: stdin ? process.stdin : args.read,
     fileOptions: {
       name: stdin ? 'standard input' : args.read,

@@ -35,6 +35,7 @@ export function reassembleTcp(registry: Registry, options: Omit<ReassembleTcpOpt
   return (source) =>
     new Observable<StreamEvent>((subscriber) => {
       const reassembler = new TcpReassembler({ ...options, clients }, (ev) => subscriber.next(ev));
+      options.onClock?.((ts, frameNumber) => reassembler.advance(ts, frameNumber));
       return source.subscribe({
         next: (packet) => reassembler.push(packet),
         error: (err) => subscriber.error(err),

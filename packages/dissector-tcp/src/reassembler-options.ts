@@ -35,6 +35,13 @@ export interface ReassembleTcpOptions {
    * none knows, the side with the higher port.
    */
   readonly clients?: readonly ClientDecider[];
+  /**
+   * Called once per subscription of `reassembleTcp()` with that reassembler's
+   * `TcpReassembler.advance`, to move its packet clock with frames it is not given: a parallel
+   * run's worker sees only its share of the packets and advances its clock with the time of all
+   * the others, so that timeouts fire at the same packet as in one thread.
+   */
+  readonly onClock?: (advance: (ts: bigint, frameNumber: number) => void) => void;
 }
 
 /** Counters over the whole run, for reports: what the caps did. */
@@ -71,7 +78,7 @@ export interface ReassemblerLimits {
   readonly sweepStep: bigint;
 }
 
-type NumericOption = Exclude<keyof ReassembleTcpOptions, 'totals' | 'clients'>;
+type NumericOption = Exclude<keyof ReassembleTcpOptions, 'totals' | 'clients' | 'onClock'>;
 
 /** Applies the defaults. Throws `ERR_INVALID_OPTION` for an option that is not a positive number. */
 export function reassemblerLimits(options: ReassembleTcpOptions): ReassemblerLimits {

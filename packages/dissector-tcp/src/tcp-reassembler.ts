@@ -51,6 +51,8 @@ export class TcpReassembler {
   private nextId = 0;
   private now = 0n;
   private nowFrame = 0;
+  /** The frame {@link advance} saw last, until it is pushed: {@link push} does not count it twice. */
+  private advancedFrame = -1;
   private nextSweep = 0n;
   private jumped = false;
   /** `now` + a day, refreshed at each sweep: a timestamp past it is a suspicious jump. */
@@ -86,8 +88,15 @@ export class TcpReassembler {
     return this.table.lingering;
   }
 
-  /** Feeds one packet. Packets without a decoded TCP layer are ignored. */
+  /**
+   * Feeds one packet. Every packet moves the packet clock (timeouts run on the capture's time,
+   * whatever protocol fills it); packets without a decoded TCP layer are otherwise ignored.
+   */
   push(packet: Packet): void {
+    const frame = packet.frame;
+    const ts = frame.timestamp;
+    if (frame.frameNumber === this.advancedFrame) this.advancedFrame = -1;
+    else this.moveClock(ts, frame.frameNumber);
     const layers = packet.layers;
     let i = layers.length - 1;
     const t = layers[i];
@@ -95,8 +104,22 @@ export class TcpReassembler {
     let ip = layers[--i];
     while (ip !== undefined && ip.protocol !== 'ipv4' && ip.protocol !== 'ipv6') ip = layers[--i];
     if (ip === undefined || (ip.protocol !== 'ipv4' && ip.protocol !== 'ipv6')) return;
-    const frame = packet.frame;
-    const ts = frame.timestamp;
+    this.segment(ip.protocol === 'ipv4' ? 4 : 6, ip.src, ip.dst, t, ts, frame.frameNumber, packet.tunnel);
+  }
+
+  /**
+   * Moves the packet clock to a frame's time, as {@link push} does first with every packet, and
+   * runs the timeouts that are due (emitting what they close or cut). A frame advanced here is
+   * not advanced again when it is pushed next. For a parallel run: each worker sees only its share
+   * of the packets, and advances its clock with the time of every other packet, so that timeouts
+   * fire at the same packet as in one thread.
+   */
+  advance(ts: bigint, frameNumber: number): void {
+    this.moveClock(ts, frameNumber);
+    this.advancedFrame = frameNumber;
+  }
+
+  private moveClock(ts: bigint, frameNumber: number): void {
     // BigInt arithmetic allocates: the per-packet path only compares against precomputed limits.
     if (ts > this.now) {
       // One timestamp far ahead of the rest (a corrupt record) must not age every connection out
@@ -108,9 +131,8 @@ export class TcpReassembler {
         if (jump || this.jumpLimit === 0n) this.jumpLimit = ts + MAX_CLOCK_JUMP;
       } else this.jumped = true;
     } else this.jumped = false;
-    this.nowFrame = frame.frameNumber;
+    this.nowFrame = frameNumber;
     if (this.now >= this.nextSweep) this.sweep();
-    this.segment(ip.protocol === 'ipv4' ? 4 : 6, ip.src, ip.dst, t, ts, frame.frameNumber, packet.tunnel);
   }
 
   /** End of input: flushes and closes every open connection (reason `end`), in order of first sight. */
@@ -296,22 +318,50 @@ export class TcpReassembler {
     if (!c.closed && c.h0.finished && c.h1.finished) this.close(c, 'fin', this.now, this.nowFrame);
   }
 
-  /** Timeouts in packet time: holes waited long enough, idle connections, lingering closed ones. */
+  /**
+   * Timeouts in packet time: holes waited long enough, idle connections, lingering closed ones.
+   * What is due is handled connection by connection in the order of their ids (a connection's
+   * holes, then its idle close), so the events a sweep emits come in an order that does not depend
+   * on which other connections the reassembler holds (a parallel run's workers each hold some).
+   */
   private sweep(): void {
     const now = this.now;
     this.nextSweep = now + this.sweepStep;
     this.table.nextInterval();
     this.jumpLimit = now + MAX_CLOCK_JUMP;
+    let due: TcpConnection[] | undefined;
     // Holes are few (directions with data waiting right now), so each sweep looks at all of them.
     for (const h of this.holding) {
       if (h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
-      this.skipHole(h);
-      this.afterProgress(h.conn);
+      (due ??= []).push(h.conn);
     }
+    let idle: Set<TcpConnection> | undefined;
     for (const c of this.table.byActivity()) {
       if (c.touched + this.idleTimeout > now) break;
-      if (c.lastTs + this.idleTimeout <= now) this.close(c, 'idle', now, this.nowFrame);
-      else this.table.moveToBack(c, c.lastTs);
+      if (c.lastTs + this.idleTimeout <= now) {
+        (idle ??= new Set()).add(c);
+        (due ??= []).push(c);
+      }
+    }
+    // Not idle after all: active since it last moved in the order.
+    for (const c of this.table.byActivity()) {
+      if (c.touched + this.idleTimeout > now) break;
+      if (c.lastTs + this.idleTimeout > now) this.table.moveToBack(c, c.lastTs);
+    }
+    if (due !== undefined) {
+      due.sort((a, b) => a.id - b.id);
+      let last: TcpConnection | undefined;
+      for (const c of due) {
+        if (c === last || c.closed) continue;
+        last = c;
+        for (const h of c.halves) {
+          if (h.segs.length === 0 || !this.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
+          this.skipHole(h);
+          this.afterProgress(c);
+          if (c.closed) break;
+        }
+        if (!c.closed && idle?.has(c) === true) this.close(c, 'idle', now, this.nowFrame);
+      }
     }
     this.table.expireLingering(now);
   }

@@ -27,3 +27,13 @@ export type { CaptureStatsTotals, ConnectionStats, LargestMessage, PerDirection,
 export type { TcpConnectionSummary, TcpDirectionSummary } from './tcp-connection-summaries.js';
 export { packetEndpoints, packetSummaries, packetSummary, packetSummaryJson, tcpFlagString } from './packet-summaries.js';
 export type { PacketSummary } from './packet-summaries.js';
+export { PARALLEL_FILE_BYTES, captureLines, defaultWorkers, mainShare } from './parallel/capture-lines.js';
+export type { CaptureLinesOptions, LineChunk, LineSourceHooks } from './parallel/capture-lines.js';
+export { captureJsonLines } from './parallel/capture-json-lines.js';
+export type { CaptureJsonLinesOptions } from './parallel/capture-json-lines.js';
+export type { JsonLinesArgs, JsonLinesKind } from './parallel/json-lines-job.js';
+export { defineLineJob } from './parallel/line-job.js';
+export type { LineJob, LineJobFactory, LineJobSpec, StageOptions } from './parallel/line-job.js';
+export type { LineSink } from './parallel/line-sink.js';
+export type { JobStats } from './parallel/job-runner.js';
+export { TABLES_IN_FLIGHT } from './parallel/frame-dispatcher.js';

@@ -1,6 +1,7 @@
 import type { CapturedFrame } from './frame.js';
 import type { Layer, Packet } from './layer.js';
 import type { Registry } from './registry.js';
+import type { MemoryBudget } from './memory-budget.js';
 import type { AppEvent, Connection, Direction } from './stream.js';
 
 /**
@@ -106,6 +107,12 @@ export interface StreamContext {
   readonly connection: Connection;
   /** The pipeline's registry. */
   readonly registry: Registry;
+  /**
+   * The pipeline's memory budget: draw what the dissector keeps between calls (held messages,
+   * inflate contexts, buffered bytes) and give it back when freed; a refused draw is the
+   * dissector's to drop and report. Absent when the dissector runs outside a pipeline.
+   */
+  readonly budget?: MemoryBudget;
   /** Emits an application event downstream, synchronously. */
   emit(event: AppEvent): void;
   /**

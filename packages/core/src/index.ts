@@ -35,6 +35,8 @@ export type {
   VxlanLayer,
 } from './tunnel-layers.js';
 export { ErrorCodes, NetrxError } from './errors.js';
+export { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './memory-budget.js';
+export type { MemoryReclaimer } from './memory-budget.js';
 export { DissectCodes, diagnostic, failure } from './failure.js';
 export type { DissectCode } from './failure.js';
 export { FrameDissector, createDissectStats, dissect } from './dissect.js';

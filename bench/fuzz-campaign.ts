@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   const load0 = loadavg()[0]!;
   process.stderr.write(`fuzz: ${captures.length} captures × ${o.n} mutants × ${o.commands.length} commands = ${captures.length * o.n * o.commands.length} runs (timeout ${o.timeoutSeconds} s, ${o.jobs} at once)\n`);
   const results: Result[] = [];
-  for (const capture of captures) {
+  for (const [c, capture] of captures.entries()) {
     const name = relative(corpus, capture);
     const original = readFileSync(capture);
     const keys = existsSync(`${capture}.keys`) ? ['--keylog', `${capture}.keys`] : [];
@@ -195,8 +195,9 @@ async function main(): Promise<void> {
     const files: string[] = [];
     for (let i = 0; i < o.n; i++) {
       const rng = new Prng(seedFor(o.seed, name, i));
-      // One kind per mutant, in turn, so every kind gets its share; 1–3 mutations of it.
-      const kind = MUTATION_KINDS[i % MUTATION_KINDS.length]!;
+      // One kind per mutant, in turn (starting one further for each capture, so that a small N
+      // still covers every kind); 1–3 mutations of it.
+      const kind = MUTATION_KINDS[(i + c) % MUTATION_KINDS.length]!;
       let bytes: Uint8Array = new Uint8Array(original);
       const mutations: Mutation[] = [];
       const steps = kind === 'truncate' ? 1 : rng.int(1, 3);

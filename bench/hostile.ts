@@ -14,6 +14,7 @@
  * npm run bench:hostile -- --only ooo-200k,deflate-20x63MiB
  * npm run bench:hostile -- --scale 0.01 --timeout 60     # a quick look at 1% of the sizes
  * npm run bench:hostile -- --workers 2                   # netrx --workers 2 (default: 1)
+ * npm run bench:hostile -- --only ooo --curve            # the out-of-order input at 1/8, 1/4, 1/2 and full size
  * ```
  */
 import { spawnSync } from 'node:child_process';
@@ -60,7 +61,7 @@ const WS_JSONL: Run = { label: 'ws jsonl', args: ['ws', '--format', 'jsonl'] };
 const TCP: Run = { label: 'tcp', args: ['tcp'] };
 
 /** The inputs at full size times `scale` (at least 1 of anything). */
-function inputs(scale: number): Input[] {
+function inputs(scale: number, curve: boolean): Input[] {
   const n = (x: number) => Math.max(1, Math.round(x * scale));
   const k = (x: number) => `${x >= 1000 ? `${x / 1000}k` : x}`;
   const ooo = n(200_000);
@@ -73,6 +74,11 @@ function inputs(scale: number): Input[] {
   const hole = { k: n(100), bytes: Math.max(MiB / 16, Math.round(3 * MiB * Math.min(1, scale * 10))) };
   const frags = n(100_000);
   const vlan = { tags: 1000, frames: n(10_000) };
+  // The out-of-order input at 1/8, 1/4 and 1/2 size too: how its time grows (quadratic or not).
+  const oooCurve: Input[] = (curve ? [8, 4, 2] : []).map((d) => {
+    const m = Math.max(1, Math.round(ooo / d));
+    return { name: `ooo-${k(m)}`, what: `${m.toLocaleString('en-US')} one-byte OOO segments, one connection`, make: { fn: 'oneConnectionOooSegments', args: [m] }, runs: [WS_JSONL, TCP] };
+  });
   return [
     { name: `syn-only-${k(syn)}`, what: `${syn.toLocaleString('en-US')} SYN-only connections`, make: { fn: 'synOnlyConnections', args: [syn] }, runs: [WS_JSONL, TCP] },
     { name: `syn-plus8-${k(syn)}`, what: `${syn.toLocaleString('en-US')} connections, SYN + 8 bytes`, make: { fn: 'synPlus8Connections', args: [syn] }, runs: [WS_JSONL, TCP] },
@@ -84,6 +90,7 @@ function inputs(scale: number): Input[] {
       make: { fn: 'connectionsBehindHole', args: [hole.k, hole.bytes] },
       runs: [WS_JSONL, TCP],
     },
+    ...oooCurve,
     {
       name: `ooo-${k(ooo)}`,
       what: `${ooo.toLocaleString('en-US')} one-byte OOO segments, one connection`,
@@ -128,11 +135,12 @@ interface Options {
   workers: string;
   generators: 'bench' | 'test-support';
   netrx: string;
+  curve: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { scale: 1, timeoutSeconds: 600, workers: '1', generators: 'bench', netrx: NETRX_BIN };
-  const usage = 'usage: npm run bench:hostile -- [--only NAME,…] [--scale F] [--timeout SECONDS] [--workers N|default] [--generators bench|test-support] [--netrx PATH]';
+  const o: Options = { scale: 1, timeoutSeconds: 600, workers: '1', generators: 'bench', netrx: NETRX_BIN, curve: false };
+  const usage = 'usage: npm run bench:hostile -- [--only NAME,…] [--scale F] [--timeout SECONDS] [--workers N|default] [--generators bench|test-support] [--netrx PATH] [--curve]';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[i + 1];
@@ -142,6 +150,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--workers' && v && (v === 'default' || Number.isInteger(Number(v)))) (o.workers = v), i++;
     else if (a === '--generators' && (v === 'bench' || v === 'test-support')) (o.generators = v), i++;
     else if (a === '--netrx' && v) (o.netrx = v), i++;
+    else if (a === '--curve') o.curve = true;
     else throw new Error(`unknown or bad option ${a}\n${usage}`);
   }
   return o;
@@ -244,7 +253,7 @@ function table(rows: Row[]): string {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const gens = await loadGenerators(o.generators);
-  const all = inputs(o.scale);
+  const all = inputs(o.scale, o.curve);
   const chosen = o.only ? all.filter((i) => o.only!.some((p) => i.name === p || i.name.startsWith(p))) : all;
   if (!chosen.length) throw new Error(`--only matched nothing; inputs: ${all.map((i) => i.name).join(', ')}`);
   const commit = spawnSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';

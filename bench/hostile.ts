@@ -26,7 +26,7 @@ import { lastLine, runMeasured, type ChildRun } from './child-run.js';
 import * as local from './hostile-inputs.js';
 
 /** Bumped whenever a generator's output changes, so cached captures are made again. */
-const HOSTILE_VERSION = 1;
+const HOSTILE_VERSION = 2;
 const BENCH_DIR = fileURLToPath(new URL('../../.bench/', import.meta.url));
 const NETRX_BIN = fileURLToPath(new URL('../../packages/cli/bin/netrx.js', import.meta.url));
 const MiB = 2 ** 20;

@@ -24,15 +24,16 @@ export class SyncDeflater {
   private readonly out = new Uint8Array(1 << 16);
   private chunks: Uint8Array[] = [];
 
-  constructor() {
-    const stream = zlib.createDeflateRaw({ level: 1 }) as unknown as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
+  /** `level`: zlib's compression level (1, fastest, for the chat captures; 9 for the smallest bytes). */
+  constructor(level = 1) {
+    const stream = zlib.createDeflateRaw({ level }) as unknown as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
     if (typeof stream._handle?.writeSync === 'function' && stream._writeState instanceof Uint32Array) {
       this.handle = stream._handle as ZlibHandle;
       this.state = stream._writeState;
     } else {
       // Loaded only here: pako comes with @netrx/dissector-websocket, the bench does not need it otherwise.
       const pako = createRequire(import.meta.url)('pako') as typeof import('pako').default;
-      this.pako = new pako.Deflate({ raw: true, level: 1 });
+      this.pako = new pako.Deflate({ raw: true, level: level as 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 });
       this.pako.onData = (c) => this.chunks.push(c);
     }
   }

@@ -82,6 +82,24 @@ export function layout(b: Uint8Array): Layout {
   return { format: 'other', little: true, linkType: 0, records: [] };
 }
 
+/**
+ * Where the IPv4 header of a frame starts, or -1 when it carries none that is whole: Ethernet
+ * (with 802.1Q tags), Linux SLL and SLL2, BSD loopback, raw IP.
+ */
+function ipv4At(b: Uint8Array, at: number, length: number, linkType: number): number {
+  let ip = -1;
+  if (linkType === 1) {
+    let p = at + 12;
+    while (p + 4 <= at + length && b[p] === 0x81 && b[p + 1] === 0x00) p += 4;
+    if (b[p] === 0x08 && b[p + 1] === 0x00) ip = p + 2;
+  } else if (linkType === 113) ip = b[at + 14] === 0x08 && b[at + 15] === 0x00 ? at + 16 : -1;
+  else if (linkType === 276) ip = b[at] === 0x08 && b[at + 1] === 0x00 ? at + 20 : -1;
+  else if (linkType === 0 || linkType === 108) ip = at + 4;
+  else if (linkType === 101 || linkType === 12 || linkType === 14 || linkType === 228) ip = at;
+  if (ip < 0 || ip + 20 > at + length || b[ip]! >> 4 !== 4) return -1;
+  return ip;
+}
+
 /** Values a length field is bumped to, as a function of what it was. */
 const BUMPS: readonly ((x: number, rng: Prng) => number)[] = [
   (x) => x + 1,
@@ -146,17 +164,21 @@ export function mutate(b: Uint8Array, kind: MutationKind, rng: Prng): { bytes: U
     }
     case 'frame-length': {
       // A length inside the frame: IPv4 total length, TCP data offset, UDP length, or a WebSocket
-      // length byte (the second byte of a TCP payload), on Ethernet frames carrying IPv4.
-      const frames = recs.filter((r) => r.frameAt >= 0 && r.frameLength >= 34);
-      const eth = frames.filter((r) => lay.linkType === 1 && b[r.frameAt + 12] === 0x08 && b[r.frameAt + 13] === 0x00);
-      if (!eth.length) return mutate(b, 'record-length', rng);
-      const r = pick(eth);
-      const ip = r.frameAt + 14;
+      // length byte (the second byte of a TCP payload), on frames carrying IPv4.
+      const withIp = recs.flatMap((r) => {
+        const ip = r.frameAt < 0 ? -1 : ipv4At(b, r.frameAt, r.frameLength, lay.linkType);
+        return ip >= 0 ? [{ r, ip }] : [];
+      });
+      if (!withIp.length) return mutate(b, 'record-length', rng);
+      const { r, ip } = pick(withIp);
       const ihl = (b[ip]! & 0x0f) * 4;
       const proto = b[ip + 9];
       const l4 = ip + ihl;
-      const choice = rng.int(0, 3);
-      if (choice === 0 || l4 + 20 > r.frameAt + r.frameLength) {
+      const end = r.frameAt + r.frameLength;
+      let choice = rng.int(0, 3);
+      // No whole TCP header, or no payload for a WebSocket length byte: the IPv4 length instead.
+      if ((proto !== 6 && proto !== 17) || l4 + 20 > end || (choice >= 2 && proto === 6 && l4 + (b[l4 + 12]! >> 4) * 4 + 2 > end)) choice = 0;
+      if (choice === 0) {
         const old = v.getUint16(ip + 2);
         const val = pick(BUMPS)(old, rng) & 0xffff;
         v.setUint16(ip + 2, val);
@@ -175,7 +197,6 @@ export function mutate(b: Uint8Array, kind: MutationKind, rng: Prng): { bytes: U
         return { bytes: b, mutation: { kind, detail: `TCP data offset at ${l4 + 12}: ${old} → ${val}` } };
       }
       const payload = l4 + (b[l4 + 12]! >> 4) * 4;
-      if (payload + 2 > r.frameAt + r.frameLength) return mutate(b, 'bitflip', rng);
       const val = pick([126, 127, 125, 0, 0xff, 0x7f | (b[payload + 1]! & 0x80)]);
       const old = b[payload + 1]!;
       b[payload + 1] = val;

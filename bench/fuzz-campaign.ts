@@ -23,7 +23,8 @@ import { loadavg } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MUTATION_KINDS, mutate, type Mutation, type MutationKind } from './capture-mutator.js';
-import { lastLine, runMeasured, type ChildRun } from './child-run.js';
+import { lastLine, runMeasured } from './child-run.js';
+import { FAILING, OUTCOMES, classify, type Outcome } from './run-outcome.js';
 import { Prng } from './prng.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -85,36 +86,6 @@ function corpusCaptures(dir: string): string[] {
     ? readFileSync(manifest, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => join(dir, 'public', l.split('\t')[0]!))
     : [];
   return [...inDir('captures'), ...inDir('captures-tls'), ...pub].filter((f) => existsSync(f)).sort();
-}
-
-/** What a run came to. */
-type Outcome = 'ok' | 'corrupt, offset named' | 'corrupt, no offset' | 'other error' | 'crash' | 'hang' | 'unclear';
-const OUTCOMES: readonly Outcome[] = ['ok', 'corrupt, offset named', 'corrupt, no offset', 'other error', 'crash', 'hang', 'unclear'];
-/** The outcomes that make the campaign fail. */
-const FAILING: ReadonlySet<Outcome> = new Set(['crash', 'hang', 'unclear']);
-
-/** A stack frame line (`    at fn (file:1:2)`): an exception netrx did not turn into a message. */
-const STACK = /^\s+at .*(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/m;
-/** How netrx's file errors name where a file breaks. */
-const OFFSET = /\bbyte \d+|\boffset \d+|after \d+ bytes|\bfirst bytes\b|ends after \d+ bytes|\bis empty\b/;
-
-/**
- * Classifies a run of `netrx <command> -r <file>`. netrx exits 0, 1 (a source failed: the message
- * says why) or 2 (a bad command line, never expected here); every stderr line is its own,
- * starting with `netrx` (continuation lines are indented).
- */
-function classify(r: ChildRun, file: string): Outcome {
-  if (r.timedOut) return 'hang';
-  if (r.signal || (r.status !== 0 && r.status !== 1 && r.status !== 2)) return 'crash';
-  if (STACK.test(r.stderr) || /^(Uncaught |FATAL ERROR|node:internal|<--- Last few GCs)/m.test(r.stderr)) return 'crash';
-  const foreign = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('netrx') && !/^\s/.test(l));
-  if (foreign.length || r.status === 2) return 'unclear';
-  if (r.status === 0) return 'ok';
-  const line = r.stderr.split('\n').find((l) => l.startsWith('netrx')) ?? '';
-  if (!line) return 'unclear';
-  // A source failure names the file (`netrx ws: /path/x.pcap: file ends inside record 3 at byte 99 …`).
-  if (line.includes(file)) return OFFSET.test(line) ? 'corrupt, offset named' : 'corrupt, no offset';
-  return 'other error';
 }
 
 interface Result {

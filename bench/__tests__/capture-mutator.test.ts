@@ -43,6 +43,36 @@ describe('capture mutator', () => {
     }
   });
 
+  it('frame-length finds the IPv4 header behind a Linux cooked v2 header (link type 276)', () => {
+    // The same frames, Ethernet header (14 bytes) swapped for a 20-byte SLL2 header with protocol IPv4.
+    const eth = pcap();
+    const lay = layout(eth);
+    const parts: Uint8Array[] = [eth.slice(0, 24)];
+    new DataView(parts[0]!.buffer).setUint32(20, 276, true);
+    for (const r of lay.records) {
+      const ip = eth.subarray(r.frameAt + 14, r.frameAt + r.frameLength);
+      const rec = new Uint8Array(16 + 20 + ip.length);
+      rec.set(eth.subarray(r.at, r.at + 8));
+      new DataView(rec.buffer).setUint32(8, 20 + ip.length, true);
+      new DataView(rec.buffer).setUint32(12, 20 + ip.length, true);
+      rec[16] = 0x08;
+      rec.set(ip, 36);
+      parts.push(rec);
+    }
+    const sll2 = new Uint8Array(Buffer.concat(parts));
+    const orig = sll2.slice();
+    for (let seed = 0; seed < 10; seed++) {
+      const b = sll2.slice();
+      const { mutation } = mutate(b, 'frame-length', new Prng(seed));
+      expect(mutation.kind).toBe('frame-length');
+      expect(mutation.detail).toMatch(/IPv4 total length|TCP data offset|second payload byte/);
+      // Only bytes inside frames changed, none in a record header.
+      const changed = [...b].flatMap((x, i) => (x !== orig[i] ? [i] : []));
+      const heads = layout(orig).records.map((r) => [r.at, r.at + 16] as const);
+      expect(changed.every((i) => heads.every(([from, to]) => i < from || i >= to))).toBe(true);
+    }
+  });
+
   it('is deterministic for a seed, for every kind', () => {
     for (const kind of MUTATION_KINDS) {
       const a = mutate(pcap(), kind, new Prng(9));

@@ -193,7 +193,8 @@ function ensureCapture(input: Input, gens: Generators, which: string): CaptureFi
     if (JSON.stringify(meta.key) === JSON.stringify(key)) return { file, bytes: statSync(file).size, reused: true, generateSeconds: meta.generateSeconds };
   }
   const t0 = performance.now();
-  const fn = gens[input.make.fn] as (...a: number[]) => Uint8Array;
+  const fn = gens[input.make.fn] as ((...a: number[]) => Uint8Array) | undefined;
+  if (typeof fn !== 'function') throw new Error(`the ${which} generators have no ${input.make.fn}()`);
   const bytes = fn(...input.make.args);
   const generateSeconds = (performance.now() - t0) / 1000;
   writeFileSync(`${file}.tmp`, bytes);

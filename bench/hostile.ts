@@ -15,14 +15,16 @@
  * npm run bench:hostile -- --scale 0.01 --timeout 60     # a quick look at 1% of the sizes
  * npm run bench:hostile -- --workers 2                   # netrx --workers 2 (default: 1)
  * npm run bench:hostile -- --only ooo --curve            # the out-of-order input at 1/8, 1/4, 1/2 and full size
+ * npm run bench:hostile -- --only ooo-50k --curve --profile   # + where the time goes (node --cpu-prof)
  * ```
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lastLine, runMeasured, type ChildRun } from './child-run.js';
+import { topFunctions, type ProfileEntry } from './cpu-profile.js';
 import * as local from './hostile-inputs.js';
 
 /** Bumped whenever a generator's output changes, so cached captures are made again. */
@@ -136,11 +138,12 @@ interface Options {
   generators: 'bench' | 'test-support';
   netrx: string;
   curve: boolean;
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { scale: 1, timeoutSeconds: 600, workers: '1', generators: 'bench', netrx: NETRX_BIN, curve: false };
-  const usage = 'usage: npm run bench:hostile -- [--only NAME,…] [--scale F] [--timeout SECONDS] [--workers N|default] [--generators bench|test-support] [--netrx PATH] [--curve]';
+  const o: Options = { scale: 1, timeoutSeconds: 600, workers: '1', generators: 'bench', netrx: NETRX_BIN, curve: false, profile: false };
+  const usage = 'usage: npm run bench:hostile -- [--only NAME,…] [--scale F] [--timeout SECONDS] [--workers N|default] [--generators bench|test-support] [--netrx PATH] [--curve] [--profile]';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[i + 1];
@@ -151,6 +154,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--generators' && (v === 'bench' || v === 'test-support')) (o.generators = v), i++;
     else if (a === '--netrx' && v) (o.netrx = v), i++;
     else if (a === '--curve') o.curve = true;
+    else if (a === '--profile') o.profile = true;
     else throw new Error(`unknown or bad option ${a}\n${usage}`);
   }
   return o;
@@ -213,6 +217,7 @@ interface Row {
   check: string;
   targets: { name: string; met: boolean | undefined }[];
   load: number;
+  profile?: { totalMs: number; entries: ProfileEntry[] };
 }
 
 function checkRun(r: ChildRun): { ok: boolean; check: string } {
@@ -267,12 +272,21 @@ async function main(): Promise<void> {
     for (const run of input.runs) {
       process.stderr.write(`hostile:   ${run.label}… `);
       const load = loadavg()[0]!;
-      const result = await runMeasured(process.execPath, [o.netrx, ...run.args, '-r', cap.file, '--no-progress', ...workerArgs], { timeoutSeconds: o.timeoutSeconds });
+      // --profile: node --cpu-prof, then the top functions by self time (the profile costs a little CPU).
+      const profDir = join(BENCH_DIR, 'profiles', `hostile-${input.name}-${run.label.replace(/\s+/g, '-')}`);
+      if (o.profile) {
+        rmSync(profDir, { recursive: true, force: true });
+        mkdirSync(profDir, { recursive: true });
+      }
+      const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+      const result = await runMeasured(process.execPath, [...nodeArgs, o.netrx, ...run.args, '-r', cap.file, '--no-progress', ...workerArgs], { timeoutSeconds: o.timeoutSeconds });
+      const profFile = o.profile ? readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+      const profile = profFile ? topFunctions(join(profDir, profFile), 8) : undefined;
       const { ok, check } = checkRun(result);
       const targets: Row['targets'] = [{ name: 'RSS<400MB', met: result.peakRssBytes === undefined ? undefined : result.peakRssBytes < RSS_TARGET_BYTES }];
       if (run.cpuTarget !== undefined) targets.push({ name: `CPU<${run.cpuTarget}s`, met: result.cpuSeconds === undefined ? undefined : ok && result.cpuSeconds < run.cpuTarget });
       if (run.needBytes !== undefined) targets.push({ name: `out<=${size(run.needBytes).replace(' ', '')}`, met: ok && result.stdoutBytes <= run.needBytes });
-      rows.push({ input: input.name, what: input.what, run: run.label, captureBytes: cap.bytes, result, ok, check, targets, load });
+      rows.push({ input: input.name, what: input.what, run: run.label, captureBytes: cap.bytes, result, ok, check, targets, load, profile });
       process.stderr.write(`${check}, ${fmt(result.cpuSeconds, 2)} s CPU, ${fmt((result.peakRssBytes ?? NaN) / MB)} MB peak\n`);
     }
   }
@@ -287,6 +301,11 @@ async function main(): Promise<void> {
     `machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}; ` +
       `load average ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} during the runs; netrx --workers ${o.workers}; generators: ${o.generators}; scale ${o.scale}; commit ${commit}\n`,
   );
+  for (const r of rows) {
+    if (!r.profile) continue;
+    process.stdout.write(`\nprofile ${r.input} / ${r.run} (${r.profile.totalMs.toFixed(0)} ms sampled), top self time:\n`);
+    for (const e of r.profile.entries) process.stdout.write(`  ${e.percent.toFixed(1).padStart(5)}%  ${e.fn}  ${e.where}\n`);
+  }
   const failed = rows.filter((r) => !r.ok);
   mkdirSync(BENCH_DIR, { recursive: true });
   const results = join(BENCH_DIR, 'hostile-results.json');

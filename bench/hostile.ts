@@ -294,7 +294,7 @@ async function main(): Promise<void> {
   const loads = rows.map((r) => r.load);
   process.stdout.write(`\n${table(rows)}\n\n`);
   process.stdout.write(
-    `targets (issue 17): every input under 400 MB peak RSS; ${chosen.find((i) => i.make.fn === 'oneConnectionOooSegments')?.name ?? 'ooo'} under 2 s CPU; ` +
+    `targets (issue 17): every input under 400 MB peak RSS; ${[...chosen].reverse().find((i) => i.make.fn === 'oneConnectionOooSegments')?.name ?? 'the full-size ooo input'} under 2 s CPU; ` +
       `the deflate messages under 10 s CPU with output no larger than the messages need (jsonl: 6 bytes a zero byte, "\\u0000"; text: a short line a message). Printed, not enforced.\n`,
   );
   process.stdout.write(

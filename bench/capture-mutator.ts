@@ -15,6 +15,7 @@ export interface Mutation {
 
 /** The kinds of mutation, one picked per step. */
 export const MUTATION_KINDS = ['bitflip', 'byteset', 'truncate', 'record-length', 'frame-length', 'duplicate'] as const;
+/** One of {@link MUTATION_KINDS}. */
 export type MutationKind = (typeof MUTATION_KINDS)[number];
 
 /** A record (pcap) or block (pcapng): where it starts, its header, and where its frame bytes are. */

@@ -35,7 +35,11 @@ const MiB = 2 ** 20;
 const MB = 1e6;
 
 /** The generators: the bench's own ({@link local}), or the test-support ones once they are there (`--generators test-support`). */
-type Generators = typeof local;
+type Generators = Pick<typeof local, GeneratorName>;
+/** The generators the bench calls, by name (the same in `bench/hostile-inputs.ts` and `test-support/hostile/`). */
+type GeneratorName =
+  | 'synOnlyConnections' | 'synPlus8Connections' | 'oneConnectionOooSegments' | 'connectionsWithOneOooSegment' | 'connectionsBehindHole'
+  | 'nearCapDeflateMessages' | 'incompleteFragments' | 'stackedVlanTags' | 'impossibleWsLength';
 
 /** A command line run on each capture (the file path and common options are added). */
 interface Run {

@@ -2,6 +2,13 @@ import { Writable } from 'node:stream';
 
 /** Room a writer starts with; a longer line grows it (for that line only). */
 const INITIAL_CAPACITY = 128 * 1024;
+/**
+ * Most a writer holds: a line longer than this (a 63 MiB message's JSON is 378 MiB) is written in
+ * pieces of about this size as it is built, never held whole.
+ */
+const STREAM_CAPACITY = 1024 * 1024;
+/** A run of one escaped byte at least this long is written by `fill` (a 63 MiB message of NULs). */
+const FILL_RUN_MIN = 16;
 /** Input bytes escaped per capacity check: at most 6 output bytes each (`\u001f`). */
 const ESCAPE_BLOCK = 16 * 1024;
 
@@ -33,11 +40,15 @@ function isCleanWord(x: number): boolean {
  * Collects output lines as UTF-8 bytes and writes them in large chunks: one `write` per ~64 KiB of
  * whole lines instead of one per line, which is what makes `--format jsonl` on a big capture
  * cheap. A line is built in place from strings and raw UTF-8 ({@link LineWriter.jsonStringBody}),
- * so message text need not become a JS string to be written. Every `write` ends at a line end.
+ * so message text need not become a JS string to be written. Every `write` ends at a line end,
+ * except for a line longer than 1 MiB, which is written in ~1 MiB pieces as it is built (a writer
+ * never holds more), unless the writer {@link LineWriter.holdsLines | holds lines} whole.
  */
 export class LineWriter {
   protected buf: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
   protected pos = 0;
+  /** Whether a line is kept whole however long (a writer whose lines are taken, not written). */
+  protected holdsLines = false;
 
   constructor(
     private readonly out: Writable,
@@ -74,6 +85,15 @@ export class LineWriter {
         const b = utf8[i]!;
         if (NEEDS_ESCAPE[b] !== 0) {
           const e = JSON_ESCAPES[b]!;
+          // A run of one byte that needs escaping (NULs, as a deflate bomb inflates to): one fill.
+          let r = i + 1;
+          while (r < end && utf8[r] === b) r++;
+          if (r - i >= FILL_RUN_MIN) {
+            buf.fill(e, pos, pos + (r - i) * e.length);
+            pos += (r - i) * e.length;
+            i = r;
+            continue;
+          }
           for (let k = 0; k < e.length; k++) buf[pos++] = e[k]!;
           i++;
           continue;
@@ -124,9 +144,19 @@ export class LineWriter {
     });
   }
 
-  /** Makes room for `n` more bytes, growing the buffer when one line needs more. */
+  /**
+   * Makes room for `n` more bytes, growing the buffer when one line needs more; past
+   * {@link STREAM_CAPACITY}, writes what is collected (part of a line) instead of growing.
+   */
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (!this.holdsLines && this.pos + n > STREAM_CAPACITY && this.pos > 0) {
+      // A long line: hand the stream what is built so far (the stream may hold it: a new buffer).
+      this.out.write(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(STREAM_CAPACITY, n));
+      this.pos = 0;
+      return;
+    }
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     grown.set(this.buf.subarray(0, this.pos));
     this.buf = grown;
@@ -142,6 +172,7 @@ export class LineBytes extends LineWriter {
   constructor() {
     // It never flushes (take() empties it, endLine() refuses): the stream is never written.
     super(new Writable({ write: (_chunk, _encoding, done) => done() }));
+    this.holdsLines = true;
   }
 
   /** The bytes appended since the last `take()` (a copy, without a line end); starts the next line. */

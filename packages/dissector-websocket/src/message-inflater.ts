@@ -214,10 +214,12 @@ export class MessageInflater {
   }
 
   private inflateTracked(parts: readonly Uint8Array[]): InflateResult {
-    const t = (this.tracker ??= new TrackingInflater({ maxOutput: this.maxOutput, history: 'unknown' }));
+    const t = (this.tracker ??= new TrackingInflater({ maxOutput: this.maxOutput, history: 'unknown', grow: this.grow }));
     const r = t.inflate(parts);
     if (!r.ok) {
       // The tracker's history is unknown again (it says so itself); the message is undecodable.
+      this.releaseOutput();
+      if (r.code === 'ERR_INFLATE_MEMORY') return { ok: false, reason: "the memory budget refused room for the inflated message", refused: true };
       return { ok: false, reason: r.code === 'ERR_INFLATE_TOO_LARGE' ? `inflated size is over the ${this.maxOutput}-byte cap (a deflate bomb?)` : `inflate failed: ${r.message}` };
     }
     if (r.ended) {

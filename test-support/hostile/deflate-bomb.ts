@@ -27,6 +27,10 @@ export interface DeflateBombOptions {
   readonly after?: boolean;
   /** Which side sends the big messages. Default `s2c` (unmasked: the server). */
   readonly dir?: 'c2s' | 's2c';
+  /** The big messages' opcode: 1 text (default), 2 binary. */
+  readonly opcode?: 1 | 2;
+  /** The byte the big messages are made of. Default 0 (0xff makes text that is not UTF-8). */
+  readonly fill?: number;
 }
 
 /**
@@ -45,7 +49,7 @@ export function nearCapDeflateMessages(count: number, mib: number, options: Defl
   const size = Math.round(mib * 1024 * 1024);
   // Every message is the same, each compressed on its own: valid with context takeover too (the
   // receiver's history is simply never referred to).
-  const big = compressed(new Uint8Array(size));
+  const big = compressed(new Uint8Array(size).fill(options.fill ?? 0));
   const records: PcapRecord[] = [];
   let ts = 1_700_000_000_000_000_000n;
   const seq = { c2s: 1000, s2c: 5000 };
@@ -90,7 +94,7 @@ export function nearCapDeflateMessages(count: number, mib: number, options: Defl
     enc.encode(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n`),
   );
   const dir = options.dir ?? 's2c';
-  for (let i = 0; i < count; i++) send(dir, frame(big, dir === 'c2s'));
+  for (let i = 0; i < count; i++) send(dir, frame(big, dir === 'c2s', options.opcode ?? 1));
   if (options.after ?? true) {
     send('s2c', frame(compressed(enc.encode('after s2c')), false));
     send('c2s', frame(compressed(enc.encode('after c2s')), true));
@@ -108,11 +112,11 @@ function compressed(data: Uint8Array): Uint8Array {
 }
 
 /** One final text frame with RSV1 set (RFC 7692 §6); masked when the client sends it (RFC 6455 §5.3). */
-function frame(payload: Uint8Array, masked: boolean): Uint8Array {
+function frame(payload: Uint8Array, masked: boolean, opcode = 1): Uint8Array {
   const n = payload.length;
   const lenBytes = n < 126 ? 0 : n < 0x10000 ? 2 : 8;
   const head = new Uint8Array(2 + lenBytes + (masked ? 4 : 0));
-  head[0] = 0x80 | 0x40 | 0x1;
+  head[0] = 0x80 | 0x40 | opcode;
   head[1] = (masked ? 0x80 : 0) | (lenBytes === 0 ? n : lenBytes === 2 ? 126 : 127);
   const dv = new DataView(head.buffer);
   if (lenBytes === 2) dv.setUint16(2, n);

@@ -157,7 +157,10 @@ export class LineWriter {
       this.pos = 0;
       return;
     }
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    let size = Math.max(this.buf.length * 2, this.pos + n);
+    // Doubling stops at the streaming size: what is past it is written, not held.
+    if (!this.holdsLines) size = Math.min(size, Math.max(STREAM_CAPACITY, this.pos + n));
+    const grown = Buffer.allocUnsafe(size);
     grown.set(this.buf.subarray(0, this.pos));
     this.buf = grown;
   }

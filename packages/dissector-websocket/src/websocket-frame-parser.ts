@@ -385,10 +385,21 @@ export class WebSocketFrameParser {
   private resync(chunk: Uint8Array, ts: bigint, frame: number): void {
     const search = (this.search ??= this.newSearch());
     if (chunk.length > 0) {
-      this.kept.push({ bytes: copyBytes(chunk), offset: this.offset, ts, frame });
-      this.keptBytes += chunk.length;
-      // Long frames are skipped, not buffered: keep a bounded tail (whole chunks, oldest dropped).
-      while (this.keptBytes - this.kept[0]!.bytes.length >= RESYNC_BUFFER_CAP) this.keptBytes -= this.kept.shift()!.bytes.length;
+      const m = this.options.memory;
+      if (m !== undefined && !m.take(chunk.length)) {
+        // The memory budget refused: nothing is kept, as if the cap had dropped it; frames found
+        // later start after it, and the bytes skipped are reported (onResync).
+        this.dropKept();
+      } else {
+        this.kept.push({ bytes: copyBytes(chunk), offset: this.offset, ts, frame });
+        this.keptBytes += chunk.length;
+        // Long frames are skipped, not buffered: keep a bounded tail (whole chunks, oldest dropped).
+        while (this.keptBytes - this.kept[0]!.bytes.length >= RESYNC_BUFFER_CAP) {
+          const n = this.kept.shift()!.bytes.length;
+          this.keptBytes -= n;
+          m?.release(n);
+        }
+      }
     }
     this.offset += chunk.length;
     const found = search.push(chunk);
@@ -445,6 +456,7 @@ export class WebSocketFrameParser {
   }
 
   private dropKept(): void {
+    this.options.memory?.release(this.keptBytes);
     this.kept = [];
     this.keptBytes = 0;
   }

@@ -68,6 +68,9 @@ export const SCRATCH_BYTES = 64 * 1024;
 /** The output scratch space of the zlib engine, shared: inflation is synchronous and copied out. */
 const SCRATCH = Buffer.allocUnsafe(SCRATCH_BYTES);
 
+/** Largest message copied out of its growing buffer rather than given it (see `GrowingOutput.finish`). */
+const COPY_OUT_MAX = 1024 * 1024;
+
 /** First size of the growing buffer of a message over the scratch space. */
 const FIRST_GROWN = 4 * SCRATCH_BYTES;
 
@@ -94,7 +97,10 @@ class GrowingOutput {
     this.bytes.set(first);
   }
 
-  /** Grows to the next size (double, at most the cap + 1); false when it is there already. */
+  /**
+   * Grows in place to the next size (double, at most the cap + 1), asking `ask` first. Returns the
+   * bytes added; 0 when already at the cap; minus the bytes asked when `ask` refused them.
+   */
   grow(maxOutput: number, ask: GrowOutput | undefined): number {
     const now = this.buffer.byteLength;
     const next = Math.min(now * 2, maxOutput + 1);
@@ -105,8 +111,14 @@ class GrowingOutput {
     return next - now;
   }
 
-  /** The message: the buffer shrunk to `length` (the pages past it are given back), viewed whole. */
+  /**
+   * The message: up to {@link COPY_OUT_MAX}, copied out at its size (the growing buffer reserves
+   * the cap's worth of address space, which V8 limits to 1 TiB in all: a program that keeps many
+   * messages must not keep a reservation each); larger, the buffer itself, shrunk to `length`
+   * (the pages past it are given back), never copied.
+   */
   finish(length: number): Uint8Array {
+    if (length <= COPY_OUT_MAX) return copyBytes(this.bytes.subarray(0, length));
     this.buffer.resize(length);
     return new Uint8Array(this.buffer, 0, length);
   }

@@ -19,6 +19,7 @@
  * ```
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -165,22 +166,33 @@ function parseArgs(argv: string[]): Options {
 }
 
 /**
- * The generators to use. `test-support/hostile/*.ts` are TypeScript outside the bench's build
- * (and Node 20 does not strip types), so they are compiled with tsc into `.bench/test-support/`
- * first, then imported.
+ * The generators to use. `--generators test-support` takes each function from
+ * `test-support/hostile/*.ts` where that file exists, and from the bench's own module where not
+ * (the list says which). Those files are TypeScript outside the bench's build (and Node 20 does not
+ * strip types), so they are compiled with tsc into `.bench/test-support/` first.
  */
-async function loadGenerators(which: Options['generators']): Promise<Generators> {
-  if (which === 'bench') return local;
+async function loadGenerators(which: Options['generators']): Promise<{ gens: Generators; from: Record<GeneratorName, string> }> {
+  const names = Object.keys(local).filter((k) => typeof (local as Record<string, unknown>)[k] === 'function') as GeneratorName[];
+  const from = Object.fromEntries(names.map((n) => [n, 'bench'])) as Record<GeneratorName, string>;
+  if (which === 'bench') return { gens: local, from };
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const files = ['tcp-inputs.ts', 'deflate-bomb.ts', 'packet-inputs.ts'].map((f) => join(root, 'test-support/hostile', f));
-  const missing = files.filter((f) => !existsSync(f));
-  if (missing.length) throw new Error(`--generators test-support: ${missing.join(', ')} not there (use --generators bench)`);
+  const files = ['tcp-inputs.ts', 'deflate-bomb.ts', 'packet-inputs.ts'].map((f) => join(root, 'test-support/hostile', f)).filter((f) => existsSync(f));
+  if (!files.length) throw new Error('--generators test-support: no test-support/hostile/*.ts here yet (use --generators bench)');
   const out = join(BENCH_DIR, 'test-support');
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', join(root, 'test-support'),
     '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--strict', 'false', '--noCheck', ...files], { encoding: 'utf8' });
   if (tsc.status !== 0) throw new Error(`--generators test-support: tsc failed:\n${tsc.stdout}${tsc.stderr}`);
-  const mods = await Promise.all(files.map((f) => import(pathToFileURL(join(out, 'hostile', f.split('/').pop()!.replace(/\.ts$/, '.js'))).href)));
-  return Object.assign({}, ...mods) as Generators;
+  const gens: Record<string, unknown> = { ...local };
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(out, 'hostile', f.split('/').pop()!.replace(/\.ts$/, '.js'))).href)) as Record<string, unknown>;
+    for (const n of names) {
+      if (typeof mod[n] === 'function') {
+        gens[n] = mod[n];
+        from[n] = `test-support/hostile/${f.split('/').pop()}`;
+      }
+    }
+  }
+  return { gens: gens as Generators, from };
 }
 
 interface CaptureFile {
@@ -193,9 +205,11 @@ interface CaptureFile {
 /** The capture for `input`, from the cache when its generator and size are the same. */
 function ensureCapture(input: Input, gens: Generators, which: string): CaptureFile {
   mkdirSync(BENCH_DIR, { recursive: true });
-  const file = join(BENCH_DIR, `hostile-${input.name}${which === 'bench' ? '' : `-${which}`}.pcap`);
+  const file = join(BENCH_DIR, `hostile-${input.name}${which === 'bench' ? '' : '-test-support'}.pcap`);
   const metaFile = `${file}.meta.json`;
-  const key = { version: HOSTILE_VERSION, generators: which, fn: input.make.fn, args: input.make.args };
+  // A test-support generator is keyed by its file's content: a change there makes the capture again.
+  const source = which === 'bench' ? which : createHash('sha256').update(readFileSync(fileURLToPath(new URL(`../../${which}`, import.meta.url)))).digest('hex').slice(0, 16);
+  const key = { version: HOSTILE_VERSION, generators: which, source, fn: input.make.fn, args: input.make.args };
   if (existsSync(file) && existsSync(metaFile)) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { key: unknown; generateSeconds: number };
     if (JSON.stringify(meta.key) === JSON.stringify(key)) return { file, bytes: statSync(file).size, reused: true, generateSeconds: meta.generateSeconds };
@@ -262,7 +276,7 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const gens = await loadGenerators(o.generators);
+  const { gens, from } = await loadGenerators(o.generators);
   const all = inputs(o.scale, o.curve);
   const chosen = o.only ? all.filter((i) => o.only!.some((p) => i.name === p || i.name.startsWith(p))) : all;
   if (!chosen.length) throw new Error(`--only matched nothing; inputs: ${all.map((i) => i.name).join(', ')}`);
@@ -271,7 +285,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const input of chosen) {
     process.stderr.write(`hostile: ${input.name}: ${input.what}… `);
-    const cap = ensureCapture(input, gens, o.generators);
+    const cap = ensureCapture(input, gens, from[input.make.fn]);
     process.stderr.write(`${cap.reused ? 'cached' : `generated in ${cap.generateSeconds.toFixed(1)} s`} (${(cap.bytes / MB).toFixed(1)} MB)\n`);
     for (const run of input.runs) {
       process.stderr.write(`hostile:   ${run.label}… `);
@@ -303,7 +317,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}; ` +
-      `load average ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} during the runs; netrx --workers ${o.workers}; generators: ${o.generators}; scale ${o.scale}; commit ${commit}\n`,
+      `load average ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} during the runs; netrx --workers ${o.workers}; generators: ${o.generators === 'bench' ? 'bench' : [...new Set(chosen.map((i) => `${i.make.fn} from ${from[i.make.fn]}`))].join(', ')}; scale ${o.scale}; commit ${commit}\n`,
   );
   for (const r of rows) {
     if (!r.profile) continue;

@@ -101,6 +101,22 @@ describe('--workers', () => {
     await same(2, 'packets', '-r', mixed, 'tcp', 'and', 'not', 'port', '80', '-c', '500');
   });
 
+  test('NETRX_THREAD_STATS=1: a line per thread on stderr after the output, which stays the same', async () => {
+    const plain = await run('ws', '-r', mixed, '--format', 'jsonl', '--workers', '3');
+    process.env['NETRX_THREAD_STATS'] = '1';
+    try {
+      const measured = await run('ws', '-r', mixed, '--format', 'jsonl', '--workers', '3');
+      expect(measured.out).toBe(plain.out);
+      const lines = measured.err.split('\n').filter((l) => l.startsWith('netrx: ') && l.includes('heap peak'));
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/^netrx: main thread \(reads, merges, dissects 0\.23\): cpu [\d.]+ s, heap peak \d+ MB, buffers peak \d+ MB$/);
+      expect(lines[2]).toMatch(/^netrx: worker 2 \(dissects 0\.38\): cpu [\d.]+ s/);
+      expect(measured.err.replace(lines.map((l) => `${l}\n`).join(''), '')).toBe(plain.err);
+    } finally {
+      delete process.env['NETRX_THREAD_STATS'];
+    }
+  });
+
   test('-c COUNT stops at the same packet', async () => {
     const r = await same(2, 'packets', '-r', mixed, '--format', 'jsonl', '-c', '37');
     expect(r.out.trim().split('\n')).toHaveLength(37);

@@ -18,6 +18,7 @@ import { SharedChunks } from './shared-chunks.js';
 import { sharedFileFrames } from './shared-file-frames.js';
 import { TableDissector } from './table-dissector.js';
 import { PlainOutputPool } from './output-pool.js';
+import { ThreadMeter, type ThreadStats } from './thread-stats.js';
 import { compiledModule } from './worker-entry.js';
 
 /** Lines of a run, in the order one thread writes them: whole lines of one channel. */
@@ -90,6 +91,11 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
    * worker threads. With 0, `workers` worker threads dissect; otherwise `workers − 1`.
    */
   readonly mainShare?: number;
+  /**
+   * An array to fill at the end with what each thread used ({@link ThreadStats}): this thread
+   * first (it reads and merges, and dissects its share), then each worker thread.
+   */
+  readonly threadStats?: ThreadStats[];
 }
 
 /** Capture files at least this large are dissected in several threads by default. */
@@ -211,6 +217,9 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
     // The dissectors: this thread (index 0) when it takes a share, and worker threads.
     const here = share > 0 ? 1 : 0;
     const shares = here ? [share, ...Array.from({ length: n - 1 }, () => (1 - share) / (n - 1))] : undefined;
+    const workerShare = here ? (1 - share) / (n - 1) : 1 / n;
+    const meter = options.threadStats === undefined ? undefined : new ThreadMeter(here ? 0 : -1, true, here ? share : 0);
+    const threadStats: ThreadStats[] = [];
     const control = FrameDispatcher.controlBlock();
     const spec = { ...options.job, module: options.job.module instanceof URL ? options.job.module.href : options.job.module };
     const entry = compiledModule('worker-main.js');
@@ -223,7 +232,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
     for (let i = here; i < n; i++) {
       outputs[i] = new Int32Array(new SharedArrayBuffer(OUTPUT_BUFFERS * 4));
       outputViews[i] = [];
-      const workerData: WorkerInit = { job: spec, index: i, writesShared: i === n - 1, control, output: outputs[i]!.buffer as SharedArrayBuffer };
+      const workerData: WorkerInit = { job: spec, index: i, writesShared: i === n - 1, control, share: workerShare, output: outputs[i]!.buffer as SharedArrayBuffer };
       threads[i] = new Worker(entry, { workerData });
     }
     const merge = new LineMerge(
@@ -256,8 +265,20 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
       subscriber.error(err);
     };
     /** A dissector's lines: merged, and the run ends with the last one's end-of-input lines. */
-    const report = (i: number, bytes: Uint8Array, lines: Float64Array, creations: readonly number[], upTo: number, final: boolean, memory: number, stats: JobStats | undefined): void => {
+    const report = (
+      i: number,
+      bytes: Uint8Array,
+      lines: Float64Array,
+      creations: readonly number[],
+      upTo: number,
+      final: boolean,
+      memory: number,
+      stats: JobStats | undefined,
+      thread?: ThreadStats,
+    ): void => {
       merge.add(i, bytes, lines, creations, upTo, final, memory);
+      meter?.sample();
+      if (thread !== undefined) threadStats.push(thread);
       // A dissector releases its tables before it reports: take them (and their chunks) back.
       dispatcher?.reclaim();
       if (final) {
@@ -267,6 +288,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
       merge.drain();
       if (finals === n) {
         stop();
+        if (meter !== undefined) options.threadStats!.push(meter.stats(), ...threadStats.sort((a, b) => a.index - b.index));
         if (sourceError !== undefined) subscriber.error(sourceError);
         else subscriber.complete();
       }
@@ -282,7 +304,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
           view = new Uint8Array(m.buffer);
           if (m.memory >= 0) views[m.memory] = view;
         }
-        report(i, view!.subarray(0, m.length), m.lines, m.creations, m.upTo, m.final, m.memory, m.stats);
+        report(i, view!.subarray(0, m.length), m.lines, m.creations, m.upTo, m.final, m.memory, m.stats, m.thread);
       });
       thread.on('error', abort);
       thread.on('exit', (code) => {
@@ -369,6 +391,7 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
     let sub: Subscription | undefined;
     let stopped = false;
     const memory = new PlainOutputPool();
+    const meter = options.threadStats === undefined ? undefined : new ThreadMeter(0, true, 1);
     const merge = new LineMerge(
       1,
       (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }),
@@ -385,6 +408,7 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
         const { bytes, lines, memory: id } = runner.lines.take();
         merge.add(0, bytes, lines, runner.takeCreations(), lastFrame, false, id);
         merge.drain();
+        meter?.sample();
       };
       const finish = (err?: unknown): void => {
         if (stopped) return;
@@ -396,6 +420,7 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
           merge.add(0, bytes, lines, runner.takeCreations(), Infinity, true, id);
           merge.drain();
           if (options.stats !== undefined) addStats(options.stats, runner.stats());
+          if (meter !== undefined) options.threadStats!.push(meter.stats());
         } catch (e) {
           return subscriber.error(e);
         }

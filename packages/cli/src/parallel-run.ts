@@ -30,9 +30,9 @@ export function handOffCommandRuns(take: (run: CommandRun<unknown>) => void): vo
 }
 
 /**
- * Threads for a command line: `--workers`, else `defaultWorkers` of `@netrx/pipeline` — the
- * machine's cores for a capture file of 32 MiB or more, one for a smaller file (it takes less than
- * starting the threads does), standard input and a live capture.
+ * Threads for a command line: `--workers`, else `defaultWorkers` of `@netrx/pipeline` — for a
+ * capture file, one per 64 MiB of it up to the machine's cores (a thread with less to do costs
+ * about what it saves), one for standard input and a live capture.
  */
 export function workersFor(args: Pick<CliArgs, 'workers' | 'interface' | 'read'>): number {
   if (args.workers !== undefined) return args.workers;

@@ -1,6 +1,6 @@
 // `netrx --workers N`: the same bytes on stdout and stderr, and the same exit status, as one
 // thread. Worker threads run the compiled packages: `ensureBuiltDist()` builds them first.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -54,10 +54,17 @@ describe('--workers', () => {
     expect(oneThreadReason(parseArgs(['stats', '-r', 'x']))).toBe('netrx stats');
   });
 
-  test('defaults to the cores for a large file, one thread for a small one, standard input and live capture', () => {
+  test('defaults to a thread per 64 MiB of a file up to the cores, one thread for a small one, standard input and live capture', () => {
     const big = join(dir, 'big.pcap');
-    writeFileSync(big, Buffer.alloc(PARALLEL_FILE_BYTES));
-    expect(workersFor({ read: big })).toBe(availableParallelism());
+    // Sparse files: only their size is looked at.
+    const sized = (bytes: number) => {
+      writeFileSync(big, '');
+      truncateSync(big, bytes);
+      return workersFor({ read: big });
+    };
+    expect(sized(2 * PARALLEL_FILE_BYTES - 1)).toBe(1);
+    expect(sized(2 * PARALLEL_FILE_BYTES)).toBe(Math.min(2, availableParallelism()));
+    expect(sized(64 * PARALLEL_FILE_BYTES + 5)).toBe(Math.min(64, availableParallelism()));
     expect(workersFor({ read: mixed })).toBe(1);
     expect(workersFor({ read: '-' })).toBe(1);
     expect(workersFor({ read: join(dir, 'missing.pcap') })).toBe(1);

@@ -98,21 +98,29 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
   readonly threadStats?: ThreadStats[];
 }
 
-/** Capture files at least this large are dissected in several threads by default. */
-export const PARALLEL_FILE_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes of capture file each thread gets at least by default: a file of twice this size or more
+ * is dissected in several threads (see {@link defaultWorkers}).
+ */
+export const PARALLEL_FILE_BYTES = 64 * 1024 * 1024;
 
 /**
- * Threads for a source when none are asked for: the machine's cores (`os.availableParallelism()`)
- * for a capture file of {@link PARALLEL_FILE_BYTES} or more; one for a smaller file (one thread
- * reads it in less time than starting threads takes), a stream, and a live capture — a live
- * capture's rate rarely needs more than one thread (one dissects well over 100k packets/s), and
- * with one a packet's lines are written as soon as it is dissected, where workers hold them
- * until every worker has reported on the same stretch of packets.
+ * Threads for a source when none are asked for: for a capture file, one per
+ * {@link PARALLEL_FILE_BYTES} (64 MiB) of it, up to the machine's cores
+ * (`os.availableParallelism()`) — so from 128 MiB on, several; one for a stream and a live
+ * capture. Each thread beyond the first costs a fixed ~0.5 s of CPU (loading its modules,
+ * compiling the hot code again in its own heap) besides ~20% more work per packet (see
+ * docs/parallel.md), and one thread dissects 64 MiB of a typical capture in about half a second:
+ * with less per thread, starting it costs what it saves. A live capture's rate rarely needs
+ * more than one thread (one dissects well over 100k packets/s), and with one a packet's lines
+ * are written as soon as it is dissected, where workers hold them until every worker has
+ * reported on the same stretch of packets.
  */
 export function defaultWorkers(source: FrameSourceOptions): number {
   if (source.live !== undefined || typeof source.file !== 'string') return 1;
   try {
-    return statSync(source.file).size >= PARALLEL_FILE_BYTES ? Math.max(1, availableParallelism()) : 1;
+    const perThread = Math.floor(statSync(source.file).size / PARALLEL_FILE_BYTES);
+    return Math.max(1, Math.min(availableParallelism(), perThread));
   } catch {
     return 1;
   }

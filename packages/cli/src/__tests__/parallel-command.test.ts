@@ -116,8 +116,8 @@ describe('--workers', () => {
       expect(measured.out).toBe(plain.out);
       const lines = measured.err.split('\n').filter((l) => l.startsWith('netrx: ') && l.includes('heap peak'));
       expect(lines).toHaveLength(3);
-      expect(lines[0]).toMatch(/^netrx: main thread \(reads, merges, dissects 0\.23\): cpu [\d.]+ s, heap peak \d+ MB, buffers peak \d+ MB$/);
-      expect(lines[2]).toMatch(/^netrx: worker 2 \(dissects 0\.38\): cpu [\d.]+ s/);
+      expect(lines[0]).toMatch(/^netrx: main thread \(reads, merges, dissects 0\.22\): cpu [\d.]+ s, heap peak \d+ MB, buffers peak \d+ MB$/);
+      expect(lines[2]).toMatch(/^netrx: worker 2 \(dissects 0\.39\): cpu [\d.]+ s/);
       expect(measured.err.replace(lines.map((l) => `${l}\n`).join(''), '')).toBe(plain.err);
     } finally {
       delete process.env['NETRX_THREAD_STATS'];

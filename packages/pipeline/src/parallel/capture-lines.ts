@@ -211,11 +211,12 @@ const OUTPUT_BUFFERS = 32;
 /**
  * The main thread's share of the connections when `n` threads dissect: it also reads the input and
  * merges the lines, which cost it about `mainLoad` of what dissecting the whole capture costs one
- * thread (measured on 2 cores, for `netrx ws` and `netrx packets` alike: about 0.15), so it takes
- * a little less than a worker: 0.43 of two threads' work, 0.23 of three, 0.14 of four, none from
- * 8 threads on (it is then busy enough reading and merging).
+ * thread, so it takes less than a worker. Measured per thread (`netrx ws`, 10M packets, 2 cores):
+ * 0.15 with 2 threads, 0.2 with 4 — merging more threads' lines costs more — hence the default
+ * 0.1 + 0.025·n: 0.43 of two threads' work, 0.22 of three, 0.1 of four, none from 6 threads on
+ * (it is then busy enough reading and merging).
  */
-export function mainShare(n: number, mainLoad = 0.15): number {
+export function mainShare(n: number, mainLoad = 0.1 + 0.025 * n): number {
   return n <= 1 ? 1 : Math.max(0, (1 - mainLoad * (n - 1)) / n);
 }
 

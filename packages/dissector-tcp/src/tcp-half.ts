@@ -1,14 +1,7 @@
 import { copyBytes, type CloseReason, type DirectionStats } from '@netrx/core';
+import { SegmentList } from './segment-list.js';
 import type { TcpConnection } from './tcp-connection.js';
 import { MAX_AHEAD, seqAdd, seqDiff } from './tcp-sequence.js';
-
-/** Out-of-order bytes waiting in a {@link TcpHalf}: a copy, with the segment's time and frame. */
-export interface Segment {
-  offset: number;
-  bytes: Uint8Array;
-  ts: bigint;
-  frame: number;
-}
 
 /** Recent gaps remembered per direction, to tell late data from retransmissions. */
 const RECENT_GAPS = 8;
@@ -27,9 +20,17 @@ export class TcpHalf {
   nextSeq = 0;
   /** Stream offset of the next byte expected: everything before it was delivered or reported as a gap. */
   next = 0;
-  /** Out-of-order data: sorted by offset, never overlapping. */
-  readonly segs: Segment[] = [];
+  /**
+   * Out-of-order data: sorted by offset, never overlapping. Made with the first segment that waits
+   * (most directions never have one) and kept for the connection's life once made.
+   */
+  ooo: SegmentList | undefined;
+  /** Out-of-order bytes waiting. */
   buffered = 0;
+  /** Out-of-order segments waiting. */
+  get waiting(): number {
+    return this.ooo === undefined ? 0 : this.ooo.size;
+  }
   /** Packet time since which the hole at {@link next} has been waiting. */
   holeSince = 0n;
   /** Stream offset of this side's FIN, or -1. */
@@ -131,31 +132,21 @@ export class TcpHalf {
    * holding 1 MiB), so the buffer caps would not bound memory.
    */
   insert(off: number, end: number, bytes: Uint8Array, ts: bigint, frame: number): number {
-    const segs = this.segs;
-    // Binary search for the first segment ending after `off`.
-    let lo = 0;
-    let hi = segs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const s = segs[mid]!;
-      if (s.offset + s.bytes.length <= off) lo = mid + 1;
-      else hi = mid;
-    }
+    const list = (this.ooo ??= new SegmentList());
+    // The first segment that ends after `off`; from there on, a walk along the list.
+    let s = list.firstEndingAfter(off);
     let cur = off;
-    let i = lo;
     let overlapped = false;
     let added = 0;
     while (cur < end) {
-      const s = segs[i];
       if (s === undefined || s.offset >= end) {
-        segs.splice(i, 0, { offset: cur, bytes: copyBytes(bytes.subarray(cur - off, end - off)), ts, frame });
+        list.insert(cur, copyBytes(bytes.subarray(cur - off, end - off)), ts, frame);
         added += end - cur;
         break;
       }
       if (s.offset > cur) {
-        segs.splice(i, 0, { offset: cur, bytes: copyBytes(bytes.subarray(cur - off, s.offset - off)), ts, frame });
+        list.insert(cur, copyBytes(bytes.subarray(cur - off, s.offset - off)), ts, frame);
         added += s.offset - cur;
-        i++;
         cur = s.offset;
       }
       // Overlap with an earlier copy: keep it, count the bytes that differ.
@@ -164,7 +155,7 @@ export class TcpHalf {
       this.stats.overlapConflicts += differing(bytes, cur - off, s.bytes, cur - s.offset, e - cur);
       overlapped = true;
       cur = e;
-      i++;
+      s = s.forward[0];
     }
     if (overlapped) this.stats.retransmitted++;
     if (added > 0) {

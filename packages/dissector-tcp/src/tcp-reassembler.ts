@@ -217,9 +217,9 @@ export class TcpReassembler {
 
   /** The peer acknowledged up to `ack`: a hole below it will never be seen (RFC 9293 §3.4). */
   private acknowledge(h: TcpHalf, ack: number): void {
-    if (!h.acknowledge(ack) || h.segs.length === 0) return;
+    if (!h.acknowledge(ack) || h.waiting === 0) return;
     const upTo = h.ackedTo;
-    while (h.segs.length > 0 && upTo > h.next) this.skipHole(h, upTo);
+    while (h.waiting > 0 && upTo > h.next) this.skipHole(h, upTo);
   }
 
   private data(h: TcpHalf, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
@@ -238,7 +238,7 @@ export class TcpReassembler {
       h.stats.droppedBytes += bytes.length;
       return;
     }
-    if (off === next && h.segs.length === 0) {
+    if (off === next && h.waiting === 0) {
       this.deliver(h, bytes, ts, frame);
       return;
     }
@@ -254,10 +254,11 @@ export class TcpReassembler {
 
   /** Delivers buffered segments that now start at or before the delivered edge. */
   private drain(h: TcpHalf): void {
-    const segs = h.segs;
-    let n = 0;
-    while (n < segs.length && segs[n]!.offset <= h.next) {
-      const s = segs[n++]!;
+    const list = h.ooo;
+    if (list === undefined) return;
+    let s;
+    while ((s = list.first) !== undefined && s.offset <= h.next) {
+      list.shift();
       const len = s.bytes.length;
       h.buffered -= len;
       h.conn.buffered -= len;
@@ -266,8 +267,7 @@ export class TcpReassembler {
       if (end <= h.next) continue; // defensive: buffered data always starts at or after `next`
       this.deliver(h, s.offset < h.next ? s.bytes.subarray(h.next - s.offset) : s.bytes, s.ts, s.frame);
     }
-    if (n > 0) segs.splice(0, n);
-    if (segs.length === 0) this.holding.delete(h);
+    if (list.size === 0) this.holding.delete(h);
   }
 
   private deliver(h: TcpHalf, bytes: Uint8Array, ts: bigint, frame: number): void {
@@ -279,11 +279,11 @@ export class TcpReassembler {
 
   /** Gives up on the hole at the delivered edge: a gap up to the next buffered byte (or `upTo`). */
   private skipHole(h: TcpHalf, upTo = Infinity): void {
-    const first = h.segs[0];
+    const first = h.ooo?.first;
     const to = first === undefined ? upTo : Math.min(first.offset, upTo);
     if (to > h.next) this.gap(h, to);
     this.drain(h);
-    if (h.segs.length > 0) {
+    if (h.waiting > 0) {
       // Another hole behind the data just delivered: its wait starts now.
       h.holeSince = this.now;
       this.holding.delete(h);
@@ -301,7 +301,7 @@ export class TcpReassembler {
   private enforceCaps(h: TcpHalf): void {
     const c = h.conn;
     while (c.buffered > this.maxPerConn) {
-      const victim = h.segs.length > 0 ? h : c.halves[h.side === 0 ? 1 : 0];
+      const victim = h.waiting > 0 ? h : c.halves[h.side === 0 ? 1 : 0];
       this.totals.capGaps++;
       this.skipHole(victim);
     }
@@ -355,7 +355,7 @@ export class TcpReassembler {
         if (c === last || c.closed) continue;
         last = c;
         for (const h of c.halves) {
-          if (h.segs.length === 0 || !this.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
+          if (h.waiting === 0 || !this.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
           this.skipHole(h);
           this.afterProgress(c);
           if (c.closed) break;
@@ -402,7 +402,7 @@ export class TcpReassembler {
     c.closed = true;
     if (c.connection === undefined) this.decideByPort(c, ts, frame);
     for (const h of c.halves) {
-      while (h.segs.length > 0) this.skipHole(h);
+      while (h.waiting > 0) this.skipHole(h);
       // Bytes the sender's FIN or the receiver's ACK prove were sent but never captured.
       const sent = h.sentTo;
       if (sent > h.next) this.gap(h, sent);

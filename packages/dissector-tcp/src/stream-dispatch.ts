@@ -5,6 +5,7 @@ import {
   type AppEvent,
   type Connection,
   type Direction,
+  type MemoryBudget,
   type Registry,
   type Severity,
   type StreamContext,
@@ -32,6 +33,11 @@ export interface StreamDispatchOptions extends StreamDispatchLimits {
    * `tcp.port` table names for the very port its plaintext came from.
    */
   readonly exclude?: StreamDissectorFactory;
+  /**
+   * The memory budget put on the chosen dissector's `StreamContext` (default: the budget of the
+   * context the dispatch is made in).
+   */
+  readonly budget?: MemoryBudget;
 }
 
 /** Where a dispatch's events go. */
@@ -58,11 +64,10 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private mode: 'chosen' | 'probe' | 'pinned' | 'off';
   private factory: StreamDissectorFactory | undefined;
   private dissector: StreamDissector | undefined;
+  /** The heuristics' state, made with the first bytes or gap while probing. */
   private probe: HeuristicProbe | undefined;
-  // While pinned: bytes held back because the dissector asked for more.
-  private readonly need: Record<Direction, number> = { c2s: 0, s2c: 0 };
-  private readonly pending: Record<Direction, Uint8Array[]> = { c2s: [], s2c: [] };
-  private readonly pendingBytes: Record<Direction, number> = { c2s: 0, s2c: 0 };
+  /** While pinned: bytes held back because the dissector asked for more (made when it first asks). */
+  private held: HeldBack | undefined;
   private switching: { factory: StreamDissectorFactory; init: unknown; leftover?: Partial<Record<Direction, Uint8Array>> } | undefined;
   private lastTs = 0n;
   private lastFrame = 0;
@@ -74,12 +79,13 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     private readonly choice: DissectorChoice,
     /** Chosen by steps 1, 2 or 4; undefined leaves it to the heuristics, or raw when there are none. */
     chosen: StreamDissectorFactory | undefined,
+    /** The pipeline's memory budget, for the dissectors (see `StreamContext.budget`). */
+    readonly budget?: MemoryBudget,
   ) {
     this.factory = chosen;
     if (chosen !== undefined) this.mode = 'chosen';
     else if (choice.heuristics.length > 0) {
       this.mode = 'probe';
-      this.probe = new HeuristicProbe(choice.heuristics, connection, choice.limits);
     } else this.mode = 'off';
   }
 
@@ -106,7 +112,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     this.lastTs = ts;
     this.lastFrame = frame;
     if (this.mode === 'pinned') this.feed(dir, bytes, ts, frame);
-    else if (this.mode === 'probe') this.probed(this.probe!.data(dir, bytes, ts, frame), ts, frame);
+    else if (this.mode === 'probe') this.probed(this.probing().data(dir, bytes, ts, frame), ts, frame);
     else if (this.mode === 'chosen') {
       this.start(ts, frame);
       this.data(dir, bytes, ts, frame);
@@ -117,7 +123,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     this.lastTs = ts;
     this.lastFrame = frame;
     if (this.mode === 'probe') {
-      this.probe!.gap(dir, length, ts, frame);
+      this.probing().gap(dir, length, ts, frame);
       return;
     }
     this.start(ts, frame);
@@ -158,7 +164,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private pin(factory: StreamDissectorFactory, init: unknown, ts: bigint, frame: number): void {
     this.mode = 'pinned';
     this.factory = factory;
-    this.need.c2s = this.need.s2c = 0;
+    this.held = undefined;
     try {
       this.dissector = factory.create(this, init);
     } catch (err) {
@@ -173,7 +179,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
       this.giveUp();
       return;
     }
-    const held = this.probe!.take();
+    const held = this.probing().take();
     this.probe = undefined;
     this.pin(outcome, undefined, ts, frame);
     for (const item of held) {
@@ -191,26 +197,36 @@ export class StreamDispatch implements StreamDissector, StreamContext {
 
   /** Delivers bytes to the pinned dissector, holding them back while it waits for more. */
   private feed(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
-    if (this.need[dir] > 0) {
-      this.pending[dir].push(copyBytes(bytes));
-      this.pendingBytes[dir] += bytes.length;
-      if (this.pendingBytes[dir] < this.need[dir]) return;
+    const held = this.held;
+    if (held !== undefined && held.need[dir] > 0) {
+      held.chunks[dir].push(copyBytes(bytes));
+      held.bytes[dir] += bytes.length;
+      if (held.bytes[dir] < held.need[dir]) return;
       bytes = this.takePending(dir);
     }
     this.call(dir, bytes, ts, frame);
   }
 
   private flushPending(dir: Direction, ts: bigint, frame: number): void {
-    if (this.pendingBytes[dir] === 0) return;
+    if (this.pendingBytes(dir) === 0) return;
     this.call(dir, this.takePending(dir), ts, frame);
   }
 
   private takePending(dir: Direction): Uint8Array {
-    const out = concatBytes(this.pending[dir], this.pendingBytes[dir]);
-    this.pending[dir] = [];
-    this.pendingBytes[dir] = 0;
-    this.need[dir] = 0;
+    const held = this.held!;
+    const out = concatBytes(held.chunks[dir], held.bytes[dir]);
+    held.chunks[dir] = [];
+    held.bytes[dir] = 0;
+    held.need[dir] = 0;
     return out;
+  }
+
+  private pendingBytes(dir: Direction): number {
+    return this.held === undefined ? 0 : this.held.bytes[dir];
+  }
+
+  private probing(): HeuristicProbe {
+    return (this.probe ??= new HeuristicProbe(this.choice.heuristics, this.connection, this.choice.limits));
   }
 
   private call(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
@@ -226,14 +242,15 @@ export class StreamDispatch implements StreamDissector, StreamContext {
       this.applySwitch(ts, frame);
       return;
     }
-    this.need[dir] = typeof wanted === 'number' && wanted > 0 ? Math.min(wanted, this.choice.limits.maxNeed) : 0;
+    const need = typeof wanted === 'number' && wanted > 0 ? Math.min(wanted, this.choice.limits.maxNeed) : 0;
+    if (need > 0 || this.held !== undefined) (this.held ??= newHeldBack()).need[dir] = need;
   }
 
   /** Step 3, negotiated: the new dissector gets the leftovers, then what was held back. */
   private applySwitch(ts: bigint, frame: number): void {
     const { factory, init, leftover } = this.switching!;
     this.switching = undefined;
-    const held = { c2s: this.pendingBytes.c2s > 0 ? this.takePending('c2s') : undefined, s2c: this.pendingBytes.s2c > 0 ? this.takePending('s2c') : undefined };
+    const held = { c2s: this.pendingBytes('c2s') > 0 ? this.takePending('c2s') : undefined, s2c: this.pendingBytes('s2c') > 0 ? this.takePending('s2c') : undefined };
     this.pin(factory, init, ts, frame);
     for (const dir of DIRS) {
       const first = leftover?.[dir];
@@ -248,9 +265,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private stop(dir: Direction, code: keyof typeof StreamDispatchCodes, message: string, ts: bigint, frame: number, severity: Severity = 'error'): void {
     this.mode = 'off';
     this.dissector = undefined;
-    this.pending.c2s = [];
-    this.pending.s2c = [];
-    this.pendingBytes.c2s = this.pendingBytes.s2c = 0;
+    this.held = undefined;
     const lastTs = ts > this.lastTs ? ts : this.lastTs;
     const lastFrame = frame > this.lastFrame ? frame : this.lastFrame;
     this.sink.emit(streamErrorEvent(this.connection, dir, this.factory?.name ?? 'unknown', { code, severity, message }, ts, frame, lastTs, lastFrame));
@@ -276,7 +291,18 @@ export class StreamDispatch implements StreamDissector, StreamContext {
  */
 export function createStreamDispatch(ctx: StreamContext, options: StreamDispatchOptions = {}): StreamDissector {
   const choice = new DissectorChoice(ctx.registry, dispatchLimits(options, 'createStreamDispatch'), options.exclude);
-  return new StreamDispatch(ctx.connection, ctx.registry, ctx, choice, options.preferred ?? choice.byPort(ctx.connection));
+  return new StreamDispatch(ctx.connection, ctx.registry, ctx, choice, options.preferred ?? choice.byPort(ctx.connection), options.budget ?? ctx.budget);
+}
+
+/** Bytes held back per direction for a dissector that asked for more, and how many it asked for. */
+interface HeldBack {
+  readonly need: Record<Direction, number>;
+  readonly chunks: Record<Direction, Uint8Array[]>;
+  readonly bytes: Record<Direction, number>;
+}
+
+function newHeldBack(): HeldBack {
+  return { need: { c2s: 0, s2c: 0 }, chunks: { c2s: [], s2c: [] }, bytes: { c2s: 0, s2c: 0 } };
 }
 
 function copyLeftover(l: Partial<Record<Direction, Uint8Array>> | undefined): Partial<Record<Direction, Uint8Array>> | undefined {

@@ -48,14 +48,24 @@ export class TcpHalf {
   last: Uint8Array | undefined;
   lastLength = 0;
   lastAt = 0;
-  /** Recent gap ranges as [start, end) pairs. */
-  readonly gaps: number[] = [];
-  readonly stats: DirectionStats = { bytes: 0, gaps: 0, gapBytes: 0, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, lateBytes: 0, packets: 0 };
+  /** Recent gap ranges as [start, end) pairs (made with the first gap). */
+  gaps: number[] | undefined;
+  /** Segments seen from this side (the stats' `packets`, kept here so a quiet side needs no stats object). */
+  packets = 0;
+  private counters: DirectionStats | undefined;
 
   constructor(
     readonly conn: TcpConnection,
     readonly side: 0 | 1,
   ) {}
+
+  /**
+   * This side's counters, made on first use: a side that only ever sent a SYN has none until its
+   * connection closes.
+   */
+  get stats(): DirectionStats {
+    return (this.counters ??= newStats());
+  }
 
   /** Stream offset of a sequence number, relative to the next expected byte (handles wrap). */
   offsetOf(seq: number): number {
@@ -107,7 +117,7 @@ export class TcpHalf {
     const end = off + bytes.length;
     const stats = this.stats;
     let late = 0;
-    const g = this.gaps;
+    const g = this.gaps ?? NO_GAPS;
     for (let i = 0; i < g.length; i += 2) {
       const s = Math.max(off, g[i]!);
       const e = Math.min(end, g[i + 1]!);
@@ -188,7 +198,7 @@ export class TcpHalf {
   /** Moves the delivered edge to `to` over bytes never seen, remembering the gap; returns its length. */
   skipped(to: number): number {
     const length = to - this.next;
-    const g = this.gaps;
+    const g = (this.gaps ??= []);
     if (g.length >= RECENT_GAPS * 2) g.splice(0, 2);
     g.push(this.next, to);
     this.stats.gaps++;
@@ -203,8 +213,18 @@ export class TcpHalf {
   recordClose(reason: CloseReason): void {
     this.last = undefined;
     this.lastLength = 0;
-    this.stats.close = this.rst ? 'rst' : this.finAt >= 0 ? 'fin' : reason;
+    this.gaps = undefined;
+    const stats = this.stats;
+    stats.packets = this.packets;
+    stats.close = this.rst ? 'rst' : this.finAt >= 0 ? 'fin' : reason;
   }
+}
+
+const NO_GAPS: readonly number[] = [];
+
+/** Zeroed counters of one direction. */
+export function newStats(): DirectionStats {
+  return { bytes: 0, gaps: 0, gapBytes: 0, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, lateBytes: 0, packets: 0 };
 }
 
 /** Counts the bytes of a[ai…ai+n) that differ from b[bi…bi+n). */

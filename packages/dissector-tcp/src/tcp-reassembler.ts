@@ -1,9 +1,9 @@
-import type { ClientDecider, ClientDecision, CloseReason, Endpoint, Packet, StreamEvent } from '@netrx/core';
+import type { ClientDecider, ClientDecision, CloseReason, DirectionStats, Packet, StreamEvent } from '@netrx/core';
 import { ConnectionTable, tupleKey } from './connection-table.js';
 import { createReassemblerTotals, reassemblerLimits, type ReassembleTcpOptions, type ReassemblerTotals } from './reassembler-options.js';
 import { TcpFlag, type TcpLayer } from './tcp.js';
 import { TcpConnection } from './tcp-connection.js';
-import type { TcpHalf } from './tcp-half.js';
+import { newStats, type TcpHalf } from './tcp-half.js';
 import { MAX_AHEAD, seqAdd } from './tcp-sequence.js';
 
 /** Packet-time clock jumps over this (ns) need a second packet to confirm them: one day. */
@@ -158,8 +158,8 @@ export class TcpReassembler {
     let c = table.find(bucket, lo, hi, loPort, hiPort, tunnel);
     if (c !== undefined && syn && !ackFlag) {
       // A new SYN on a tracked 4-tuple with another ISN: the port was reused before we saw a close.
-      const h = c.halves[c.ends[0].port === sp && c.ends[0].address === src ? 0 : 1];
-      if (h.started && h.offsetOf(seqAdd(t.seq, 1)) !== 0) {
+      const h = forward ? c.h0 : c.h1;
+      if (h !== undefined && h.started && h.offsetOf(seqAdd(t.seq, 1)) !== 0) {
         this.close(c, 'idle', ts, frame);
         c = undefined;
       }
@@ -175,19 +175,16 @@ export class TcpReassembler {
         table.unlinger(key);
       }
       if (table.size >= this.maxConns) this.evictOne(ts, frame);
-      const ends: [Endpoint, Endpoint] = forward
-        ? [{ address: src, port: sp }, { address: dst, port: dp }]
-        : [{ address: dst, port: dp }, { address: src, port: sp }];
-      c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, ends, tunnel);
+      c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, tunnel);
       c.firstTs = ts;
       this.totals.connections++;
       table.add(c, ts);
     } else table.touch(c, ts);
     c.lastTs = ts;
     const side: 0 | 1 = forward ? 0 : 1;
-    const half = forward ? c.h0 : c.h1;
+    const half = c.half(side);
     const peer = forward ? c.h1 : c.h0;
-    half.stats.packets!++;
+    half.packets++;
     let seq = t.seq;
     if (syn) {
       // RFC 9293 §3.4: the SYN occupies one sequence number; data starts after it.
@@ -198,7 +195,7 @@ export class TcpReassembler {
       // Midstream pickup: the first sequence number seen from this side is stream offset 0.
       half.start(seq);
     }
-    if (ackFlag && peer.started) this.acknowledge(peer, t.ack);
+    if (ackFlag && peer !== undefined && peer.started) this.acknowledge(peer, t.ack);
     const payload = t.payload;
     if (payload.length > 0) {
       if (c.connection === undefined) this.decideByPayload(c, side, payload, ts, frame);
@@ -212,7 +209,7 @@ export class TcpReassembler {
       this.close(c, 'rst', ts, frame);
       return;
     }
-    if (c.h0.finished && c.h1.finished) this.close(c, 'fin', ts, frame);
+    if (c.finished) this.close(c, 'fin', ts, frame);
   }
 
   /** The peer acknowledged up to `ack`: a hole below it will never be seen (RFC 9293 §3.4). */
@@ -301,7 +298,7 @@ export class TcpReassembler {
   private enforceCaps(h: TcpHalf): void {
     const c = h.conn;
     while (c.buffered > this.maxPerConn) {
-      const victim = h.waiting > 0 ? h : c.halves[h.side === 0 ? 1 : 0];
+      const victim = h.waiting > 0 ? h : (h.side === 0 ? c.h1 : c.h0)!;
       this.totals.capGaps++;
       this.skipHole(victim);
     }
@@ -315,7 +312,7 @@ export class TcpReassembler {
   }
 
   private afterProgress(c: TcpConnection): void {
-    if (!c.closed && c.h0.finished && c.h1.finished) this.close(c, 'fin', this.now, this.nowFrame);
+    if (!c.closed && c.finished) this.close(c, 'fin', this.now, this.nowFrame);
   }
 
   /**
@@ -354,8 +351,8 @@ export class TcpReassembler {
       for (const c of due) {
         if (c === last || c.closed) continue;
         last = c;
-        for (const h of c.halves) {
-          if (h.waiting === 0 || !this.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
+        for (const h of [c.h0, c.h1]) {
+          if (h === undefined || h.waiting === 0 || !this.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
           this.skipHole(h);
           this.afterProgress(c);
           if (c.closed) break;
@@ -385,13 +382,13 @@ export class TcpReassembler {
   }
 
   private decideByPort(c: TcpConnection, ts: bigint, frame: number): void {
-    this.decide(c, c.ends[1].port > c.ends[0].port ? 1 : 0, 'port', ts, frame);
+    this.decide(c, c.hiPort > c.loPort ? 1 : 0, 'port', ts, frame);
   }
 
   private decide(c: TcpConnection, client: 0 | 1, by: ClientDecision, ts: bigint, frame: number): void {
     c.clientSide = client;
     const server = client === 0 ? 1 : 0;
-    const base = { id: c.id, family: c.family, client: c.ends[client], server: c.ends[server], clientBy: by };
+    const base = { id: c.id, family: c.family, client: c.end(client), server: c.end(server), clientBy: by };
     // The tunnel is written into every JSON line about the connection (Connection.via).
     c.connection = c.tunnel === undefined ? base : { ...base, via: { tunnel: c.tunnel } };
     this.emit({ type: 'open', connection: c.connection, ts, frame });
@@ -401,7 +398,8 @@ export class TcpReassembler {
     if (c.closed) return;
     c.closed = true;
     if (c.connection === undefined) this.decideByPort(c, ts, frame);
-    for (const h of c.halves) {
+    for (const h of [c.h0, c.h1]) {
+      if (h === undefined) continue;
       while (h.waiting > 0) this.skipHole(h);
       // Bytes the sender's FIN or the receiver's ACK prove were sent but never captured.
       const sent = h.sentTo;
@@ -414,8 +412,16 @@ export class TcpReassembler {
     // Only a FIN or RST ends the 4-tuple: after an idle close, a packet starts a new connection.
     if (reason === 'fin' || reason === 'rst') this.table.linger(key, this.now + this.linger);
     else this.table.unlinger(key);
-    const cs = c.halves[c.clientSide].stats;
-    const ss = c.halves[c.clientSide === 0 ? 1 : 0].stats;
+    // A side never seen has zero counters, closed like the other.
+    const cs = (c.clientSide === 0 ? c.h0 : c.h1)?.stats ?? closedStats(reason);
+    const ss = (c.clientSide === 0 ? c.h1 : c.h0)?.stats ?? closedStats(reason);
     this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame, firstSeen: c.firstTs, lastSeen: c.lastTs });
   }
+}
+
+/** The counters of a side that sent nothing, as its connection closes for `reason`. */
+function closedStats(reason: CloseReason): DirectionStats {
+  const stats = newStats();
+  stats.close = reason;
+  return stats;
 }

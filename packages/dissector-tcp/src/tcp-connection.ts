@@ -27,6 +27,8 @@ export class TcpConnection {
    * at most once an interval, and the per-packet test is a small-integer compare, not a BigInt one.
    */
   touchEpoch = 0;
+  /** Bytes drawn on the reassembler's memory budget for this connection, given back when it closes. */
+  drawn = 0;
   /** Out-of-order bytes buffered, both directions. */
   buffered = 0;
   /** The next connection in the same {@link ConnectionTable} bucket. */

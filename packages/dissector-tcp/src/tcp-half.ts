@@ -137,6 +137,31 @@ export class TcpHalf {
   }
 
   /**
+   * What {@link insert} of [off, end) would hold: the bytes not already buffered, plus
+   * `perSegment` for each segment they would make.
+   */
+  cost(off: number, end: number, perSegment: number): number {
+    let s = this.ooo?.firstEndingAfter(off);
+    let cur = off;
+    let added = 0;
+    let pieces = 0;
+    while (cur < end) {
+      if (s === undefined || s.offset >= end) {
+        added += end - cur;
+        pieces++;
+        break;
+      }
+      if (s.offset > cur) {
+        added += s.offset - cur;
+        pieces++;
+      }
+      cur = Math.min(end, s.offset + s.bytes.length);
+      s = s.forward[0];
+    }
+    return added + pieces * perSegment;
+  }
+
+  /**
    * Buffers the parts of [off, end) not already buffered; the first copy wins. Returns the bytes
    * added. What waits is copied: a view would keep its whole read chunk alive (a 100-byte segment
    * holding 1 MiB), so the buffer caps would not bound memory.
@@ -193,6 +218,12 @@ export class TcpHalf {
     this.next = offset + bytes.length;
     this.nextSeq = seqAdd(this.nextSeq, bytes.length);
     this.stats.bytes += bytes.length;
+  }
+
+  /** Drops the copy of the last delivered bytes (retransmissions overlapping them are not compared). */
+  forgetLast(): void {
+    this.last = undefined;
+    this.lastLength = 0;
   }
 
   /** Moves the delivered edge to `to` over bytes never seen, remembering the gap; returns its length. */

@@ -1,10 +1,15 @@
-import type { ClientDecider, ClientDecision, CloseReason, DirectionStats, Packet, StreamEvent } from '@netrx/core';
+import type { ClientDecider, ClientDecision, CloseReason, DirectionStats, MemoryBudget, Packet, StreamEvent } from '@netrx/core';
 import { ConnectionTable, tupleKey } from './connection-table.js';
-import { createReassemblerTotals, reassemblerLimits, type ReassembleTcpOptions, type ReassemblerTotals } from './reassembler-options.js';
+import { CONNECTION_COST, SEGMENT_COST, createReassemblerTotals, reassemblerLimits, type ReassembleTcpOptions, type ReassemblerTotals } from './reassembler-options.js';
 import { TcpFlag, type TcpLayer } from './tcp.js';
 import { TcpConnection } from './tcp-connection.js';
 import { newStats, type TcpHalf } from './tcp-half.js';
 import { MAX_AHEAD, seqAdd } from './tcp-sequence.js';
+
+/** What a half's segment list draws on the budget when it is made (it lives as long as the connection). */
+const LIST_COST = 512;
+/** What the copy of a half's last delivered bytes draws besides its length (its `ArrayBuffer`). */
+const LAST_COST = 128;
 
 /** Packet-time clock jumps over this (ns) need a second packet to confirm them: one day. */
 const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
@@ -60,6 +65,13 @@ export class TcpReassembler {
   /** Counters over the whole run. */
   readonly totals: ReassemblerTotals;
   private readonly clients: readonly ClientDecider[];
+  private readonly budget: MemoryBudget | undefined;
+  private readonly unregister: (() => void) | undefined;
+  /**
+   * The connection being worked on (whose packet is being handled, or whose events are being
+   * emitted): the budget's reclaimer never closes it.
+   */
+  private busy: TcpConnection | undefined;
 
   constructor(
     options: ReassembleTcpOptions,
@@ -76,6 +88,22 @@ export class TcpReassembler {
     this.sweepStep = limits.sweepStep;
     this.totals = options.totals ?? createReassemblerTotals();
     this.clients = options.clients ?? [];
+    this.budget = options.budget;
+    this.unregister = this.budget?.onPressure((bytes) => this.reclaim(bytes));
+  }
+
+  /**
+   * Lets go of the budget without closing anything (the subscription ended early): gives back
+   * what the open connections drew and removes the reclaimer. {@link end} does it too.
+   */
+  dispose(): void {
+    this.unregister?.();
+    const budget = this.budget;
+    if (budget === undefined) return;
+    for (const c of this.table.byActivity()) {
+      budget.release(c.drawn);
+      c.drawn = 0;
+    }
   }
 
   /** Connections currently tracked (open ones, not the closed ones lingering). */
@@ -140,6 +168,7 @@ export class TcpReassembler {
     const open = [...this.table.byActivity()].sort((a, b) => a.id - b.id);
     for (const c of open) this.close(c, 'end', this.now, this.nowFrame);
     this.table.clearLingering();
+    this.unregister?.();
   }
 
   private segment(family: 4 | 6, src: string, dst: string, t: TcpLayer, ts: bigint, frame: number, tunnel: string | undefined): void {
@@ -175,12 +204,22 @@ export class TcpReassembler {
         table.unlinger(key);
       }
       if (table.size >= this.maxConns) this.evictOne(ts, frame);
+      if (this.budget !== undefined) {
+        // Any open connection may be closed to make room for this one.
+        this.busy = undefined;
+        if (!this.budget.take(CONNECTION_COST)) {
+          this.totals.budgetRefused++;
+          return;
+        }
+      }
       c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, tunnel);
+      c.drawn = this.budget === undefined ? 0 : CONNECTION_COST;
       c.firstTs = ts;
       this.totals.connections++;
       table.add(c, ts);
     } else table.touch(c, ts);
     c.lastTs = ts;
+    this.busy = c;
     const side: 0 | 1 = forward ? 0 : 1;
     const half = c.half(side);
     const peer = forward ? c.h1 : c.h0;
@@ -239,6 +278,15 @@ export class TcpReassembler {
       this.deliver(h, bytes, ts, frame);
       return;
     }
+    if (this.budget !== undefined) {
+      const cost = h.cost(off, off + bytes.length, SEGMENT_COST) + (h.ooo === undefined ? LIST_COST : 0);
+      if (!this.budget.take(cost)) {
+        this.deliverRefused(h, off, bytes, ts, frame);
+        this.enforceCaps(h);
+        return;
+      }
+      h.conn.drawn += cost;
+    }
     const added = h.insert(off, off + bytes.length, bytes, ts, frame);
     if (added > 0) {
       if (h.buffered === added) this.holding.add(h);
@@ -254,9 +302,14 @@ export class TcpReassembler {
     const list = h.ooo;
     if (list === undefined) return;
     let s;
+    const budget = this.budget;
     while ((s = list.first) !== undefined && s.offset <= h.next) {
       list.shift();
       const len = s.bytes.length;
+      if (budget !== undefined) {
+        budget.release(len + SEGMENT_COST);
+        h.conn.drawn -= len + SEGMENT_COST;
+      }
       h.buffered -= len;
       h.conn.buffered -= len;
       this.totalBuffered -= len;
@@ -270,8 +323,45 @@ export class TcpReassembler {
   private deliver(h: TcpHalf, bytes: Uint8Array, ts: bigint, frame: number): void {
     const c = h.conn;
     const offset = h.next;
+    const budget = this.budget;
+    if (budget === undefined) {
+      h.delivered(bytes);
+      this.emit({ type: 'data', connection: c.connection!, dir: c.dir(h.side), bytes, offset, ts, frame });
+      return;
+    }
+    const kept = h.last === undefined ? 0 : h.last.length;
     h.delivered(bytes);
+    const grown = h.last!.length - kept;
+    if (grown > 0) {
+      // The copy kept to compare retransmissions with is only for counting conflicts: without
+      // room for it, none is kept (what it drew before stays drawn until the close).
+      const cost = grown + (kept === 0 ? LAST_COST : 0);
+      if (budget.take(cost)) c.drawn += cost;
+      else h.forgetLast();
+    }
+    const busy = this.busy;
+    this.busy = c;
     this.emit({ type: 'data', connection: c.connection!, dir: c.dir(h.side), bytes, offset, ts, frame });
+    this.busy = busy;
+  }
+
+  /**
+   * The budget refused to hold [off, off + bytes.length) out of order: the holes before it become
+   * gaps now, and it is delivered (past what is buffered, which stays) — never dropped unsaid.
+   */
+  private deliverRefused(h: TcpHalf, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
+    if (h.next < off) this.totals.budgetGaps++;
+    const end = off + bytes.length;
+    while (h.next < end) {
+      if (h.next < off) {
+        this.skipHole(h, off);
+        continue;
+      }
+      const first = h.ooo?.first;
+      const stop = first === undefined || first.offset > end ? end : first.offset;
+      if (stop > h.next) this.deliver(h, bytes.subarray(h.next - off, stop - off), ts, frame);
+      this.drain(h);
+    }
   }
 
   /** Gives up on the hole at the delivered edge: a gap up to the next buffered byte (or `upTo`). */
@@ -292,7 +382,10 @@ export class TcpReassembler {
     const c = h.conn;
     const offset = h.next;
     const length = h.skipped(to);
+    const busy = this.busy;
+    this.busy = c;
     this.emit({ type: 'gap', connection: c.connection!, dir: c.dir(h.side), offset, length, ts: this.now, frame: this.nowFrame });
+    this.busy = busy;
   }
 
   private enforceCaps(h: TcpHalf): void {
@@ -397,6 +490,8 @@ export class TcpReassembler {
   private close(c: TcpConnection, reason: CloseReason, ts: bigint, frame: number): void {
     if (c.closed) return;
     c.closed = true;
+    const busy = this.busy;
+    this.busy = c;
     if (c.connection === undefined) this.decideByPort(c, ts, frame);
     for (const h of [c.h0, c.h1]) {
       if (h === undefined) continue;
@@ -416,6 +511,28 @@ export class TcpReassembler {
     const cs = (c.clientSide === 0 ? c.h0 : c.h1)?.stats ?? closedStats(reason);
     const ss = (c.clientSide === 0 ? c.h1 : c.h0)?.stats ?? closedStats(reason);
     this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame, firstSeen: c.firstTs, lastSeen: c.lastTs });
+    this.busy = busy;
+    if (this.budget !== undefined) {
+      this.budget.release(c.drawn);
+      c.drawn = 0;
+    }
+  }
+
+  /**
+   * The budget's reclaimer: closes the least recently active connections (never the busy one, or
+   * one closing already), each flushing its buffers as gaps and ending its dissectors, until
+   * `bytes` were given back (by them and by their dissectors). Returns the bytes given back.
+   */
+  private reclaim(bytes: number): number {
+    const budget = this.budget!;
+    const before = budget.used;
+    for (const c of this.table.byActivity()) {
+      if (before - budget.used >= bytes) break;
+      if (c === this.busy || c.closed) continue;
+      this.totals.budgetEvicted++;
+      this.close(c, 'idle', this.now, this.nowFrame);
+    }
+    return before > budget.used ? before - budget.used : 0;
   }
 }
 

@@ -119,6 +119,22 @@ describe('createStreamDispatch: a stateful heuristic (createProbe)', () => {
     expect(h.calls).toEqual([['create', undefined], ['gap', 'c2s', 4], ['gap', 's2c', 4], ['data', 'c2s', 'cccc', 3n, 3], ['gap', 'c2s', 5], ['data', 'c2s', 'MAGIC', 5n, 5]]);
   });
 
+  test('many one-byte chunks slide through the held window: on a match, what slid out is one gap, the window replays in order', () => {
+    const h = stateful(100_000);
+    const { ctx } = outer((r) => r.heuristics('tcp').add(h.factory));
+    const d = createStreamDispatch(ctx, { maxProbeBuffer: 10 });
+    const n = 20_000;
+    for (let i = 0; i < n; i++) d.data('c2s', bytes(String.fromCharCode(97 + (i % 26))), BigInt(i), i);
+    d.data('c2s', bytes('MAGIC'), BigInt(n), n);
+    const last = Array.from({ length: 5 }, (_, k) => n - 5 + k);
+    expect(h.calls).toEqual([
+      ['create', undefined],
+      ['gap', 'c2s', n - 5],
+      ...last.map((i) => ['data', 'c2s', String.fromCharCode(97 + (i % 26)), BigInt(i), i]),
+      ['data', 'c2s', 'MAGIC', BigInt(n), n],
+    ]);
+  });
+
   test('a probe that spends its budget rejects: the stream is raw, nothing held', () => {
     const h = stateful(3);
     const { ctx } = outer((r) => r.heuristics('tcp').add(h.factory));

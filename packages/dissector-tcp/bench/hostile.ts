@@ -80,7 +80,8 @@ if (what === 'ooo' || what === 'all') {
     run.feed(fs);
     run.end();
     const t = cpuMs() - t0;
-    console.log(`ooo segments ${String(n).padStart(7)}: ${(t / 1000).toFixed(2)} s CPU, ${run.events} events, capGaps ${run.totals.capGaps}`);
+    const t2 = run.totals as ReassemblerTotals & { budgetGaps?: number };
+    console.log(`ooo segments ${String(n).padStart(7)}: ${(t / 1000).toFixed(2)} s CPU, ${run.events} events, capGaps ${t2.capGaps}, budgetGaps ${t2.budgetGaps ?? '-'}`);
   }
 }
 

@@ -54,6 +54,14 @@ export class HeuristicProbe {
     this.statefulRejected = heuristics.map(() => false);
   }
 
+  /**
+   * What is held now, as the memory budget counts it: the bytes, plus `perItem` for each chunk or
+   * gap held (its copy's buffer and its entry).
+   */
+  heldCost(perItem: number): number {
+    return this.heldBytes + (this.held.length - this.heldStart) * perItem;
+  }
+
   /** Whether a stateful probe is still deciding: then the held window slides instead of going raw. */
   private statefulAlive(): boolean {
     for (let k = 0; k < this.heuristics.length; k++) if (this.heuristics[k]!.createProbe !== undefined && !this.statefulRejected[k]) return true;

@@ -19,7 +19,16 @@ import { HeuristicProbe } from './heuristic-probe.js';
 export const StreamDispatchCodes = {
   ERR_TCP_STREAM_GAP: 'bytes are missing and the dissector cannot resume after a gap: it was stopped for this connection',
   ERR_TCP_DISSECTOR_THREW: 'the dissector threw: it was stopped for this connection',
+  ERR_TCP_PROBE_BUDGET: 'the memory budget could not hold the bytes seen while the heuristics decide: the connection is not dissected',
 } as const;
+
+/**
+ * What a connection whose dissector the heuristics are still choosing draws on the memory budget
+ * besides the bytes held: the probe and the heuristics' own state (a stateful probe's searches).
+ */
+const PROBE_COST = 2048;
+/** What each chunk of bytes held (while probing, or for a dissector that asked for more) draws besides its bytes. */
+const CHUNK_COST = 128;
 
 /** Options of {@link createStreamDispatch}. */
 export interface StreamDispatchOptions extends StreamDispatchLimits {
@@ -68,6 +77,8 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private probe: HeuristicProbe | undefined;
   /** While pinned: bytes held back because the dissector asked for more (made when it first asks). */
   private held: HeldBack | undefined;
+  /** Bytes drawn on {@link budget} for the probe and what it holds. */
+  private probeDrawn = 0;
   private switching: { factory: StreamDissectorFactory; init: unknown; leftover?: Partial<Record<Direction, Uint8Array>> } | undefined;
   private lastTs = 0n;
   private lastFrame = 0;
@@ -112,7 +123,10 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     this.lastTs = ts;
     this.lastFrame = frame;
     if (this.mode === 'pinned') this.feed(dir, bytes, ts, frame);
-    else if (this.mode === 'probe') this.probed(this.probing().data(dir, bytes, ts, frame), ts, frame);
+    else if (this.mode === 'probe') {
+      const outcome = this.probing().data(dir, bytes, ts, frame);
+      if (outcome !== undefined || this.drawProbe(dir, ts, frame)) this.probed(outcome, ts, frame);
+    }
     else if (this.mode === 'chosen') {
       this.start(ts, frame);
       this.data(dir, bytes, ts, frame);
@@ -124,6 +138,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     this.lastFrame = frame;
     if (this.mode === 'probe') {
       this.probing().gap(dir, length, ts, frame);
+      this.drawProbe(dir, ts, frame);
       return;
     }
     this.start(ts, frame);
@@ -164,7 +179,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private pin(factory: StreamDissectorFactory, init: unknown, ts: bigint, frame: number): void {
     this.mode = 'pinned';
     this.factory = factory;
-    this.held = undefined;
+    this.dropHeld();
     try {
       this.dissector = factory.create(this, init);
     } catch (err) {
@@ -181,6 +196,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     }
     const held = this.probing().take();
     this.probe = undefined;
+    this.releaseProbe();
     this.pin(outcome, undefined, ts, frame);
     for (const item of held) {
       if (this.mode !== 'pinned') return;
@@ -193,6 +209,40 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     this.mode = 'off';
     this.probe?.clear();
     this.probe = undefined;
+    this.releaseProbe();
+  }
+
+  /**
+   * Draws on the budget for what the probe holds now. Refused (after the budget's reclaimers
+   * closed what they could), the connection is not dissected, with `ERR_TCP_PROBE_BUDGET`.
+   */
+  private drawProbe(dir: Direction, ts: bigint, frame: number): boolean {
+    const budget = this.budget;
+    if (budget === undefined || this.probe === undefined) return true;
+    const want = PROBE_COST + this.probe.heldCost(CHUNK_COST);
+    const drawn = this.probeDrawn;
+    if (want <= drawn) {
+      budget.release(drawn - want);
+      this.probeDrawn = want;
+      return true;
+    }
+    if (budget.take(want - drawn)) {
+      this.probeDrawn = want;
+      return true;
+    }
+    this.stop(dir, 'ERR_TCP_PROBE_BUDGET', `the memory budget is spent: ${this.probe.heldCost(0)} bytes seen while choosing a dissector could not be held; this connection is not dissected`, ts, frame, 'warning');
+    return false;
+  }
+
+  /** Lets go of the bytes held back for the dissector, and of what they drew. */
+  private dropHeld(): void {
+    if (this.held !== undefined && this.budget !== undefined) this.budget.release(this.held.drawn.c2s + this.held.drawn.s2c);
+    this.held = undefined;
+  }
+
+  private releaseProbe(): void {
+    if (this.probeDrawn > 0) this.budget!.release(this.probeDrawn);
+    this.probeDrawn = 0;
   }
 
   /** Delivers bytes to the pinned dissector, holding them back while it waits for more. */
@@ -201,7 +251,15 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     if (held !== undefined && held.need[dir] > 0) {
       held.chunks[dir].push(copyBytes(bytes));
       held.bytes[dir] += bytes.length;
-      if (held.bytes[dir] < held.need[dir]) return;
+      // Without room in the budget, the dissector gets what is held now rather than waiting for more.
+      const budget = this.budget;
+      let room = true;
+      if (budget !== undefined) {
+        const cost = bytes.length + CHUNK_COST;
+        room = budget.take(cost);
+        if (room) held.drawn[dir] += cost;
+      }
+      if (room && held.bytes[dir] < held.need[dir]) return;
       bytes = this.takePending(dir);
     }
     this.call(dir, bytes, ts, frame);
@@ -218,6 +276,8 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     held.chunks[dir] = [];
     held.bytes[dir] = 0;
     held.need[dir] = 0;
+    if (held.drawn[dir] > 0) this.budget!.release(held.drawn[dir]);
+    held.drawn[dir] = 0;
     return out;
   }
 
@@ -265,7 +325,10 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private stop(dir: Direction, code: keyof typeof StreamDispatchCodes, message: string, ts: bigint, frame: number, severity: Severity = 'error'): void {
     this.mode = 'off';
     this.dissector = undefined;
-    this.held = undefined;
+    this.dropHeld();
+    this.probe?.clear();
+    this.probe = undefined;
+    this.releaseProbe();
     const lastTs = ts > this.lastTs ? ts : this.lastTs;
     const lastFrame = frame > this.lastFrame ? frame : this.lastFrame;
     this.sink.emit(streamErrorEvent(this.connection, dir, this.factory?.name ?? 'unknown', { code, severity, message }, ts, frame, lastTs, lastFrame));
@@ -299,10 +362,12 @@ interface HeldBack {
   readonly need: Record<Direction, number>;
   readonly chunks: Record<Direction, Uint8Array[]>;
   readonly bytes: Record<Direction, number>;
+  /** What the held bytes drew on the budget. */
+  readonly drawn: Record<Direction, number>;
 }
 
 function newHeldBack(): HeldBack {
-  return { need: { c2s: 0, s2c: 0 }, chunks: { c2s: [], s2c: [] }, bytes: { c2s: 0, s2c: 0 } };
+  return { need: { c2s: 0, s2c: 0 }, chunks: { c2s: [], s2c: [] }, bytes: { c2s: 0, s2c: 0 }, drawn: { c2s: 0, s2c: 0 } };
 }
 
 function copyLeftover(l: Partial<Record<Direction, Uint8Array>> | undefined): Partial<Record<Direction, Uint8Array>> | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { corePlugin, createRegistry, type AppEvent, type Connection, type Direction, type ProbeResult, type Registry, type StreamContext, type StreamDissectorFactory } from '@netrx/core';
+import { MemoryBudget, corePlugin, createRegistry, type AppEvent, type Connection, type Direction, type ProbeResult, type Registry, type StreamContext, type StreamDissectorFactory } from '@netrx/core';
 import { createStreamDispatch as createDispatch, tcpPlugin, type StreamDispatchOptions } from '@netrx/dissector-tcp';
 import type { StreamDissector } from '@netrx/core';
 
@@ -312,5 +312,57 @@ describe('createStreamDispatch', () => {
   test('a limit that is not a positive number is a configuration error', () => {
     const { ctx } = outer();
     expect(() => createStreamDispatch(ctx, { maxNeedBuffer: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('createStreamDispatch: maxNeedBuffer') }));
+  });
+});
+
+describe('createStreamDispatch with a memory budget', () => {
+  test('the chosen dissector gets the budget on its context (the outer one by default)', () => {
+    const budget = new MemoryBudget(1000);
+    let seen: unknown;
+    const rec = recorder('byport', { onData: (ctx) => (seen = ctx.budget) });
+    const { ctx } = outer((r) => r.table('tcp.port').add(443, rec.factory));
+    createStreamDispatch({ ...ctx, budget }).data('c2s', bytes('x'), 1n, 1);
+    expect(seen).toBe(budget);
+  });
+
+  test('bytes held while the heuristics decide draw on it, and are given back on the match', () => {
+    const budget = new MemoryBudget(1 << 20);
+    const h = recorder('late', { probe: (b) => (text(b).includes('!') ? 'match' : 'need-more') });
+    const { ctx } = outer((r) => r.heuristics('tcp').add(h.factory));
+    const d = createStreamDispatch(ctx, { budget });
+    d.data('c2s', bytes('abc'), 1n, 1);
+    expect(budget.used).toBeGreaterThan(3);
+    d.data('c2s', bytes('!'), 2n, 2);
+    expect(budget.used).toBe(0);
+    expect(h.calls.map((c) => c[0])).toEqual(['create', 'data', 'data']);
+  });
+
+  test('a refused draw while probing stops the connection with ERR_TCP_PROBE_BUDGET, never silently', () => {
+    const budget = new MemoryBudget(64);
+    const h = recorder('never', { probe: () => 'need-more' });
+    const { ctx, out } = outer((r) => r.heuristics('tcp').add(h.factory));
+    const d = createStreamDispatch(ctx, { budget });
+    d.data('c2s', bytes('abc'), 1n, 1);
+    d.data('c2s', bytes('def'), 2n, 2);
+    d.end(3n, 3);
+    expect(out.map((e) => (e as { diagnostic: { code: string } }).diagnostic.code)).toEqual(['ERR_TCP_PROBE_BUDGET']);
+    expect(budget.refused).toBe(1);
+    expect(budget.used).toBe(0);
+    expect(h.calls).toEqual([]);
+  });
+
+  test('bytes held back for a dissector that asked for more: without room it gets them now, none lost', () => {
+    const budget = new MemoryBudget(400);
+    const rec = recorder('byport', { want: () => 1000 });
+    const { ctx } = outer((r) => r.table('tcp.port').add(443, rec.factory));
+    const d = createStreamDispatch(ctx, { budget });
+    for (const s of ['a', 'bb', 'ccc', 'dddd', 'eeeee']) d.data('c2s', bytes(s), 1n, 1);
+    d.end(2n, 2);
+    const got = rec.calls.filter((c) => c[0] === 'data').map((c) => c[2]);
+    expect(got.join('')).toBe('abbcccddddeeeee');
+    // The first call asks for more; the next chunks are held until the budget refuses one.
+    expect(got.length).toBeGreaterThan(1);
+    expect(got.length).toBeLessThan(5);
+    expect(budget.used).toBe(0);
   });
 });

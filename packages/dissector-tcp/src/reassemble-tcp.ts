@@ -11,7 +11,9 @@ import { TcpReassembler } from './tcp-reassembler.js';
  *
  * Who is the client of a connection seen without its SYN is asked of the registry's `tcp.client`
  * list (filled by the plugins above TCP). See {@link TcpReassembler} for the rules and
- * {@link ReassembleTcpOptions} for the limits. Throws
+ * {@link ReassembleTcpOptions} for the limits and the memory budget (`options.budget`: the
+ * pipeline's `MemoryBudget`, whose reclaimer this operator registers per subscription and removes
+ * when the subscription ends). Throws
  * `ERR_INVALID_OPTION` for an option that is not a positive number.
  *
  * @example

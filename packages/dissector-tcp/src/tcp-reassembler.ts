@@ -29,6 +29,12 @@ const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
  * when the peer acknowledges past it, when it has waited `holeTimeoutMs`, when a buffer cap is
  * reached, or at close. Directions never wait on each other.
  *
+ * Memory: with `options.budget` (core's `MemoryBudget`), open connections and waiting segments
+ * draw on the pipeline's budget, and when it is reached the least recently active connections are
+ * closed (see {@link ReassembleTcpOptions.budget}); a connection's halves, buffers and counters
+ * are made on first use, so one that only sent a SYN costs a few hundred bytes. Out-of-order
+ * segments wait in a skip list: N segments cost O(N log N) whatever their order.
+ *
  * A `data` event carries the time and frame number of the segment that carried its bytes (for
  * out-of-order data, earlier than the packet that released it); `gap` and `close` events those of
  * the packet that caused them.

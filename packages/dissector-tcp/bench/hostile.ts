@@ -63,10 +63,12 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/** The JS heap and the ArrayBuffers outside it (copies of held bytes live there), after a full GC. */
 function heap(): number {
   gc?.();
   gc?.();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 const budgetBytes = process.env.MEMORY ? Number(process.env.MEMORY) : undefined;
@@ -111,7 +113,7 @@ if (what === 'conns' || what === 'all') {
       const per = (after - before) / n;
       const b = budget === undefined ? '' : `, budget peak ${(budget.peak / 2 ** 20).toFixed(1)} MiB, evicted ${(run.totals as { budgetEvicted?: number }).budgetEvicted ?? 0}`;
       console.log(
-        `${name.padEnd(8)} ${cmd.padEnd(3)} ${n} conns: ${per.toFixed(0).padStart(5)} B/conn heap, ${((after - before) / 2 ** 20).toFixed(1)} MiB, ${(t / 1000).toFixed(2)} s CPU, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB${b}`,
+        `${name.padEnd(8)} ${cmd.padEnd(3)} ${n} conns: ${per.toFixed(0).padStart(5)} B/conn (heap + buffers), ${((after - before) / 2 ** 20).toFixed(1)} MiB, ${(t / 1000).toFixed(2)} s CPU, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB${b}`,
       );
     }
   }

@@ -35,15 +35,16 @@ const MAX_LEVEL = 16;
  * Segments are not merged: each keeps the time and frame its `data` event reports.
  */
 export class SegmentList {
-  /** The head's forward pointers: `head[0]` is the first segment. */
-  private readonly head: (Segment | undefined)[] = new Array<Segment | undefined>(MAX_LEVEL).fill(undefined);
+  /**
+   * The head's forward pointers: `head[0]` is the first segment. Grown a level at a time (a
+   * connection holding a few segments keeps short arrays).
+   */
+  private readonly head: (Segment | undefined)[] = [undefined];
   /** The last segment of each level: `tails[0]` is the last segment. Appending needs no search. */
-  private readonly tails: (Segment | undefined)[] = new Array<Segment | undefined>(MAX_LEVEL).fill(undefined);
+  private readonly tails: (Segment | undefined)[] = [undefined];
   private level = 1;
   /** Segments held. */
   size = 0;
-  /** Predecessors found by the last search, per level (undefined: the head). Reused. */
-  private readonly update: (Segment | undefined)[] = new Array<Segment | undefined>(MAX_LEVEL).fill(undefined);
 
   /** The first segment (lowest offset), or undefined. */
   get first(): Segment | undefined {
@@ -83,10 +84,14 @@ export class SegmentList {
    */
   insert(offset: number, bytes: Uint8Array, ts: bigint, frame: number): Segment {
     const levels = randomLevel();
+    while (this.head.length < levels) {
+      this.head.push(undefined);
+      this.tails.push(undefined);
+    }
     if (levels > this.level) this.level = levels;
     const s = new Segment(offset, bytes, ts, frame, levels);
     const tail = this.tails[0];
-    const update = this.update;
+    const update = UPDATE;
     if (tail === undefined || tail.offset < offset) {
       // Append: the predecessor at each level is that level's last segment.
       for (let l = 0; l < levels; l++) update[l] = this.tails[l];
@@ -133,12 +138,17 @@ export class SegmentList {
   /** Lets go of every segment. */
   clear(): void {
     this.head.fill(undefined);
-    this.update.fill(undefined);
     this.tails.fill(undefined);
     this.level = 1;
     this.size = 0;
   }
 }
+
+/**
+ * Predecessors found by an insert's search, per level (undefined: the head): scratch shared by
+ * every list (inserts never nest), cleared after each use.
+ */
+const UPDATE: (Segment | undefined)[] = new Array<Segment | undefined>(MAX_LEVEL).fill(undefined);
 
 /** 1 + the number of times a fair 1-in-4 draw came up, at most {@link MAX_LEVEL}. */
 function randomLevel(): number {

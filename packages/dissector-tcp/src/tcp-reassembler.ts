@@ -7,7 +7,7 @@ import { newStats, type TcpHalf } from './tcp-half.js';
 import { MAX_AHEAD, seqAdd } from './tcp-sequence.js';
 
 /** What a half's segment list draws on the budget when it is made (it lives as long as the connection). */
-const LIST_COST = 512;
+const LIST_COST = 256;
 /** What the copy of a half's last delivered bytes draws besides its length (its `ArrayBuffer`). */
 const LAST_COST = 128;
 

@@ -3,7 +3,8 @@
 //   npx tsc -b packages/cli && npx tsc -p packages/dissector-tcp/bench \
 //     && node --expose-gc packages/dissector-tcp/bench/dist/packages/dissector-tcp/bench/hostile.js [ooo|conns|all]
 // `ooo`: CPU of dissect → reassembleTcp over one connection with N one-byte out-of-order segments,
-// each behind a hole (25k…200k; the target is 200k under 2 s). `conns`: heap per connection held
+// each behind a hole (25k…200k, SIZES=a,b,… for others; the target is 200k under 2 s), in three
+// orders: as generated (appends), last-first, and shuffled. `conns`: heap per connection held
 // (after a full GC, with every connection still open) for SYN-only and SYN + 8 byte connections,
 // through `tcp` (reassembly only) and `ws` (reassembly and stream dispatch with the default
 // plugins), and peak RSS; MEMORY=bytes runs them under a MemoryBudget of that size.
@@ -76,14 +77,32 @@ const what = process.argv[2] ?? 'all';
 
 if (what === 'ooo' || what === 'all') {
   for (const n of (process.env.SIZES ?? "25000,50000,100000,200000").split(",").map(Number)) {
-    const fs = frames(oneConnectionOooSegments(n));
-    const run = pipeline([corePlugin, tcpPlugin], false, budgetBytes === undefined ? undefined : new MemoryBudget(budgetBytes));
-    const t0 = cpuMs();
-    run.feed(fs);
-    run.end();
-    const t = cpuMs() - t0;
-    const t2 = run.totals as ReassemblerTotals & { budgetGaps?: number };
-    console.log(`ooo segments ${String(n).padStart(7)}: ${(t / 1000).toFixed(2)} s CPU, ${run.events} events, capGaps ${t2.capGaps}, budgetGaps ${t2.budgetGaps ?? '-'}`);
+    const made = frames(oneConnectionOooSegments(n));
+    // As generated (each segment after the last: the append case), and last-first (each segment
+    // before all the others: an insert at the head of the list every time).
+    const reversed = [made[0]!, ...made.slice(1, n + 1).reverse(), ...made.slice(n + 1)];
+    // And in a random order (seeded): inserts anywhere in the list.
+    const middle = made.slice(1, n + 1);
+    let seed = 7;
+    for (let i = middle.length - 1; i > 0; i--) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const j = seed % (i + 1);
+      [middle[i], middle[j]] = [middle[j]!, middle[i]!];
+    }
+    const shuffled = [made[0]!, ...middle, ...made.slice(n + 1)];
+    for (const [order, fs] of [
+      ['ascending', made],
+      ['reversed', reversed],
+      ['shuffled', shuffled],
+    ] as const) {
+      const run = pipeline([corePlugin, tcpPlugin], false, budgetBytes === undefined ? undefined : new MemoryBudget(budgetBytes));
+      const t0 = cpuMs();
+      run.feed(fs);
+      run.end();
+      const t = cpuMs() - t0;
+      const t2 = run.totals as ReassemblerTotals & { budgetGaps?: number };
+      console.log(`ooo segments ${String(n).padStart(7)} ${order.padEnd(9)}: ${(t / 1000).toFixed(2)} s CPU, ${run.events} events, capGaps ${t2.capGaps}, budgetGaps ${t2.budgetGaps ?? '-'}`);
+    }
   }
 }
 

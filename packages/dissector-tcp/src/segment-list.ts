@@ -61,21 +61,36 @@ export class SegmentList {
    * undefined. O(log n), O(1) when `off` is at or past the last segment's start.
    */
   firstEndingAfter(off: number): Segment | undefined {
+    pathList = undefined;
     const tail = this.tails[0];
     if (tail === undefined) return undefined;
     if (tail.offset <= off) return tail.end > off ? tail : undefined;
     const first = this.head[0]!;
-    if (first.end > off) return first;
-    // The last segment starting at or before `off` (there is one: the first), then it or the next.
+    if (first.end > off) {
+      if (first.offset >= off) this.keepPath(off, 0);
+      return first;
+    }
+    // The last segment starting before `off` (there is one: the first), then it or the next. The
+    // path is kept: an insert at `off` next (a segment overlapping nothing) needs no search.
+    const update = UPDATE;
     let x: Segment | undefined;
     for (let l = this.level - 1; l >= 0; l--) {
       let n = x === undefined ? this.head[l] : x.forward[l];
-      while (n !== undefined && n.offset <= off) {
+      while (n !== undefined && n.offset < off) {
         x = n;
         n = n.forward[l];
       }
+      update[l] = x;
     }
+    this.keepPath(off, this.level);
     return x!.end > off ? x : x!.forward[0];
+  }
+
+  /** Marks {@link UPDATE} as the search path to `off` in this list, for its first `levels` levels (the head above). */
+  private keepPath(off: number, levels: number): void {
+    pathList = this;
+    pathKey = off;
+    pathLevels = levels;
   }
 
   /**
@@ -95,6 +110,9 @@ export class SegmentList {
     if (tail === undefined || tail.offset < offset) {
       // Append: the predecessor at each level is that level's last segment.
       for (let l = 0; l < levels; l++) update[l] = this.tails[l];
+    } else if (pathList === this && pathKey === offset) {
+      // Found by the firstEndingAfter(offset) just before: the levels it did not search start at the head.
+      for (let l = pathLevels; l < this.level; l++) update[l] = undefined;
     } else {
       let x: Segment | undefined;
       for (let l = this.level - 1; l >= 0; l--) {
@@ -116,6 +134,7 @@ export class SegmentList {
     }
     // Keep no segment alive through the scratch array once it is taken out.
     update.fill(undefined, 0, this.level);
+    pathList = undefined;
     this.size++;
     return s;
   }
@@ -124,6 +143,7 @@ export class SegmentList {
   shift(): Segment | undefined {
     const s = this.head[0];
     if (s === undefined) return undefined;
+    if (pathList === this) pathList = undefined;
     const f = s.forward;
     for (let l = 0; l < f.length; l++) {
       // First at each of its levels; the last too when nothing follows it there.
@@ -137,6 +157,7 @@ export class SegmentList {
 
   /** Lets go of every segment. */
   clear(): void {
+    if (pathList === this) pathList = undefined;
     this.head.fill(undefined);
     this.tails.fill(undefined);
     this.level = 1;
@@ -149,6 +170,10 @@ export class SegmentList {
  * every list (inserts never nest), cleared after each use.
  */
 const UPDATE: (Segment | undefined)[] = new Array<Segment | undefined>(MAX_LEVEL).fill(undefined);
+/** The list whose search path to {@link pathKey} {@link UPDATE} holds (for its first {@link pathLevels} levels), if any. */
+let pathList: SegmentList | undefined;
+let pathKey = 0;
+let pathLevels = 0;
 
 /** 1 + the number of times a fair 1-in-4 draw came up, at most {@link MAX_LEVEL}. */
 function randomLevel(): number {

@@ -115,7 +115,8 @@ if (what === 'conns' || what === 'all') {
   ] as const) {
     for (const [cmd, plugins, streams] of [
       ['tcp', [corePlugin, tcpPlugin], false],
-      ['ws', defaultPlugins, true],
+      // WITHOUT=name leaves a default plugin out (to tell what its heuristic costs per connection).
+      ['ws', defaultPlugins.filter((p) => p.name !== process.env.WITHOUT), true],
     ] as const) {
       const fs = frames(make(n));
       const budget = budgetBytes === undefined ? undefined : new MemoryBudget(budgetBytes);

@@ -12,6 +12,8 @@ import { openFrames } from './open-frames.js';
 import type { FrameSourceOptions, PipelineOptions } from './pipeline-options.js';
 import { openKeyLogs, secretsInto } from './pipeline-keys.js';
 import { DropCounter, type DropCounts } from './drop-counts.js';
+// For the doc links only.
+import type { isWarningEvent } from './drop-counts.js';
 import { memoryBytes } from './memory-size.js';
 import { Tokens } from './tokens.js';
 
@@ -65,8 +67,22 @@ export class Pipeline {
    * ```
    */
   readonly drops$: Observable<DropCounts>;
+  /**
+   * Every application event that is a finding of its own rather than a record ({@link isWarningEvent}:
+   * `stream.error`, `ws.warning`, a `tls.connection` with warnings), as {@link Pipeline.appEvents}
+   * passes it on, synchronously and before it goes downstream, whatever the operators after it
+   * keep: subscribe to see findings a chain that keeps only messages would lose.
+   *
+   * @example
+   * ```ts
+   * pipeline.warnings$.subscribe((e) => console.error(e.type, warningsOf(e).map((d) => d.code)));
+   * pipeline.capture().pipe(websocketMessages()).subscribe(show);
+   * ```
+   */
+  readonly warnings$: Observable<AppEvent>;
   private readonly dropCounter: DropCounter;
   private readonly runEnds = new Subject<DropCounts>();
+  private readonly warningEvents = new Subject<AppEvent>();
   /** Stage subscriptions running now: a snapshot goes to {@link Pipeline.drops$} when the last one ends. */
   private running = 0;
 
@@ -98,6 +114,7 @@ export class Pipeline {
     this.tcpTotals = options.tcp?.totals ?? createReassemblerTotals();
     this.dropCounter = new DropCounter(this.dissectStats, this.tcpTotals, budget);
     this.drops$ = this.runEnds.asObservable();
+    this.warnings$ = this.warningEvents.asObservable();
   }
 
   /**
@@ -178,11 +195,12 @@ export class Pipeline {
     // it becomes each stream dissector's `StreamContext.budget`.
     const dispatch = dissectStreams(this.registry, { ...this.options.streams, budget: this.budget } as DissectStreamsOptions);
     const counter = this.dropCounter;
+    const warnings = this.warningEvents;
     return this.tracked((events) =>
       new Observable<AppEvent>((subscriber) =>
         events.pipe(dispatch).subscribe({
           next: (e) => {
-            counter.see(e);
+            if (counter.see(e)) warnings.next(e);
             subscriber.next(e);
           },
           error: (err: unknown) => subscriber.error(err),

@@ -91,8 +91,8 @@ export class DropCounter {
     private readonly budget: MemoryBudget,
   ) {}
 
-  /** Counts what one application event says was dropped or skipped. */
-  see(e: AppEvent): void {
+  /** Counts what one application event says was dropped or skipped; returns whether it is a warning event ({@link isWarningEvent}). */
+  see(e: AppEvent): boolean {
     const r = e as Readable;
     if (r.undecodable !== undefined) this.undecodable++;
     if (isWarningEvent(e)) {
@@ -100,11 +100,12 @@ export class DropCounter {
         this.warnings[d.code] = (this.warnings[d.code] ?? 0) + 1;
         this.resync += skippedBytes(d);
       }
-      return;
+      return true;
     }
     // Findings carried by a message (WebSocket puts the skipped bytes before a message on it).
     const carried = r.warnings ?? r.diagnostics;
     if (carried !== undefined) for (let i = 0; i < carried.length; i++) this.resync += skippedBytes(carried[i]!);
+    return false;
   }
 
   /** A snapshot of every counter now. */

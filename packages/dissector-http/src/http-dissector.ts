@@ -92,7 +92,7 @@ export class HttpStreamDissector implements StreamDissector {
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_LIMITS.maxBodyBytes,
     };
     this.maxHeldBytes = options.maxHeldBytes ?? 256 * 1024;
-    this.held = new HeldBytes(this.maxHeldBytes);
+    this.held = new HeldBytes(this.maxHeldBytes, ctx.budget);
     this.pending = new PendingRequests(options.maxPending ?? 128);
     // Without a SYN the stream may begin inside a message: search for a start line first.
     const midstream = ctx.connection.clientBy !== 'syn';

@@ -12,16 +12,20 @@ const ETHERNET = 1;
 const T0 = 1_700_000_000_000_000_000n;
 
 /**
- * `n` IPv4 datagrams (UDP, 10.0.0.1:5000 → 10.0.0.2:5001, 2000 bytes each) of which only the
- * first fragment (1480 payload bytes, more-fragments set) is in the capture: the last fragment
- * never comes. One millisecond apart. Every one of them is a datagram that never completed.
+ * `n` IPv4 datagrams (UDP, 10.0.0.1:5000 → 10.0.0.2:5001, 2000 bytes each) of which only one
+ * fragment is in the capture: the first (1480 payload bytes, more-fragments set; `missing:
+ * 'last'`, the default) or the last (`missing: 'first'`: the fragment with the ports never
+ * comes). One millisecond apart. Every one of them is a datagram that never completed.
  */
-export function incompleteFragments(n: number): Uint8Array {
+export function incompleteFragments(n: number, o: { missing?: 'first' | 'last' } = {}): Uint8Array {
   const records: PcapRecord[] = [];
   for (let i = 0; i < n; i++) {
     const datagram = udp(new Uint8Array(2000 - 8).fill(0x61), 5000, 5001);
-    const first = datagram.subarray(0, 1480);
-    const bytes = ethernet(ipv4(first, { proto: 17, id: (i + 1) & 0xffff, moreFragments: true, fragOffset: 0 }));
+    const id = (i + 1) & 0xffff;
+    const bytes =
+      o.missing === 'first'
+        ? ethernet(ipv4(datagram.subarray(1480), { proto: 17, id, fragOffset: 1480 }))
+        : ethernet(ipv4(datagram.subarray(0, 1480), { proto: 17, id, moreFragments: true, fragOffset: 0 }));
     records.push({ ts: T0 + BigInt(i) * 1_000_000n, data: bytes });
   }
   return pcapFile(ETHERNET, records);

@@ -1,7 +1,7 @@
 // What a run dropped, said once at its end (DESIGN, "Bad input": nothing is dropped without a
 // counter and a line in the run's summary), and findings that belong to no message written as
 // records of their own (`--warnings`).
-import { connectionJsonFields, formatEndpoint, formatTimestamp, type AppEvent } from '@netrx/core';
+import { connectionJsonFields, formatEndpoint, formatTimestamp, type AppEvent, type FragmentStats } from '@netrx/core';
 import { somethingDropped, warningsOf, type DropCounts } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
@@ -47,7 +47,8 @@ export function dropsLine(d: DropCounts, hidden: Readonly<Record<string, number>
   const tcp: string[] = [];
   if (d.connectionsEvicted > 0) tcp.push(`${plural(d.connectionsEvicted, 'connection')} closed early (too many open or --memory)`);
   if (d.capGaps > 0) tcp.push(`${plural(d.capGaps, 'hole')} reported early as gaps (buffer full)`);
-  if (d.segmentsIgnored > 0) tcp.push(`${plural(d.segmentsIgnored, 'TCP segment')} ignored (implausible sequence number, or after close)`);
+  if (d.segmentsImplausible > 0) tcp.push(`${plural(d.segmentsImplausible, 'segment')} ignored (sequence number implausibly far ahead)`);
+  if (d.segmentsAfterClose > 0) tcp.push(`${plural(d.segmentsAfterClose, 'data segment')} after a connection closed`);
   if (tcp.length) parts.push(tcp.join(', '));
   if (d.resyncSkippedBytes > 0) parts.push(`${plural(d.resyncSkippedBytes, 'byte')} skipped by resynchronisation`);
   if (d.undecodable > 0) parts.push(`${plural(d.undecodable, 'message')} undecodable`);
@@ -85,7 +86,8 @@ export function summaryJson(d: DropCounts, hidden: Readonly<Record<string, numbe
     layersCut: d.layersCut,
     connectionsEvicted: d.connectionsEvicted,
     capGaps: d.capGaps,
-    segmentsIgnored: d.segmentsIgnored,
+    segmentsImplausible: d.segmentsImplausible,
+    segmentsAfterClose: d.segmentsAfterClose,
     resyncSkippedBytes: d.resyncSkippedBytes,
     undecodable: d.undecodable,
     warnings: d.warnings,
@@ -134,9 +136,13 @@ const WARNING = 'drop:warning:';
 /** Prefix of the warnings not shown by code. */
 const HIDDEN = 'drop:hidden:';
 
-/** A thread's drops and warnings not shown as flat counters, for a parallel run's main thread to add up ({@link dropsFromCounters}). */
-export function dropCounters(d: DropCounts, hidden: Readonly<Record<string, number>>): Record<string, number> {
-  const c: Record<string, number> = {};
+/**
+ * A thread's drops and warnings not shown as flat counters, for a parallel run's main thread to add
+ * up ({@link dropsFromCounters}), with what its fragment reassembly says about datagrams without
+ * their first fragment (`fragments`: the thread pipeline's).
+ */
+export function dropCounters(d: DropCounts, hidden: Readonly<Record<string, number>>, fragments: Pick<FragmentStats, 'headless' | 'firstLate'>): Record<string, number> {
+  const c: Record<string, number> = { [DROP + 'threads']: 1, [DROP + 'headless']: fragments.headless, [DROP + 'firstLate']: fragments.firstLate };
   for (const [k, v] of Object.entries(d)) if (typeof v === 'number') c[DROP + k] = v;
   for (const [code, n] of Object.entries(d.warnings)) c[WARNING + code] = n;
   for (const [code, n] of Object.entries(hidden)) c[HIDDEN + code] = n;
@@ -153,14 +159,24 @@ export function dropsFromCounters(c: Readonly<Record<string, number>>, limit: nu
     if (k.startsWith(WARNING)) warnings[k.slice(WARNING.length)] = v;
     else if (k.startsWith(HIDDEN)) hidden[k.slice(HIDDEN.length)] = v;
   }
+  // A parallel run sends an IP fragment that comes before its datagram's first one to every thread
+  // (flow-router.ts: its ports are not known yet). The thread that gets the first fragment
+  // completes the datagram (counted in its `firstLate`); each of the others holds a datagram that
+  // never completes and never got its first fragment (`headless`). A datagram whose first
+  // fragment never came at all is headless in every thread. So of the headless ones, one thread's
+  // share is what one thread would have counted.
+  const threads = Math.max(1, n('threads'));
+  const headless = n('headless');
+  const lone = Math.max(0, Math.round((headless - (threads - 1) * n('firstLate')) / threads));
   const drops: DropCounts = {
-    fragmentsIncomplete: n('fragmentsIncomplete'),
+    fragmentsIncomplete: n('fragmentsIncomplete') - headless + lone,
     fragmentsEvicted: n('fragmentsEvicted'),
     fragmentsInvalid: n('fragmentsInvalid'),
     layersCut: n('layersCut'),
     connectionsEvicted: n('connectionsEvicted'),
     capGaps: n('capGaps'),
-    segmentsIgnored: n('segmentsIgnored'),
+    segmentsImplausible: n('segmentsImplausible'),
+    segmentsAfterClose: n('segmentsAfterClose'),
     resyncSkippedBytes: n('resyncSkippedBytes'),
     undecodable: n('undecodable'),
     warnings,

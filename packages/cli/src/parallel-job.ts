@@ -101,7 +101,7 @@ export const cliLineJob = defineLineJob(async ({ args, tty }: ParallelJobArgs): 
       const c: Record<string, number> = { ...shown.counts(), [TLS_LOOKING]: facts.tlsLooking.size };
       for (const [reason, n] of facts.tlsNotDecrypted) c[TLS_NOT_DECRYPTED + reason] = n;
       const drops = facts.dropsNow();
-      return drops === undefined ? c : { ...c, ...dropCounters(drops, facts.hiddenWarnings) };
+      return drops === undefined ? c : { ...c, ...dropCounters(drops, facts.hiddenWarnings, facts.pipeline!.dissectStats.fragments) };
     },
   };
 });

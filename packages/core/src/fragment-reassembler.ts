@@ -20,6 +20,13 @@ export interface FragmentStats {
    * pipeline's memory budget (a refused draw, or a reclaimer's request).
    */
   evicted: number;
+  /**
+   * Datagrams that never completed — timed out, or still pending when the reassembler was closed —
+   * without ever getting their first fragment (offset 0).
+   */
+  headless: number;
+  /** Datagrams whose first fragment (offset 0) came after other fragments of theirs were held. */
+  firstLate: number;
   /** Bytes thrown away with dropped fragments and datagrams. */
   droppedBytes: number;
   /** Bytes received again for a range already held (the first copy is kept). */
@@ -30,7 +37,7 @@ export interface FragmentStats {
 
 /** Creates zeroed {@link FragmentStats}. */
 export function createFragmentStats(): FragmentStats {
-  return { fragments: 0, pending: 0, reassembled: 0, dropped: 0, timedOut: 0, evicted: 0, droppedBytes: 0, overlapBytes: 0, bufferedBytes: 0 };
+  return { fragments: 0, pending: 0, reassembled: 0, dropped: 0, timedOut: 0, evicted: 0, headless: 0, firstLate: 0, droppedBytes: 0, overlapBytes: 0, bufferedBytes: 0 };
 }
 
 /** Limits of IP fragment reassembly (IPv4 and IPv6 each have their own reassembler). All are in packet time and bytes. */
@@ -90,6 +97,8 @@ class Datagram {
   drawn = 0;
   fragments = 0;
   meta = -1;
+  /** Whether the fragment at offset 0 was received. */
+  sawFirst = false;
   constructor(readonly first: bigint) {}
 }
 
@@ -174,7 +183,13 @@ export class FragmentReassembler {
       this.drop(key, d, false);
       return this.dropFragment(bytes.length, 'fragment past the end the last fragment gave');
     }
-    if (offset === 0) d.meta = meta;
+    if (offset === 0) {
+      d.meta = meta;
+      if (!d.sawFirst) {
+        d.sawFirst = true;
+        if (d.pieces.length > 0) this.stats.firstLate++;
+      }
+    }
     if (this.budget !== undefined && !this.draw(d, bytes.length + (d.drawn === 0 ? DATAGRAM_COST : 0))) {
       this.drop(key, d, false, true);
       return this.dropFragment(bytes.length, 'the memory budget is spent');
@@ -209,7 +224,10 @@ export class FragmentReassembler {
    * stops answering its pressure.
    */
   close(): void {
-    for (const d of this.datagrams.values()) if (d.drawn > 0) this.budget?.release(d.drawn);
+    for (const d of this.datagrams.values()) {
+      if (d.drawn > 0) this.budget?.release(d.drawn);
+      if (!d.sawFirst) this.stats.headless++;
+    }
     this.datagrams.clear();
     this.buffered = 0;
     this.stopReclaiming?.();
@@ -302,7 +320,10 @@ export class FragmentReassembler {
     this.datagrams.delete(key);
     this.release(d);
     this.stats.dropped++;
-    if (timedOut) this.stats.timedOut++;
+    if (timedOut) {
+      this.stats.timedOut++;
+      if (!d.sawFirst) this.stats.headless++;
+    }
     if (evicted) this.stats.evicted++;
     this.stats.droppedBytes += d.buffered;
   }

@@ -24,8 +24,10 @@ export interface DropCounts {
   connectionsEvicted: number;
   /** TCP holes reported early as gaps because a buffer cap was reached (`ReassemblerTotals.capGaps`). */
   capGaps: number;
-  /** TCP segments ignored: a sequence number implausibly far ahead, or data after the connection closed. */
-  segmentsIgnored: number;
+  /** TCP segments ignored because their sequence number was implausibly far ahead (`ReassemblerTotals.implausibleSegments`). */
+  segmentsImplausible: number;
+  /** TCP segments with data that came after their connection closed (`ReassemblerTotals.afterClose`). */
+  segmentsAfterClose: number;
   /**
    * Stream bytes skipped while a dissector searched for its framing again, or searched without
    * finding any (WebSocket `WARN_WS_RESYNC`, `WARN_WS_UNPARSED`).
@@ -120,7 +122,8 @@ export class DropCounter {
       layersCut: this.dissect.failures['ERR_DISSECT_TOO_DEEP'] ?? 0,
       connectionsEvicted: t.evicted,
       capGaps: t.capGaps,
-      segmentsIgnored: t.implausibleSegments + t.afterClose,
+      segmentsImplausible: t.implausibleSegments,
+      segmentsAfterClose: t.afterClose,
       resyncSkippedBytes: this.resync,
       undecodable: this.undecodable,
       warnings: { ...this.warnings },
@@ -132,7 +135,7 @@ export class DropCounter {
 /** Whether a snapshot reports anything dropped or not shown (the memory gauges aside, refused draws included). */
 export function somethingDropped(d: DropCounts): boolean {
   return (
-    d.fragmentsIncomplete + d.fragmentsEvicted + d.fragmentsInvalid + d.layersCut + d.connectionsEvicted + d.capGaps + d.segmentsIgnored + d.resyncSkippedBytes + d.undecodable + d.memory.refused > 0 ||
+    d.fragmentsIncomplete + d.fragmentsEvicted + d.fragmentsInvalid + d.layersCut + d.connectionsEvicted + d.capGaps + d.segmentsImplausible + d.segmentsAfterClose + d.resyncSkippedBytes + d.undecodable + d.memory.refused > 0 ||
     Object.keys(d.warnings).length > 0
   );
 }

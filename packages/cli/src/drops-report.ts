@@ -46,7 +46,8 @@ export function dropsLine(d: DropCounts, hidden: Readonly<Record<string, number>
   if (d.layersCut > 0) parts.push(`${plural(d.layersCut, 'packet')} cut at the layer cap (ERR_DISSECT_TOO_DEEP)`);
   const tcp: string[] = [];
   if (d.connectionsEvicted > 0) tcp.push(`${plural(d.connectionsEvicted, 'connection')} closed early (too many open or --memory)`);
-  if (d.capGaps > 0) tcp.push(`${plural(d.capGaps, 'hole')} reported early as gaps (buffer full)`);
+  if (d.capGaps > 0) tcp.push(`${plural(d.capGaps, 'hole')} reported early as gaps (buffer full or --memory)`);
+  if (d.packetsRefused > 0) tcp.push(`${plural(d.packetsRefused, 'packet')} dropped (no memory for a new connection)`);
   if (d.segmentsImplausible > 0) tcp.push(`${plural(d.segmentsImplausible, 'segment')} ignored (sequence number implausibly far ahead)`);
   if (d.segmentsAfterClose > 0) tcp.push(`${plural(d.segmentsAfterClose, 'data segment')} after a connection closed`);
   if (tcp.length) parts.push(tcp.join(', '));
@@ -86,6 +87,7 @@ export function summaryJson(d: DropCounts, hidden: Readonly<Record<string, numbe
     layersCut: d.layersCut,
     connectionsEvicted: d.connectionsEvicted,
     capGaps: d.capGaps,
+    packetsRefused: d.packetsRefused,
     segmentsImplausible: d.segmentsImplausible,
     segmentsAfterClose: d.segmentsAfterClose,
     resyncSkippedBytes: d.resyncSkippedBytes,
@@ -175,6 +177,7 @@ export function dropsFromCounters(c: Readonly<Record<string, number>>, limit: nu
     layersCut: n('layersCut'),
     connectionsEvicted: n('connectionsEvicted'),
     capGaps: n('capGaps'),
+    packetsRefused: n('packetsRefused'),
     segmentsImplausible: n('segmentsImplausible'),
     segmentsAfterClose: n('segmentsAfterClose'),
     resyncSkippedBytes: n('resyncSkippedBytes'),

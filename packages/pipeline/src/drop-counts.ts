@@ -20,10 +20,12 @@ export interface DropCounts {
   fragmentsInvalid: number;
   /** Packets cut at the layer cap (`DissectOptions.maxLayers`): their last layer is an `ERR_DISSECT_TOO_DEEP` failure. */
   layersCut: number;
-  /** TCP connections closed early: the connection cap or the memory budget (`ReassemblerTotals.evicted`). */
+  /** TCP connections closed early: the connection cap or the memory budget (`ReassemblerTotals.evicted` and `budgetEvicted`). */
   connectionsEvicted: number;
-  /** TCP holes reported early as gaps because a buffer cap was reached (`ReassemblerTotals.capGaps`). */
+  /** TCP holes reported early as gaps because a buffer cap or the memory budget was reached (`ReassemblerTotals.capGaps` and `budgetGaps`). */
   capGaps: number;
+  /** TCP packets dropped because the memory budget could not hold the connection they would open (`ReassemblerTotals.budgetRefused`). */
+  packetsRefused: number;
   /** TCP segments ignored because their sequence number was implausibly far ahead (`ReassemblerTotals.implausibleSegments`). */
   segmentsImplausible: number;
   /** TCP segments with data that came after their connection closed (`ReassemblerTotals.afterClose`). */
@@ -52,6 +54,9 @@ function skippedBytes(d: Diagnostic): number {
   const m = /(\d+) bytes/.exec(d.message);
   return m ? Number(m[1]) : 0;
 }
+
+/** TCP totals with the memory budget's counters, which dissector-tcp keeps once it draws on a budget (read when there). */
+type BudgetTotals = ReassemblerTotals & Partial<Record<'budgetEvicted' | 'budgetGaps' | 'budgetRefused', number>>;
 
 /** An application event's fields this counter reads, whatever the plugin that made it. */
 interface Readable {
@@ -89,7 +94,7 @@ export class DropCounter {
 
   constructor(
     private readonly dissect: DissectStats,
-    private readonly tcp: ReassemblerTotals,
+    private readonly tcp: BudgetTotals,
     private readonly budget: MemoryBudget,
   ) {}
 
@@ -120,8 +125,9 @@ export class DropCounter {
       fragmentsEvicted: f.evicted,
       fragmentsInvalid: f.dropped - f.timedOut - f.evicted,
       layersCut: this.dissect.failures['ERR_DISSECT_TOO_DEEP'] ?? 0,
-      connectionsEvicted: t.evicted,
-      capGaps: t.capGaps,
+      connectionsEvicted: t.evicted + (t.budgetEvicted ?? 0),
+      capGaps: t.capGaps + (t.budgetGaps ?? 0),
+      packetsRefused: t.budgetRefused ?? 0,
       segmentsImplausible: t.implausibleSegments,
       segmentsAfterClose: t.afterClose,
       resyncSkippedBytes: this.resync,
@@ -135,7 +141,7 @@ export class DropCounter {
 /** Whether a snapshot reports anything dropped or not shown (the memory gauges aside, refused draws included). */
 export function somethingDropped(d: DropCounts): boolean {
   return (
-    d.fragmentsIncomplete + d.fragmentsEvicted + d.fragmentsInvalid + d.layersCut + d.connectionsEvicted + d.capGaps + d.segmentsImplausible + d.segmentsAfterClose + d.resyncSkippedBytes + d.undecodable + d.memory.refused > 0 ||
+    d.fragmentsIncomplete + d.fragmentsEvicted + d.fragmentsInvalid + d.layersCut + d.connectionsEvicted + d.capGaps + d.packetsRefused + d.segmentsImplausible + d.segmentsAfterClose + d.resyncSkippedBytes + d.undecodable + d.memory.refused > 0 ||
     Object.keys(d.warnings).length > 0
   );
 }

@@ -8,6 +8,7 @@ import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from '@netrx/core';
 import { Tokens, createContainer, createPipeline, memoryBytes, parseByteSize, somethingDropped, type DropCounts } from '../index.js';
 import { impossibleWsLength, incompleteFragments, stackedVlanTags } from '../../../../test-support/hostile/packet-inputs.js';
 import { mixedCapture } from '../../../../test-support/mixed-capture.js';
+import { corpusCaptures, corpusDir } from '../../../../test-support/corpus.js';
 
 const sample = fileURLToPath(new URL('../../../../examples/chat-server/capture/chat.pcap', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'netrx-drops-'));
@@ -71,6 +72,22 @@ describe('a pipeline counts what it drops', () => {
     expect(d.memory.limit).toBe(16 * 1024);
     expect(d.memory.peak).toBeLessThanOrEqual(16 * 1024);
   });
+});
+
+describe.skipIf(!corpusDir)('a tiny budget on corpus captures (TLS: a key log that never comes, so records are held)', () => {
+  const tls = corpusDir === undefined ? [] : ['s7_wss_node_tls13_aes128.pcap', 's7_wss_node_tls12_ecdhe_rsa_aes128gcm.pcap'].map((f) => join(corpusDir!, 'captures-tls', f));
+  for (const file of [...corpusCaptures().slice(0, 2), ...tls]) {
+    it(file.slice(file.lastIndexOf('/') + 1), async () => {
+      // A key log file that does not exist yet: TLS records wait for it (held, on the budget).
+      const pipeline = createPipeline({ file, memory: '48KiB', keylog: join(dir, 'keys-never.log') });
+      const events = await lastValueFrom(pipeline.capture().pipe(toArray()));
+      expect(events.length).toBeGreaterThan(0);
+      const d = pipeline.drops();
+      // The budget was never exceeded, and everything drawn was given back at the end.
+      expect(d.memory.peak).toBeLessThanOrEqual(48 * 1024);
+      expect(d.memory.used).toBe(0);
+    });
+  }
 });
 
 describe('the memory option', () => {

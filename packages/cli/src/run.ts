@@ -48,7 +48,9 @@ export interface CommandRun<T> extends Selectable<T> {
 /**
  * Runs a command: its pipeline (the default plugins, `--decode-as`, `--keylog`) over the frames its
  * arguments name (`-r`/`-i`, `-c`, `-w`), each item through `run.each` into the output writer
- * (which `-q` silences), then the live summary. Returns exit status 0; a source that failed
+ * (which `-q` silences), then the live summary, what was there but not shown, and what was
+ * dropped (`drops-report.ts`: one stderr line when anything was; `--summary`'s last JSON line;
+ * `--warnings` writes findings that belong to no message among the items). Returns exit status 0; a source that failed
  * part-way is thrown after everything read before the failure was written, for `main()` to report
  * (exit status 1).
  *
@@ -81,7 +83,9 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
   const shown = new ShownCounter();
   // --warnings: findings that belong to no message, written where they happen among the items.
   const view = args.warnings && args.format !== 'jsonl' ? textViewFor(args, io.stdout) : undefined;
-  const writeWarning = !args.warnings ? undefined : view === undefined ? (e: AppEvent) => out.line(warningJson(e)) : (e: AppEvent) => out.line(warningText(e, view));
+  const line = view === undefined ? warningJson : (e: AppEvent) => warningText(e, view);
+  // --stream N keeps connection N's findings only (they are counted all the same).
+  const writeWarning = !args.warnings ? undefined : (e: AppEvent) => void ((args.stream === undefined || e.connection.id === args.stream) && out.line(line(e)));
   facts.watch(pipeline, run.showsWarning, writeWarning);
   let failure: unknown;
   try {

@@ -73,6 +73,9 @@ describe('the last stderr line says what was dropped', () => {
     expect(shown.err).toBe('');
     const text = await run('http', '-r', path('ws.pcap'), '--warnings', '-t', 'e');
     expect(text.out).toContain('warning (ws.warning) [WARN_WS_BAD_HEADER]');
+    // --stream N: only connection N's findings.
+    expect((await run('http', '-r', path('ws.pcap'), '--warnings', '--stream', '0')).out).toContain('WARN_WS_BAD_HEADER');
+    expect((await run('http', '-r', path('ws.pcap'), '--warnings', '--stream', '1')).out).not.toContain('WARN_WS_BAD_HEADER');
   });
 
   test('nothing is said, and nothing changes, on a capture where nothing was dropped', async () => {

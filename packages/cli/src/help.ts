@@ -47,8 +47,8 @@ more:
   --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
   -s SNAPLEN            with -i: bytes kept per packet
   --no-progress         no progress bar on stderr
-  --workers N           packets, tcp, http, ws: dissect in N threads (default: one per core
-                        for a file of 32 MiB or more, else 1); the output is the same as with one
+  --workers N           packets, tcp, http, ws: dissect in N threads (default: one per 64 MiB
+                        of a file, up to the cores, else 1); the output is the same as with one
   --sink URL            ws, http, tcp: also write each record (its jsonl line) to Redis Streams,
                         redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S].
                         stdout output stays, as with -w, so adding a sink never changes what a
@@ -84,7 +84,7 @@ const COMMON_READ = `  -r FILE | -i DEVICE   a capture file, or a live capture (
   -w FILE               also write the packets read to FILE as pcapng
   --backend cap|tcpdump, -s SNAPLEN   live capture only
   --no-progress         no progress bar on stderr
-  --workers N           dissect in N threads (default: cores for a file ≥ 32 MiB, else 1)
+  --workers N           dissect in N threads (default: one per 64 MiB of a file, ≤ cores)
   --memory SIZE         most memory held between packets (default 256MiB; 1GiB, 64k, bytes)
   --warnings            findings that belong to no message as lines ({"type":"warning"} in jsonl)
   --summary             with --format jsonl: a last {"type":"summary",…} line of what was dropped

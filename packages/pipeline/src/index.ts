@@ -39,4 +39,5 @@ export { defineLineJob } from './parallel/line-job.js';
 export type { LineJob, LineJobFactory, LineJobSpec, StageOptions } from './parallel/line-job.js';
 export type { LineSink } from './parallel/line-sink.js';
 export type { JobStats } from './parallel/job-runner.js';
+export type { ThreadStats } from './parallel/thread-stats.js';
 export { TABLES_IN_FLIGHT } from './parallel/frame-dispatcher.js';

@@ -1,5 +1,6 @@
 import { tap } from 'rxjs';
-import { captureLines, createPipeline, defaultWorkers, type ThreadStats } from '@netrx/pipeline';
+import { captureLines, createPipeline, defaultWorkers, memoryBytes, type ThreadStats } from '@netrx/pipeline';
+import { dropsFromCounters, reportDrops } from './drops-report.js';
 import type { CliArgs } from './args.js';
 import { RunFacts, reportUnshown } from './honest.js';
 import { keyLogFiles } from './keylog.js';
@@ -54,6 +55,8 @@ export function oneThreadReason(args: CliArgs): string | undefined {
   if (args.displayFilter !== undefined) return '-Y';
   if (args.maxMessages !== undefined) return '--max-messages';
   if (args.time === 'd') return '-t d';
+  // Its lines are written as the pipeline finds them, outside the command's items.
+  if (args.warnings) return '--warnings';
   return undefined;
 }
 
@@ -137,6 +140,9 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
   if (run.shown !== undefined) shown.report(args, io, run.shown);
   if (failure === undefined) reportUnshown(args, io, facts, shown.count, run.shown);
   run.after?.();
+  // What the threads dropped, added up: the same line as one thread's.
+  const { drops, hidden } = dropsFromCounters(counters, memoryBytes(args.memory));
+  reportDrops(args, io, drops, hidden);
   if (failure !== undefined) throw failure;
   return 0;
 }

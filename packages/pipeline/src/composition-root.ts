@@ -5,7 +5,7 @@ import { container as rootContainer, inject, injectable, injectAll, type Depende
 import { Observable, Subject, defer, type OperatorFunction } from 'rxjs';
 import { MemoryBudget, createDissectStats, createRegistry, dissect, monotonicClock } from '@netrx/core';
 import type { AppEvent, CapturedFrame, Clock, DissectStats, NetrxPlugin, Packet, Registry, StreamEvent } from '@netrx/core';
-import { createReassemblerTotals, dissectStreams, reassembleTcp, type DissectStreamsOptions, type ReassemblerTotals, type ReassembleTcpOptions } from '@netrx/dissector-tcp';
+import { createReassemblerTotals, dissectStreams, reassembleTcp, type ReassemblerTotals } from '@netrx/dissector-tcp';
 import { MemoryKeyStore, type KeyLogFile, type TlsKeyStore } from '@netrx/dissector-tls';
 import { createDefaultPlugins } from './default-plugins.js';
 import { openFrames } from './open-frames.js';
@@ -167,7 +167,7 @@ export class Pipeline {
   streams(): OperatorFunction<CapturedFrame, StreamEvent> {
     const packets = this.packets();
     // `budget` is dissector-tcp's option from the tcp-hostile branch on (the cast until it lands).
-    const reassemble = reassembleTcp(this.registry, { ...this.options.tcp, totals: this.tcpTotals, budget: this.budget } as ReassembleTcpOptions);
+    const reassemble = reassembleTcp(this.registry, { ...this.options.tcp, totals: this.tcpTotals, budget: this.budget });
     return this.tracked((frames) => frames.pipe(packets, reassemble));
   }
 
@@ -193,7 +193,7 @@ export class Pipeline {
   appEvents(): OperatorFunction<StreamEvent, AppEvent> {
     // `budget` is dissector-tcp's option from the tcp-hostile branch on (the cast until it lands):
     // it becomes each stream dissector's `StreamContext.budget`.
-    const dispatch = dissectStreams(this.registry, { ...this.options.streams, budget: this.budget } as DissectStreamsOptions);
+    const dispatch = dissectStreams(this.registry, { ...this.options.streams, budget: this.budget });
     const counter = this.dropCounter;
     const warnings = this.warningEvents;
     return this.tracked((events) =>

@@ -55,9 +55,6 @@ function skippedBytes(d: Diagnostic): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** TCP totals with the memory budget's counters, which dissector-tcp keeps once it draws on a budget (read when there). */
-type BudgetTotals = ReassemblerTotals & Partial<Record<'budgetEvicted' | 'budgetGaps' | 'budgetRefused', number>>;
-
 /** An application event's fields this counter reads, whatever the plugin that made it. */
 interface Readable {
   readonly type: string;
@@ -94,7 +91,7 @@ export class DropCounter {
 
   constructor(
     private readonly dissect: DissectStats,
-    private readonly tcp: BudgetTotals,
+    private readonly tcp: ReassemblerTotals,
     private readonly budget: MemoryBudget,
   ) {}
 
@@ -125,9 +122,9 @@ export class DropCounter {
       fragmentsEvicted: f.evicted,
       fragmentsInvalid: f.dropped - f.timedOut - f.evicted,
       layersCut: this.dissect.failures['ERR_DISSECT_TOO_DEEP'] ?? 0,
-      connectionsEvicted: t.evicted + (t.budgetEvicted ?? 0),
-      capGaps: t.capGaps + (t.budgetGaps ?? 0),
-      packetsRefused: t.budgetRefused ?? 0,
+      connectionsEvicted: t.evicted + t.budgetEvicted,
+      capGaps: t.capGaps + t.budgetGaps,
+      packetsRefused: t.budgetRefused,
       segmentsImplausible: t.implausibleSegments,
       segmentsAfterClose: t.afterClose,
       resyncSkippedBytes: this.resync,

@@ -1,11 +1,12 @@
 import { NetrxError } from '@netrx/core';
 import { checkViewArgs, parseViewArgs, VIEW_FLAGS, VIEW_VALUE_OPTIONS, type ViewArgs } from './view-args.js';
+import { parseReportArgs, REPORT_FLAGS, REPORT_VALUE_OPTIONS, type ReportArgs } from './report-args.js';
 
 /** Output formats of every command. */
 export type OutputFormat = 'text' | 'jsonl';
 
 /** The command line, parsed. */
-export interface CliArgs extends ViewArgs {
+export interface CliArgs extends ViewArgs, ReportArgs {
   /** `packets`, `tcp`, `http`, `ws`, `devices`. */
   readonly command: string;
   /** `-r FILE`: read a capture file (`-` for standard input). */
@@ -52,7 +53,7 @@ export interface CliArgs extends ViewArgs {
 }
 
 /** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', '--keylog', '--workers', ...VIEW_VALUE_OPTIONS]);
+const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', '--keylog', '--workers', ...VIEW_VALUE_OPTIONS, ...REPORT_VALUE_OPTIONS]);
 // `netrx ui`'s (`--max-messages` is a view option too).
 for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
 
@@ -98,7 +99,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return n;
   };
   for (const f of flags) {
-    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open', ...VIEW_FLAGS].includes(f)) {
+    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open', ...VIEW_FLAGS, ...REPORT_FLAGS].includes(f)) {
       throw new NetrxError('ERR_INVALID_OPTION', `unknown option ${f} (see netrx --help)`);
     }
   }
@@ -126,6 +127,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     maxMessages: int('--max-messages'),
     help: flags.has('-h') || flags.has('--help') || command === 'help' || command === '--help' || command === '-h',
     ...parseViewArgs(command, values, flags),
+    ...parseReportArgs(values, flags, format),
   };
   checkViewArgs(args);
   return args;

@@ -47,13 +47,21 @@ more:
   --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
   -s SNAPLEN            with -i: bytes kept per packet
   --no-progress         no progress bar on stderr
-  --workers N           packets, tcp, http, ws: dissect in N threads (default: one per core
-                        for a file of 32 MiB or more, else 1); the output is the same as with one
+  --workers N           packets, tcp, http, ws: dissect in N threads (default: one per 64 MiB
+                        of a file, up to the cores, else 1); the output is the same as with one
   --sink URL            ws, http, tcp: also write each record (its jsonl line) to Redis Streams,
                         redis://[user:pass@]HOST:PORT/KEY[?shards=N&maxlen=M&timeout=S].
                         stdout output stays, as with -w, so adding a sink never changes what a
                         run shows; -q drops it
   --sink-source NAME    the source field of each record (default: the host name)
+  --memory SIZE         most memory held between packets (fragments, connections, out-of-order
+                        and held bytes): 256MiB (default), 1GiB, 64k or plain bytes; past it the
+                        oldest state goes, and the last stderr line says what was dropped
+  --warnings            findings that belong to no message (stream.error, ws.warning, TLS
+                        warnings) as lines of their own: {"type":"warning",…} in jsonl. Without
+                        it they are counted in the last stderr line
+  --summary             with --format jsonl: a last {"type":"summary",…} line of what was
+                        dropped (fragments, layers cut, connections closed early, bytes skipped…)
   -q, --quiet           nothing on stdout
   --version             netrx's version
 
@@ -76,7 +84,11 @@ const COMMON_READ = `  -r FILE | -i DEVICE   a capture file, or a live capture (
   -w FILE               also write the packets read to FILE as pcapng
   --backend cap|tcpdump, -s SNAPLEN   live capture only
   --no-progress         no progress bar on stderr
-  --workers N           dissect in N threads (default: cores for a file ≥ 32 MiB, else 1)`;
+  --workers N           dissect in N threads (default: one per 64 MiB of a file, ≤ cores)
+  --memory SIZE         most memory held between packets (default 256MiB; 1GiB, 64k, bytes)
+  --warnings            findings that belong to no message as lines ({"type":"warning"} in jsonl)
+  --summary             with --format jsonl: a last {"type":"summary",…} line of what was dropped
+                        (the last stderr line says it too, whenever anything was dropped)`;
 
 const COMMAND_HELP: Record<string, string> = {
   ws: `netrx ws: WebSocket messages — unmasked, inflated (permessage-deflate), reassembled
@@ -229,6 +241,7 @@ usage: netrx ui [-r FILE | -i DEVICE] [capture filter…] [options]
   -c COUNT              stop after COUNT packets
   --decode-as RULE      force a dissector: tcp.port==7272,websocket
   --keylog FILE         TLS key log (SSLKEYLOGFILE format; repeatable; default $SSLKEYLOGFILE)
+  --memory SIZE         most memory held between packets (default 256MiB; 1GiB, 64k, bytes)
   --port N              listen on port N (default: a free port)
   --host H              listen on H (default 127.0.0.1; anything else exposes the capture)
   --open                open the page in a browser ($BROWSER, xdg-open, or one on PATH)

@@ -1,5 +1,6 @@
 import { definePlugin, type AppEvent, type NetrxPlugin, type ProbeResult, type StreamDissectorFactory } from '@netrx/core';
 import { createReassemblerTotals, type ReassemblerTotals } from '@netrx/dissector-tcp';
+import { warningsOf, type DropCounts, type Pipeline } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
 import type { SelectionCounts } from './select.js';
@@ -17,6 +18,31 @@ export class RunFacts implements SelectionCounts {
   selecting = false;
   seen = 0;
   hidden = 0;
+  /** The run's pipeline, once {@link RunFacts.watch} was called: what it dropped is said at the end. */
+  pipeline: Pipeline | undefined;
+  /** A parallel run's drops, added up from its threads (its main thread's pipeline dissects nothing). */
+  drops: DropCounts | undefined;
+  /** Findings that belong to no message (`Pipeline.warnings$`) that no output line showed, by code. */
+  readonly hiddenWarnings: Record<string, number> = {};
+
+  /**
+   * Watches a pipeline's findings that belong to no message: those the command shows as records
+   * of its own (`shows`) are left to it; the others go to `write` (`--warnings`) or, without it,
+   * are counted in {@link RunFacts.hiddenWarnings}, which the run's last line says.
+   */
+  watch(pipeline: Pipeline, shows?: (e: AppEvent) => boolean, write?: (e: AppEvent) => void): void {
+    this.pipeline = pipeline;
+    pipeline.warnings$.subscribe((e) => {
+      if (shows?.(e)) return;
+      if (write !== undefined) return write(e);
+      for (const d of warningsOf(e)) this.hiddenWarnings[d.code] = (this.hiddenWarnings[d.code] ?? 0) + 1;
+    });
+  }
+
+  /** What the run dropped: its threads' added up, or its pipeline's; none before {@link RunFacts.watch}. */
+  dropsNow(): DropCounts | undefined {
+    return this.drops ?? this.pipeline?.drops();
+  }
 
   /** Looks at one application event: counts a TLS connection that was not decrypted, by its reason. */
   seeTls(e: AppEvent): void {

@@ -7,6 +7,7 @@ import { RunFacts, tlsLookoutPlugin } from './honest.js';
 import { keyLogFiles } from './keylog.js';
 import type { Command } from './main.js';
 import type { LineWriter } from './output.js';
+import { dropCounters } from './drops-report.js';
 import { handOffCommandRuns, PARALLEL_COMMANDS, TLS_LOOKING, TLS_NOT_DECRYPTED } from './parallel-run.js';
 import { loadPlugins } from './plugins.js';
 import type { CommandRun } from './run.js';
@@ -83,8 +84,12 @@ export const cliLineJob = defineLineJob(async ({ args, tty }: ParallelJobArgs): 
       decodeAs: args.decodeAs,
       keylog,
       extraPlugins: [...(r.options?.extraPlugins ?? []), ...plugins, tlsLookoutPlugin(facts)],
+      memory: args.memory,
     },
-    stages: (pipeline) => r.stages(pipeline, facts),
+    stages: (pipeline) => {
+      facts.watch(pipeline, r.showsWarning);
+      return r.stages(pipeline, facts);
+    },
     write: (item, out, msgs) => {
       messages.sink = msgs;
       // The line sink has the LineWriter methods commands use (line, text, jsonStringBody, endLine).
@@ -95,7 +100,8 @@ export const cliLineJob = defineLineJob(async ({ args, tty }: ParallelJobArgs): 
     get counters() {
       const c: Record<string, number> = { ...shown.counts(), [TLS_LOOKING]: facts.tlsLooking.size };
       for (const [reason, n] of facts.tlsNotDecrypted) c[TLS_NOT_DECRYPTED + reason] = n;
-      return c;
+      const drops = facts.dropsNow();
+      return drops === undefined ? c : { ...c, ...dropCounters(drops, facts.hiddenWarnings, facts.pipeline!.dissectStats.fragments) };
     },
   };
 });

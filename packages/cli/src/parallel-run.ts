@@ -1,5 +1,6 @@
 import { tap } from 'rxjs';
-import { captureLines, createPipeline, defaultWorkers } from '@netrx/pipeline';
+import { captureLines, createPipeline, defaultWorkers, memoryBytes, type ThreadStats } from '@netrx/pipeline';
+import { dropsFromCounters, reportDrops } from './drops-report.js';
 import type { CliArgs } from './args.js';
 import { RunFacts, reportUnshown } from './honest.js';
 import { keyLogFiles } from './keylog.js';
@@ -30,9 +31,9 @@ export function handOffCommandRuns(take: (run: CommandRun<unknown>) => void): vo
 }
 
 /**
- * Threads for a command line: `--workers`, else `defaultWorkers` of `@netrx/pipeline` — the
- * machine's cores for a capture file of 32 MiB or more, one for a smaller file (it takes less than
- * starting the threads does), standard input and a live capture.
+ * Threads for a command line: `--workers`, else `defaultWorkers` of `@netrx/pipeline` — for a
+ * capture file, one per 64 MiB of it up to the machine's cores (a thread with less to do costs
+ * about what it saves), one for standard input and a live capture.
  */
 export function workersFor(args: Pick<CliArgs, 'workers' | 'interface' | 'read'>): number {
   if (args.workers !== undefined) return args.workers;
@@ -54,6 +55,8 @@ export function oneThreadReason(args: CliArgs): string | undefined {
   if (args.displayFilter !== undefined) return '-Y';
   if (args.maxMessages !== undefined) return '--max-messages';
   if (args.time === 'd') return '-t d';
+  // Its lines are written as the pipeline finds them, outside the command's items.
+  if (args.warnings) return '--warnings';
   return undefined;
 }
 
@@ -96,6 +99,8 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
     extraPlugins: [...(run.options?.extraPlugins ?? []), ...plugins],
   });
   const counters: Record<string, number> = {};
+  // NETRX_THREAD_STATS=1: what each thread used, on stderr at the end (for measuring scaling; see docs/parallel.md).
+  const threadStats: ThreadStats[] | undefined = process.env['NETRX_THREAD_STATS'] ? [] : undefined;
   const jobArgs: ParallelJobArgs = { args: { ...args, keylog }, tty: (io.stdout as { isTTY?: boolean }).isTTY === true };
   let failure: unknown;
   await new Promise<void>((resolve) => {
@@ -109,6 +114,7 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
           }),
         ),
       stats: { tcp: facts.totals, dissect: run.options?.dissect?.stats, counters },
+      threadStats,
       // netrx tcp writes a capture file's connections in the order of their ids (inStreamOrder).
       order: args.command === 'tcp' && args.interface === undefined ? 'connections' : 'frames',
       // UDP ports decode-as rules give a dissector may carry tunnels: routed by address.
@@ -126,6 +132,7 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
     });
   });
   await drained(io);
+  for (const t of threadStats ?? []) io.stderr.write(`${threadStatsLine(t)}\n`);
   const shown = new ShownCounter();
   shown.addCounts({ connections: counters['connections'] ?? 0, items: counters['items'] ?? 0 });
   for (let i = 0; i < (counters[TLS_LOOKING] ?? 0); i++) facts.tlsLooking.add(-1 - i);
@@ -133,6 +140,9 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
   if (run.shown !== undefined) shown.report(args, io, run.shown);
   if (failure === undefined) reportUnshown(args, io, facts, shown.count, run.shown);
   run.after?.();
+  // What the threads dropped, added up: the same line as one thread's.
+  const { drops, hidden } = dropsFromCounters(counters, memoryBytes(args.memory));
+  reportDrops(args, io, drops, hidden);
   if (failure !== undefined) throw failure;
   return 0;
 }
@@ -147,4 +157,12 @@ async function drained(io: CliIO): Promise<void> {
     };
     io.stdout.on('drain', done).on('error', done).on('close', done);
   });
+}
+
+/** One thread's {@link ThreadStats} as a line for people. */
+export function threadStatsLine(t: ThreadStats): string {
+  const mb = (n: number): string => (n / 2 ** 20).toFixed(0);
+  const role = t.main ? `main thread (reads, merges${t.share > 0 ? `, dissects ${t.share.toFixed(2)}` : ''})` : `worker ${t.index} (dissects ${t.share.toFixed(2)})`;
+  const cpu = t.cpuSeconds === undefined ? 'cpu ?' : `cpu ${t.cpuSeconds.toFixed(2)} s`;
+  return `netrx: ${role}: ${cpu}, heap peak ${mb(t.heapPeakBytes)} MB, buffers peak ${mb(t.externalPeakBytes)} MB`;
 }

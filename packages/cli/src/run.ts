@@ -1,5 +1,7 @@
 import { EMPTY, catchError, identity, lastValueFrom, tap, type Observable, type OperatorFunction } from 'rxjs';
-import { NetrxError, type CapturedFrame } from '@netrx/core';
+import { NetrxError, type AppEvent, type CapturedFrame } from '@netrx/core';
+import { reportDrops, warningJson, warningText } from './drops-report.js';
+import { textViewFor } from './text-view.js';
 import { RunFacts, reportUnshown, tlsLookoutPlugin } from './honest.js';
 import { loadPlugins } from './plugins.js';
 import { selectItems, type Selectable } from './select.js';
@@ -30,6 +32,12 @@ export interface CommandRun<T> extends Selectable<T> {
   /** Told the time of the first frame read (for `-t r`). */
   readonly firstFrame?: (ts: bigint) => void;
   /**
+   * Whether the command shows a finding that belongs to no message as a record of its own
+   * (`netrx ws` its `ws.warning`s, `netrx tls` its `tls.connection`s): those are neither written
+   * again by `--warnings` nor counted as not shown.
+   */
+  readonly showsWarning?: (e: AppEvent) => boolean;
+  /**
    * For `--sink`: an item as a record, its JSON line exactly as `--format jsonl` prints it with
    * the line's head fields, or `undefined` for an item that is not a record (an HTTP
    * `stream.error`). A command without it refuses `--sink`.
@@ -40,7 +48,9 @@ export interface CommandRun<T> extends Selectable<T> {
 /**
  * Runs a command: its pipeline (the default plugins, `--decode-as`, `--keylog`) over the frames its
  * arguments name (`-r`/`-i`, `-c`, `-w`), each item through `run.each` into the output writer
- * (which `-q` silences), then the live summary. Returns exit status 0; a source that failed
+ * (which `-q` silences), then the live summary, what was there but not shown, and what was
+ * dropped (`drops-report.ts`: one stderr line when anything was; `--summary`'s last JSON line;
+ * `--warnings` writes findings that belong to no message among the items). Returns exit status 0; a source that failed
  * part-way is thrown after everything read before the failure was written, for `main()` to report
  * (exit status 1).
  *
@@ -66,15 +76,25 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
     decodeAs: args.decodeAs,
     keylog: keyLogFiles(args, io),
     extraPlugins: [...(run.options?.extraPlugins ?? []), ...plugins, tlsLookoutPlugin(facts)],
+    memory: args.memory,
   });
   const sink = args.sink === undefined ? undefined : await (await import('./redis-sink.js')).openCommandSink({ ...args, sink: args.sink });
   const out = lineWriterFor(args, io.stdout);
   const shown = new ShownCounter();
+  // --warnings: findings that belong to no message, written where they happen among the items.
+  const view = args.warnings && args.format !== 'jsonl' ? textViewFor(args, io.stdout) : undefined;
+  const line = view === undefined ? warningJson : (e: AppEvent) => warningText(e, view);
+  // --stream N keeps connection N's findings only (they are counted all the same).
+  const writeWarning = !args.warnings ? undefined : (e: AppEvent) => void ((args.stream === undefined || e.connection.id === args.stream) && out.line(line(e)));
+  facts.watch(pipeline, run.showsWarning, writeWarning);
   let failure: unknown;
   try {
     const frames = openFrames(args, io, pipeline, sink?.ready).pipe(
       tap((f) => {
-        if (facts.frames++ === 0) run.firstFrame?.(f.timestamp);
+        if (facts.frames++ === 0) {
+          run.firstFrame?.(f.timestamp);
+          view?.time.start(f.timestamp);
+        }
       }),
     );
     const stages = run.stages(pipeline, facts);
@@ -86,6 +106,7 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
   if (run.shown !== undefined) shown.report(args, io, run.shown);
   if (failure === undefined) reportUnshown(args, io, facts, shown.count, run.shown);
   run.after?.();
+  reportDrops(args, io, facts.dropsNow()!, facts.hiddenWarnings);
   if (sink) io.stderr.write(`netrx ${args.command}: ${sink.summary()}\n`);
   if (failure !== undefined) throw failure;
   return 0;

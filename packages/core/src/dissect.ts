@@ -6,6 +6,7 @@ import { failure } from './failure.js';
 import type { CapturedFrame } from './frame.js';
 import { createFragmentStats, FragmentReassembler, type FragmentReassemblyOptions, type FragmentStats } from './fragment-reassembler.js';
 import { IPV4_REASSEMBLER } from './ipv4.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { IPV6_REASSEMBLER } from './ipv6.js';
 import type { Layer, Packet } from './layer.js';
 import type { Registry } from './registry.js';
@@ -84,6 +85,11 @@ export interface DissectOptions {
    * ends in an `ERR_DISSECT_TOO_DEEP` failure layer at the first byte left undecoded. Default 32.
    */
   readonly maxLayers?: number;
+  /**
+   * The pipeline's memory budget: pending IP fragments draw on it (a refused draw drops the
+   * datagram, counted in `stats.fragments.evicted`). None when omitted: only the fragment caps hold.
+   */
+  readonly budget?: MemoryBudget;
 }
 
 class PipelineState implements DissectState {
@@ -140,6 +146,8 @@ export class FrameDissector {
    * says a packet went deeper); each packet gets an exact-size copy (a `[]` grown by push holds 16 slots).
    */
   private readonly scratch: (Layer | undefined)[];
+  /** IPv4's and IPv6's fragment reassemblers. */
+  private readonly reassemblers: readonly FragmentReassembler[];
 
   constructor(registry: Registry, options: DissectOptions = {}) {
     const maxLayers = options.maxLayers ?? 32;
@@ -153,8 +161,12 @@ export class FrameDissector {
     this.lastCell = new Array<Cell>(maxLayers).fill({ n: 0 });
     this.scratch = new Array<Layer | undefined>(maxLayers + 1).fill(undefined);
     this.linkTable = registry.table('link.type');
-    this.state.set(IPV4_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
-    this.state.set(IPV6_REASSEMBLER, new FragmentReassembler(options.fragments, this.stats.fragments));
+    this.reassemblers = [
+      new FragmentReassembler(options.fragments, this.stats.fragments, options.budget),
+      new FragmentReassembler(options.fragments, this.stats.fragments, options.budget),
+    ];
+    this.state.set(IPV4_REASSEMBLER, this.reassemblers[0]);
+    this.state.set(IPV6_REASSEMBLER, this.reassemblers[1]);
     this.ctx = new MutableContext(registry, this.state, this.scratch);
   }
 
@@ -247,8 +259,12 @@ export class FrameDissector {
     c.n++;
   }
 
-  /** Releases the fragment reassembly state (pending datagrams stay counted as pending). */
+  /**
+   * Releases the fragment reassembly state (pending datagrams stay counted as pending: they never
+   * completed) and gives its memory back to the budget.
+   */
   close(): void {
+    for (const r of this.reassemblers) r.close();
     this.state.clear();
   }
 }

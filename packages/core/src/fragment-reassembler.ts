@@ -1,4 +1,5 @@
 import { concatBytes, copyBytes } from './bytes.js';
+import type { MemoryBudget } from './memory-budget.js';
 /**
  * Counters of IP fragment reassembly. One object may be shared by several reassemblers (IPv4 and
  * IPv6 of one pipeline): each adds to it.
@@ -14,6 +15,18 @@ export interface FragmentStats {
   dropped: number;
   /** Of {@link dropped}, those given up because their timeout passed. */
   timedOut: number;
+  /**
+   * Of {@link dropped}, those given up to make room: the pending cap, the byte cap, or the
+   * pipeline's memory budget (a refused draw, or a reclaimer's request).
+   */
+  evicted: number;
+  /**
+   * Datagrams that never completed — timed out, or still pending when the reassembler was closed —
+   * without ever getting their first fragment (offset 0).
+   */
+  headless: number;
+  /** Datagrams whose first fragment (offset 0) came after other fragments of theirs were held. */
+  firstLate: number;
   /** Bytes thrown away with dropped fragments and datagrams. */
   droppedBytes: number;
   /** Bytes received again for a range already held (the first copy is kept). */
@@ -24,7 +37,7 @@ export interface FragmentStats {
 
 /** Creates zeroed {@link FragmentStats}. */
 export function createFragmentStats(): FragmentStats {
-  return { fragments: 0, pending: 0, reassembled: 0, dropped: 0, timedOut: 0, droppedBytes: 0, overlapBytes: 0, bufferedBytes: 0 };
+  return { fragments: 0, pending: 0, reassembled: 0, dropped: 0, timedOut: 0, evicted: 0, headless: 0, firstLate: 0, droppedBytes: 0, overlapBytes: 0, bufferedBytes: 0 };
 }
 
 /** Limits of IP fragment reassembly (IPv4 and IPv6 each have their own reassembler). All are in packet time and bytes. */
@@ -80,12 +93,19 @@ class Datagram {
   /** Payload length, once the last fragment (more = false) is seen; -1 before. */
   end = -1;
   buffered = 0;
+  /** Bytes drawn from the memory budget for this datagram (its held bytes and {@link DATAGRAM_COST}). */
+  drawn = 0;
   fragments = 0;
   meta = -1;
+  /** Whether the fragment at offset 0 was received. */
+  sawFirst = false;
   constructor(readonly first: bigint) {}
 }
 
 const DEFAULT_TIMEOUT_NS = 30_000_000_000n;
+
+/** What a pending datagram costs besides its bytes (its entry, key and piece list), an estimate for the memory budget. */
+const DATAGRAM_COST = 160;
 
 /**
  * Reassembles IP datagrams from fragments: one mechanism for IPv4 (RFC 791) and IPv6 (RFC 8200
@@ -93,6 +113,10 @@ const DEFAULT_TIMEOUT_NS = 30_000_000_000n;
  * IPv6). Fragment bytes are copied on arrival (so a pending datagram never pins a source's large
  * read buffer, and the byte cap counts what is really held). Overlaps keep the first copy, as
  * RFC 5722 and the BSD stacks do. Time is packet time, never the wall clock.
+ *
+ * With a {@link MemoryBudget}, each pending datagram draws its bytes on it: a refused draw drops
+ * the datagram (counted in {@link FragmentStats.evicted}), and under pressure from other holders
+ * the oldest datagrams are dropped first. Call {@link FragmentReassembler.close} when done.
  */
 export class FragmentReassembler {
   private readonly datagrams = new Map<string, Datagram>();
@@ -101,16 +125,22 @@ export class FragmentReassembler {
   private readonly maxBufferedBytes: number;
   private readonly maxPending: number;
   private buffered = 0;
+  /** The datagram being added to: a reclaimer must not drop it. */
+  private current: Datagram | undefined;
+  private readonly stopReclaiming: (() => void) | undefined;
 
   constructor(
     options: FragmentReassemblyOptions = {},
     /** Counters this reassembler adds to. */
     readonly stats: FragmentStats = createFragmentStats(),
+    /** The pipeline's memory budget, which pending datagrams draw on. */
+    private readonly budget?: MemoryBudget,
   ) {
     this.timeoutNs = options.timeoutNs ?? DEFAULT_TIMEOUT_NS;
     this.maxDatagramSize = options.maxDatagramSize ?? 65535;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.maxPending = options.maxPending ?? 1024;
+    this.stopReclaiming = budget?.onPressure((bytes) => this.reclaim(bytes));
   }
 
   /** Datagrams pending in this reassembler. */
@@ -153,8 +183,22 @@ export class FragmentReassembler {
       this.drop(key, d, false);
       return this.dropFragment(bytes.length, 'fragment past the end the last fragment gave');
     }
-    if (offset === 0) d.meta = meta;
+    if (offset === 0) {
+      d.meta = meta;
+      if (!d.sawFirst) {
+        d.sawFirst = true;
+        if (d.pieces.length > 0) this.stats.firstLate++;
+      }
+    }
+    if (this.budget !== undefined && !this.draw(d, bytes.length + (d.drawn === 0 ? DATAGRAM_COST : 0))) {
+      this.drop(key, d, false, true);
+      return this.dropFragment(bytes.length, 'the memory budget is spent');
+    }
     const overlap = this.insert(d, offset, bytes);
+    if (overlap > 0 && this.budget !== undefined) {
+      this.budget.release(overlap);
+      d.drawn -= overlap;
+    }
     if (overlap > 0) this.stats.overlapBytes += overlap;
     if (this.buffered > this.maxBufferedBytes) {
       this.makeRoom(d);
@@ -172,6 +216,45 @@ export class FragmentReassembler {
   /** Drops everything held (counted as dropped). */
   clear(): void {
     for (const [key, d] of this.datagrams) this.drop(key, d, false);
+  }
+
+  /**
+   * Lets go of what is held without counting it as dropped (pending datagrams stay counted in
+   * {@link FragmentStats.pending}: they never completed), gives its memory back to the budget and
+   * stops answering its pressure.
+   */
+  close(): void {
+    for (const d of this.datagrams.values()) {
+      if (d.drawn > 0) this.budget?.release(d.drawn);
+      if (!d.sawFirst) this.stats.headless++;
+    }
+    this.datagrams.clear();
+    this.buffered = 0;
+    this.stopReclaiming?.();
+  }
+
+  /** Draws `bytes` for `d` from the budget; the datagram is not given up while the reclaimers run. */
+  private draw(d: Datagram, bytes: number): boolean {
+    this.current = d;
+    try {
+      if (!this.budget!.take(bytes)) return false;
+    } finally {
+      this.current = undefined;
+    }
+    d.drawn += bytes;
+    return true;
+  }
+
+  /** The budget's reclaimer: drops the oldest datagrams (not the one being added to) until `bytes` are freed. */
+  private reclaim(bytes: number): number {
+    let freed = 0;
+    for (const [key, d] of this.datagrams) {
+      if (freed >= bytes) break;
+      if (d === this.current) continue;
+      freed += d.drawn;
+      this.drop(key, d, false, true);
+    }
+    return freed;
   }
 
   /** Copies the parts of [offset, offset + bytes.length) not held yet; returns the overlapping byte count. */
@@ -219,29 +302,37 @@ export class FragmentReassembler {
 
   private dropOldest(): void {
     const first = this.datagrams.entries().next();
-    if (!first.done) this.drop(first.value[0], first.value[1], false);
+    if (!first.done) this.drop(first.value[0], first.value[1], false, true);
   }
 
   /** Drops the oldest datagrams until the byte cap holds, `current` last. */
   private makeRoom(current: Datagram): void {
     for (const [key, d] of this.datagrams) {
       if (this.buffered <= this.maxBufferedBytes) return;
-      if (d !== current) this.drop(key, d, false);
+      if (d !== current) this.drop(key, d, false, true);
     }
     if (this.buffered > this.maxBufferedBytes) {
-      for (const [key, d] of this.datagrams) if (d === current) this.drop(key, d, false);
+      for (const [key, d] of this.datagrams) if (d === current) this.drop(key, d, false, true);
     }
   }
 
-  private drop(key: string, d: Datagram, timedOut: boolean): void {
+  private drop(key: string, d: Datagram, timedOut: boolean, evicted = false): void {
     this.datagrams.delete(key);
     this.release(d);
     this.stats.dropped++;
-    if (timedOut) this.stats.timedOut++;
+    if (timedOut) {
+      this.stats.timedOut++;
+      if (!d.sawFirst) this.stats.headless++;
+    }
+    if (evicted) this.stats.evicted++;
     this.stats.droppedBytes += d.buffered;
   }
 
   private release(d: Datagram): void {
+    if (d.drawn > 0) {
+      this.budget?.release(d.drawn);
+      d.drawn = 0;
+    }
     this.buffered -= d.buffered;
     this.stats.bufferedBytes -= d.buffered;
     this.stats.pending--;

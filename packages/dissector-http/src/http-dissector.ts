@@ -92,7 +92,7 @@ export class HttpStreamDissector implements StreamDissector {
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_LIMITS.maxBodyBytes,
     };
     this.maxHeldBytes = options.maxHeldBytes ?? 256 * 1024;
-    this.held = new HeldBytes(this.maxHeldBytes);
+    this.held = new HeldBytes(this.maxHeldBytes, ctx.budget);
     this.pending = new PendingRequests(options.maxPending ?? 128);
     // Without a SYN the stream may begin inside a message: search for a start line first.
     const midstream = ctx.connection.clientBy !== 'syn';
@@ -184,7 +184,7 @@ export class HttpStreamDissector implements StreamDissector {
     if (head.kind !== 'response') return false;
     if (head.status === 101 && this.pending.size === 0 && this.asking === undefined && !this.c2s.done && !this.c2s.paused) {
       // No request to answer yet: the client's may have been captured after this (see the class doc).
-      this.early = new Early101(msg, this.eventBase('s2c'), this.c2s.idle, this.maxHeldBytes);
+      this.early = new Early101(msg, this.eventBase('s2c'), this.c2s.idle, this.maxHeldBytes, this.ctx.budget);
       return true;
     }
     return this.answer(msg, this.eventBase('s2c'));
@@ -302,7 +302,7 @@ export class HttpStreamDissector implements StreamDissector {
       n += h.bytes!.length;
     }
     if (this.pending.size > 0) {
-      this.early = undefined;
+      this.dropEarly();
       this.answer(e.msg, e.base);
       if (this.switching) this.commitSwitch(e.held);
       return;
@@ -323,16 +323,22 @@ export class HttpStreamDissector implements StreamDissector {
    */
   private giveUpEarly(why: string): void {
     const e = this.early!;
-    this.early = undefined;
+    this.dropEarly();
     this.answer(e.unpaired(why), e.base);
     this.switching = undefined;
     this.stopAll();
   }
 
+  /** Lets go of the 101 that waited, giving back what it held to the budget. */
+  private dropEarly(): void {
+    this.early?.release();
+    this.early = undefined;
+  }
+
   private stopAll(): void {
     this.stopped = true;
     this.asking = undefined;
-    this.early = undefined;
+    this.dropEarly();
     this.held.take();
     this.c2s.stop();
     this.s2c.stop();

@@ -1,4 +1,4 @@
-import { concatBytes, copyBytes } from '@netrx/core';
+import { concatBytes, copyBytes, type MemoryBudget } from '@netrx/core';
 import { httpDiagnostic } from './http-codes.js';
 import type { EventBase } from './http-events.js';
 import type { ParsedHttpMessage } from './http-message-parser.js';
@@ -26,17 +26,22 @@ export class Early101 {
   private probeBytes = 0;
   /** Client bytes read by the request parser since, with no request complete yet. */
   private scanned = 0;
+  /** Bytes drawn from the memory budget for what is held (server bytes and probed client bytes). */
+  private drawn = 0;
 
   /**
    * `msg` is the 101 and `base` its stamps; `clientIdle` whether the request parser is between
    * messages (only then must the client's next bytes be a request line); `maxHeld` the cap on
-   * server bytes held and on client bytes read without a request.
+   * server bytes held and on client bytes read without a request; `budget` the pipeline's
+   * memory budget (`StreamContext.budget`), which what is held draws on: a refused draw gives up
+   * waiting. Call {@link Early101.release} when done with it.
    */
   constructor(
     readonly msg: ParsedHttpMessage,
     readonly base: EventBase,
     clientIdle: boolean,
     private readonly maxHeld: number,
+    private readonly budget?: MemoryBudget,
   ) {
     this.probe = clientIdle ? [] : undefined;
   }
@@ -45,6 +50,7 @@ export class Early101 {
   serverBytes(bytes: Uint8Array, ts: bigint, frame: number): string | undefined {
     if (bytes.length === 0) return undefined;
     if (this.heldBytes + bytes.length > this.maxHeld) return `more than ${this.maxHeld} server bytes came after it before the request (the cap)`;
+    if (!this.cut && !this.draw(bytes.length)) return 'the memory budget (--memory) could not hold the server bytes after it';
     this.heldBytes += bytes.length;
     // After a hole the bytes cannot be handed over: count them, keep none.
     this.held.push(this.cut ? { bytes: undefined, gap: bytes.length, ts, frame } : { bytes: copyBytes(bytes), gap: 0, ts, frame });
@@ -64,6 +70,7 @@ export class Early101 {
   clientBytes(bytes: Uint8Array, ts: bigint, frame: number): readonly HeldChunk[] | string {
     if (!this.probe) return [{ bytes, gap: 0, ts, frame }];
     // Between messages: only a request line may come now; anything else is the new protocol.
+    if (!this.draw(bytes.length)) return 'the memory budget (--memory) could not hold the client bytes after it';
     this.probe.push({ bytes: copyBytes(bytes), gap: 0, ts, frame });
     this.probeBytes += bytes.length;
     const seen = concatBytes(this.probe.map((h) => h.bytes!), this.probeBytes);
@@ -72,7 +79,23 @@ export class Early101 {
     if (answer !== 'match') return 'the client\'s bytes after it do not begin with a request line';
     const chunks = this.probe;
     this.probe = undefined;
+    // The probed bytes go to the request parser now: no longer held here.
+    this.budget?.release(this.probeBytes);
+    this.drawn -= this.probeBytes;
     return chunks;
+  }
+
+  /** Gives back to the budget everything drawn (the 101 was paired and handed over, or given up). */
+  release(): void {
+    if (this.drawn > 0) this.budget?.release(this.drawn);
+    this.drawn = 0;
+  }
+
+  private draw(bytes: number): boolean {
+    if (this.budget === undefined) return true;
+    if (!this.budget.take(bytes)) return false;
+    this.drawn += bytes;
+    return true;
   }
 
   /** The request parser read `n` more client bytes without completing a request: returns why to give up past the cap. */

@@ -1,4 +1,4 @@
-import { concatBytes, copyBytes, type Direction, type StreamContext } from '@netrx/core';
+import { concatBytes, copyBytes, type Direction, type MemoryBudget, type StreamContext } from '@netrx/core';
 import { httpDiagnostic } from './http-codes.js';
 import { emitStreamError } from './http-events.js';
 import type { HttpRequestHead, HttpResponseHead } from './http-head.js';
@@ -77,21 +77,28 @@ export function answerAsking(asking: Asking | undefined, request: HttpRequest | 
   return RELEASE;
 }
 
-/** Client bytes held while an upgrade or CONNECT waits for its answer, with a cap. */
+/**
+ * Client bytes held while an upgrade or CONNECT waits for its answer, with a cap, drawn on the
+ * pipeline's memory budget when there is one (given back when they are taken out).
+ */
 export class HeldBytes {
   private chunks: HeldChunk[] = [];
   private kept = 0;
 
-  /** `max`: most bytes kept; past it bytes are dropped and recorded as a hole. */
-  constructor(private readonly max: number) {}
+  /** `max`: most bytes kept; past it bytes are dropped and recorded as a hole. `budget`: the pipeline's (`StreamContext.budget`). */
+  constructor(
+    private readonly max: number,
+    private readonly budget?: MemoryBudget,
+  ) {}
 
   /**
    * Keeps `bytes`: a copy, unless `owned` (a view of a copy this hold made earlier, given back).
-   * Past the cap they are dropped, and told onwards as a hole.
+   * Past the cap, or when the memory budget refuses them (counted by the budget), they are
+   * dropped, and told onwards as a hole.
    */
   hold(bytes: Uint8Array, ts: bigint, frame: number, owned = false): void {
     if (bytes.length === 0) return;
-    if (this.kept + bytes.length > this.max) {
+    if (this.kept + bytes.length > this.max || (this.budget !== undefined && !this.budget.take(bytes.length))) {
       this.chunks.push({ bytes: undefined, gap: bytes.length, ts, frame });
       return;
     }
@@ -114,6 +121,8 @@ export class HeldBytes {
   take(): HeldChunk[] {
     const chunks = this.chunks;
     this.chunks = [];
+    // What is taken out is the taker's now: handed over (the next dissector draws its own) or parsed.
+    if (this.kept > 0) this.budget?.release(this.kept);
     this.kept = 0;
     return chunks;
   }

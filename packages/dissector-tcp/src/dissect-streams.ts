@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { AppEvent, Connection, Registry, StreamDissectorFactory, StreamEvent } from '@netrx/core';
+import type { AppEvent, Connection, MemoryBudget, Registry, StreamDissectorFactory, StreamEvent } from '@netrx/core';
 import { DissectorChoice, dispatchLimits, type StreamDispatchLimits } from './dissector-choice.js';
 import { StreamDispatch, type EventSink } from './stream-dispatch.js';
 
@@ -10,12 +10,20 @@ export interface DissectStreamsOptions extends StreamDispatchLimits {
    * (an application that knows what a connection carries). Called once per connection.
    */
   readonly pin?: (connection: Connection) => StreamDissectorFactory | undefined;
+  /**
+   * The pipeline's memory budget, put on every dissector's `StreamContext` (the dissectors draw
+   * what they hold on it). Without one, dissectors run without a budget.
+   */
+  readonly budget?: MemoryBudget;
 }
+
+/** A connection opened and left to the heuristics, its dispatch not made yet. */
+const PROBE = 'probe';
 
 /**
  * Dispatches each connection's byte streams to stream dissectors and emits what they find. The
  * dissector is chosen once per connection, in this fixed order (see DESIGN "Choosing a
- * dissector"): 1. `options.pin`; 2. a decode-as rule on `tcp.port` (server port, then client
+ * dissector"): 1. `options.pin` (asked at the connection's `open`); 2. a decode-as rule on `tcp.port` (server port, then client
  * port); 3. negotiated (a dissector calling `ctx.switchTo`, as HTTP does after `101`); 4. the
  * `tcp.port` table (server port, then client port); 5. the `tcp` heuristics in priority order,
  * shown the first bytes of each direction (buffered until one matches or all reject); 6. raw:
@@ -44,7 +52,9 @@ export function dissectStreams(registry: Registry, options: DissectStreamsOption
   return (source) =>
     new Observable<AppEvent>((subscriber) => {
       const choice = new DissectorChoice(registry, limits);
-      const flows = new Map<number, StreamDispatch>();
+      // A connection's dispatch is made with its first bytes, gap or close: until then (and for
+      // the many connections that never carry a byte) the map holds what was chosen at `open`.
+      const flows = new Map<number, StreamDispatch | StreamDissectorFactory | typeof PROBE>();
       const sink: EventSink = { emit: (ev) => subscriber.next(ev) };
       const sub = source.subscribe({
         next: (ev) => {
@@ -52,13 +62,17 @@ export function dissectStreams(registry: Registry, options: DissectStreamsOption
             const c = ev.connection;
             const chosen = options.pin?.(c) ?? choice.byPort(c);
             if (chosen === undefined && choice.heuristics.length === 0) return; // raw
-            const flow = new StreamDispatch(c, registry, sink, choice, chosen);
-            flows.set(c.id, flow);
-            flow.start(ev.ts, ev.frame);
+            flows.set(c.id, chosen ?? PROBE);
             return;
           }
-          const flow = flows.get(ev.connection.id);
+          let flow = flows.get(ev.connection.id);
           if (flow === undefined) return;
+          if (!(flow instanceof StreamDispatch)) {
+            const made = new StreamDispatch(ev.connection, registry, sink, choice, flow === PROBE ? undefined : flow, options.budget);
+            flows.set(ev.connection.id, made);
+            made.start(ev.ts, ev.frame);
+            flow = made;
+          }
           if (ev.type === 'data') flow.data(ev.dir, ev.bytes, ev.ts, ev.frame);
           else if (ev.type === 'gap') flow.gap(ev.dir, ev.length, ev.ts, ev.frame);
           else flow.end(ev.ts, ev.frame);

@@ -15,6 +15,8 @@ export interface ProbedItem {
 export type ProbeOutcome = StreamDissectorFactory | 'raw' | undefined;
 
 const EMPTY = new Uint8Array(0);
+/** Put in place of an item that slid out of the window, so that it is not kept alive. */
+const DROPPED: ProbedItem = { dir: 'c2s', bytes: undefined, gap: 0, ts: 0n, frame: 0 };
 
 /**
  * Step 5 of choosing a connection's dissector: shows the first bytes of each direction to the
@@ -28,7 +30,9 @@ const EMPTY = new Uint8Array(0);
  * replayed as a gap before the rest: the dissector resumes after it as after any gap.
  */
 export class HeuristicProbe {
+  /** What was seen, in order, from {@link heldStart} on (the items before it slid out of the window). */
   private held: ProbedItem[] = [];
+  private heldStart = 0;
   private heldBytes = 0;
   /** Each direction's first bytes since its start or its last gap, as many as a heuristic wants. */
   private readonly first: Record<Direction, Uint8Array> = { c2s: EMPTY, s2c: EMPTY };
@@ -50,6 +54,14 @@ export class HeuristicProbe {
     this.statefulRejected = heuristics.map(() => false);
   }
 
+  /**
+   * What is held now, as the memory budget counts it: the bytes, plus `perItem` for each chunk or
+   * gap held (its copy's buffer and its entry).
+   */
+  heldCost(perItem: number): number {
+    return this.heldBytes + (this.held.length - this.heldStart) * perItem;
+  }
+
   /** Whether a stateful probe is still deciding: then the held window slides instead of going raw. */
   private statefulAlive(): boolean {
     for (let k = 0; k < this.heuristics.length; k++) if (this.heuristics[k]!.createProbe !== undefined && !this.statefulRejected[k]) return true;
@@ -60,16 +72,23 @@ export class HeuristicProbe {
   data(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): ProbeOutcome {
     if (this.heldBytes + bytes.length > this.limits.maxProbe) {
       if (!this.statefulAlive()) return 'raw';
-      // Slide the window: drop the oldest held chunks (always keeping the newest).
-      let i = 0;
-      while (i < this.held.length && this.heldBytes + bytes.length > this.limits.maxProbe) {
-        const item = this.held[i++]!;
+      // Slide the window: drop the oldest held chunks (always keeping the newest). The array is
+      // compacted only when half of it is dropped: one-byte segments past the window would
+      // otherwise copy the whole window each (O(window) per segment).
+      const held = this.held;
+      let i = this.heldStart;
+      while (i < held.length && this.heldBytes + bytes.length > this.limits.maxProbe) {
+        const item = held[i]!;
+        held[i++] = DROPPED;
         if (item.bytes !== undefined) {
           this.heldBytes -= item.bytes.length;
           this.dropped[item.dir] += item.bytes.length;
         } else this.dropped[item.dir] += item.gap;
       }
-      this.held = this.held.slice(i);
+      if (i > held.length / 2) {
+        this.held = held.slice(i);
+        this.heldStart = 0;
+      } else this.heldStart = i;
     }
     const copy = copyBytes(bytes);
     this.held.push({ dir, bytes: copy, gap: 0, ts, frame });
@@ -139,7 +158,7 @@ export class HeuristicProbe {
 
   /** Everything held, in order, for the dissector that matched; the probe is empty afterwards. */
   take(): readonly ProbedItem[] {
-    let held = this.held;
+    let held = this.heldStart === 0 ? this.held : this.held.slice(this.heldStart);
     const gaps: ProbedItem[] = [];
     const at = held[0];
     for (const dir of ['c2s', 's2c'] as const) {
@@ -153,6 +172,7 @@ export class HeuristicProbe {
   /** Lets go of everything held. */
   clear(): void {
     this.held = [];
+    this.heldStart = 0;
     this.heldBytes = 0;
     this.dropped.c2s = this.dropped.s2c = 0;
     this.first.c2s = this.first.s2c = EMPTY;

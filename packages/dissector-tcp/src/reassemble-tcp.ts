@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Packet, Registry, StreamEvent } from '@netrx/core';
-import type { ReassembleTcpOptions } from './reassembler-options.js';
+import { reassemblerLimits, type ReassembleTcpOptions } from './reassembler-options.js';
 import { TcpReassembler } from './tcp-reassembler.js';
 
 /**
@@ -11,7 +11,9 @@ import { TcpReassembler } from './tcp-reassembler.js';
  *
  * Who is the client of a connection seen without its SYN is asked of the registry's `tcp.client`
  * list (filled by the plugins above TCP). See {@link TcpReassembler} for the rules and
- * {@link ReassembleTcpOptions} for the limits. Throws
+ * {@link ReassembleTcpOptions} for the limits and the memory budget (`options.budget`: the
+ * pipeline's `MemoryBudget`, whose reclaimer this operator registers per subscription and removes
+ * when the subscription ends). Throws
  * `ERR_INVALID_OPTION` for an option that is not a positive number.
  *
  * @example
@@ -31,12 +33,12 @@ import { TcpReassembler } from './tcp-reassembler.js';
 export function reassembleTcp(registry: Registry, options: Omit<ReassembleTcpOptions, 'clients'> = {}): OperatorFunction<Packet, StreamEvent> {
   const clients = registry.heuristics('tcp.client').active;
   // Bad options are a configuration error: throw here, where the pipeline is built.
-  new TcpReassembler({ ...options, clients }, () => {});
+  reassemblerLimits(options);
   return (source) =>
     new Observable<StreamEvent>((subscriber) => {
       const reassembler = new TcpReassembler({ ...options, clients }, (ev) => subscriber.next(ev));
       options.onClock?.((ts, frameNumber) => reassembler.advance(ts, frameNumber));
-      return source.subscribe({
+      const sub = source.subscribe({
         next: (packet) => reassembler.push(packet),
         error: (err) => subscriber.error(err),
         complete: () => {
@@ -44,5 +46,9 @@ export function reassembleTcp(registry: Registry, options: Omit<ReassembleTcpOpt
           subscriber.complete();
         },
       });
+      return () => {
+        sub.unsubscribe();
+        reassembler.dispose();
+      };
     });
 }

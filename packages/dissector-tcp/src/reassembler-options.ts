@@ -1,4 +1,4 @@
-import { NetrxError, type ClientDecider } from '@netrx/core';
+import { NetrxError, type ClientDecider, type MemoryBudget } from '@netrx/core';
 
 /** Limits and timeouts of {@link TcpReassembler} and `reassembleTcp(registry)`. Times are packet time. */
 export interface ReassembleTcpOptions {
@@ -27,6 +27,19 @@ export interface ReassembleTcpOptions {
   readonly maxBufferedTotal?: number;
   /** Most connections tracked at once; past it the least recently active is closed (default 262144). */
   readonly maxConnections?: number;
+  /**
+   * The pipeline's memory budget (core's `MemoryBudget`). Each connection draws an estimate of
+   * what it costs ({@link CONNECTION_COST}) while it is open, and each out-of-order segment its
+   * bytes and an overhead ({@link SEGMENT_COST}) while it waits. When the budget is reached, the
+   * reassembler's reclaimer closes the least recently active connections (never the one whose
+   * packet is being handled), flushing their buffers as gaps and ending their dissectors, counted
+   * in {@link ReassemblerTotals.budgetEvicted}. A segment whose draw is still refused is not
+   * buffered: the holes before it become gaps and it is delivered at once
+   * ({@link ReassemblerTotals.budgetGaps}); a packet that would open a connection the budget
+   * cannot hold is dropped ({@link ReassemblerTotals.budgetRefused}). The byte caps below apply
+   * as well, budget or not. Without a budget, only the caps bound memory.
+   */
+  readonly budget?: MemoryBudget;
   /** Counters to add to (see {@link createReassemblerTotals}), to read what the caps did. */
   readonly totals?: ReassemblerTotals;
   /**
@@ -58,11 +71,34 @@ export interface ReassemblerTotals {
    * {@link ReassembleTcpOptions.closedLingerMs}), after its `close` event: not delivered.
    */
   afterClose: number;
+  /** Connections closed early to free memory when {@link ReassembleTcpOptions.budget} was reached. */
+  budgetEvicted: number;
+  /**
+   * Out-of-order segments the budget refused to hold: the holes before each became gaps and the
+   * segment was delivered at once.
+   */
+  budgetGaps: number;
+  /** Packets dropped because the budget could not hold the new connection they would open. */
+  budgetRefused: number;
 }
+
+/**
+ * What the reassembler draws on {@link ReassembleTcpOptions.budget} for one open connection: an
+ * estimate of its state with both directions seen, its table entries and its `Connection` (the
+ * heap grows by about 600 bytes for a SYN-only connection, 940 for a SYN and 8 bytes, measured
+ * with `bench/hostile.ts`).
+ */
+export const CONNECTION_COST = 1024;
+
+/**
+ * What one waiting out-of-order segment draws besides its bytes: its node in the segment list and
+ * its own copy's `ArrayBuffer` (a crafted capture of one-byte segments costs this, not 1 byte, each).
+ */
+export const SEGMENT_COST = 256;
 
 /** New zeroed {@link ReassemblerTotals}. */
 export function createReassemblerTotals(): ReassemblerTotals {
-  return { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0, afterClose: 0 };
+  return { connections: 0, evicted: 0, capGaps: 0, implausibleSegments: 0, afterClose: 0, budgetEvicted: 0, budgetGaps: 0, budgetRefused: 0 };
 }
 
 /** The options with defaults applied, times in nanoseconds of packet time. */
@@ -78,7 +114,7 @@ export interface ReassemblerLimits {
   readonly sweepStep: bigint;
 }
 
-type NumericOption = Exclude<keyof ReassembleTcpOptions, 'totals' | 'clients' | 'onClock'>;
+type NumericOption = Exclude<keyof ReassembleTcpOptions, 'totals' | 'clients' | 'onClock' | 'budget'>;
 
 /** Applies the defaults. Throws `ERR_INVALID_OPTION` for an option that is not a positive number. */
 export function reassemblerLimits(options: ReassembleTcpOptions): ReassemblerLimits {

@@ -5,6 +5,7 @@ import {
   type AppEvent,
   type Connection,
   type Direction,
+  type MemoryBudget,
   type Registry,
   type Severity,
   type StreamContext,
@@ -18,7 +19,18 @@ import { HeuristicProbe } from './heuristic-probe.js';
 export const StreamDispatchCodes = {
   ERR_TCP_STREAM_GAP: 'bytes are missing and the dissector cannot resume after a gap: it was stopped for this connection',
   ERR_TCP_DISSECTOR_THREW: 'the dissector threw: it was stopped for this connection',
+  ERR_TCP_PROBE_BUDGET: 'the memory budget could not hold the bytes seen while the heuristics decide: the connection is not dissected',
 } as const;
+
+/**
+ * What a connection whose dissector the heuristics are still choosing draws on the memory budget
+ * besides the bytes held: the probe and the heuristics' own state (a stateful probe's searches;
+ * with the default plugins, a connection probing after a SYN and 8 bytes costs about 3.2 KB more
+ * than one not dissected, measured with `bench/hostile.ts`).
+ */
+const PROBE_COST = 3072;
+/** What each chunk of bytes held (while probing, or for a dissector that asked for more) draws besides its bytes. */
+const CHUNK_COST = 128;
 
 /** Options of {@link createStreamDispatch}. */
 export interface StreamDispatchOptions extends StreamDispatchLimits {
@@ -32,6 +44,11 @@ export interface StreamDispatchOptions extends StreamDispatchLimits {
    * `tcp.port` table names for the very port its plaintext came from.
    */
   readonly exclude?: StreamDissectorFactory;
+  /**
+   * The memory budget put on the chosen dissector's `StreamContext` (default: the budget of the
+   * context the dispatch is made in).
+   */
+  readonly budget?: MemoryBudget;
 }
 
 /** Where a dispatch's events go. */
@@ -58,11 +75,12 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private mode: 'chosen' | 'probe' | 'pinned' | 'off';
   private factory: StreamDissectorFactory | undefined;
   private dissector: StreamDissector | undefined;
+  /** The heuristics' state, made with the first bytes or gap while probing. */
   private probe: HeuristicProbe | undefined;
-  // While pinned: bytes held back because the dissector asked for more.
-  private readonly need: Record<Direction, number> = { c2s: 0, s2c: 0 };
-  private readonly pending: Record<Direction, Uint8Array[]> = { c2s: [], s2c: [] };
-  private readonly pendingBytes: Record<Direction, number> = { c2s: 0, s2c: 0 };
+  /** While pinned: bytes held back because the dissector asked for more (made when it first asks). */
+  private held: HeldBack | undefined;
+  /** Bytes drawn on {@link budget} for the probe and what it holds. */
+  private probeDrawn = 0;
   private switching: { factory: StreamDissectorFactory; init: unknown; leftover?: Partial<Record<Direction, Uint8Array>> } | undefined;
   private lastTs = 0n;
   private lastFrame = 0;
@@ -74,12 +92,13 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     private readonly choice: DissectorChoice,
     /** Chosen by steps 1, 2 or 4; undefined leaves it to the heuristics, or raw when there are none. */
     chosen: StreamDissectorFactory | undefined,
+    /** The pipeline's memory budget, for the dissectors (see `StreamContext.budget`). */
+    readonly budget?: MemoryBudget,
   ) {
     this.factory = chosen;
     if (chosen !== undefined) this.mode = 'chosen';
     else if (choice.heuristics.length > 0) {
       this.mode = 'probe';
-      this.probe = new HeuristicProbe(choice.heuristics, connection, choice.limits);
     } else this.mode = 'off';
   }
 
@@ -106,7 +125,10 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     this.lastTs = ts;
     this.lastFrame = frame;
     if (this.mode === 'pinned') this.feed(dir, bytes, ts, frame);
-    else if (this.mode === 'probe') this.probed(this.probe!.data(dir, bytes, ts, frame), ts, frame);
+    else if (this.mode === 'probe') {
+      const outcome = this.probing().data(dir, bytes, ts, frame);
+      if (outcome !== undefined || this.drawProbe(dir, ts, frame)) this.probed(outcome, ts, frame);
+    }
     else if (this.mode === 'chosen') {
       this.start(ts, frame);
       this.data(dir, bytes, ts, frame);
@@ -117,7 +139,8 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     this.lastTs = ts;
     this.lastFrame = frame;
     if (this.mode === 'probe') {
-      this.probe!.gap(dir, length, ts, frame);
+      this.probing().gap(dir, length, ts, frame);
+      this.drawProbe(dir, ts, frame);
       return;
     }
     this.start(ts, frame);
@@ -158,7 +181,7 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private pin(factory: StreamDissectorFactory, init: unknown, ts: bigint, frame: number): void {
     this.mode = 'pinned';
     this.factory = factory;
-    this.need.c2s = this.need.s2c = 0;
+    this.dropHeld();
     try {
       this.dissector = factory.create(this, init);
     } catch (err) {
@@ -173,8 +196,9 @@ export class StreamDispatch implements StreamDissector, StreamContext {
       this.giveUp();
       return;
     }
-    const held = this.probe!.take();
+    const held = this.probing().take();
     this.probe = undefined;
+    this.releaseProbe();
     this.pin(outcome, undefined, ts, frame);
     for (const item of held) {
       if (this.mode !== 'pinned') return;
@@ -187,30 +211,84 @@ export class StreamDispatch implements StreamDissector, StreamContext {
     this.mode = 'off';
     this.probe?.clear();
     this.probe = undefined;
+    this.releaseProbe();
+  }
+
+  /**
+   * Draws on the budget for what the probe holds now. Refused (after the budget's reclaimers
+   * closed what they could), the connection is not dissected, with `ERR_TCP_PROBE_BUDGET`.
+   */
+  private drawProbe(dir: Direction, ts: bigint, frame: number): boolean {
+    const budget = this.budget;
+    if (budget === undefined || this.probe === undefined) return true;
+    const want = PROBE_COST + this.probe.heldCost(CHUNK_COST);
+    const drawn = this.probeDrawn;
+    if (want <= drawn) {
+      budget.release(drawn - want);
+      this.probeDrawn = want;
+      return true;
+    }
+    if (budget.take(want - drawn)) {
+      this.probeDrawn = want;
+      return true;
+    }
+    this.stop(dir, 'ERR_TCP_PROBE_BUDGET', `the memory budget is spent: ${this.probe.heldCost(0)} bytes seen while choosing a dissector could not be held; this connection is not dissected`, ts, frame, 'warning');
+    return false;
+  }
+
+  /** Lets go of the bytes held back for the dissector, and of what they drew. */
+  private dropHeld(): void {
+    if (this.held !== undefined && this.budget !== undefined) this.budget.release(this.held.drawn.c2s + this.held.drawn.s2c);
+    this.held = undefined;
+  }
+
+  private releaseProbe(): void {
+    if (this.probeDrawn > 0) this.budget!.release(this.probeDrawn);
+    this.probeDrawn = 0;
   }
 
   /** Delivers bytes to the pinned dissector, holding them back while it waits for more. */
   private feed(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
-    if (this.need[dir] > 0) {
-      this.pending[dir].push(copyBytes(bytes));
-      this.pendingBytes[dir] += bytes.length;
-      if (this.pendingBytes[dir] < this.need[dir]) return;
+    const held = this.held;
+    if (held !== undefined && held.need[dir] > 0) {
+      held.chunks[dir].push(copyBytes(bytes));
+      held.bytes[dir] += bytes.length;
+      // Without room in the budget, the dissector gets what is held now rather than waiting for more.
+      const budget = this.budget;
+      let room = true;
+      if (budget !== undefined) {
+        const cost = bytes.length + CHUNK_COST;
+        room = budget.take(cost);
+        if (room) held.drawn[dir] += cost;
+      }
+      if (room && held.bytes[dir] < held.need[dir]) return;
       bytes = this.takePending(dir);
     }
     this.call(dir, bytes, ts, frame);
   }
 
   private flushPending(dir: Direction, ts: bigint, frame: number): void {
-    if (this.pendingBytes[dir] === 0) return;
+    if (this.pendingBytes(dir) === 0) return;
     this.call(dir, this.takePending(dir), ts, frame);
   }
 
   private takePending(dir: Direction): Uint8Array {
-    const out = concatBytes(this.pending[dir], this.pendingBytes[dir]);
-    this.pending[dir] = [];
-    this.pendingBytes[dir] = 0;
-    this.need[dir] = 0;
+    const held = this.held!;
+    const out = concatBytes(held.chunks[dir], held.bytes[dir]);
+    held.chunks[dir] = [];
+    held.bytes[dir] = 0;
+    held.need[dir] = 0;
+    if (held.drawn[dir] > 0) this.budget!.release(held.drawn[dir]);
+    held.drawn[dir] = 0;
     return out;
+  }
+
+  private pendingBytes(dir: Direction): number {
+    return this.held === undefined ? 0 : this.held.bytes[dir];
+  }
+
+  private probing(): HeuristicProbe {
+    return (this.probe ??= new HeuristicProbe(this.choice.heuristics, this.connection, this.choice.limits));
   }
 
   private call(dir: Direction, bytes: Uint8Array, ts: bigint, frame: number): void {
@@ -226,14 +304,15 @@ export class StreamDispatch implements StreamDissector, StreamContext {
       this.applySwitch(ts, frame);
       return;
     }
-    this.need[dir] = typeof wanted === 'number' && wanted > 0 ? Math.min(wanted, this.choice.limits.maxNeed) : 0;
+    const need = typeof wanted === 'number' && wanted > 0 ? Math.min(wanted, this.choice.limits.maxNeed) : 0;
+    if (need > 0 || this.held !== undefined) (this.held ??= newHeldBack()).need[dir] = need;
   }
 
   /** Step 3, negotiated: the new dissector gets the leftovers, then what was held back. */
   private applySwitch(ts: bigint, frame: number): void {
     const { factory, init, leftover } = this.switching!;
     this.switching = undefined;
-    const held = { c2s: this.pendingBytes.c2s > 0 ? this.takePending('c2s') : undefined, s2c: this.pendingBytes.s2c > 0 ? this.takePending('s2c') : undefined };
+    const held = { c2s: this.pendingBytes('c2s') > 0 ? this.takePending('c2s') : undefined, s2c: this.pendingBytes('s2c') > 0 ? this.takePending('s2c') : undefined };
     this.pin(factory, init, ts, frame);
     for (const dir of DIRS) {
       const first = leftover?.[dir];
@@ -248,9 +327,10 @@ export class StreamDispatch implements StreamDissector, StreamContext {
   private stop(dir: Direction, code: keyof typeof StreamDispatchCodes, message: string, ts: bigint, frame: number, severity: Severity = 'error'): void {
     this.mode = 'off';
     this.dissector = undefined;
-    this.pending.c2s = [];
-    this.pending.s2c = [];
-    this.pendingBytes.c2s = this.pendingBytes.s2c = 0;
+    this.dropHeld();
+    this.probe?.clear();
+    this.probe = undefined;
+    this.releaseProbe();
     const lastTs = ts > this.lastTs ? ts : this.lastTs;
     const lastFrame = frame > this.lastFrame ? frame : this.lastFrame;
     this.sink.emit(streamErrorEvent(this.connection, dir, this.factory?.name ?? 'unknown', { code, severity, message }, ts, frame, lastTs, lastFrame));
@@ -276,7 +356,20 @@ export class StreamDispatch implements StreamDissector, StreamContext {
  */
 export function createStreamDispatch(ctx: StreamContext, options: StreamDispatchOptions = {}): StreamDissector {
   const choice = new DissectorChoice(ctx.registry, dispatchLimits(options, 'createStreamDispatch'), options.exclude);
-  return new StreamDispatch(ctx.connection, ctx.registry, ctx, choice, options.preferred ?? choice.byPort(ctx.connection));
+  return new StreamDispatch(ctx.connection, ctx.registry, ctx, choice, options.preferred ?? choice.byPort(ctx.connection), options.budget ?? ctx.budget);
+}
+
+/** Bytes held back per direction for a dissector that asked for more, and how many it asked for. */
+interface HeldBack {
+  readonly need: Record<Direction, number>;
+  readonly chunks: Record<Direction, Uint8Array[]>;
+  readonly bytes: Record<Direction, number>;
+  /** What the held bytes drew on the budget. */
+  readonly drawn: Record<Direction, number>;
+}
+
+function newHeldBack(): HeldBack {
+  return { need: { c2s: 0, s2c: 0 }, chunks: { c2s: [], s2c: [] }, bytes: { c2s: 0, s2c: 0 }, drawn: { c2s: 0, s2c: 0 } };
 }
 
 function copyLeftover(l: Partial<Record<Direction, Uint8Array>> | undefined): Partial<Record<Direction, Uint8Array>> | undefined {

@@ -5,12 +5,15 @@ import { TcpHalf } from './tcp-half.js';
  * The reassembler's state of one connection: its two {@link TcpHalf}s, its place in the
  * {@link ConnectionTable}, and — once the client is decided — the public {@link Connection} its
  * events carry.
+ *
+ * Kept small, since a capture can open hundreds of thousands of connections that never send a
+ * byte (a SYN flood): a half is made with the first packet of its side, and its buffers and
+ * counters with their first use (see {@link TcpHalf}).
  */
 export class TcpConnection {
-  readonly halves: [TcpHalf, TcpHalf];
-  /** The halves again as fields: the per-packet path saves a load through the array. */
-  readonly h0: TcpHalf;
-  readonly h1: TcpHalf;
+  /** Side 0's half (the lower address's) and side 1's, made with the first packet from that side. */
+  h0: TcpHalf | undefined = undefined;
+  h1: TcpHalf | undefined = undefined;
   connection: Connection | undefined;
   clientSide: 0 | 1 = 0;
   closed = false;
@@ -24,6 +27,8 @@ export class TcpConnection {
    * at most once an interval, and the per-packet test is a small-integer compare, not a BigInt one.
    */
   touchEpoch = 0;
+  /** Bytes drawn on the reassembler's memory budget for this connection, given back when it closes. */
+  drawn = 0;
   /** Out-of-order bytes buffered, both directions. */
   buffered = 0;
   /** The next connection in the same {@link ConnectionTable} bucket. */
@@ -40,13 +45,23 @@ export class TcpConnection {
     readonly bucket: number,
     readonly id: number,
     readonly family: 4 | 6,
-    readonly ends: [Endpoint, Endpoint],
     /** The tunnel the connection came through (`Packet.tunnel`): part of its identity. */
     readonly tunnel: string | undefined,
-  ) {
-    this.h0 = new TcpHalf(this, 0);
-    this.h1 = new TcpHalf(this, 1);
-    this.halves = [this.h0, this.h1];
+  ) {}
+
+  /** Side `side`'s half, made now if that side has not been seen yet. */
+  half(side: 0 | 1): TcpHalf {
+    return side === 0 ? (this.h0 ??= new TcpHalf(this, 0)) : (this.h1 ??= new TcpHalf(this, 1));
+  }
+
+  /** Side `side`'s address and port. */
+  end(side: 0 | 1): Endpoint {
+    return side === 0 ? { address: this.lo, port: this.loPort } : { address: this.hi, port: this.hiPort };
+  }
+
+  /** Whether both sides sent a FIN and everything before it was delivered or reported missing. */
+  get finished(): boolean {
+    return this.h0 !== undefined && this.h1 !== undefined && this.h0.finished && this.h1.finished;
   }
 
   /** The direction of the bytes side `side` sends. */

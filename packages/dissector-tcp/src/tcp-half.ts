@@ -1,14 +1,7 @@
 import { copyBytes, type CloseReason, type DirectionStats } from '@netrx/core';
+import { SegmentList } from './segment-list.js';
 import type { TcpConnection } from './tcp-connection.js';
 import { MAX_AHEAD, seqAdd, seqDiff } from './tcp-sequence.js';
-
-/** Out-of-order bytes waiting in a {@link TcpHalf}: a copy, with the segment's time and frame. */
-export interface Segment {
-  offset: number;
-  bytes: Uint8Array;
-  ts: bigint;
-  frame: number;
-}
 
 /** Recent gaps remembered per direction, to tell late data from retransmissions. */
 const RECENT_GAPS = 8;
@@ -27,9 +20,17 @@ export class TcpHalf {
   nextSeq = 0;
   /** Stream offset of the next byte expected: everything before it was delivered or reported as a gap. */
   next = 0;
-  /** Out-of-order data: sorted by offset, never overlapping. */
-  readonly segs: Segment[] = [];
+  /**
+   * Out-of-order data: sorted by offset, never overlapping. Made with the first segment that waits
+   * (most directions never have one) and kept for the connection's life once made.
+   */
+  ooo: SegmentList | undefined;
+  /** Out-of-order bytes waiting. */
   buffered = 0;
+  /** Out-of-order segments waiting. */
+  get waiting(): number {
+    return this.ooo === undefined ? 0 : this.ooo.size;
+  }
   /** Packet time since which the hole at {@link next} has been waiting. */
   holeSince = 0n;
   /** Stream offset of this side's FIN, or -1. */
@@ -47,14 +48,24 @@ export class TcpHalf {
   last: Uint8Array | undefined;
   lastLength = 0;
   lastAt = 0;
-  /** Recent gap ranges as [start, end) pairs. */
-  readonly gaps: number[] = [];
-  readonly stats: DirectionStats = { bytes: 0, gaps: 0, gapBytes: 0, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, lateBytes: 0, packets: 0 };
+  /** Recent gap ranges as [start, end) pairs (made with the first gap). */
+  gaps: number[] | undefined;
+  /** Segments seen from this side (the stats' `packets`, kept here so a quiet side needs no stats object). */
+  packets = 0;
+  private counters: DirectionStats | undefined;
 
   constructor(
     readonly conn: TcpConnection,
     readonly side: 0 | 1,
   ) {}
+
+  /**
+   * This side's counters, made on first use: a side that only ever sent a SYN has none until its
+   * connection closes.
+   */
+  get stats(): DirectionStats {
+    return (this.counters ??= newStats());
+  }
 
   /** Stream offset of a sequence number, relative to the next expected byte (handles wrap). */
   offsetOf(seq: number): number {
@@ -106,7 +117,7 @@ export class TcpHalf {
     const end = off + bytes.length;
     const stats = this.stats;
     let late = 0;
-    const g = this.gaps;
+    const g = this.gaps ?? NO_GAPS;
     for (let i = 0; i < g.length; i += 2) {
       const s = Math.max(off, g[i]!);
       const e = Math.min(end, g[i + 1]!);
@@ -126,36 +137,51 @@ export class TcpHalf {
   }
 
   /**
+   * What {@link insert} of [off, end) would hold: the bytes not already buffered, plus
+   * `perSegment` for each segment they would make.
+   */
+  cost(off: number, end: number, perSegment: number): number {
+    let s = this.ooo?.firstEndingAfter(off);
+    let cur = off;
+    let added = 0;
+    let pieces = 0;
+    while (cur < end) {
+      if (s === undefined || s.offset >= end) {
+        added += end - cur;
+        pieces++;
+        break;
+      }
+      if (s.offset > cur) {
+        added += s.offset - cur;
+        pieces++;
+      }
+      cur = Math.min(end, s.offset + s.bytes.length);
+      s = s.forward[0];
+    }
+    return added + pieces * perSegment;
+  }
+
+  /**
    * Buffers the parts of [off, end) not already buffered; the first copy wins. Returns the bytes
    * added. What waits is copied: a view would keep its whole read chunk alive (a 100-byte segment
    * holding 1 MiB), so the buffer caps would not bound memory.
    */
   insert(off: number, end: number, bytes: Uint8Array, ts: bigint, frame: number): number {
-    const segs = this.segs;
-    // Binary search for the first segment ending after `off`.
-    let lo = 0;
-    let hi = segs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const s = segs[mid]!;
-      if (s.offset + s.bytes.length <= off) lo = mid + 1;
-      else hi = mid;
-    }
+    const list = (this.ooo ??= new SegmentList());
+    // The first segment that ends after `off`; from there on, a walk along the list.
+    let s = list.firstEndingAfter(off);
     let cur = off;
-    let i = lo;
     let overlapped = false;
     let added = 0;
     while (cur < end) {
-      const s = segs[i];
       if (s === undefined || s.offset >= end) {
-        segs.splice(i, 0, { offset: cur, bytes: copyBytes(bytes.subarray(cur - off, end - off)), ts, frame });
+        list.insert(cur, copyBytes(bytes.subarray(cur - off, end - off)), ts, frame);
         added += end - cur;
         break;
       }
       if (s.offset > cur) {
-        segs.splice(i, 0, { offset: cur, bytes: copyBytes(bytes.subarray(cur - off, s.offset - off)), ts, frame });
+        list.insert(cur, copyBytes(bytes.subarray(cur - off, s.offset - off)), ts, frame);
         added += s.offset - cur;
-        i++;
         cur = s.offset;
       }
       // Overlap with an earlier copy: keep it, count the bytes that differ.
@@ -164,7 +190,7 @@ export class TcpHalf {
       this.stats.overlapConflicts += differing(bytes, cur - off, s.bytes, cur - s.offset, e - cur);
       overlapped = true;
       cur = e;
-      i++;
+      s = s.forward[0];
     }
     if (overlapped) this.stats.retransmitted++;
     if (added > 0) {
@@ -194,10 +220,16 @@ export class TcpHalf {
     this.stats.bytes += bytes.length;
   }
 
+  /** Drops the copy of the last delivered bytes (retransmissions overlapping them are not compared). */
+  forgetLast(): void {
+    this.last = undefined;
+    this.lastLength = 0;
+  }
+
   /** Moves the delivered edge to `to` over bytes never seen, remembering the gap; returns its length. */
   skipped(to: number): number {
     const length = to - this.next;
-    const g = this.gaps;
+    const g = (this.gaps ??= []);
     if (g.length >= RECENT_GAPS * 2) g.splice(0, 2);
     g.push(this.next, to);
     this.stats.gaps++;
@@ -212,8 +244,18 @@ export class TcpHalf {
   recordClose(reason: CloseReason): void {
     this.last = undefined;
     this.lastLength = 0;
-    this.stats.close = this.rst ? 'rst' : this.finAt >= 0 ? 'fin' : reason;
+    this.gaps = undefined;
+    const stats = this.stats;
+    stats.packets = this.packets;
+    stats.close = this.rst ? 'rst' : this.finAt >= 0 ? 'fin' : reason;
   }
+}
+
+const NO_GAPS: readonly number[] = [];
+
+/** Zeroed counters of one direction. */
+export function newStats(): DirectionStats {
+  return { bytes: 0, gaps: 0, gapBytes: 0, retransmitted: 0, overlapConflicts: 0, droppedBytes: 0, lateBytes: 0, packets: 0 };
 }
 
 /** Counts the bytes of a[ai…ai+n) that differ from b[bi…bi+n). */

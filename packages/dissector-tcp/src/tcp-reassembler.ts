@@ -1,10 +1,15 @@
-import type { ClientDecider, ClientDecision, CloseReason, Endpoint, Packet, StreamEvent } from '@netrx/core';
+import type { ClientDecider, ClientDecision, CloseReason, DirectionStats, MemoryBudget, Packet, StreamEvent } from '@netrx/core';
 import { ConnectionTable, tupleKey } from './connection-table.js';
-import { createReassemblerTotals, reassemblerLimits, type ReassembleTcpOptions, type ReassemblerTotals } from './reassembler-options.js';
+import { CONNECTION_COST, SEGMENT_COST, createReassemblerTotals, reassemblerLimits, type ReassembleTcpOptions, type ReassemblerTotals } from './reassembler-options.js';
 import { TcpFlag, type TcpLayer } from './tcp.js';
 import { TcpConnection } from './tcp-connection.js';
-import type { TcpHalf } from './tcp-half.js';
+import { newStats, type TcpHalf } from './tcp-half.js';
 import { MAX_AHEAD, seqAdd } from './tcp-sequence.js';
+
+/** What a half's segment list draws on the budget when it is made (it lives as long as the connection). */
+const LIST_COST = 256;
+/** What the copy of a half's last delivered bytes draws besides its length (its `ArrayBuffer`). */
+const LAST_COST = 128;
 
 /** Packet-time clock jumps over this (ns) need a second packet to confirm them: one day. */
 const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
@@ -23,6 +28,12 @@ const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
  * (retransmissions are counted, differing bytes counted as conflicts); a hole becomes a `gap`
  * when the peer acknowledges past it, when it has waited `holeTimeoutMs`, when a buffer cap is
  * reached, or at close. Directions never wait on each other.
+ *
+ * Memory: with `options.budget` (core's `MemoryBudget`), open connections and waiting segments
+ * draw on the pipeline's budget, and when it is reached the least recently active connections are
+ * closed (see {@link ReassembleTcpOptions.budget}); a connection's halves, buffers and counters
+ * are made on first use, so one that only sent a SYN costs a few hundred bytes. Out-of-order
+ * segments wait in a skip list: N segments cost O(N log N) whatever their order.
  *
  * A `data` event carries the time and frame number of the segment that carried its bytes (for
  * out-of-order data, earlier than the packet that released it); `gap` and `close` events those of
@@ -60,6 +71,13 @@ export class TcpReassembler {
   /** Counters over the whole run. */
   readonly totals: ReassemblerTotals;
   private readonly clients: readonly ClientDecider[];
+  private readonly budget: MemoryBudget | undefined;
+  private readonly unregister: (() => void) | undefined;
+  /**
+   * The connection being worked on (whose packet is being handled, or whose events are being
+   * emitted): the budget's reclaimer never closes it.
+   */
+  private busy: TcpConnection | undefined;
 
   constructor(
     options: ReassembleTcpOptions,
@@ -76,6 +94,22 @@ export class TcpReassembler {
     this.sweepStep = limits.sweepStep;
     this.totals = options.totals ?? createReassemblerTotals();
     this.clients = options.clients ?? [];
+    this.budget = options.budget;
+    this.unregister = this.budget?.onPressure((bytes) => this.reclaim(bytes));
+  }
+
+  /**
+   * Lets go of the budget without closing anything (the subscription ended early): gives back
+   * what the open connections drew and removes the reclaimer. {@link end} does it too.
+   */
+  dispose(): void {
+    this.unregister?.();
+    const budget = this.budget;
+    if (budget === undefined) return;
+    for (const c of this.table.byActivity()) {
+      budget.release(c.drawn);
+      c.drawn = 0;
+    }
   }
 
   /** Connections currently tracked (open ones, not the closed ones lingering). */
@@ -140,6 +174,7 @@ export class TcpReassembler {
     const open = [...this.table.byActivity()].sort((a, b) => a.id - b.id);
     for (const c of open) this.close(c, 'end', this.now, this.nowFrame);
     this.table.clearLingering();
+    this.unregister?.();
   }
 
   private segment(family: 4 | 6, src: string, dst: string, t: TcpLayer, ts: bigint, frame: number, tunnel: string | undefined): void {
@@ -158,8 +193,8 @@ export class TcpReassembler {
     let c = table.find(bucket, lo, hi, loPort, hiPort, tunnel);
     if (c !== undefined && syn && !ackFlag) {
       // A new SYN on a tracked 4-tuple with another ISN: the port was reused before we saw a close.
-      const h = c.halves[c.ends[0].port === sp && c.ends[0].address === src ? 0 : 1];
-      if (h.started && h.offsetOf(seqAdd(t.seq, 1)) !== 0) {
+      const h = forward ? c.h0 : c.h1;
+      if (h !== undefined && h.started && h.offsetOf(seqAdd(t.seq, 1)) !== 0) {
         this.close(c, 'idle', ts, frame);
         c = undefined;
       }
@@ -175,19 +210,26 @@ export class TcpReassembler {
         table.unlinger(key);
       }
       if (table.size >= this.maxConns) this.evictOne(ts, frame);
-      const ends: [Endpoint, Endpoint] = forward
-        ? [{ address: src, port: sp }, { address: dst, port: dp }]
-        : [{ address: dst, port: dp }, { address: src, port: sp }];
-      c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, ends, tunnel);
+      if (this.budget !== undefined) {
+        // Any open connection may be closed to make room for this one.
+        this.busy = undefined;
+        if (!this.budget.take(CONNECTION_COST)) {
+          this.totals.budgetRefused++;
+          return;
+        }
+      }
+      c = new TcpConnection(lo, hi, loPort, hiPort, bucket, this.nextId++, family, tunnel);
+      c.drawn = this.budget === undefined ? 0 : CONNECTION_COST;
       c.firstTs = ts;
       this.totals.connections++;
       table.add(c, ts);
     } else table.touch(c, ts);
     c.lastTs = ts;
+    this.busy = c;
     const side: 0 | 1 = forward ? 0 : 1;
-    const half = forward ? c.h0 : c.h1;
+    const half = c.half(side);
     const peer = forward ? c.h1 : c.h0;
-    half.stats.packets!++;
+    half.packets++;
     let seq = t.seq;
     if (syn) {
       // RFC 9293 §3.4: the SYN occupies one sequence number; data starts after it.
@@ -198,7 +240,7 @@ export class TcpReassembler {
       // Midstream pickup: the first sequence number seen from this side is stream offset 0.
       half.start(seq);
     }
-    if (ackFlag && peer.started) this.acknowledge(peer, t.ack);
+    if (ackFlag && peer !== undefined && peer.started) this.acknowledge(peer, t.ack);
     const payload = t.payload;
     if (payload.length > 0) {
       if (c.connection === undefined) this.decideByPayload(c, side, payload, ts, frame);
@@ -212,14 +254,14 @@ export class TcpReassembler {
       this.close(c, 'rst', ts, frame);
       return;
     }
-    if (c.h0.finished && c.h1.finished) this.close(c, 'fin', ts, frame);
+    if (c.finished) this.close(c, 'fin', ts, frame);
   }
 
   /** The peer acknowledged up to `ack`: a hole below it will never be seen (RFC 9293 §3.4). */
   private acknowledge(h: TcpHalf, ack: number): void {
-    if (!h.acknowledge(ack) || h.segs.length === 0) return;
+    if (!h.acknowledge(ack) || h.waiting === 0) return;
     const upTo = h.ackedTo;
-    while (h.segs.length > 0 && upTo > h.next) this.skipHole(h, upTo);
+    while (h.waiting > 0 && upTo > h.next) this.skipHole(h, upTo);
   }
 
   private data(h: TcpHalf, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
@@ -238,9 +280,18 @@ export class TcpReassembler {
       h.stats.droppedBytes += bytes.length;
       return;
     }
-    if (off === next && h.segs.length === 0) {
+    if (off === next && h.waiting === 0) {
       this.deliver(h, bytes, ts, frame);
       return;
+    }
+    if (this.budget !== undefined) {
+      const cost = h.cost(off, off + bytes.length, SEGMENT_COST) + (h.ooo === undefined ? LIST_COST : 0);
+      if (!this.budget.take(cost)) {
+        this.deliverRefused(h, off, bytes, ts, frame);
+        this.enforceCaps(h);
+        return;
+      }
+      h.conn.drawn += cost;
     }
     const added = h.insert(off, off + bytes.length, bytes, ts, frame);
     if (added > 0) {
@@ -254,11 +305,17 @@ export class TcpReassembler {
 
   /** Delivers buffered segments that now start at or before the delivered edge. */
   private drain(h: TcpHalf): void {
-    const segs = h.segs;
-    let n = 0;
-    while (n < segs.length && segs[n]!.offset <= h.next) {
-      const s = segs[n++]!;
+    const list = h.ooo;
+    if (list === undefined) return;
+    let s;
+    const budget = this.budget;
+    while ((s = list.first) !== undefined && s.offset <= h.next) {
+      list.shift();
       const len = s.bytes.length;
+      if (budget !== undefined) {
+        budget.release(len + SEGMENT_COST);
+        h.conn.drawn -= len + SEGMENT_COST;
+      }
       h.buffered -= len;
       h.conn.buffered -= len;
       this.totalBuffered -= len;
@@ -266,24 +323,60 @@ export class TcpReassembler {
       if (end <= h.next) continue; // defensive: buffered data always starts at or after `next`
       this.deliver(h, s.offset < h.next ? s.bytes.subarray(h.next - s.offset) : s.bytes, s.ts, s.frame);
     }
-    if (n > 0) segs.splice(0, n);
-    if (segs.length === 0) this.holding.delete(h);
+    if (list.size === 0) this.holding.delete(h);
   }
 
   private deliver(h: TcpHalf, bytes: Uint8Array, ts: bigint, frame: number): void {
     const c = h.conn;
     const offset = h.next;
+    const budget = this.budget;
+    if (budget === undefined) {
+      h.delivered(bytes);
+      this.emit({ type: 'data', connection: c.connection!, dir: c.dir(h.side), bytes, offset, ts, frame });
+      return;
+    }
+    const kept = h.last === undefined ? 0 : h.last.length;
     h.delivered(bytes);
+    const grown = h.last!.length - kept;
+    if (grown > 0) {
+      // The copy kept to compare retransmissions with is only for counting conflicts: without
+      // room for it, none is kept (what it drew before stays drawn until the close).
+      const cost = grown + (kept === 0 ? LAST_COST : 0);
+      if (budget.take(cost)) c.drawn += cost;
+      else h.forgetLast();
+    }
+    const busy = this.busy;
+    this.busy = c;
     this.emit({ type: 'data', connection: c.connection!, dir: c.dir(h.side), bytes, offset, ts, frame });
+    this.busy = busy;
+  }
+
+  /**
+   * The budget refused to hold [off, off + bytes.length) out of order: the holes before it become
+   * gaps now, and it is delivered (past what is buffered, which stays) — never dropped unsaid.
+   */
+  private deliverRefused(h: TcpHalf, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
+    if (h.next < off) this.totals.budgetGaps++;
+    const end = off + bytes.length;
+    while (h.next < end) {
+      if (h.next < off) {
+        this.skipHole(h, off);
+        continue;
+      }
+      const first = h.ooo?.first;
+      const stop = first === undefined || first.offset > end ? end : first.offset;
+      if (stop > h.next) this.deliver(h, bytes.subarray(h.next - off, stop - off), ts, frame);
+      this.drain(h);
+    }
   }
 
   /** Gives up on the hole at the delivered edge: a gap up to the next buffered byte (or `upTo`). */
   private skipHole(h: TcpHalf, upTo = Infinity): void {
-    const first = h.segs[0];
+    const first = h.ooo?.first;
     const to = first === undefined ? upTo : Math.min(first.offset, upTo);
     if (to > h.next) this.gap(h, to);
     this.drain(h);
-    if (h.segs.length > 0) {
+    if (h.waiting > 0) {
       // Another hole behind the data just delivered: its wait starts now.
       h.holeSince = this.now;
       this.holding.delete(h);
@@ -295,13 +388,16 @@ export class TcpReassembler {
     const c = h.conn;
     const offset = h.next;
     const length = h.skipped(to);
+    const busy = this.busy;
+    this.busy = c;
     this.emit({ type: 'gap', connection: c.connection!, dir: c.dir(h.side), offset, length, ts: this.now, frame: this.nowFrame });
+    this.busy = busy;
   }
 
   private enforceCaps(h: TcpHalf): void {
     const c = h.conn;
     while (c.buffered > this.maxPerConn) {
-      const victim = h.segs.length > 0 ? h : c.halves[h.side === 0 ? 1 : 0];
+      const victim = h.waiting > 0 ? h : (h.side === 0 ? c.h1 : c.h0)!;
       this.totals.capGaps++;
       this.skipHole(victim);
     }
@@ -315,7 +411,7 @@ export class TcpReassembler {
   }
 
   private afterProgress(c: TcpConnection): void {
-    if (!c.closed && c.h0.finished && c.h1.finished) this.close(c, 'fin', this.now, this.nowFrame);
+    if (!c.closed && c.finished) this.close(c, 'fin', this.now, this.nowFrame);
   }
 
   /**
@@ -354,8 +450,8 @@ export class TcpReassembler {
       for (const c of due) {
         if (c === last || c.closed) continue;
         last = c;
-        for (const h of c.halves) {
-          if (h.segs.length === 0 || !this.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
+        for (const h of [c.h0, c.h1]) {
+          if (h === undefined || h.waiting === 0 || !this.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
           this.skipHole(h);
           this.afterProgress(c);
           if (c.closed) break;
@@ -385,13 +481,13 @@ export class TcpReassembler {
   }
 
   private decideByPort(c: TcpConnection, ts: bigint, frame: number): void {
-    this.decide(c, c.ends[1].port > c.ends[0].port ? 1 : 0, 'port', ts, frame);
+    this.decide(c, c.hiPort > c.loPort ? 1 : 0, 'port', ts, frame);
   }
 
   private decide(c: TcpConnection, client: 0 | 1, by: ClientDecision, ts: bigint, frame: number): void {
     c.clientSide = client;
     const server = client === 0 ? 1 : 0;
-    const base = { id: c.id, family: c.family, client: c.ends[client], server: c.ends[server], clientBy: by };
+    const base = { id: c.id, family: c.family, client: c.end(client), server: c.end(server), clientBy: by };
     // The tunnel is written into every JSON line about the connection (Connection.via).
     c.connection = c.tunnel === undefined ? base : { ...base, via: { tunnel: c.tunnel } };
     this.emit({ type: 'open', connection: c.connection, ts, frame });
@@ -400,9 +496,12 @@ export class TcpReassembler {
   private close(c: TcpConnection, reason: CloseReason, ts: bigint, frame: number): void {
     if (c.closed) return;
     c.closed = true;
+    const busy = this.busy;
+    this.busy = c;
     if (c.connection === undefined) this.decideByPort(c, ts, frame);
-    for (const h of c.halves) {
-      while (h.segs.length > 0) this.skipHole(h);
+    for (const h of [c.h0, c.h1]) {
+      if (h === undefined) continue;
+      while (h.waiting > 0) this.skipHole(h);
       // Bytes the sender's FIN or the receiver's ACK prove were sent but never captured.
       const sent = h.sentTo;
       if (sent > h.next) this.gap(h, sent);
@@ -414,8 +513,38 @@ export class TcpReassembler {
     // Only a FIN or RST ends the 4-tuple: after an idle close, a packet starts a new connection.
     if (reason === 'fin' || reason === 'rst') this.table.linger(key, this.now + this.linger);
     else this.table.unlinger(key);
-    const cs = c.halves[c.clientSide].stats;
-    const ss = c.halves[c.clientSide === 0 ? 1 : 0].stats;
+    // A side never seen has zero counters, closed like the other.
+    const cs = (c.clientSide === 0 ? c.h0 : c.h1)?.stats ?? closedStats(reason);
+    const ss = (c.clientSide === 0 ? c.h1 : c.h0)?.stats ?? closedStats(reason);
     this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame, firstSeen: c.firstTs, lastSeen: c.lastTs });
+    this.busy = busy;
+    if (this.budget !== undefined) {
+      this.budget.release(c.drawn);
+      c.drawn = 0;
+    }
   }
+
+  /**
+   * The budget's reclaimer: closes the least recently active connections (never the busy one, or
+   * one closing already), each flushing its buffers as gaps and ending its dissectors, until
+   * `bytes` were given back (by them and by their dissectors). Returns the bytes given back.
+   */
+  private reclaim(bytes: number): number {
+    const budget = this.budget!;
+    const before = budget.used;
+    for (const c of this.table.byActivity()) {
+      if (before - budget.used >= bytes) break;
+      if (c === this.busy || c.closed) continue;
+      this.totals.budgetEvicted++;
+      this.close(c, 'idle', this.now, this.nowFrame);
+    }
+    return before > budget.used ? before - budget.used : 0;
+  }
+}
+
+/** The counters of a side that sent nothing, as its connection closes for `reason`. */
+function closedStats(reason: CloseReason): DirectionStats {
+  const stats = newStats();
+  stats.close = reason;
+  return stats;
 }

@@ -12,6 +12,7 @@ export const TlsCodes = {
   WARN_TLS_RECORD_MALFORMED: 'a decrypted record is not valid (all padding, or over 2^14 bytes): it became a gap for the next dissector',
   WARN_TLS_GAP: 'bytes of the TLS stream were not captured: the records they held are lost (a gap for the next dissector); the next record that authenticates is looked for, and if none is found the direction is given up',
   WARN_TLS_HELD_LIMIT: 'records waiting for their key ran past the hold limit: the connection is not decrypted',
+  WARN_TLS_HELD_MEMORY: 'a record waiting for its key could not be held because the pipeline’s memory budget (--memory) is spent: the connection is not decrypted',
   WARN_TLS_ALERT: 'a decrypted or plaintext alert other than close_notify',
   WARN_TLS_UNEXPECTED_RECORD: 'a record of a type not allowed at this point of the handshake was skipped',
 } as const;

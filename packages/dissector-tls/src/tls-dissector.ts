@@ -54,7 +54,7 @@ export class TlsStreamDissector implements StreamDissector, TlsSideOwner {
   ) {
     this.store = options.keys;
     this.dispatch = options.inner ?? ((inner, preferred) => createStreamDispatch(inner, { preferred, exclude: self }));
-    this.held = new HeldRecords(options.maxHeldBytes ?? 4 * 1024 * 1024);
+    this.held = new HeldRecords(options.maxHeldBytes ?? 4 * 1024 * 1024, ctx.budget);
     this.report = new TlsReport(options.maxWarnings ?? 16);
     this.sides = { c2s: new TlsSide('c2s', this), s2c: new TlsSide('s2c', this) };
   }
@@ -210,7 +210,15 @@ export class TlsStreamDissector implements StreamDissector, TlsSideOwner {
       else this.fail('handshake-incomplete', TlsNotDecryptedReasons['handshake-incomplete']);
       return;
     }
-    this.held.push(side, type, version, fragment, offset);
+    if (!this.held.push(side, type, version, fragment, offset)) {
+      this.curTs = side.ts;
+      this.curFrame = side.frame;
+      const waiting = this.keys?.pending ? 'their key' : 'the ServerHello';
+      this.warn('WARN_TLS_HELD_MEMORY', `a ${fragment.length}-byte record waiting for ${waiting} could not be held: the memory budget is spent (${this.held.bytes} bytes held)`, offset);
+      side.stats.undecrypted++;
+      if (this.keys?.pending) this.fail('no-key', noKeyText(this.hello.version, this.hello.clientHello));
+      else this.fail('handshake-incomplete', TlsNotDecryptedReasons['handshake-incomplete']);
+    }
   }
 
   /** Looks for the keys if they are still missing; then processes held records, in order, while they are not blocked. */

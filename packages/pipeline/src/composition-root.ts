@@ -2,15 +2,19 @@
 // need the Reflect metadata polyfill loaded before tsyringe; only this module loads it.
 import 'reflect-metadata';
 import { container as rootContainer, inject, injectable, injectAll, type DependencyContainer } from 'tsyringe';
-import { defer, type Observable, type OperatorFunction } from 'rxjs';
-import { createRegistry, dissect, monotonicClock } from '@netrx/core';
-import type { AppEvent, CapturedFrame, Clock, NetrxPlugin, Packet, Registry, StreamEvent } from '@netrx/core';
-import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
+import { Observable, Subject, defer, type OperatorFunction } from 'rxjs';
+import { MemoryBudget, createDissectStats, createRegistry, dissect, monotonicClock } from '@netrx/core';
+import type { AppEvent, CapturedFrame, Clock, DissectStats, NetrxPlugin, Packet, Registry, StreamEvent } from '@netrx/core';
+import { createReassemblerTotals, dissectStreams, reassembleTcp, type ReassemblerTotals } from '@netrx/dissector-tcp';
 import { MemoryKeyStore, type KeyLogFile, type TlsKeyStore } from '@netrx/dissector-tls';
 import { createDefaultPlugins } from './default-plugins.js';
 import { openFrames } from './open-frames.js';
 import type { FrameSourceOptions, PipelineOptions } from './pipeline-options.js';
 import { openKeyLogs, secretsInto } from './pipeline-keys.js';
+import { DropCounter, type DropCounts } from './drop-counts.js';
+// For the doc links only.
+import type { isWarningEvent } from './drop-counts.js';
+import { memoryBytes } from './memory-size.js';
 import { Tokens } from './tokens.js';
 
 /**
@@ -24,7 +28,9 @@ import { Tokens } from './tokens.js';
  * shared and only read while packets flow. The key store is the pipeline's for its whole life:
  * key log files (`options.keylog`) are read into it, and so are the Decryption Secrets Blocks of
  * every pcapng file {@link Pipeline.frames} reads; the TLS plugin of {@link createDefaultPlugins}
- * decrypts with it.
+ * decrypts with it. So is its {@link Pipeline.budget}: one {@link MemoryBudget} (`options.memory`)
+ * that IP fragments, TCP reassembly and the stream dissectors draw on, and its counters of what was
+ * dropped ({@link Pipeline.drops}, {@link Pipeline.drops$}).
  *
  * @example
  * ```ts
@@ -42,6 +48,43 @@ export class Pipeline {
   readonly registry: Registry;
   /** The key log files of `options.keylog`, in order, re-read as they grow. */
   readonly keyLogFiles: readonly KeyLogFile[];
+  /** What {@link Pipeline.packets} counts: `options.dissect.stats`, or the pipeline's own. */
+  readonly dissectStats: DissectStats;
+  /** What {@link Pipeline.streams} counts: `options.tcp.totals`, or the pipeline's own. */
+  readonly tcpTotals: ReassemblerTotals;
+  /**
+   * A snapshot of what the pipeline dropped ({@link Pipeline.drops}) each time a run of one of its
+   * stages ends (completes, errors or is unsubscribed), outermost stage only: subscribe before
+   * the run. Emits nothing for runs that ended before the subscription.
+   *
+   * @example
+   * ```ts
+   * import { createPipeline } from '@netrx/pipeline';
+   *
+   * const pipeline = createPipeline({ file: 'examples/chat-server/capture/chat.pcap', memory: '64MiB' });
+   * pipeline.drops$.subscribe((d) => console.error(`${d.fragmentsIncomplete} datagrams never completed, memory peak ${d.memory.peak} B`));
+   * pipeline.capture().subscribe();
+   * ```
+   */
+  readonly drops$: Observable<DropCounts>;
+  /**
+   * Every application event that is a finding of its own rather than a record ({@link isWarningEvent}:
+   * `stream.error`, `ws.warning`, a `tls.connection` with warnings), as {@link Pipeline.appEvents}
+   * passes it on, synchronously and before it goes downstream, whatever the operators after it
+   * keep: subscribe to see findings a chain that keeps only messages would lose.
+   *
+   * @example
+   * ```ts
+   * pipeline.warnings$.subscribe((e) => console.error(e.type, warningsOf(e).map((d) => d.code)));
+   * pipeline.capture().pipe(websocketMessages()).subscribe(show);
+   * ```
+   */
+  readonly warnings$: Observable<AppEvent>;
+  private readonly dropCounter: DropCounter;
+  private readonly runEnds = new Subject<DropCounts>();
+  private readonly warningEvents = new Subject<AppEvent>();
+  /** Stage subscriptions running now: a snapshot goes to {@link Pipeline.drops$} when the last one ends. */
+  private running = 0;
 
   /**
    * @param plugins - every plugin to register ({@link createPipelineContainer} gathers them from
@@ -51,18 +94,56 @@ export class Pipeline {
    * @param keys - where TLS secrets go and come from: key log files (`options.keylog`) and the
    *   Decryption Secrets Blocks of capture files are read into it (a new {@link MemoryKeyStore}
    *   when omitted); give the same store to the TLS plugin among `plugins`
+   * @param budget - the memory budget every stage draws on (a new one of `options.memory` bytes
+   *   when omitted)
    *
-   * Throws `ERR_INVALID_OPTION` for key log files with a store that cannot read them.
+   * Throws `ERR_INVALID_OPTION` for key log files with a store that cannot read them, and for an
+   * `options.memory` that is not a size.
    */
   constructor(
     @injectAll(Tokens.Plugin, { isOptional: true }) readonly plugins: readonly NetrxPlugin[],
     @inject(Tokens.PipelineOptions) readonly options: PipelineOptions = {},
     @inject(Tokens.Clock) readonly clock: Clock = monotonicClock,
     @inject(Tokens.KeyStore) readonly keys: TlsKeyStore = new MemoryKeyStore(),
+    @inject(Tokens.MemoryBudget) readonly budget: MemoryBudget = new MemoryBudget(memoryBytes(options.memory)),
   ) {
     this.registry = createRegistry(plugins);
     for (const rule of options.decodeAs ?? []) this.registry.addDecodeAs(rule);
     this.keyLogFiles = openKeyLogs(options.keylog, keys);
+    this.dissectStats = options.dissect?.stats ?? createDissectStats();
+    this.tcpTotals = options.tcp?.totals ?? createReassemblerTotals();
+    this.dropCounter = new DropCounter(this.dissectStats, this.tcpTotals, budget);
+    this.drops$ = this.runEnds.asObservable();
+    this.warnings$ = this.warningEvents.asObservable();
+  }
+
+  /**
+   * What the pipeline dropped, cut short or did not decode so far, over all its runs: IP
+   * fragments that never completed or were evicted, packets cut at the layer cap, TCP connections
+   * closed early, bytes skipped by resynchronisation, undecodable messages, warnings that belong
+   * to no message, and the memory budget's figures. A fresh snapshot each call.
+   *
+   * @example
+   * ```ts
+   * const pipeline = createPipeline({ file: 'x.pcap' });
+   * pipeline.capture().subscribe({ complete: () => console.error(pipeline.drops()) });
+   * ```
+   */
+  drops(): DropCounts {
+    return this.dropCounter.snapshot();
+  }
+
+  /** `op`, noting when its subscriptions start and end, for {@link Pipeline.drops$}. */
+  private tracked<A, B>(op: OperatorFunction<A, B>): OperatorFunction<A, B> {
+    return (source) =>
+      new Observable<B>((subscriber) => {
+        this.running++;
+        const sub = op(source).subscribe(subscriber);
+        return () => {
+          sub.unsubscribe();
+          if (--this.running === 0) this.runEnds.next(this.dropCounter.snapshot());
+        };
+      });
   }
 
   /**
@@ -79,21 +160,22 @@ export class Pipeline {
 
   /** Frames to packets: `dissect()` with this pipeline's registry and `options.dissect`. */
   packets(): OperatorFunction<CapturedFrame, Packet> {
-    return dissect(this.registry, this.options.dissect);
+    return this.tracked(dissect(this.registry, { ...this.options.dissect, stats: this.dissectStats, budget: this.budget }));
   }
 
   /** Frames to TCP stream events: {@link Pipeline.packets}, then `reassembleTcp()` with `options.tcp`. */
   streams(): OperatorFunction<CapturedFrame, StreamEvent> {
     const packets = this.packets();
-    const reassemble = reassembleTcp(this.registry, this.options.tcp);
-    return (frames) => frames.pipe(packets, reassemble);
+    // `budget` is dissector-tcp's option from the tcp-hostile branch on (the cast until it lands).
+    const reassemble = reassembleTcp(this.registry, { ...this.options.tcp, totals: this.tcpTotals, budget: this.budget });
+    return this.tracked((frames) => frames.pipe(packets, reassemble));
   }
 
   /** Frames to application events: {@link Pipeline.streams}, then {@link Pipeline.appEvents}. */
   events(): OperatorFunction<CapturedFrame, AppEvent> {
     const streams = this.streams();
     const dispatch = this.appEvents();
-    return (frames) => frames.pipe(streams, dispatch);
+    return this.tracked((frames) => frames.pipe(streams, dispatch));
   }
 
   /**
@@ -109,7 +191,23 @@ export class Pipeline {
    * ```
    */
   appEvents(): OperatorFunction<StreamEvent, AppEvent> {
-    return dissectStreams(this.registry, this.options.streams);
+    // `budget` is dissector-tcp's option from the tcp-hostile branch on (the cast until it lands):
+    // it becomes each stream dissector's `StreamContext.budget`.
+    const dispatch = dissectStreams(this.registry, { ...this.options.streams, budget: this.budget });
+    const counter = this.dropCounter;
+    const warnings = this.warningEvents;
+    return this.tracked((events) =>
+      new Observable<AppEvent>((subscriber) =>
+        events.pipe(dispatch).subscribe({
+          next: (e) => {
+            if (counter.see(e)) warnings.next(e);
+            subscriber.next(e);
+          },
+          error: (err: unknown) => subscriber.error(err),
+          complete: () => subscriber.complete(),
+        }),
+      ),
+    );
   }
 
   /**
@@ -128,6 +226,7 @@ export class Pipeline {
  * {@link Tokens.Plugin} once per plugin (`options.plugins` or {@link createDefaultPlugins} with
  * that key store, then `options.extraPlugins`, then the plugins registered in the parent),
  * {@link Tokens.PipelineOptions}, {@link Tokens.Clock} ({@link monotonicClock} unless the
+ * parent has one), {@link Tokens.MemoryBudget} (a new one of `options.memory` bytes unless the
  * parent has one), and {@link Pipeline} with its {@link Tokens.Registry}, each resolved once.
  * Nothing is registered in the parent.
  *
@@ -150,6 +249,8 @@ export function createPipelineContainer(options: PipelineOptions = {}): Dependen
   }
   c.register(Tokens.PipelineOptions, { useValue: options });
   if (!parent.isRegistered(Tokens.Clock, true)) c.register(Tokens.Clock, { useValue: monotonicClock });
+  // One budget per pipeline, unless the parent shares one of its own.
+  if (!parent.isRegistered(Tokens.MemoryBudget, true)) c.register(Tokens.MemoryBudget, { useValue: new MemoryBudget(memoryBytes(options.memory)) });
   c.registerSingleton(Pipeline);
   c.register(Tokens.Registry, { useFactory: (dc) => dc.resolve(Pipeline).registry });
   return c;

@@ -54,6 +54,16 @@ export interface PipelineOptions extends FrameSourceOptions {
   /** Stream dispatch options (a pinned dissector, probe limits). */
   readonly streams?: DissectStreamsOptions;
   /**
+   * The pipeline's memory budget: most bytes held between packets by everything that holds them
+   * (IP fragments, the TCP connection table and out-of-order buffers, held TLS records, held HTTP
+   * bytes, inflate contexts, held messages), as the holders estimate it. When it is reached the
+   * oldest idle state is let go, and what that drops is counted (`Pipeline.drops()`). A number of
+   * bytes or a size (`'256MiB'`, `'1GiB'`); default `DEFAULT_MEMORY_BUDGET` of `@netrx/core`
+   * (256 MiB). A {@link Tokens}.MemoryBudget registered in {@link PipelineOptions.container}
+   * takes its place (one budget shared by several pipelines).
+   */
+  readonly memory?: number | string;
+  /**
    * A tsyringe container whose registrations the pipeline uses ({@link Tokens}): its own
    * {@link Tokens.Clock}, extra {@link Tokens.Plugin}s ({@link createContainer} makes one). The
    * pipeline's container is a child of it (of tsyringe's root container when omitted); nothing is

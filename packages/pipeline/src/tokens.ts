@@ -1,5 +1,5 @@
 // Types for the doc links only.
-import type { Clock, NetrxPlugin, Registry, monotonicClock } from '@netrx/core';
+import type { Clock, MemoryBudget, NetrxPlugin, Registry, monotonicClock } from '@netrx/core';
 import type { MemoryKeyStore, TlsKeyStore } from '@netrx/dissector-tls';
 import type { createContainer, createPipelineContainer } from './composition-root.js';
 import type { createDefaultPlugins } from './default-plugins.js';
@@ -49,6 +49,12 @@ export const Tokens = {
    * `get(clientRandom)`) to feed or swap it.
    */
   KeyStore: Symbol.for('netrx.KeyStore'),
+  /**
+   * The pipeline's {@link MemoryBudget}: what IP fragments, TCP reassembly and the stream
+   * dissectors draw on. A new one of {@link PipelineOptions.memory} bytes per pipeline unless a
+   * container you pass has one: register your own to share one budget among several pipelines.
+   */
+  MemoryBudget: Symbol.for('netrx.MemoryBudget'),
   /**
    * Extension point, nothing registered yet: consumers at the end of the chain (the inspector
    * page, Redis Streams, stream writers). One sink per registration, taken all together.

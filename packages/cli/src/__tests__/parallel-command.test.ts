@@ -1,6 +1,6 @@
 // `netrx --workers N`: the same bytes on stdout and stderr, and the same exit status, as one
 // thread. Worker threads run the compiled packages: `ensureBuiltDist()` builds them first.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -54,10 +54,17 @@ describe('--workers', () => {
     expect(oneThreadReason(parseArgs(['stats', '-r', 'x']))).toBe('netrx stats');
   });
 
-  test('defaults to the cores for a large file, one thread for a small one, standard input and live capture', () => {
+  test('defaults to a thread per 64 MiB of a file up to the cores, one thread for a small one, standard input and live capture', () => {
     const big = join(dir, 'big.pcap');
-    writeFileSync(big, Buffer.alloc(PARALLEL_FILE_BYTES));
-    expect(workersFor({ read: big })).toBe(availableParallelism());
+    // Sparse files: only their size is looked at.
+    const sized = (bytes: number) => {
+      writeFileSync(big, '');
+      truncateSync(big, bytes);
+      return workersFor({ read: big });
+    };
+    expect(sized(2 * PARALLEL_FILE_BYTES - 1)).toBe(1);
+    expect(sized(2 * PARALLEL_FILE_BYTES)).toBe(Math.min(2, availableParallelism()));
+    expect(sized(64 * PARALLEL_FILE_BYTES + 5)).toBe(Math.min(64, availableParallelism()));
     expect(workersFor({ read: mixed })).toBe(1);
     expect(workersFor({ read: '-' })).toBe(1);
     expect(workersFor({ read: join(dir, 'missing.pcap') })).toBe(1);
@@ -99,6 +106,22 @@ describe('--workers', () => {
     await same(3, 'http', '-r', mixed, '--pretty', '--full', '-t', 'e');
     await same(2, 'tcp', '-r', mixed, 'port', '7272');
     await same(2, 'packets', '-r', mixed, 'tcp', 'and', 'not', 'port', '80', '-c', '500');
+  });
+
+  test('NETRX_THREAD_STATS=1: a line per thread on stderr after the output, which stays the same', async () => {
+    const plain = await run('ws', '-r', mixed, '--format', 'jsonl', '--workers', '3');
+    process.env['NETRX_THREAD_STATS'] = '1';
+    try {
+      const measured = await run('ws', '-r', mixed, '--format', 'jsonl', '--workers', '3');
+      expect(measured.out).toBe(plain.out);
+      const lines = measured.err.split('\n').filter((l) => l.startsWith('netrx: ') && l.includes('heap peak'));
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/^netrx: main thread \(reads, merges, dissects 0\.22\): cpu [\d.]+ s, heap peak \d+ MB, buffers peak \d+ MB$/);
+      expect(lines[2]).toMatch(/^netrx: worker 2 \(dissects 0\.39\): cpu [\d.]+ s/);
+      expect(measured.err.replace(lines.map((l) => `${l}\n`).join(''), '')).toBe(plain.err);
+    } finally {
+      delete process.env['NETRX_THREAD_STATS'];
+    }
   });
 
   test('-c COUNT stops at the same packet', async () => {

@@ -70,6 +70,8 @@ export async function http(args: CliArgs, io: CliIO): Promise<number> {
       }
     },
     shown: 'HTTP messages',
+    // HTTP's own stream.error events are said on stderr as they happen (above).
+    showsWarning: (e) => e.type === 'stream.error' && (e as { dissector?: string }).dissector === 'http',
     record: (m) => ({ connection: m.connection, dir: m.dir, type: m.type === 'http.request' ? 'request' : 'response', ts: m.lastTs, json: json(m) }),
   });
 }

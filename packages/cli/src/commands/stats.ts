@@ -1,4 +1,3 @@
-import { dissectStreams } from '@netrx/dissector-tcp';
 import { connectionStats, type CaptureStatsTotals, type ConnectionStats, type PerDirection, type Rates, type StatsRecord } from '@netrx/pipeline';
 import type { CliArgs } from '../args.js';
 import type { CliIO } from '../output.js';
@@ -26,7 +25,7 @@ export async function stats(args: CliArgs, io: CliIO): Promise<number> {
   const streamOf = (s: StatsRecord): number | undefined => ('totals' in s ? undefined : s.stream);
   return runCommand(args, io, {
     stages: (pipeline) => (frames) =>
-      frames.pipe(pipeline.streams(), connectionStats(dissectStreams(pipeline.registry, pipeline.options.streams)), live ? (s) => s : inStreamOrder(streamOf)),
+      frames.pipe(pipeline.streams(), connectionStats(pipeline.appEvents()), live ? (s) => s : inStreamOrder(streamOf)),
     jsonRecord: (s) => s,
     fields: STATS_FIELDS,
     // The totals always show: they are the whole capture's, whatever --stream or -Y chose.

@@ -32,6 +32,8 @@ export async function tls(args: CliArgs, io: CliIO): Promise<number> {
       if (!args.quiet) out.line(line(e));
     },
     shown: 'TLS connections',
+    // Its records are the tls.connection events, warnings and all.
+    showsWarning: (e) => e.type === 'tls.connection',
   });
 }
 

@@ -19,7 +19,7 @@ import { openFrames } from '../source.js';
 export async function ui(args: CliArgs, io: CliIO): Promise<number> {
   // As every command without records to send does (run.ts).
   if (args.sink !== undefined) throw new NetrxError('ERR_INVALID_OPTION', '--sink writes the records of netrx ws, http and tcp, not of netrx ui');
-  const pipeline = createPipeline({ decodeAs: args.decodeAs, keylog: keyLogFiles(args, io) });
+  const pipeline = createPipeline({ decodeAs: args.decodeAs, keylog: keyLogFiles(args, io), memory: args.memory });
   // Reading a file, the server must get turns between chunks, or the page would wait for the end.
   const frames = openFrames(args, io, pipeline, yieldToEventLoop);
   // Each connection's open and close beside its application events: the page shows when it ended.

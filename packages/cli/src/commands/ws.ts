@@ -73,6 +73,8 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
       }
     },
     shown: 'WebSocket messages',
+    // ws.warning events are records of netrx ws already.
+    showsWarning: (e) => e.type === 'ws.warning',
     after: () => follow?.end(args.follow!.stream, io),
     record: (m) => {
       if (m.type === 'ws.warning') {

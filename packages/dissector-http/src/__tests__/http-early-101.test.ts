@@ -88,3 +88,23 @@ describe('Early101: a 101 captured before its request', () => {
     expect(e.base).toBe(base);
   });
 });
+
+describe('Early101 on the memory budget', () => {
+  it('draws what it holds, gives up when the budget refuses, and gives everything back on release', async () => {
+    const { MemoryBudget } = await import('@netrx/core');
+    const budget = new MemoryBudget(30);
+    const e = new Early101(switching, base, true, 100, budget);
+    expect(e.serverBytes(ascii('abcdef'), 2n, 2)).toBeUndefined();
+    expect(budget.used).toBe(6);
+    expect(e.serverBytes(ascii('x'.repeat(25)), 3n, 3)).toMatch(/memory budget/);
+    expect(budget.used).toBe(6);
+    // Client bytes probed for a request line are drawn, and given back once they go to the parser.
+    expect(chunks(e.clientBytes(ascii('GE'), 4n, 4))).toEqual([]);
+    expect(budget.used).toBe(8);
+    expect(chunks(e.clientBytes(ascii('T / HTTP/1.1\r\n'), 5n, 5))).toHaveLength(2);
+    expect(budget.used).toBe(6);
+    e.release();
+    expect(budget.used).toBe(0);
+    expect(budget.peak).toBeLessThanOrEqual(30);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { corePlugin, createRegistry, type AppEvent, type Connection, type Direction, type ProbeResult, type Registry, type StreamContext, type StreamDissectorFactory } from '@netrx/core';
+import { MemoryBudget, corePlugin, createRegistry, type AppEvent, type Connection, type Direction, type ProbeResult, type Registry, type StreamContext, type StreamDissectorFactory } from '@netrx/core';
 import { createStreamDispatch as createDispatch, tcpPlugin, type StreamDispatchOptions } from '@netrx/dissector-tcp';
 import type { StreamDissector } from '@netrx/core';
 
@@ -117,6 +117,22 @@ describe('createStreamDispatch: a stateful heuristic (createProbe)', () => {
     expect(h.seen).toEqual(['c2s:aaaa', 's2c:bbbb', 'c2s:cccc', 'c2s:gap 5', 'c2s:MAGIC']);
     // Held: at most 10 bytes; the dropped 'aaaa' and 'bbbb' come first as gaps, then the rest in order.
     expect(h.calls).toEqual([['create', undefined], ['gap', 'c2s', 4], ['gap', 's2c', 4], ['data', 'c2s', 'cccc', 3n, 3], ['gap', 'c2s', 5], ['data', 'c2s', 'MAGIC', 5n, 5]]);
+  });
+
+  test('many one-byte chunks slide through the held window: on a match, what slid out is one gap, the window replays in order', () => {
+    const h = stateful(100_000);
+    const { ctx } = outer((r) => r.heuristics('tcp').add(h.factory));
+    const d = createStreamDispatch(ctx, { maxProbeBuffer: 10 });
+    const n = 20_000;
+    for (let i = 0; i < n; i++) d.data('c2s', bytes(String.fromCharCode(97 + (i % 26))), BigInt(i), i);
+    d.data('c2s', bytes('MAGIC'), BigInt(n), n);
+    const last = Array.from({ length: 5 }, (_, k) => n - 5 + k);
+    expect(h.calls).toEqual([
+      ['create', undefined],
+      ['gap', 'c2s', n - 5],
+      ...last.map((i) => ['data', 'c2s', String.fromCharCode(97 + (i % 26)), BigInt(i), i]),
+      ['data', 'c2s', 'MAGIC', BigInt(n), n],
+    ]);
   });
 
   test('a probe that spends its budget rejects: the stream is raw, nothing held', () => {
@@ -296,5 +312,57 @@ describe('createStreamDispatch', () => {
   test('a limit that is not a positive number is a configuration error', () => {
     const { ctx } = outer();
     expect(() => createStreamDispatch(ctx, { maxNeedBuffer: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('createStreamDispatch: maxNeedBuffer') }));
+  });
+});
+
+describe('createStreamDispatch with a memory budget', () => {
+  test('the chosen dissector gets the budget on its context (the outer one by default)', () => {
+    const budget = new MemoryBudget(1000);
+    let seen: unknown;
+    const rec = recorder('byport', { onData: (ctx) => (seen = ctx.budget) });
+    const { ctx } = outer((r) => r.table('tcp.port').add(443, rec.factory));
+    createStreamDispatch({ ...ctx, budget }).data('c2s', bytes('x'), 1n, 1);
+    expect(seen).toBe(budget);
+  });
+
+  test('bytes held while the heuristics decide draw on it, and are given back on the match', () => {
+    const budget = new MemoryBudget(1 << 20);
+    const h = recorder('late', { probe: (b) => (text(b).includes('!') ? 'match' : 'need-more') });
+    const { ctx } = outer((r) => r.heuristics('tcp').add(h.factory));
+    const d = createStreamDispatch(ctx, { budget });
+    d.data('c2s', bytes('abc'), 1n, 1);
+    expect(budget.used).toBeGreaterThan(3);
+    d.data('c2s', bytes('!'), 2n, 2);
+    expect(budget.used).toBe(0);
+    expect(h.calls.map((c) => c[0])).toEqual(['create', 'data', 'data']);
+  });
+
+  test('a refused draw while probing stops the connection with ERR_TCP_PROBE_BUDGET, never silently', () => {
+    const budget = new MemoryBudget(64);
+    const h = recorder('never', { probe: () => 'need-more' });
+    const { ctx, out } = outer((r) => r.heuristics('tcp').add(h.factory));
+    const d = createStreamDispatch(ctx, { budget });
+    d.data('c2s', bytes('abc'), 1n, 1);
+    d.data('c2s', bytes('def'), 2n, 2);
+    d.end(3n, 3);
+    expect(out.map((e) => (e as { diagnostic: { code: string } }).diagnostic.code)).toEqual(['ERR_TCP_PROBE_BUDGET']);
+    expect(budget.refused).toBe(1);
+    expect(budget.used).toBe(0);
+    expect(h.calls).toEqual([]);
+  });
+
+  test('bytes held back for a dissector that asked for more: without room it gets them now, none lost', () => {
+    const budget = new MemoryBudget(400);
+    const rec = recorder('byport', { want: () => 1000 });
+    const { ctx } = outer((r) => r.table('tcp.port').add(443, rec.factory));
+    const d = createStreamDispatch(ctx, { budget });
+    for (const s of ['a', 'bb', 'ccc', 'dddd', 'eeeee']) d.data('c2s', bytes(s), 1n, 1);
+    d.end(2n, 2);
+    const got = rec.calls.filter((c) => c[0] === 'data').map((c) => c[2]);
+    expect(got.join('')).toBe('abbcccddddeeeee');
+    // The first call asks for more; the next chunks are held until the budget refuses one.
+    expect(got.length).toBeGreaterThan(1);
+    expect(got.length).toBeLessThan(5);
+    expect(budget.used).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import {
   type AppEvent,
   type Connection,
   type Direction,
+  type MemoryBudget,
   type StreamContext,
   type StreamDissector,
   type StreamDissectorFactory,
@@ -69,8 +70,8 @@ export function recorder(): { inner: InnerDispatch; rec: Recorded } {
   return { inner, rec };
 }
 
-/** A TLS dissector on {@link connection}, its events and its recorder. */
-export function tlsSession(options: TlsDissectorOptions = {}): {
+/** A TLS dissector on {@link connection}, its events and its recorder; `budget` is its context's memory budget. */
+export function tlsSession(options: TlsDissectorOptions = {}, budget?: MemoryBudget): {
   tls: TlsStreamDissector;
   events: AppEvent[];
   rec: Recorded;
@@ -85,6 +86,7 @@ export function tlsSession(options: TlsDissectorOptions = {}): {
   const ctx: StreamContext = {
     connection,
     registry,
+    ...(budget && { budget }),
     emit: (e) => events.push(e),
     switchTo: () => {
       throw new Error('TLS never switches');

@@ -10,7 +10,7 @@ import { createReassemblerTotals } from '@netrx/dissector-tcp';
 import { ensureBuiltDist } from '../../../../test-support/built-dist.js';
 import { corpusCaptures, corpusDir, noteIfCorpusMissing, publicManifest } from '../../../../test-support/corpus.js';
 import { corpusMedley } from '../../../../test-support/corpus-medley.js';
-import { captureJsonLines, captureLines, type JsonLinesKind, type LineChunk } from '../index.js';
+import { captureJsonLines, captureLines, mainShare, type JsonLinesKind, type LineChunk, type ThreadStats } from '../index.js';
 import { mixedCapture } from '../../../../test-support/mixed-capture.js';
 
 const KINDS: readonly JsonLinesKind[] = ['ws', 'http', 'tcp', 'packets'];
@@ -87,6 +87,26 @@ describe('captureLines', () => {
     expect(a.out.split('\n')[0]).toMatch(/^#\d+ \S+ (fin|rst|idle)$/);
     expect(one.counters.lines).toBe(a.out.trim().split('\n').length);
     expect(four.counters).toEqual(one.counters);
+  });
+
+  test('what each thread used: this thread first, then each worker, with its share', async () => {
+    const three: ThreadStats[] = [];
+    const none: ThreadStats[] = [];
+    const one: ThreadStats[] = [];
+    await text(captureJsonLines({ file: mixed, lines: 'ws', workers: 3, threadStats: three }));
+    await text(captureJsonLines({ file: mixed, lines: 'ws', workers: 2, mainShare: 0, threadStats: none }));
+    await text(captureJsonLines({ file: mixed, lines: 'ws', workers: 1, threadStats: one }));
+    expect(three.map((t) => [t.index, t.main])).toEqual([[0, true], [1, false], [2, false]]);
+    expect(three.reduce((sum, t) => sum + t.share, 0)).toBeCloseTo(1, 9);
+    expect(three[0]!.share).toBeCloseTo(mainShare(3), 9);
+    expect(none.map((t) => [t.index, t.main, t.share])).toEqual([[-1, true, 0], [0, false, 0.5], [1, false, 0.5]]);
+    expect(one.map((t) => [t.index, t.main, t.share])).toEqual([[0, true, 1]]);
+    for (const t of [...three, ...none, ...one]) {
+      expect(t.heapPeakBytes).toBeGreaterThan(1 << 20);
+      expect(t.externalPeakBytes).toBeGreaterThan(0);
+      // A worker's CPU time counts from its start (loading its modules takes well over the 10 ms the system counts in).
+      if (process.platform === 'linux') expect(t.cpuSeconds).toBeGreaterThanOrEqual(t.main ? 0 : 0.01);
+    }
   });
 
   test('a source that fails part-way: every line before the break, then its error', async () => {

@@ -18,6 +18,7 @@ import { SharedChunks } from './shared-chunks.js';
 import { sharedFileFrames } from './shared-file-frames.js';
 import { TableDissector } from './table-dissector.js';
 import { PlainOutputPool } from './output-pool.js';
+import { ThreadMeter, type ThreadStats } from './thread-stats.js';
 import { compiledModule } from './worker-entry.js';
 
 /** Lines of a run, in the order one thread writes them: whole lines of one channel. */
@@ -90,23 +91,36 @@ export interface CaptureLinesOptions extends FrameSourceOptions {
    * worker threads. With 0, `workers` worker threads dissect; otherwise `workers − 1`.
    */
   readonly mainShare?: number;
+  /**
+   * An array to fill at the end with what each thread used ({@link ThreadStats}): this thread
+   * first (it reads and merges, and dissects its share), then each worker thread.
+   */
+  readonly threadStats?: ThreadStats[];
 }
 
-/** Capture files at least this large are dissected in several threads by default. */
-export const PARALLEL_FILE_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes of capture file each thread gets at least by default: a file of twice this size or more
+ * is dissected in several threads (see {@link defaultWorkers}).
+ */
+export const PARALLEL_FILE_BYTES = 64 * 1024 * 1024;
 
 /**
- * Threads for a source when none are asked for: the machine's cores (`os.availableParallelism()`)
- * for a capture file of {@link PARALLEL_FILE_BYTES} or more; one for a smaller file (one thread
- * reads it in less time than starting threads takes), a stream, and a live capture — a live
- * capture's rate rarely needs more than one thread (one dissects well over 100k packets/s), and
- * with one a packet's lines are written as soon as it is dissected, where workers hold them
- * until every worker has reported on the same stretch of packets.
+ * Threads for a source when none are asked for: for a capture file, one per
+ * {@link PARALLEL_FILE_BYTES} (64 MiB) of it, up to the machine's cores
+ * (`os.availableParallelism()`) — so from 128 MiB on, several; one for a stream and a live
+ * capture. Each thread beyond the first costs a fixed ~0.5 s of CPU (loading its modules,
+ * compiling the hot code again in its own heap) besides ~20% more work per packet (see
+ * docs/parallel.md), and one thread dissects 64 MiB of a typical capture in about half a second:
+ * with less per thread, starting it costs what it saves. A live capture's rate rarely needs
+ * more than one thread (one dissects well over 100k packets/s), and with one a packet's lines
+ * are written as soon as it is dissected, where workers hold them until every worker has
+ * reported on the same stretch of packets.
  */
 export function defaultWorkers(source: FrameSourceOptions): number {
   if (source.live !== undefined || typeof source.file !== 'string') return 1;
   try {
-    return statSync(source.file).size >= PARALLEL_FILE_BYTES ? Math.max(1, availableParallelism()) : 1;
+    const perThread = Math.floor(statSync(source.file).size / PARALLEL_FILE_BYTES);
+    return Math.max(1, Math.min(availableParallelism(), perThread));
   } catch {
     return 1;
   }
@@ -197,11 +211,12 @@ const OUTPUT_BUFFERS = 32;
 /**
  * The main thread's share of the connections when `n` threads dissect: it also reads the input and
  * merges the lines, which cost it about `mainLoad` of what dissecting the whole capture costs one
- * thread (measured on 2 cores, for `netrx ws` and `netrx packets` alike: about 0.15), so it takes
- * a little less than a worker: 0.43 of two threads' work, 0.23 of three, 0.14 of four, none from
- * 8 threads on (it is then busy enough reading and merging).
+ * thread, so it takes less than a worker. Measured per thread (`netrx ws`, 10M packets, 2 cores):
+ * 0.15 with 2 threads, 0.2 with 4 — merging more threads' lines costs more — hence the default
+ * 0.1 + 0.025·n: 0.43 of two threads' work, 0.22 of three, 0.1 of four, none from 6 threads on
+ * (it is then busy enough reading and merging).
  */
-export function mainShare(n: number, mainLoad = 0.15): number {
+export function mainShare(n: number, mainLoad = 0.1 + 0.025 * n): number {
   return n <= 1 ? 1 : Math.max(0, (1 - mainLoad * (n - 1)) / n);
 }
 
@@ -211,6 +226,9 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
     // The dissectors: this thread (index 0) when it takes a share, and worker threads.
     const here = share > 0 ? 1 : 0;
     const shares = here ? [share, ...Array.from({ length: n - 1 }, () => (1 - share) / (n - 1))] : undefined;
+    const workerShare = here ? (1 - share) / (n - 1) : 1 / n;
+    const meter = options.threadStats === undefined ? undefined : new ThreadMeter(here ? 0 : -1, true, here ? share : 0);
+    const threadStats: ThreadStats[] = [];
     const control = FrameDispatcher.controlBlock();
     const spec = { ...options.job, module: options.job.module instanceof URL ? options.job.module.href : options.job.module };
     const entry = compiledModule('worker-main.js');
@@ -223,7 +241,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
     for (let i = here; i < n; i++) {
       outputs[i] = new Int32Array(new SharedArrayBuffer(OUTPUT_BUFFERS * 4));
       outputViews[i] = [];
-      const workerData: WorkerInit = { job: spec, index: i, writesShared: i === n - 1, control, output: outputs[i]!.buffer as SharedArrayBuffer };
+      const workerData: WorkerInit = { job: spec, index: i, writesShared: i === n - 1, control, share: workerShare, output: outputs[i]!.buffer as SharedArrayBuffer };
       threads[i] = new Worker(entry, { workerData });
     }
     const merge = new LineMerge(
@@ -256,8 +274,20 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
       subscriber.error(err);
     };
     /** A dissector's lines: merged, and the run ends with the last one's end-of-input lines. */
-    const report = (i: number, bytes: Uint8Array, lines: Float64Array, creations: readonly number[], upTo: number, final: boolean, memory: number, stats: JobStats | undefined): void => {
+    const report = (
+      i: number,
+      bytes: Uint8Array,
+      lines: Float64Array,
+      creations: readonly number[],
+      upTo: number,
+      final: boolean,
+      memory: number,
+      stats: JobStats | undefined,
+      thread?: ThreadStats,
+    ): void => {
       merge.add(i, bytes, lines, creations, upTo, final, memory);
+      meter?.sample();
+      if (thread !== undefined) threadStats.push(thread);
       // A dissector releases its tables before it reports: take them (and their chunks) back.
       dispatcher?.reclaim();
       if (final) {
@@ -267,6 +297,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
       merge.drain();
       if (finals === n) {
         stop();
+        if (meter !== undefined) options.threadStats!.push(meter.stats(), ...threadStats.sort((a, b) => a.index - b.index));
         if (sourceError !== undefined) subscriber.error(sourceError);
         else subscriber.complete();
       }
@@ -282,7 +313,7 @@ function inWorkers(options: CaptureLinesOptions, n: number): Observable<LineChun
           view = new Uint8Array(m.buffer);
           if (m.memory >= 0) views[m.memory] = view;
         }
-        report(i, view!.subarray(0, m.length), m.lines, m.creations, m.upTo, m.final, m.memory, m.stats);
+        report(i, view!.subarray(0, m.length), m.lines, m.creations, m.upTo, m.final, m.memory, m.stats, m.thread);
       });
       thread.on('error', abort);
       thread.on('exit', (code) => {
@@ -369,6 +400,7 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
     let sub: Subscription | undefined;
     let stopped = false;
     const memory = new PlainOutputPool();
+    const meter = options.threadStats === undefined ? undefined : new ThreadMeter(0, true, 1);
     const merge = new LineMerge(
       1,
       (channel, bytes) => subscriber.next({ channel: CHANNELS[channel]!, bytes }),
@@ -385,6 +417,7 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
         const { bytes, lines, memory: id } = runner.lines.take();
         merge.add(0, bytes, lines, runner.takeCreations(), lastFrame, false, id);
         merge.drain();
+        meter?.sample();
       };
       const finish = (err?: unknown): void => {
         if (stopped) return;
@@ -396,6 +429,7 @@ function inProcess(options: CaptureLinesOptions): Observable<LineChunk> {
           merge.add(0, bytes, lines, runner.takeCreations(), Infinity, true, id);
           merge.drain();
           if (options.stats !== undefined) addStats(options.stats, runner.stats());
+          if (meter !== undefined) options.threadStats!.push(meter.stats());
         } catch (e) {
           return subscriber.error(e);
         }

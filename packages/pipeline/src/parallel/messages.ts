@@ -1,5 +1,6 @@
 import type { JobStats } from './job-runner.js';
 import type { LineJobSpec } from './line-job.js';
+import type { ThreadStats } from './thread-stats.js';
 
 /** What a worker is started with (`workerData`). */
 export interface WorkerInit {
@@ -10,6 +11,8 @@ export interface WorkerInit {
   readonly writesShared: boolean;
   /** The control block shared by all workers (see `FrameDispatcher.controlBlock`). */
   readonly control: SharedArrayBuffer;
+  /** Its share of the connections (for its {@link ThreadStats}). */
+  readonly share: number;
   /** Int32 flags, one per output buffer of the worker's `SharedOutputPool`: the main thread stores 1 once it has merged that buffer's lines. */
   readonly output: SharedArrayBuffer;
 }
@@ -60,6 +63,8 @@ export type FromWorker =
       readonly creations: readonly number[];
       readonly final: boolean;
       readonly stats?: JobStats;
+      /** With `final`: what the thread used. */
+      readonly thread?: ThreadStats;
     }
   /** The job could not be made, or the pipeline threw. */
   | { readonly t: 'error'; readonly message: string; readonly stack?: string; readonly code?: string };

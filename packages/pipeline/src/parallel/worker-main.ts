@@ -7,6 +7,7 @@ import { loadLineJob } from './line-job.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { SharedOutputPool } from './output-pool.js';
 import { TableDissector } from './table-dissector.js';
+import { ThreadMeter } from './thread-stats.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -25,13 +26,16 @@ function fail(err: unknown): void {
 
 async function start(): Promise<void> {
   let dissector: TableDissector;
+  const meter = new ThreadMeter(init.index, false, init.share);
   try {
     const runner = new JobRunner(await loadLineJob(init.job), new SharedOutputPool(new Int32Array(init.output)));
     dissector = new TableDissector(runner, init.index, init.writesShared, new Int32Array(init.control), ({ bytes, lines, memory }, creations, upTo, final, stats) => {
       // A shared buffer goes once; after that its id says which it is (see `FromWorker`).
       const known = memory >= 0 && announced.has(memory);
       if (memory >= 0) announced.add(memory);
-      send({ t: 'lines', upTo, memory, length: bytes.length, buffer: known ? undefined : (bytes.buffer as SharedArrayBuffer), lines, creations, final, stats });
+      meter.sample();
+      const thread = final ? meter.stats(true) : undefined;
+      send({ t: 'lines', upTo, memory, length: bytes.length, buffer: known ? undefined : (bytes.buffer as SharedArrayBuffer), lines, creations, final, stats, thread });
       if (final) port.close();
     });
   } catch (err) {

@@ -140,6 +140,12 @@ export class FrameDissector {
    * says a packet went deeper); each packet gets an exact-size copy (a `[]` grown by push holds 16 slots).
    */
   private readonly scratch: (Layer | undefined)[];
+  /** The packet {@link FrameDissector.dissectTransient} hands out, and its layer list: reused. */
+  private readonly transient: { frame: CapturedFrame | undefined; layers: Layer[]; tunnel: string | undefined } = {
+    frame: undefined,
+    layers: [],
+    tunnel: undefined,
+  };
 
   constructor(registry: Registry, options: DissectOptions = {}) {
     const maxLayers = options.maxLayers ?? 32;
@@ -165,19 +171,51 @@ export class FrameDissector {
    * {@link Packet.tunnel}. Never throws on packet bytes.
    */
   dissect(frame: CapturedFrame): Packet {
+    const n = this.decode(frame);
+    const scratch = this.scratch;
+    const layers = scratch.slice(0, n) as Layer[];
+    // Let go of this packet's layers (and the read chunk their views keep alive).
+    for (let i = 0; i < n; i++) scratch[i] = undefined;
+    return { frame, layers, tunnel: this.ctx.tunnel };
+  }
+
+  /**
+   * {@link FrameDissector.dissect} for a consumer that keeps neither the packet nor its layer list
+   * (gopacket's `DecodingLayerParser` idea): the same packet object and array come back, refilled,
+   * at the next call, so a packet costs its layers and no more. The layers themselves, and their
+   * payload views, are new each time and may be kept. What the pipeline's TCP path uses; the
+   * public `dissect()` operator hands out packets of their own.
+   */
+  dissectTransient(frame: CapturedFrame): Packet {
+    const n = this.decode(frame);
+    const scratch = this.scratch;
+    const t = this.transient;
+    const layers = t.layers;
+    for (let i = 0; i < n; i++) {
+      layers[i] = scratch[i]!;
+      scratch[i] = undefined;
+    }
+    if (layers.length !== n) layers.length = n;
+    t.frame = frame;
+    t.tunnel = this.ctx.tunnel;
+    return t as Packet;
+  }
+
+  /** Decodes a frame's layers into `scratch`; returns how many (the tunnel is left in `ctx.tunnel`). */
+  private decode(frame: CapturedFrame): number {
     const stats = this.stats;
     stats.packets++;
     stats.bytes += frame.data.length;
+    const ctx = this.ctx;
+    ctx.tunnel = undefined;
     let d = this.linkTable.get(frame.linkType);
     if (d === undefined) {
       stats.unknownLinkType++;
-      return { frame, layers: [], tunnel: undefined };
+      return 0;
     }
     const scratch = this.scratch;
     let n = 0;
-    const ctx = this.ctx;
     ctx.frame = frame;
-    ctx.tunnel = undefined;
     let data = frame.data;
     // Offsets are in the frame; a reassembled payload is a new buffer, and offsets then count from it.
     let buffer = data.buffer;
@@ -208,10 +246,7 @@ export class FrameDissector {
       }
       d = next;
     }
-    const layers = scratch.slice(0, n) as Layer[];
-    // Let go of this packet's layers (and the read chunk their views keep alive).
-    for (let i = 0; i < n; i++) scratch[i] = undefined;
-    return { frame, layers, tunnel: ctx.tunnel };
+    return n;
   }
 
   /** Adds the tunnel a layer opens to the packet's (kept out of the loop, which stays small enough to optimise well). */
@@ -249,6 +284,8 @@ export class FrameDissector {
 
   /** Releases the fragment reassembly state (pending datagrams stay counted as pending). */
   close(): void {
+    this.transient.frame = undefined;
+    this.transient.layers.length = 0;
     this.state.clear();
   }
 }

@@ -5,9 +5,10 @@ import { container as rootContainer, inject, injectable, injectAll, type Depende
 import { defer, type Observable, type OperatorFunction } from 'rxjs';
 import { createRegistry, dissect, monotonicClock } from '@netrx/core';
 import type { AppEvent, CapturedFrame, Clock, NetrxPlugin, Packet, Registry, StreamEvent } from '@netrx/core';
-import { dissectStreams, reassembleTcp } from '@netrx/dissector-tcp';
+import { dissectStreams } from '@netrx/dissector-tcp';
 import { MemoryKeyStore, type KeyLogFile, type TlsKeyStore } from '@netrx/dissector-tls';
 import { createDefaultPlugins } from './default-plugins.js';
+import { frameStreams } from './frame-streams.js';
 import { openFrames } from './open-frames.js';
 import type { FrameSourceOptions, PipelineOptions } from './pipeline-options.js';
 import { openKeyLogs, secretsInto } from './pipeline-keys.js';
@@ -82,11 +83,12 @@ export class Pipeline {
     return dissect(this.registry, this.options.dissect);
   }
 
-  /** Frames to TCP stream events: {@link Pipeline.packets}, then `reassembleTcp()` with `options.tcp`. */
+  /**
+   * Frames to TCP stream events: {@link Pipeline.packets}, then `reassembleTcp()` with
+   * `options.tcp` — fused into one stage ({@link frameStreams}) that makes no packet object per frame.
+   */
   streams(): OperatorFunction<CapturedFrame, StreamEvent> {
-    const packets = this.packets();
-    const reassemble = reassembleTcp(this.registry, this.options.tcp);
-    return (frames) => frames.pipe(packets, reassemble);
+    return frameStreams(this.registry, this.options.dissect, this.options.tcp);
   }
 
   /** Frames to application events: {@link Pipeline.streams}, then {@link Pipeline.appEvents}. */

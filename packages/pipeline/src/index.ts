@@ -10,6 +10,7 @@
  */
 export { Pipeline, createContainer, createPipeline, createPipelineContainer } from './composition-root.js';
 export { capture } from './capture.js';
+export { frameStreams } from './frame-streams.js';
 export { createDefaultPlugins, defaultPlugins } from './default-plugins.js';
 export { openFrames } from './open-frames.js';
 export { filterFrames } from './filter-frames.js';

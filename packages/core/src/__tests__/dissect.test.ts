@@ -123,6 +123,33 @@ describe('dissect()', () => {
     expect(() => new FrameDissector(registry, { maxLayers: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
   });
 
+  it('dissectTransient gives the layers dissect gives, in one reused packet and list', () => {
+    const registry = createRegistry([corePlugin]);
+    const frames = [
+      frameOf(LinkType.ETHERNET, ethernet(ipv4(udp(new Uint8Array(3), 7, 8), { proto: 17 }))),
+      frameOf(LinkType.RAW, ipv4(udp(new Uint8Array(1), 9, 10), { proto: 17 })),
+      frameOf(LinkType.ETHERNET, new Uint8Array(5)),
+      frameOf(999, new Uint8Array(5)),
+    ];
+    const a = new FrameDissector(registry);
+    const b = new FrameDissector(registry);
+    const first = b.dissectTransient(frames[0]!);
+    const firstLayers = first.layers;
+    for (const f of frames) {
+      const held = a.dissect(f);
+      const t = b.dissectTransient(f);
+      expect(t).toBe(first);
+      expect(t.layers).toBe(firstLayers);
+      expect(t.frame).toBe(f);
+      // Shorter and longer stacks alike: the list is exactly this packet's layers.
+      expect(t.layers).toEqual(held.layers);
+      expect(t.tunnel).toBe(held.tunnel);
+    }
+    expect(b.stats.packets).toBe(a.stats.packets + 1);
+    expect(b.stats.protocols).toEqual({ ethernet: 2, ipv4: 3, udp: 3 });
+    expect(b.stats.failures).toEqual({ ERR_ETHERNET_TRUNCATED: 1 });
+  });
+
   it('throws a configuration error, not a packet error, when the core plugin is missing', () => {
     expect(() => new FrameDissector(new Registry())).toThrow(expect.objectContaining({ code: 'ERR_TABLE_UNKNOWN' }));
   });

@@ -441,19 +441,29 @@ export function unmask(src: Uint8Array, maskKey: number, start: number): Uint8Ar
  * at a time where `dst` is aligned; for small ones a typed-array view costs more than it saves.
  */
 function unmaskInto(src: Uint8Array, dst: Uint8Array, at: number, maskKey: number, phase = at): void {
-  const m0 = maskKey >>> 24;
-  const m1 = (maskKey >>> 16) & 0xff;
-  const m2 = (maskKey >>> 8) & 0xff;
-  const m3 = maskKey & 0xff;
   const n = src.length;
   if (n < WORD_UNMASK_MIN) {
-    for (let i = 0; i < n; i++) {
-      const k = (phase + i) & 3;
-      dst[at + i] = src[i]! ^ (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
+    // The key rotated so that its first byte applies to src[0]; then 4 bytes a round, no
+    // per-byte key selection (twice as fast for chat-sized payloads).
+    const r = (phase & 3) << 3;
+    const k = r === 0 ? maskKey : ((maskKey << r) | (maskKey >>> (32 - r))) >>> 0;
+    const k0 = k >>> 24;
+    const k1 = (k >>> 16) & 0xff;
+    const k2 = (k >>> 8) & 0xff;
+    const k3 = k & 0xff;
+    let i = 0;
+    for (const end = n - 3; i < end; i += 4) {
+      dst[at + i] = src[i]! ^ k0;
+      dst[at + i + 1] = src[i + 1]! ^ k1;
+      dst[at + i + 2] = src[i + 2]! ^ k2;
+      dst[at + i + 3] = src[i + 3]! ^ k3;
     }
+    if (i < n) dst[at + i] = src[i]! ^ k0;
+    if (i + 1 < n) dst[at + i + 1] = src[i + 1]! ^ k1;
+    if (i + 2 < n) dst[at + i + 2] = src[i + 2]! ^ k2;
     return;
   }
-  const key = [m0, m1, m2, m3];
+  const key = [maskKey >>> 24, (maskKey >>> 16) & 0xff, (maskKey >>> 8) & 0xff, maskKey & 0xff];
   dst.set(src, at);
   let i = 0;
   // Bytes until dst is 4-byte aligned.

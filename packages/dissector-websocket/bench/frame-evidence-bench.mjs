@@ -5,7 +5,8 @@
 // Build first: npx tsc -b packages/cli
 // Run: node packages/dissector-websocket/bench/frame-evidence-bench.mjs [MiB per case, default 100]
 import { randomFillSync } from 'node:crypto';
-import { FrameChainSearch, SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from '../dist/frame-evidence.js';
+import { FrameChainSearch } from '../dist/frame-chain-search.js';
+import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from '../dist/frame-evidence.js';
 
 const MIB = Number(process.argv[2] ?? 100);
 const CHUNK = 1448 * 45; // about 64 KiB, a whole number of segments

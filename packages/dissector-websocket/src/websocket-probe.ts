@@ -1,5 +1,6 @@
 import type { Connection, Direction, ProbeResult } from '@netrx/core';
-import { findFrameChain, SECURITY_BITS_HEURISTIC, type ChainVerdict } from './frame-evidence.js';
+import { findFrameChain, type ChainVerdict } from './frame-chain-search.js';
+import { SECURITY_BITS_HEURISTIC } from './frame-evidence.js';
 
 /** Most bytes the heuristic looks at. */
 export const WS_PROBE_BYTES = 4096;

@@ -1,4 +1,4 @@
-import { FrameChainSearch, type ChainVerdict } from './frame-evidence.js';
+import { FrameChainSearch, type ChainVerdict } from './frame-chain-search.js';
 
 /** What the bytes being searched may hold (see {@link FrameResync}). */
 export interface FrameResyncRules {

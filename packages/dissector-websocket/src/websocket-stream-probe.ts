@@ -1,5 +1,6 @@
 import type { Connection, Direction, StreamProbe, StreamProbeVerdict } from '@netrx/core';
-import { FrameChainSearch, SECURITY_BITS_HEURISTIC } from './frame-evidence.js';
+import { FrameChainSearch } from './frame-chain-search.js';
+import { SECURITY_BITS_HEURISTIC } from './frame-evidence.js';
 import { WS_PROBE_BYTES } from './websocket-probe.js';
 
 /**

@@ -3,14 +3,8 @@
 // random payloads, periodic data and length-prefixed binary protocols are not believed.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  FrameChainSearch,
-  SECURITY_BITS_RESYNC,
-  findFrameChain,
-  headerEvidenceBits,
-  type ChainVerdict,
-  type DirectionRules,
-} from '../frame-evidence.js';
+import { FrameChainSearch, findFrameChain, type ChainVerdict } from '../frame-chain-search.js';
+import { SECURITY_BITS_RESYNC, headerEvidenceBits, type DirectionRules } from '../frame-evidence.js';
 import { concat, encodeFrame } from './frames.js';
 import { prng } from './deflate-sequences.js';
 

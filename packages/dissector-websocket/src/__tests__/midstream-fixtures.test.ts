@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FrameChainSearch, SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC, type ChainVerdict } from '../frame-evidence.js';
+import { FrameChainSearch, type ChainVerdict } from '../frame-chain-search.js';
+import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from '../frame-evidence.js';
 import { TrackingInflater } from '../tracking-inflater.js';
 // @ts-expect-error plain JavaScript, shared with the recording script
 import { directionRuns, readPcap } from './fixtures/midstream/pcap-tools.mjs';

@@ -1,7 +1,15 @@
+import { fstatSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 
 /** Room a writer starts with; a longer line grows it (for that line only). */
 const INITIAL_CAPACITY = 128 * 1024;
+/**
+ * Most a writer holds: a line longer than this (a 63 MiB message's JSON is 378 MiB) is written in
+ * pieces of about this size as it is built, never held whole.
+ */
+const STREAM_CAPACITY = 1024 * 1024;
+/** A run of one escaped byte at least this long is written by `fill` (a 63 MiB message of NULs). */
+const FILL_RUN_MIN = 16;
 /** Input bytes escaped per capacity check: at most 6 output bytes each (`\u001f`). */
 const ESCAPE_BLOCK = 16 * 1024;
 
@@ -18,6 +26,45 @@ const NEEDS_ESCAPE = Uint8Array.from(JSON_ESCAPES, (e) => (e.length > 0 ? 1 : 0)
 /** Runs at least this long are copied natively (`set`), shorter ones byte by byte. */
 const NATIVE_COPY_MIN = 48;
 
+/** A cell to sleep on (`Atomics.wait`) while a pipe is full. */
+const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The file descriptor of `out` when it is a pipe or a socket (`netrx … | jq`). Node writes to
+ * those asynchronously: what a synchronous pipeline makes from one capture chunk is queued in
+ * memory until the chunk is done, and a chunk of near-cap deflate messages makes gigabytes. The
+ * writer writes to them itself, synchronously, waiting while the reader is behind. Files and
+ * terminals are written synchronously by Node already.
+ */
+function pipeFd(out: Writable): number | undefined {
+  const fd = (out as Writable & { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return undefined;
+  try {
+    const st = fstatSync(fd);
+    return st.isFIFO() || st.isSocket() ? fd : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes all of `bytes` to `fd`, waiting (1 ms at a time) while the pipe is full (`EAGAIN`: Node
+ * made it non-blocking). Returns how many bytes were written before an error (`EPIPE`: the reader
+ * is gone), or all of them.
+ */
+function writeAllSync(fd: number, bytes: Uint8Array): number {
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return off;
+      Atomics.wait(SLEEP_CELL, 0, 0, 1);
+    }
+  }
+  return off;
+}
+
 /**
  * Whether none of the 4 bytes of `x` needs escaping in a JSON string: no byte below 0x20, no `"`
  * (0x22), no `\` (0x5c). The bit tricks of "Bit Twiddling Hacks" (hasless, haszero): exact for
@@ -33,16 +80,26 @@ function isCleanWord(x: number): boolean {
  * Collects output lines as UTF-8 bytes and writes them in large chunks: one `write` per ~64 KiB of
  * whole lines instead of one per line, which is what makes `--format jsonl` on a big capture
  * cheap. A line is built in place from strings and raw UTF-8 ({@link LineWriter.jsonStringBody}),
- * so message text need not become a JS string to be written. Every `write` ends at a line end.
+ * so message text need not become a JS string to be written. Every `write` ends at a line end,
+ * except for a line longer than 1 MiB, which is written in ~1 MiB pieces as it is built (a writer
+ * never holds more), unless the writer {@link LineWriter.holdsLines | holds lines} whole.
  */
 export class LineWriter {
   protected buf: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
   protected pos = 0;
+  /** Whether a line is kept whole however long (a writer whose lines are taken, not written). */
+  protected holdsLines = false;
+  /** `out`'s descriptor when it is a pipe or socket: written synchronously (see {@link pipeFd}). */
+  private readonly fd: number | undefined;
+  /** The pipe failed (`EPIPE`: `netrx … | head` is done reading): what follows is dropped. */
+  private broken = false;
 
   constructor(
     private readonly out: Writable,
     private readonly chunk = 64 * 1024,
-  ) {}
+  ) {
+    this.fd = pipeFd(out);
+  }
 
   /** Writes `s` and a line end. */
   line(s: string): void {
@@ -74,6 +131,15 @@ export class LineWriter {
         const b = utf8[i]!;
         if (NEEDS_ESCAPE[b] !== 0) {
           const e = JSON_ESCAPES[b]!;
+          // A run of one byte that needs escaping (NULs, as a deflate bomb inflates to): one fill.
+          let r = i + 1;
+          while (r < end && utf8[r] === b) r++;
+          if (r - i >= FILL_RUN_MIN) {
+            buf.fill(e, pos, pos + (r - i) * e.length);
+            pos += (r - i) * e.length;
+            i = r;
+            continue;
+          }
           for (let k = 0; k < e.length; k++) buf[pos++] = e[k]!;
           i++;
           continue;
@@ -105,7 +171,7 @@ export class LineWriter {
   flush(): void {
     if (this.pos === 0) return;
     // The stream may hold the bytes until it drains: hand it this buffer and start a new one.
-    this.out.write(this.buf.subarray(0, this.pos));
+    this.send(this.buf.subarray(0, this.pos));
     this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
     this.pos = 0;
   }
@@ -124,10 +190,40 @@ export class LineWriter {
     });
   }
 
-  /** Makes room for `n` more bytes, growing the buffer when one line needs more. */
+  /**
+   * Hands `bytes` on: to a pipe synchronously while nothing is queued in the stream before them
+   * (order kept); otherwise, or after an error, to the stream (which then reports the error).
+   */
+  private send(bytes: Buffer): void {
+    if (this.broken) return;
+    if (this.fd !== undefined && this.out.writableLength === 0 && !this.out.destroyed) {
+      const n = writeAllSync(this.fd, bytes);
+      if (n === bytes.length) return;
+      // The stream tries the rest and reports the error (the command stops reading); nothing
+      // more is made into output for a reader that is gone.
+      this.broken = true;
+      bytes = bytes.subarray(n);
+    }
+    this.out.write(bytes);
+  }
+
+  /**
+   * Makes room for `n` more bytes, growing the buffer when one line needs more; past
+   * {@link STREAM_CAPACITY}, writes what is collected (part of a line) instead of growing.
+   */
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    if (!this.holdsLines && this.pos + n > STREAM_CAPACITY && this.pos > 0) {
+      // A long line: hand the stream what is built so far (the stream may hold it: a new buffer).
+      this.send(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(STREAM_CAPACITY, n));
+      this.pos = 0;
+      return;
+    }
+    let size = Math.max(this.buf.length * 2, this.pos + n);
+    // Doubling stops at the streaming size: what is past it is written, not held.
+    if (!this.holdsLines) size = Math.min(size, Math.max(STREAM_CAPACITY, this.pos + n));
+    const grown = Buffer.allocUnsafe(size);
     grown.set(this.buf.subarray(0, this.pos));
     this.buf = grown;
   }
@@ -142,6 +238,7 @@ export class LineBytes extends LineWriter {
   constructor() {
     // It never flushes (take() empties it, endLine() refuses): the stream is never written.
     super(new Writable({ write: (_chunk, _encoding, done) => done() }));
+    this.holdsLines = true;
   }
 
   /** The bytes appended since the last `take()` (a copy, without a line end); starts the next line. */

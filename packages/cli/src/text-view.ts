@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Direction } from '@netrx/core';
+import { utf8TextPreview } from '@netrx/dissector-websocket';
 import { TimeFormatter } from './time-format.js';
 import type { BinaryView, ColorMode, TimeFormat } from './view-args.js';
 
@@ -91,10 +92,22 @@ export class TextView {
 
   /** Text on one line: control characters shown (`⏎` for a line end), shortened unless `--full`. */
   oneLine(s: string): string {
-    // Control characters would break the one-line-per-message layout.
-    // eslint-disable-next-line no-control-regex
-    const clean = s.replace(/[\u0000-\u001f\u007f]/g, (ch) => (ch === '\n' ? '⏎' : '·'));
-    return this.options.full || clean.length <= SHORT ? clean : `${clean.slice(0, SHORT)}… (${clean.length} chars)`;
+    // Shortened: only the part shown is cleaned (one character for one, so the count is the text's).
+    if (!this.options.full && s.length > SHORT) return `${clean(s.slice(0, SHORT))}… (${s.length} chars)`;
+    return clean(s);
+  }
+
+  /**
+   * {@link oneLine} of UTF-8 bytes decoded as text (invalid sequences as U+FFFD), the same line
+   * character for character, built from a bounded prefix: shortened, only the first
+   * {@link SHORT} characters are decoded and the rest only counted (a 63 MiB message prints 120
+   * characters and makes no 63 MiB string); with `--full`, all of it.
+   */
+  oneLineUtf8(utf8: Uint8Array): string {
+    if (this.options.full) return this.oneLine(Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString('utf8'));
+    const { text, length } = utf8TextPreview(utf8, SHORT);
+    if (length <= SHORT) return this.oneLine(text);
+    return `${clean(text.slice(0, SHORT))}… (${length} chars)`;
   }
 
   /** Binary bytes on the line: hex (or base64), shortened unless `--full`; empty with `--hexdump` (the dump follows). */
@@ -133,6 +146,13 @@ export class TextView {
     if (this.options.binary !== 'hexdump') return [];
     return hexdump(b, this.options.full ? b.length : HEXDUMP_SHORT).map((l) => `    ${l}`);
   }
+}
+
+/** `s` with control characters shown (`⏎` for a line end, `·` for the rest), one character for one. */
+function clean(s: string): string {
+  // Control characters would break the one-line-per-message layout.
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f]/g, (ch) => (ch === '\n' ? '⏎' : '·'));
 }
 
 /**

@@ -41,6 +41,7 @@ export const TrackingInflateCodes = {
   ERR_INFLATE_DISTANCE_TOO_FAR: 'a distance reaches before the start of the history',
   ERR_INFLATE_TRUNCATED: 'the message ends inside a block',
   ERR_INFLATE_TOO_LARGE: 'the inflated message is over the cap',
+  ERR_INFLATE_MEMORY: 'the memory budget refused room for the inflated message',
 } as const;
 
 /** A code of {@link TrackingInflateCodes}. */
@@ -85,7 +86,16 @@ export interface TrackingInflaterOptions {
    * before it is an error) or `unknown` (a full window of bytes not captured). Default `empty`.
    */
   readonly history?: 'empty' | 'unknown';
+  /**
+   * Asked before the output of a message grows past 64 KiB by `bytes` (the memory budget); false
+   * stops inflation with {@link TrackingInflateCodes.ERR_INFLATE_MEMORY}. What it granted is the
+   * caller's to give back once the message is handed on.
+   */
+  readonly grow?: (bytes: number) => boolean;
 }
+
+/** Output room kept from one message to the next; a larger message's buffer becomes its own. */
+const KEPT_OUTPUT = 64 * 1024;
 
 const EMPTY_MESSAGE: TrackedMessage = Object.freeze({ ok: true, data: new Uint8Array(0), unknownBytes: 0, unknown: undefined, ended: false });
 
@@ -237,6 +247,7 @@ class Stop {
 export class TrackingInflater {
   private readonly size: number;
   private readonly maxOutput: number;
+  private readonly askGrow: ((bytes: number) => boolean) | undefined;
   /** The history: the last `size` bytes output, circular; `head` is where the next byte goes. */
   private readonly win: Uint8Array;
   private head = 0;
@@ -264,6 +275,7 @@ export class TrackingInflater {
     if (!(options.maxOutput >= 0)) throw new RangeError(`TrackingInflater: maxOutput must be a number >= 0, not ${options.maxOutput}`);
     this.size = 1 << bits;
     this.maxOutput = options.maxOutput;
+    this.askGrow = options.grow;
     this.win = new Uint8Array(this.size);
     if (options.history === 'unknown') this.resetUnknown();
   }
@@ -346,6 +358,7 @@ export class TrackingInflater {
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
       this.resetUnknown();
+      this.shrinkOutput();
       return { ok: false, code: e.code, message: TrackingInflateCodes[e.code], offset: e.offset };
     }
   }
@@ -629,11 +642,26 @@ export class TrackingInflater {
       }
     }
 
-    const data = out.slice(0, o);
-    const unknown = unknownBytes > 0 ? outUnk.slice(0, o) : undefined;
+    let data: Uint8Array;
+    let unknown: Uint8Array | undefined;
+    if (out.length > KEPT_OUTPUT) {
+      // A large message: its buffer becomes the message's (never copied), a small one is kept.
+      data = out.subarray(0, o);
+      unknown = unknownBytes > 0 ? outUnk.subarray(0, o) : undefined;
+      this.shrinkOutput();
+    } else {
+      data = out.slice(0, o);
+      unknown = unknownBytes > 0 ? outUnk.slice(0, o) : undefined;
+    }
     if (ended) this.resetEmpty();
     else this.remember(data, unknown, lastUnknown);
     return { ok: true, data, unknownBytes, unknown, ended };
+  }
+
+  /** Forgets a large output buffer (it went with its message, or inflation stopped): a small one for the next. */
+  private shrinkOutput(): void {
+    if (this.out.length > KEPT_OUTPUT) this.out = new Uint8Array(4096);
+    if (this.outUnknown.length > KEPT_OUTPUT) this.outUnknown = new Uint8Array(0);
   }
 
   /** A bigger output buffer (and marks, while tracking) holding the `o` bytes so far, with room for `n` more. */
@@ -643,6 +671,9 @@ export class TrackingInflater {
     let cap = Math.max(this.out.length, 1);
     while (cap < need) cap *= 2;
     cap = Math.min(cap, this.maxOutput);
+    // Past what is kept between messages, each growth is asked for (the marks too, while tracking).
+    const more = (Math.max(cap, KEPT_OUTPUT) - Math.max(this.out.length, KEPT_OUTPUT)) * (this.tracking ? 2 : 1);
+    if (more > 0 && this.askGrow !== undefined && !this.askGrow(more)) throw new Stop('ERR_INFLATE_MEMORY', pos);
     const bigger = new Uint8Array(cap);
     bigger.set(this.out.subarray(0, o));
     this.out = bigger;

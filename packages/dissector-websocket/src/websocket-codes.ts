@@ -15,6 +15,7 @@ const codes = {
   WARN_WS_INTERRUPTED_MESSAGE: 'a new data message began before the previous one’s final fragment (RFC 6455 §5.4)',
   WARN_WS_INVALID_UTF8: 'a text message or close reason is not valid UTF-8 (RFC 6455 §5.6, §8.1)',
   WARN_WS_CLOSE_PAYLOAD: 'a close frame with a 1-byte payload (RFC 6455 §5.5.1)',
+  WARN_WS_MEMORY: 'the memory budget refused what a message needed (its inflate context, its inflated bytes, its fragments or a frame split across packets): the message is undecodable',
   WARN_WS_CLOSE_CODE: 'a close status code that may not be sent (RFC 6455 §7.4)',
 } as const;
 

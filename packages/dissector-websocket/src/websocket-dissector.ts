@@ -10,7 +10,8 @@ import type {
 } from '@netrx/core';
 import type { HttpHeader, HttpUpgrade } from '@netrx/dissector-http';
 import { looksLikeHttpRequest } from '@netrx/dissector-http';
-import { parsePerMessageDeflate } from './permessage-deflate-params.js';
+import { ConnectionMemory } from './connection-memory.js';
+import { parsePerMessageDeflate, type DeflateParams } from './permessage-deflate-params.js';
 import type { DecodedPayload, WebSocketMessage, WebSocketOptions, WebSocketPayloadDissector } from './types.js';
 import { WebSocketFrameParser } from './websocket-frame-parser.js';
 import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from './frame-evidence.js';
@@ -19,7 +20,8 @@ import { WebSocketStreamProbe } from './websocket-stream-probe.js';
 import { WebSocketMessageAssembler, type AssemblerOwner, type CompressionState } from './websocket-message-assembler.js';
 import { handshakeViolation, warning } from './websocket-validation.js';
 
-const DEFAULT_MAX = 64 * 1024 * 1024;
+/** Default of `maxFramePayload` and `maxMessageSize` (after inflation): 64 MiB. */
+export const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
 /** Most payload bytes, and events, held while a connection is not confirmed (see `out`). */
 const HOLD_CAP = 4 * 1024 * 1024;
 const HOLD_MAX = 4096;
@@ -28,7 +30,11 @@ const HOLD_MAX = 4096;
 interface Handshake {
   readonly compression: Record<Direction, CompressionState>;
   readonly protocol?: string;
+  readonly deflate?: DeflateParams;
   readonly diagnostics: Diagnostic[];
+  /** When the 101 response ended (its last frame), for findings emitted at once. */
+  readonly ts: bigint;
+  readonly frame: number;
 }
 
 function values(headers: readonly HttpHeader[], name: string): string[] {
@@ -45,7 +51,7 @@ function readHandshake(init: HttpUpgrade): Handshake {
   if (finding) diagnostics.push(finding);
   const c: CompressionState = params ? 'negotiated' : 'none';
   const protocol = values(res, 'sec-websocket-protocol')[0]?.trim() || undefined;
-  return { compression: { c2s: c, s2c: c }, protocol, diagnostics };
+  return { compression: { c2s: c, s2c: c }, protocol, deflate: params, diagnostics, ts: init.response.lastTs, frame: init.response.lastFrame };
 }
 
 function isUpgrade(init: unknown): init is HttpUpgrade {
@@ -74,6 +80,8 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   private held: AppEvent[] = [];
   private heldBytes = 0;
   private heldDropped = 0;
+  /** The connection's share of the pipeline's memory budget; all of it is given back at `end`. */
+  private readonly memory: ConnectionMemory;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -94,16 +102,24 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.rolesKnown = hs !== undefined || forced !== undefined || ctx.connection.clientBy === 'syn';
     /** Wire direction → direction reported (they differ when decode-as swapped the roles). */
     const reported = (dir: Direction): Direction => (forced === 'client' ? (dir === 'c2s' ? 's2c' : 'c2s') : dir);
-    const maxFramePayload = options.maxFramePayload ?? DEFAULT_MAX;
-    const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX;
+    const maxFramePayload = options.maxFramePayload ?? DEFAULT_MAX_MESSAGE;
+    const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE;
+    this.memory = new ConnectionMemory(ctx.budget);
+    const memory = this.memory;
     const make = (dir: Direction): [WebSocketFrameParser, WebSocketMessageAssembler] => {
       const compression = hs ? hs.compression[dir] : 'unknown';
+      // RFC 7692 §7.1: the client's parameters govern what the client sends (c2s), the server's s2c.
+      const dp = hs?.deflate;
+      const deflate =
+        dp && (dir === 'c2s' ? { windowBits: dp.clientMaxWindowBits, noContextTakeover: dp.clientNoContextTakeover } : { windowBits: dp.serverMaxWindowBits, noContextTakeover: dp.serverNoContextTakeover });
       const a = new WebSocketMessageAssembler(this, reported(dir), {
         compression,
         maxMessageSize,
         frames: options.frames ?? false,
         protocol: hs?.protocol,
         fromStart: hs !== undefined,
+        deflate,
+        memory,
       });
       const p = new WebSocketFrameParser(a, {
         maxFramePayload,
@@ -117,6 +133,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
         // Until frames are proven somewhere in the connection, it is not known to be WebSocket
         // (decode-as forces it onto bytes of any kind): demand the heuristic's evidence.
         securityBits: hs ? SECURITY_BITS_RESYNC : SECURITY_BITS_HEURISTIC,
+        memory,
       });
       return [p, a];
     };
@@ -124,7 +141,10 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     const [ps, as] = make('s2c');
     this.parsers = { c2s: pc, s2c: ps };
     this.assemblers = { c2s: ac, s2c: as };
-    for (const d of hs?.diagnostics ?? []) ac.carry(d);
+    // The handshake's findings, now: the client may never send a message for them to ride on.
+    if (hs !== undefined && hs.diagnostics.length > 0) {
+      ctx.emit({ type: 'ws.warning', connection: this.connection, dir: ac.dir, firstTs: hs.ts, lastTs: hs.ts, firstFrame: hs.frame, lastFrame: hs.frame, warnings: hs.diagnostics });
+    }
     const registry = ctx.registry;
     this.payloadDissector = lookupPayloadDissector(registry, hs?.protocol, this.connection.server.port);
     this.payloadHeuristics = registry.hasTable('ws.port') ? registry.heuristics('ws').active : [];
@@ -157,6 +177,8 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
       const n = this.held.filter((e) => e.type === 'ws.message').length + this.heldDropped;
       const first = this.held[0];
       this.held = [];
+      this.memory.release(this.heldBytes);
+      this.heldBytes = 0;
       this.emitUnconfirmed(
         `${n} messages of unmasked frames were not shown: no masked (client) frames were proven on the other side, and unmasked frames alone also fit length-prefixed protocols`,
         first,
@@ -164,6 +186,8 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
         frame,
       );
     }
+    // Whatever is still drawn (a context, a message in pieces) is freed with the connection.
+    this.memory.releaseAll();
   }
 
   private emitUnconfirmed(message: string, about: AppEvent | undefined, ts?: bigint, frame?: number): void {
@@ -227,7 +251,8 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
       return;
     }
     const size = event.type === 'ws.message' ? event.payload.length : event.type === 'ws.frame' ? event.payload.length : 0;
-    if (this.heldBytes + size > HOLD_CAP || this.held.length >= HOLD_MAX) {
+    // Held between packets: drawn on the memory budget, or dropped and counted as over the hold.
+    if (this.heldBytes + size > HOLD_CAP || this.held.length >= HOLD_MAX || !this.memory.take(size)) {
       this.heldDropped++;
       return;
     }
@@ -241,10 +266,11 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     this.confirmed = true;
     const held = this.held;
     this.held = [];
+    this.memory.release(this.heldBytes);
     this.heldBytes = 0;
     for (const e of held) this.ctx.emit(e);
     if (this.heldDropped > 0) {
-      this.emitUnconfirmed(`${this.heldDropped} messages or frames over the ${HOLD_CAP}-byte hold were not shown before the other side's masked frames confirmed the connection`, held[0]);
+      this.emitUnconfirmed(`${this.heldDropped} messages or frames over the ${HOLD_CAP}-byte hold (or refused by the memory budget) were not shown before the other side's masked frames confirmed the connection`, held[0]);
       this.heldDropped = 0;
     }
   }

@@ -5,6 +5,7 @@ import { frameHeaderLength, isKnownOpcode, readFrameHeaderInto, type FramePlausi
 import { SECURITY_BITS_RESYNC } from './frame-evidence.js';
 import { FrameResync, type FrameResyncFound } from './websocket-resync.js';
 import { allocBytes, EMPTY_BYTES } from './bytes.js';
+import type { MemoryDraw } from './connection-memory.js';
 import { warning } from './websocket-validation.js';
 
 /**
@@ -29,13 +30,18 @@ export interface ParsedFrame extends WebSocketFrameHeader {
   readonly lastFrame: number;
   /** Why the payload is incomplete (a gap inside it, over the cap), if it is; missing bytes read as 0. */
   readonly incomplete?: string;
+  /** Set when `incomplete` because the memory budget refused the frame's buffer. */
+  readonly refused?: boolean;
 }
 
 /** Where the parser delivers frames and findings. */
 export interface FrameSink {
   onFrame(frame: ParsedFrame): void;
-  /** Sync was lost (a gap between frames, an impossible header); frames resume after `onResync`. */
-  onLostSync(diagnostic: Diagnostic): void;
+  /**
+   * Sync was lost (a gap between frames, an impossible header); frames resume after `onResync`.
+   * `ts` and `frame` tag the bytes where it was lost.
+   */
+  onLostSync(diagnostic: Diagnostic, ts: bigint, frame: number): void;
   /** Frames were found again after `skipped` bytes that could not be parsed. */
   onResync(skipped: number): void;
   /** The stream ended while frames were being searched for: `skipped` bytes were never parsed. */
@@ -60,6 +66,11 @@ export interface FrameParserOptions extends FramePlausibility {
   readonly atStreamStart?: boolean;
   /** Evidence a resynchronisation demands, in bits (default `SECURITY_BITS_RESYNC`). */
   readonly securityBits?: number;
+  /**
+   * Where a frame split across chunks draws the buffer it is gathered in (the memory budget); a
+   * refused draw skips the frame's payload, reported `incomplete`.
+   */
+  readonly memory?: MemoryDraw;
 }
 
 type MutableParsedFrame = { -readonly [K in keyof ParsedFrame]: ParsedFrame[K] };
@@ -81,6 +92,7 @@ function newFrame(): MutableParsedFrame {
     lastTs: 0n,
     lastFrame: 0,
     incomplete: undefined,
+    refused: false,
   };
 }
 
@@ -129,6 +141,10 @@ export class WebSocketFrameParser {
   private data: Uint8Array | undefined;
   private dataFill = 0;
   private skip = false;
+  /** Bytes of {@link data} drawn on the memory budget. */
+  private dataDrawn = 0;
+  /** The memory budget refused the current frame's buffer. */
+  private refused = false;
 
   // RESYNC: the search, where it began, bytes skipped before it (earlier searches), and copies
   // of the last chunks seen (with their stream offsets and tags).
@@ -169,7 +185,7 @@ export class WebSocketFrameParser {
       if (length < remaining) {
         // Missing bytes read as 0 in the frame's own buffer; the frame is reported incomplete.
         if (!this.skip) {
-          if (this.data === undefined) this.data = new Uint8Array(h.payloadLength);
+          if (this.data === undefined) this.allocData(h.payloadLength, true);
           else this.data.fill(0, this.dataFill, this.dataFill + length);
         }
         this.dataFill += length;
@@ -190,7 +206,7 @@ export class WebSocketFrameParser {
       if (skipped > 0) this.sink.onUnparsed?.(skipped);
     }
     this.offset += length;
-    this.loseSync(`${length} bytes were not captured where a frame header was due`, 'WARN_WS_GAP');
+    this.loseSync(`${length} bytes were not captured where a frame header was due`, 'WARN_WS_GAP', ts, frame);
   }
 
   /**
@@ -259,6 +275,8 @@ export class WebSocketFrameParser {
               ? `frame at stream offset ${headerStart} claims a 64-bit length over 2^53 (RFC 6455 §5.2)`
               : `frame at stream offset ${headerStart} has reserved opcode ${h.opcode} (RFC 6455 §5.2)`,
             'WARN_WS_BAD_HEADER',
+            ts,
+            frame,
           );
           this.resync(chunk.subarray(pos), ts, frame);
           return;
@@ -284,10 +302,12 @@ export class WebSocketFrameParser {
       } else {
         // Split across chunks: copy into the frame's own buffer, allocated once its length was
         // checked; not zeroed (every byte is written, or zeroed by `gap`), and small ones pooled.
-        if (this.data === undefined) this.data = allocBytes(h.payloadLength);
+        if (this.data === undefined) this.allocData(h.payloadLength, false);
         const view = chunk.subarray(pos, pos + take);
-        if (h.masked) unmaskInto(view, this.data, this.dataFill, h.maskKey);
-        else this.data.set(view, this.dataFill);
+        if (this.skip) {
+          // The memory budget refused the frame's buffer (allocData): its bytes are passed over.
+        } else if (h.masked) unmaskInto(view, this.data!, this.dataFill, h.maskKey);
+        else this.data!.set(view, this.dataFill);
         this.dataFill += take;
         pos += take;
       }
@@ -305,6 +325,7 @@ export class WebSocketFrameParser {
     this.data = undefined;
     this.dataFill = 0;
     h.incomplete = undefined;
+    this.refused = false;
     this.skip = h.payloadLength > this.options.maxFramePayload;
     if (this.skip) h.incomplete = `frame payload of ${h.payloadLength} bytes is over the ${this.options.maxFramePayload}-byte cap`;
     this.state = State.DATA;
@@ -327,11 +348,36 @@ export class WebSocketFrameParser {
     h.owned = owned;
     h.lastTs = ts;
     h.lastFrame = frame;
+    h.refused = this.refused;
+    this.refused = false;
     this.data = undefined;
+    this.releaseData();
     this.state = State.HEADER;
     this.sink.onFrame(h);
     // Let go of the payload: the object waits for the next frame.
     h.payload = EMPTY_BYTES;
+  }
+
+  /**
+   * The buffer a frame split across chunks is gathered in, drawn on the memory budget first; when
+   * refused, the frame's payload is skipped and the frame reported incomplete (its message
+   * undecodable), never silently.
+   */
+  private allocData(length: number, zeroed: boolean): void {
+    const m = this.options.memory;
+    if (m !== undefined && !m.take(length)) {
+      this.skip = true;
+      this.refused = true;
+      this.cur.incomplete = `the memory budget refused ${length} bytes to gather the frame`;
+      return;
+    }
+    this.dataDrawn = m === undefined ? 0 : length;
+    this.data = zeroed ? new Uint8Array(length) : allocBytes(length);
+  }
+
+  private releaseData(): void {
+    if (this.dataDrawn > 0) this.options.memory?.release(this.dataDrawn);
+    this.dataDrawn = 0;
   }
 
   /** This direction's frames are (not) masked: the other direction's search learned its role. */
@@ -341,15 +387,16 @@ export class WebSocketFrameParser {
     this.search?.restrict(masked);
   }
 
-  private loseSync(message: string, code: WebSocketCode): void {
+  private loseSync(message: string, code: WebSocketCode, ts: bigint, frame: number): void {
     this.resyncOffset = this.offset;
     this.data = undefined;
+    this.releaseData();
     this.headerFill = 0;
     this.state = State.RESYNC;
     this.search = undefined;
     this.dropKept();
     this.resyncSkipped = 0;
-    this.sink.onLostSync(warning(code, message, this.offset));
+    this.sink.onLostSync(warning(code, message, this.offset), ts, frame);
   }
 
   /**
@@ -359,10 +406,21 @@ export class WebSocketFrameParser {
   private resync(chunk: Uint8Array, ts: bigint, frame: number): void {
     const search = (this.search ??= this.newSearch());
     if (chunk.length > 0) {
-      this.kept.push({ bytes: copyBytes(chunk), offset: this.offset, ts, frame });
-      this.keptBytes += chunk.length;
-      // Long frames are skipped, not buffered: keep a bounded tail (whole chunks, oldest dropped).
-      while (this.keptBytes - this.kept[0]!.bytes.length >= RESYNC_BUFFER_CAP) this.keptBytes -= this.kept.shift()!.bytes.length;
+      const m = this.options.memory;
+      if (m !== undefined && !m.take(chunk.length)) {
+        // The memory budget refused: nothing is kept, as if the cap had dropped it; frames found
+        // later start after it, and the bytes skipped are reported (onResync).
+        this.dropKept();
+      } else {
+        this.kept.push({ bytes: copyBytes(chunk), offset: this.offset, ts, frame });
+        this.keptBytes += chunk.length;
+        // Long frames are skipped, not buffered: keep a bounded tail (whole chunks, oldest dropped).
+        while (this.keptBytes - this.kept[0]!.bytes.length >= RESYNC_BUFFER_CAP) {
+          const n = this.kept.shift()!.bytes.length;
+          this.keptBytes -= n;
+          m?.release(n);
+        }
+      }
     }
     this.offset += chunk.length;
     const found = search.push(chunk);
@@ -419,6 +477,7 @@ export class WebSocketFrameParser {
   }
 
   private dropKept(): void {
+    this.options.memory?.release(this.keptBytes);
     this.kept = [];
     this.keptBytes = 0;
   }

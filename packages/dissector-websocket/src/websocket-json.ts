@@ -3,6 +3,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { connectionJsonFields, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
 import { utf8Text } from './bytes.js';
 import { textIsPayload } from './lazy-text.js';
+import { forEachUtf8Piece } from './utf8-pieces.js';
 import type { WebSocketMessage, WebSocketWarning } from './types.js';
 
 /** Where {@link writeWebSocketMessageJson} puts a line (the CLI's `LineWriter` is one). */
@@ -12,6 +13,12 @@ export interface JsonLineSink {
   /** Appends valid UTF-8 bytes as the inside of a JSON string, escaped as `JSON.stringify` would. */
   jsonStringBody(utf8: Uint8Array): void;
 }
+
+/**
+ * Payloads larger than this are written to the sink in pieces of this many bytes (their hex, their
+ * text): a 63 MiB message is never one 126 MiB hex string, and the sink can pass each piece on.
+ */
+export const JSON_PIECE_BYTES = 64 * 1024;
 
 /** `"stream":…,"client":…,"server":…` of a connection, made once per connection object. */
 const connectionJson = new WeakMap<Connection, string>();
@@ -40,12 +47,26 @@ export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSin
   const p = m.payload;
   let head = `{"ts":"${formatTimestamp(m.lastTs)}",${conn},"dir":"${m.dir}","type":"${m.kind}","length":${p.length},`;
   if (m.undecodable !== undefined) head += `"undecodable":${JSON.stringify(m.undecodable)}`;
-  else if (m.kind !== 'text') head += `"hex":"${Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex')}"`;
-  else if (p.length > 0 && textIsPayload(m) && isUtf8(p)) {
+  else if (m.kind !== 'text') {
+    const b = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    if (p.length <= JSON_PIECE_BYTES) head += `"hex":"${b.toString('hex')}"`;
+    else {
+      // Large: the hex in pieces, each handed to the sink as it is made.
+      sink.text(head + '"hex":"');
+      for (let o = 0; o < p.length; o += JSON_PIECE_BYTES) sink.text(b.toString('hex', o, Math.min(p.length, o + JSON_PIECE_BYTES)));
+      head = '"';
+    }
+  } else if (p.length > 0 && textIsPayload(m) && isUtf8(p)) {
     // The text is the payload decoded (RFC 6455 §5.6), so its JSON is the payload's bytes escaped
     // and the text is never made.
     sink.text(head + '"text":"');
     sink.jsonStringBody(p);
+    head = '"';
+  } else if (p.length > JSON_PIECE_BYTES && textIsPayload(m)) {
+    // Large and not valid UTF-8: decoded and escaped piece by piece, cut where the pieces decode
+    // to exactly the whole's text (U+FFFD for the same bytes), never one string.
+    sink.text(head + '"text":"');
+    forEachUtf8Piece(p, JSON_PIECE_BYTES, (t) => sink.text(JSON.stringify(t).slice(1, -1)));
     head = '"';
   } else head += `"text":${JSON.stringify(m.text ?? '')}`;
   if (m.kind === 'close' && m.closeCode !== undefined) head += `,"code":${m.closeCode},"reason":${JSON.stringify(m.closeReason ?? '')}`;

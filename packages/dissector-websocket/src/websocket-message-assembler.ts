@@ -1,6 +1,7 @@
 import { concatBytes, copyBytes, type AppEvent, type Connection, type Diagnostic, type Direction } from '@netrx/core';
 import { EMPTY_BYTES, utf8Text } from './bytes.js';
 import { defineLazyText } from './lazy-text.js';
+import type { ConnectionMemory } from './connection-memory.js';
 import { MessageInflater } from './message-inflater.js';
 import { Opcode, type WebSocketFrame, type WebSocketMessage, type WebSocketMessageKind } from './types.js';
 import { isControlOpcode } from './websocket-frame-header.js';
@@ -32,6 +33,10 @@ export interface AssemblerOptions {
   readonly protocol?: string;
   /** Whether the first byte of the direction was the first after the handshake. */
   readonly fromStart: boolean;
+  /** The sender's negotiated permessage-deflate window and context takeover (RFC 7692 §7.1). */
+  readonly deflate?: { readonly windowBits: number; readonly noContextTakeover: boolean };
+  /** The connection's share of the memory budget: held fragments and inflation draw on it. */
+  readonly memory?: ConnectionMemory;
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -99,6 +104,8 @@ export class WebSocketMessageAssembler implements FrameSink {
   private opcode = -1;
   private parts: Uint8Array[] = [];
   private size = 0;
+  /** Bytes of {@link parts} drawn on the memory budget (a message of several frames is held). */
+  private partsDrawn = 0;
   private readonly data: MessageDraft = newDraft();
   /** The control frame at hand, a message of its own. */
   private readonly control: MessageDraft = newDraft();
@@ -114,7 +121,22 @@ export class WebSocketMessageAssembler implements FrameSink {
   ) {
     this.dir = wireDir;
     this.complete = options.fromStart;
-    this.inflater = options.compression === 'none' ? undefined : new MessageInflater(options.maxMessageSize, options.fromStart);
+    this.inflater =
+      options.compression === 'none'
+        ? undefined
+        : new MessageInflater(options.maxMessageSize, options.fromStart, undefined, {
+            windowBits: options.deflate?.windowBits,
+            noContextTakeover: options.deflate?.noContextTakeover,
+            memory: options.memory,
+          });
+  }
+
+  /**
+   * Emits a finding as a `ws.warning` of its own, now: one that may have no message after it to
+   * ride on (a frame header no peer may send, the handshake's) must not wait for one.
+   */
+  warnNow(d: Diagnostic, ts: bigint, frame: number): void {
+    this.owner.emit({ type: 'ws.warning', connection: this.owner.connection, dir: this.dir, firstTs: ts, lastTs: ts, firstFrame: frame, lastFrame: frame, warnings: [d] });
   }
 
   /** Attaches a warning to the next message of this direction. */
@@ -122,9 +144,11 @@ export class WebSocketMessageAssembler implements FrameSink {
     (this.carried ??= []).push(d);
   }
 
-  onLostSync(diagnostic: Diagnostic): void {
+  onLostSync(diagnostic: Diagnostic, ts?: bigint, frame?: number): void {
     this.complete = false;
-    this.carry(diagnostic);
+    // Bytes no peer may send: the bytes after it may never make a message to carry the warning.
+    if (diagnostic.code === 'WARN_WS_BAD_HEADER' && ts !== undefined) this.warnNow(diagnostic, ts, frame ?? 0);
+    else this.carry(diagnostic);
     this.abandon('bytes of the message were not captured');
     // Context takeover: what the peer compressed in the gap is history we no longer have.
     this.inflater?.reset();
@@ -187,11 +211,19 @@ export class WebSocketMessageAssembler implements FrameSink {
     }
     if (w) (d.warnings ??= []).push(...w);
     d.frames++;
-    if (f.incomplete !== undefined && d.undecodable === undefined) d.undecodable = f.incomplete;
+    if (f.incomplete !== undefined && d.undecodable === undefined) {
+      d.undecodable = f.incomplete;
+      if (f.refused === true) (d.warnings ??= []).push(warning('WARN_WS_MEMORY', f.incomplete, f.streamOffset));
+    }
     if (d.undecodable === undefined) {
       if (this.size + f.payload.length > this.options.maxMessageSize) {
         d.undecodable = `message is over the ${this.options.maxMessageSize}-byte cap`;
-        this.parts = [];
+        this.dropParts();
+      } else if (!(f.fin && this.parts.length === 0) && !this.drawPart(f.payload.length)) {
+        // A message of several frames is held until its last: drawn on the budget, or given up.
+        d.undecodable = `the memory budget refused ${f.payload.length} bytes to hold the message's fragments`;
+        (d.warnings ??= []).push(warning('WARN_WS_MEMORY', d.undecodable, f.streamOffset));
+        this.dropParts();
       } else {
         // A view of the caller's chunk survives the call only when it is used before returning.
         this.parts.push(f.owned || (f.fin && this.parts.length === 0) ? f.payload : copyBytes(f.payload));
@@ -208,6 +240,7 @@ export class WebSocketMessageAssembler implements FrameSink {
   end(ts = 0n, frame = 0): void {
     this.abandon('the connection ended before the final fragment');
     this.inflater?.close();
+    this.dropParts();
     // Findings no later message took are a record of their own, never dropped.
     if (this.carried !== undefined) {
       const warnings = this.carried;
@@ -218,7 +251,7 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   private startMessage(opcode: number, f: ParsedFrame): void {
     this.opcode = opcode;
-    this.parts = [];
+    this.dropParts();
     this.size = 0;
     const d = this.data;
     d.kind = KIND[opcode]!;
@@ -245,9 +278,25 @@ export class WebSocketMessageAssembler implements FrameSink {
     this.reset();
   }
 
+  /** Draws `bytes` for a part held until the message's last frame. */
+  private drawPart(bytes: number): boolean {
+    const m = this.options.memory;
+    if (m === undefined) return true;
+    if (!m.take(bytes)) return false;
+    this.partsDrawn += bytes;
+    return true;
+  }
+
+  /** Forgets the parts held, and gives back what they drew. */
+  private dropParts(): void {
+    this.parts = [];
+    if (this.partsDrawn > 0) this.options.memory?.release(this.partsDrawn);
+    this.partsDrawn = 0;
+  }
+
   private reset(): void {
     this.opcode = -1;
-    this.parts = [];
+    this.dropParts();
     this.size = 0;
     this.data.warnings = undefined;
     this.data.undecodable = undefined;
@@ -269,6 +318,7 @@ export class WebSocketMessageAssembler implements FrameSink {
         } else {
           d.undecodable =
             this.options.compression === 'unknown' ? `compressed (RSV1), and the handshake was not captured: ${r.reason}` : r.reason;
+          if (r.refused === true) (d.warnings ??= []).push(warning('WARN_WS_MEMORY', r.reason, last.streamOffset));
         }
       } else if (this.parts.length === 1) {
         // One frame: its payload is the message's, copied only if it is a view of the caller's chunk.
@@ -279,10 +329,14 @@ export class WebSocketMessageAssembler implements FrameSink {
       // inflate itself tell whether later messages needed what was lost.
       this.inflater?.reset();
     }
+    // The compressed parts are not needed any more: only the message is held while it goes out.
+    this.dropParts();
     d.payload = payload;
     d.lastTs = last.lastTs;
     d.lastFrame = last.lastFrame;
     this.emitMessage(d);
+    // Handed on: what its inflation drew is given back (a consumer that keeps it keeps it outside).
+    this.inflater?.releaseOutput();
     this.reset();
   }
 

@@ -1,6 +1,7 @@
 import { formatEndpoint, type AppEvent } from '@netrx/core';
 import { Observable, type OperatorFunction } from 'rxjs';
 import {
+  textIsPayload,
   websocketMessageJson,
   websocketWarningJson,
   writeWebSocketMessageJson,
@@ -117,7 +118,8 @@ export function textLine(m: WebSocketMessage, view: TextView): string {
   if (m.undecodable !== undefined) return `${head}${warnings} ${view.warn(`[undecodable: ${m.undecodable}]`)}`;
   let body: string;
   if (m.decoded !== undefined) body = `${m.decoded.protocol}: ${view.oneLine(m.decoded.summary ?? compactJson(m.decoded.value))}`;
-  else if (m.kind === 'text') body = view.oneLine(m.text ?? '');
+  // The payload's own text: only the part shown is decoded (a 63 MiB message makes no 63 MiB string).
+  else if (m.kind === 'text') body = textIsPayload(m) ? view.oneLineUtf8(m.payload) : view.oneLine(m.text ?? '');
   else if (m.kind === 'close') body = m.closeCode === undefined ? '' : `${m.closeCode} ${view.oneLine(m.closeReason ?? '')}`;
   else body = view.inlineBytes(m.payload);
   const flags = `${m.partial ? view.warn(` [partial: ${m.unknownBytes ?? 0} bytes unknown]`) : ''}${m.compressed ? ' [deflate]' : ''}${m.frames > 1 ? ` [${m.frames} frames]` : ''}${warnings}`;
@@ -134,7 +136,7 @@ export function warningLine(w: WebSocketWarning, view: TextView): string {
 /** The lines under a message line: pretty JSON (`--pretty`), a hexdump (`--hexdump`). */
 function payloadLines(m: WebSocketMessage, view: TextView): string[] {
   if (m.undecodable !== undefined) return [];
-  if (m.kind === 'text') return view.prettyLines(m.text);
+  if (m.kind === 'text') return view.options.pretty ? view.prettyLines(m.text) : [];
   if (m.kind === 'binary' || m.kind === 'ping' || m.kind === 'pong') return view.hexdumpLines(m.payload);
   return [];
 }

@@ -1,6 +1,6 @@
 // A small WebSocket frame encoder and drivers for the tests: frames are built here, by rule, so a
 // test's bytes can be read off the call that made them.
-import { concatBytes, corePlugin, createRegistry, type AppEvent, type Connection, type Registry, type StreamContext } from '@netrx/core';
+import { concatBytes, corePlugin, createRegistry, type AppEvent, type Connection, type MemoryBudget, type Registry, type StreamContext } from '@netrx/core';
 import { tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin, type HttpHeader, type HttpUpgrade } from '@netrx/dissector-http';
 import { createWebSocketPlugin } from '../websocket-plugin.js';
@@ -148,11 +148,11 @@ export function upgradeFromHeads(requestHead: string, responseHead: string): Htt
 }
 
 /** A WebSocket dissector on a fake connection, collecting what it emits. */
-export function drive(init: unknown, options: WebSocketOptions = {}, conn: Connection = connection, setup?: (registry: Registry) => void) {
+export function drive(init: unknown, options: WebSocketOptions = {}, conn: Connection = connection, setup?: (registry: Registry) => void, budget?: MemoryBudget) {
   const events: AppEvent[] = [];
   const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, createWebSocketPlugin(options)]);
   setup?.(registry);
-  const ctx: StreamContext = { connection: conn, registry, emit: (e) => events.push(e), switchTo: () => {} };
+  const ctx: StreamContext = { connection: conn, registry, emit: (e) => events.push(e), switchTo: () => {}, budget };
   const d = new WebSocketStreamDissector(ctx, init, options);
   let frame = 0;
   return {

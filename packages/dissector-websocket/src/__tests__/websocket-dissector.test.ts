@@ -70,7 +70,7 @@ describe('WebSocket dissector: messages', () => {
   });
 
   it('keeps a context per direction; no_context_takeover peers inflate message by message', async () => {
-    const t = drive(upgrade({ extensions: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover' }));
+    const t = drive(upgrade({ extensions: 'permessage-deflate; server_no_context_takeover' }));
     const [c1, c2] = await deflateTakeover(['client says hello', 'client says hello again']);
     t.c2s(encodeFrame({ opcode: 1, rsv: 4, payload: c1!, mask: M }));
     t.s2c(encodeFrame({ opcode: 1, rsv: 4, payload: deflateAlone('server one') }));
@@ -81,6 +81,21 @@ describe('WebSocket dissector: messages', () => {
       ['s2c', 'server one'],
       ['s2c', 'server two'],
       ['c2s', 'client says hello again'],
+    ]);
+  });
+
+  it('keeps no context between the messages of a no_context_takeover peer: one that refers back anyway is undecodable, not wrong', async () => {
+    const t = drive(upgrade({ extensions: 'permessage-deflate; client_no_context_takeover; client_max_window_bits=10' }));
+    const [c1, c2] = await deflateTakeover(['client says hello', 'client says hello again']);
+    t.c2s(encodeFrame({ opcode: 1, rsv: 4, payload: c1!, mask: M }));
+    t.c2s(encodeFrame({ opcode: 1, rsv: 4, payload: deflateAlone('alone'), mask: M }));
+    t.c2s(encodeFrame({ opcode: 1, rsv: 4, payload: c2!, mask: M }));
+    t.c2s(encodeFrame({ opcode: 1, rsv: 4, payload: deflateAlone('alone again'), mask: M }));
+    expect(t.messages().map((m) => [m.text, m.undecodable])).toEqual([
+      ['client says hello', undefined],
+      ['alone', undefined],
+      [undefined, expect.stringMatching(/too far back/)],
+      ['alone again', undefined],
     ]);
   });
 
@@ -162,7 +177,8 @@ describe('WebSocket dissector: RFC violations are warnings on the message', () =
     expect(codes(ok.messages()[0])).toEqual([]);
     const bad = drive(upgrade({ accept: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' }));
     bad.c2s(encodeFrame({ opcode: 1, payload: 'a', mask: M }));
-    expect(codes(bad.messages()[0])).toEqual(['WARN_WS_ACCEPT_MISMATCH']);
+    expect(codes(bad.messages()[0])).toEqual([]);
+    expect(bad.events.filter((e) => e.type === 'ws.warning').map((w) => w.warnings.map((d) => d.code))).toEqual([['WARN_WS_ACCEPT_MISMATCH']]);
   });
 
   it('a message cut by the end of the connection is reported, not dropped', () => {
@@ -178,20 +194,29 @@ describe('WebSocket dissector: RFC violations are warnings on the message', () =
 });
 
 describe('WebSocket dissector: findings that belong to no message', () => {
-  it('emits a wrong Sec-WebSocket-Accept as a ws.warning at the end when no message followed', () => {
+  it('emits a wrong Sec-WebSocket-Accept as a ws.warning at once, stamped with the 101 response, before any message', () => {
     const t = drive(upgrade({ accept: 'bm90IHRoZSByaWdodCBrZXk=' }));
-    t.dissector.end(5n, 5);
+    // Nothing else has happened yet: the record does not wait for a message or the end.
     const warnings = t.events.filter((e) => e.type === 'ws.warning');
-    expect(warnings.map((w) => [w.dir, w.warnings.map((d) => d.code), w.lastTs])).toEqual([['c2s', ['WARN_WS_ACCEPT_MISMATCH'], 5n]]);
-    expect(t.messages()).toEqual([]);
-  });
-
-  it('puts the finding on the next message when there is one, and emits no record then', () => {
-    const t = drive(upgrade({ accept: 'bm90IHRoZSByaWdodCBrZXk=' }));
+    expect(warnings.map((w) => [w.dir, w.warnings.map((d) => d.code)])).toEqual([['c2s', ['WARN_WS_ACCEPT_MISMATCH']]]);
     t.c2s(encodeFrame({ opcode: 1, payload: 'hi', mask: M }));
     t.dissector.end(5n, 5);
-    expect(codes(t.messages()[0])).toEqual(['WARN_WS_ACCEPT_MISMATCH']);
-    expect(t.events.filter((e) => e.type === 'ws.warning')).toEqual([]);
+    expect(codes(t.messages()[0])).toEqual([]);
+    expect(t.events.filter((e) => e.type === 'ws.warning')).toHaveLength(1);
+  });
+
+  it('emits a frame header with an impossible length as a ws.warning at once, with the bytes it skipped at the end', () => {
+    const t = drive(upgrade({}));
+    t.s2c(encodeFrame({ opcode: 1, payload: 'before' }));
+    // 2^63 - 1 and a length with the MSB set: no peer may send either (RFC 6455 §5.2).
+    t.s2c(Uint8Array.of(0x82, 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3));
+    const now = t.events.filter((e) => e.type === 'ws.warning');
+    expect(now.map((w) => w.warnings.map((d) => d.code))).toEqual([['WARN_WS_BAD_HEADER']]);
+    t.dissector.end(5n, 5);
+    expect(t.events.filter((e) => e.type === 'ws.warning').map((w) => w.warnings.map((d) => d.code))).toEqual([['WARN_WS_BAD_HEADER'], ['WARN_WS_UNPARSED']]);
+    const msb = drive(upgrade({}));
+    msb.c2s(Uint8Array.of(0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, 9, 9, 9, 9));
+    expect(msb.events.filter((e) => e.type === 'ws.warning').map((w) => [w.dir, w.warnings[0]!.code])).toEqual([['c2s', 'WARN_WS_BAD_HEADER']]);
   });
 
   it('reports bytes searched in vain, with no message after them, as a ws.warning', () => {

@@ -41,6 +41,38 @@ export function readFrameHeader(buf: Uint8Array, off: number): WebSocketFrameHea
   return { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked, maskKey, payloadLength, headerLength };
 }
 
+/** A frame header's fields, written in place by {@link readFrameHeaderInto}. */
+export type MutableFrameHeader = { -readonly [K in keyof WebSocketFrameHeader]: WebSocketFrameHeader[K] };
+
+/**
+ * {@link readFrameHeader} into an object the caller reuses (a parser's one frame at hand): no
+ * object per frame. The header must be all there (`frameHeaderLength(buf, off)` bytes from `off`).
+ */
+export function readFrameHeaderInto(buf: Uint8Array, off: number, h: MutableFrameHeader): void {
+  const b0 = buf[off]!;
+  const b1 = buf[off + 1]!;
+  const len7 = b1 & 0x7f;
+  let p = off + 2;
+  let payloadLength: number = len7;
+  if (len7 === 126) {
+    payloadLength = (buf[p]! << 8) | buf[p + 1]!;
+    p += 2;
+  } else if (len7 === 127) {
+    const hi = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
+    const lo = ((buf[p + 4]! << 24) | (buf[p + 5]! << 16) | (buf[p + 6]! << 8) | buf[p + 7]!) >>> 0;
+    payloadLength = hi > MAX_SAFE_HIGH_WORD ? -1 : hi * 0x1_0000_0000 + lo;
+    p += 8;
+  }
+  const masked = (b1 & 0x80) !== 0;
+  h.fin = (b0 & 0x80) !== 0;
+  h.rsv = (b0 >> 4) & 7;
+  h.opcode = b0 & 0x0f;
+  h.masked = masked;
+  h.maskKey = masked ? ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0 : 0;
+  h.payloadLength = payloadLength;
+  h.headerLength = p + (masked ? 4 : 0) - off;
+}
+
 /** Whether an opcode is one RFC 6455 defines (0-2 data, 8-10 control). */
 export function isKnownOpcode(opcode: number): boolean {
   return opcode <= Opcode.BINARY || (opcode >= Opcode.CLOSE && opcode <= Opcode.PONG);

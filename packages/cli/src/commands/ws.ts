@@ -1,9 +1,8 @@
-import { formatEndpoint } from '@netrx/core';
-import { tap } from 'rxjs';
+import { formatEndpoint, type AppEvent } from '@netrx/core';
+import { Observable, type OperatorFunction } from 'rxjs';
 import {
   textIsPayload,
   websocketMessageJson,
-  websocketRecords,
   websocketWarningJson,
   writeWebSocketMessageJson,
   writeWebSocketWarningJson,
@@ -11,6 +10,7 @@ import {
   type WebSocketWarning,
 } from '@netrx/dissector-websocket';
 import type { CliArgs } from '../args.js';
+import type { RunFacts } from '../honest.js';
 import { LineBytes, type CliIO, type LineWriter } from '../output.js';
 import { runCommand } from '../run.js';
 import { hexdump, textViewFor, type TextView } from '../text-view.js';
@@ -44,7 +44,7 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
   const lineBytes = args.sink === undefined ? undefined : new LineBytes();
   return runCommand(args, io, {
     // TLS connections that were not decrypted show nothing here: the run's last line counts them.
-    stages: (pipeline, facts) => (frames) => frames.pipe(pipeline.events(), tap((e) => facts.seeTls(e)), websocketRecords()),
+    stages: (pipeline, facts) => (frames) => frames.pipe(pipeline.events(), recordsSeeingTls(facts)),
     jsonRecord: (m: WsRecord) => JSON.parse(m.type === 'ws.warning' ? websocketWarningJson(m) : websocketMessageJson(m)) as object,
     fields: WS_FIELDS,
     streamOf: (m) => m.connection.id,
@@ -85,6 +85,24 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
       return { connection: m.connection, dir: m.dir, type: m.kind, ts: m.lastTs, json: lineBytes!.take() };
     },
   });
+}
+
+/**
+ * `websocketRecords()` that also tells `facts` of the other events (TLS connections not
+ * decrypted): one stage per event instead of a `tap` and a filter.
+ */
+function recordsSeeingTls(facts: RunFacts): OperatorFunction<AppEvent, WsRecord> {
+  return (events) =>
+    new Observable<WsRecord>((subscriber) =>
+      events.subscribe({
+        next: (e) => {
+          if (e.type === 'ws.message' || e.type === 'ws.warning') subscriber.next(e);
+          else facts.seeTls(e);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
 }
 
 /**

@@ -26,7 +26,6 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lastLine, runMeasured, type ChildRun } from './child-run.js';
 import { topFunctions, type ProfileEntry } from './cpu-profile.js';
-import * as local from './hostile-inputs.js';
 
 /** Bumped whenever a generator's output changes, so cached captures are made again. */
 const HOSTILE_VERSION = 2;
@@ -35,9 +34,9 @@ const NETRX_BIN = fileURLToPath(new URL('../../packages/cli/bin/netrx.js', impor
 const MiB = 2 ** 20;
 const MB = 1e6;
 
-/** The generators: the bench's own ({@link local}), or the test-support ones once they are there (`--generators test-support`). */
-type Generators = Pick<typeof local, GeneratorName>;
-/** The generators the bench calls, by name (the same in `bench/hostile-inputs.ts` and `test-support/hostile/`). */
+/** The generators, from `test-support/hostile/*.ts` (the suite's hostile tests use the same at small sizes). */
+type Generators = Record<GeneratorName, (...args: number[]) => Uint8Array>;
+/** The generators the bench calls, by name. */
 type GeneratorName =
   | 'synOnlyConnections' | 'synPlus8Connections' | 'oneConnectionOooSegments' | 'connectionsWithOneOooSegment' | 'connectionsBehindHole'
   | 'nearCapDeflateMessages' | 'incompleteFragments' | 'stackedVlanTags' | 'impossibleWsLength';
@@ -140,15 +139,14 @@ interface Options {
   scale: number;
   timeoutSeconds: number;
   workers: string;
-  generators: 'bench' | 'test-support';
   netrx: string;
   curve: boolean;
   profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { scale: 1, timeoutSeconds: 600, workers: '1', generators: 'bench', netrx: NETRX_BIN, curve: false, profile: false };
-  const usage = 'usage: npm run bench:hostile -- [--only NAME,…] [--scale F] [--timeout SECONDS] [--workers N|default] [--generators bench|test-support] [--netrx PATH] [--curve] [--profile]';
+  const o: Options = { scale: 1, timeoutSeconds: 600, workers: '1', netrx: NETRX_BIN, curve: false, profile: false };
+  const usage = 'usage: npm run bench:hostile -- [--only NAME,…] [--scale F] [--timeout SECONDS] [--workers N|default] [--netrx PATH] [--curve] [--profile]';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[i + 1];
@@ -156,7 +154,6 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--scale' && Number(v) > 0) (o.scale = Number(v)), i++;
     else if (a === '--timeout' && Number(v) > 0) (o.timeoutSeconds = Number(v)), i++;
     else if (a === '--workers' && v && (v === 'default' || Number.isInteger(Number(v)))) (o.workers = v), i++;
-    else if (a === '--generators' && (v === 'bench' || v === 'test-support')) (o.generators = v), i++;
     else if (a === '--netrx' && v) (o.netrx = v), i++;
     else if (a === '--curve') o.curve = true;
     else if (a === '--profile') o.profile = true;
@@ -165,34 +162,28 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
+/** The test-support generator files. */
+const GENERATOR_FILES = ['tcp-inputs.ts', 'deflate-bomb.ts', 'packet-inputs.ts'];
+
 /**
- * The generators to use. `--generators test-support` takes each function from
- * `test-support/hostile/*.ts` where that file exists, and from the bench's own module where not
- * (the list says which). Those files are TypeScript outside the bench's build (and Node 20 does not
- * strip types), so they are compiled with tsc into `.bench/test-support/` first.
+ * The generators of `test-support/hostile/*.ts`, and a hash of their sources (the captures'
+ * cache key). They are TypeScript outside the bench's build (and Node 20 does not strip types),
+ * so they are compiled with tsc into `.bench/test-support/` first.
  */
-async function loadGenerators(which: Options['generators']): Promise<{ gens: Generators; from: Record<GeneratorName, string> }> {
-  const names = Object.keys(local).filter((k) => typeof (local as Record<string, unknown>)[k] === 'function') as GeneratorName[];
-  const from = Object.fromEntries(names.map((n) => [n, 'bench'])) as Record<GeneratorName, string>;
-  if (which === 'bench') return { gens: local, from };
+async function loadGenerators(): Promise<{ gens: Generators; source: string }> {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const files = ['tcp-inputs.ts', 'deflate-bomb.ts', 'packet-inputs.ts'].map((f) => join(root, 'test-support/hostile', f)).filter((f) => existsSync(f));
-  if (!files.length) throw new Error('--generators test-support: no test-support/hostile/*.ts here yet (use --generators bench)');
+  const files = GENERATOR_FILES.map((f) => join(root, 'test-support/hostile', f));
   const out = join(BENCH_DIR, 'test-support');
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', join(root, 'test-support'),
     '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--strict', 'false', '--noCheck', ...files], { encoding: 'utf8' });
-  if (tsc.status !== 0) throw new Error(`--generators test-support: tsc failed:\n${tsc.stdout}${tsc.stderr}`);
-  const gens: Record<string, unknown> = { ...local };
+  if (tsc.status !== 0) throw new Error(`test-support/hostile: tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+  const gens: Record<string, unknown> = {};
+  const hash = createHash('sha256');
   for (const f of files) {
-    const mod = (await import(pathToFileURL(join(out, 'hostile', f.split('/').pop()!.replace(/\.ts$/, '.js'))).href)) as Record<string, unknown>;
-    for (const n of names) {
-      if (typeof mod[n] === 'function') {
-        gens[n] = mod[n];
-        from[n] = `test-support/hostile/${f.split('/').pop()}`;
-      }
-    }
+    hash.update(readFileSync(f));
+    Object.assign(gens, await import(pathToFileURL(join(out, 'hostile', f.split('/').pop()!.replace(/\.ts$/, '.js'))).href));
   }
-  return { gens: gens as Generators, from };
+  return { gens: gens as Generators, source: hash.digest('hex').slice(0, 16) };
 }
 
 interface CaptureFile {
@@ -203,20 +194,19 @@ interface CaptureFile {
 }
 
 /** The capture for `input`, from the cache when its generator and size are the same. */
-function ensureCapture(input: Input, gens: Generators, which: string): CaptureFile {
+function ensureCapture(input: Input, gens: Generators, source: string): CaptureFile {
   mkdirSync(BENCH_DIR, { recursive: true });
-  const file = join(BENCH_DIR, `hostile-${input.name}${which === 'bench' ? '' : '-test-support'}.pcap`);
+  const file = join(BENCH_DIR, `hostile-${input.name}.pcap`);
   const metaFile = `${file}.meta.json`;
-  // A test-support generator is keyed by its file's content: a change there makes the capture again.
-  const source = which === 'bench' ? which : createHash('sha256').update(readFileSync(fileURLToPath(new URL(`../../${which}`, import.meta.url)))).digest('hex').slice(0, 16);
-  const key = { version: HOSTILE_VERSION, generators: which, source, fn: input.make.fn, args: input.make.args };
+  // Keyed by the generators' sources: a change there makes the capture again.
+  const key = { version: HOSTILE_VERSION, source, fn: input.make.fn, args: input.make.args };
   if (existsSync(file) && existsSync(metaFile)) {
     const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { key: unknown; generateSeconds: number };
     if (JSON.stringify(meta.key) === JSON.stringify(key)) return { file, bytes: statSync(file).size, reused: true, generateSeconds: meta.generateSeconds };
   }
   const t0 = performance.now();
   const fn = gens[input.make.fn] as ((...a: number[]) => Uint8Array) | undefined;
-  if (typeof fn !== 'function') throw new Error(`the ${which} generators have no ${input.make.fn}()`);
+  if (typeof fn !== 'function') throw new Error(`test-support/hostile has no ${input.make.fn}()`);
   const bytes = fn(...input.make.args);
   const generateSeconds = (performance.now() - t0) / 1000;
   writeFileSync(`${file}.tmp`, bytes);
@@ -276,7 +266,7 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const { gens, from } = await loadGenerators(o.generators);
+  const { gens, source } = await loadGenerators();
   const all = inputs(o.scale, o.curve);
   const chosen = o.only ? all.filter((i) => o.only!.some((p) => i.name === p || i.name.startsWith(p))) : all;
   if (!chosen.length) throw new Error(`--only matched nothing; inputs: ${all.map((i) => i.name).join(', ')}`);
@@ -285,7 +275,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const input of chosen) {
     process.stderr.write(`hostile: ${input.name}: ${input.what}… `);
-    const cap = ensureCapture(input, gens, from[input.make.fn]);
+    const cap = ensureCapture(input, gens, source);
     process.stderr.write(`${cap.reused ? 'cached' : `generated in ${cap.generateSeconds.toFixed(1)} s`} (${(cap.bytes / MB).toFixed(1)} MB)\n`);
     for (const run of input.runs) {
       process.stderr.write(`hostile:   ${run.label}… `);
@@ -317,7 +307,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}; ` +
-      `load average ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} during the runs; netrx --workers ${o.workers}; generators: ${o.generators === 'bench' ? 'bench' : [...new Set(chosen.map((i) => `${i.make.fn} from ${from[i.make.fn]}`))].join(', ')}; scale ${o.scale}; commit ${commit}\n`,
+      `load average ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} during the runs; netrx --workers ${o.workers}; scale ${o.scale}; commit ${commit}\n`,
   );
   for (const r of rows) {
     if (!r.profile) continue;

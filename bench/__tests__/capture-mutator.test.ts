@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MUTATION_KINDS, layout, mutate } from '../capture-mutator.js';
-import { synPlus8Connections } from '../hostile-inputs.js';
+import { synPlus8Connections } from '../../test-support/hostile/tcp-inputs.js';
 import { Prng } from '../prng.js';
 
 /** A 10-record pcap (5 connections, SYN + 8 bytes each). */

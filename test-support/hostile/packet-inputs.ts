@@ -32,14 +32,14 @@ export function incompleteFragments(n: number, o: { missing?: 'first' | 'last' }
 }
 
 /**
- * One Ethernet frame with `n` stacked 802.1Q tags (TPID 0x8100, VIDs 1…n) around an IPv4/UDP
+ * `frames` Ethernet frames (1 ms apart), each with `n` stacked 802.1Q tags (TPID 0x8100, VIDs 1…n) around an IPv4/UDP
  * datagram. Past the dissector's layer cap (32) the packet must end in a failure layer with a
  * code and an offset, not silently.
  */
-export function stackedVlanTags(n: number): Uint8Array {
+export function stackedVlanTags(n: number, frames = 1): Uint8Array {
   const vlans = Array.from({ length: n }, (_, i) => ({ tpid: 0x8100, vid: (i % 4094) + 1 }));
   const frame = ethernet(ipv4(udp(Uint8Array.from([1, 2, 3, 4]), 5000, 5001), { proto: 17 }), 0x0800, { vlans });
-  return pcapFile(ETHERNET, [{ ts: T0, data: frame }]);
+  return pcapFile(ETHERNET, Array.from({ length: frames }, (_, i) => ({ ts: T0 + BigInt(i) * 1000n, data: frame })));
 }
 
 /** The WebSocket accept value of `key` (RFC 6455 §4.2.2). */

@@ -3,15 +3,18 @@ import { MUTATION_KINDS, layout, mutate } from '../capture-mutator.js';
 import { synPlus8Connections } from '../../test-support/hostile/tcp-inputs.js';
 import { Prng } from '../prng.js';
 
-/** A 10-record pcap (5 connections, SYN + 8 bytes each). */
+/** A pcap of 5 connections, SYN + 8 bytes each (10 records), then one normal connection. */
 const pcap = () => new Uint8Array(synPlus8Connections(5));
 
 describe('capture mutator', () => {
   it('finds every record of a pcap', () => {
     const lay = layout(pcap());
     expect(lay.format).toBe('pcap');
-    expect(lay.records.map((r) => r.frameLength)).toEqual([54, 62, 54, 62, 54, 62, 54, 62, 54, 62]);
+    const b = pcap();
+    expect(lay.records.map((r) => r.frameLength).slice(0, 10)).toEqual([54, 62, 54, 62, 54, 62, 54, 62, 54, 62]);
     expect(lay.records[1]!.at).toBe(24 + 16 + 54);
+    // Every record, and nothing between them: the records tile the file after its 24-byte header.
+    expect(24 + lay.records.reduce((n, r) => n + 16 + r.frameLength, 0)).toBe(b.length);
   });
 
   it('duplicate: the file holds one or more extra copies of one record, still a whole pcap', () => {

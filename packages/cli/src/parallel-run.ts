@@ -123,7 +123,11 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
         return m ? [Number(m[1])] : [];
       }),
     }).subscribe({
-      next: (chunk) => (chunk.channel === 'out' ? io.stdout : io.stderr).write(chunk.bytes),
+      next: (chunk) => {
+        // -q: the threads' lines are counted, not shown (as in one thread).
+        if (chunk.channel === 'out' && args.quiet) return;
+        (chunk.channel === 'out' ? io.stdout : io.stderr).write(chunk.bytes);
+      },
       error: (err: unknown) => {
         failure = err;
         resolve();

@@ -124,6 +124,13 @@ describe('--workers', () => {
     }
   });
 
+  test('-q: nothing on standard output, the same last lines on stderr', async () => {
+    for (const command of ['packets', 'ws']) {
+      const r = await same(2, command, '-r', mixed, '-q');
+      expect(r.out).toBe('');
+    }
+  });
+
   test('-c COUNT stops at the same packet', async () => {
     const r = await same(2, 'packets', '-r', mixed, '--format', 'jsonl', '-c', '37');
     expect(r.out.trim().split('\n')).toHaveLength(37);

@@ -5,7 +5,13 @@
  * call that built it.
  */
 
+/** The parts, one after another, in a new buffer. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/** {@link concat} of a list (any length: a spread of 100,000 parts overflows the stack). */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
@@ -238,7 +244,7 @@ export function pcapFile(linkType: number, records: Iterable<PcapRecord>, opts: 
     d.setUint32(12, r.length ?? r.data.length, le);
     parts.push(rh, r.data.subarray(0, cap));
   }
-  return concat(...parts);
+  return concatAll(parts);
 }
 
 /** Linux cooked v1 header (16 bytes, LINKTYPE_LINUX_SLL 113) as `dumpcap -i any` writes it. */

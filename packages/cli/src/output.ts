@@ -1,5 +1,6 @@
 import { fstatSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { JSON_ESCAPE_BLOCK, writeJsonStringBody } from '@netrx/pipeline';
 
 /** Room a writer starts with; a longer line grows it (for that line only). */
 const INITIAL_CAPACITY = 128 * 1024;
@@ -8,23 +9,6 @@ const INITIAL_CAPACITY = 128 * 1024;
  * pieces of about this size as it is built, never held whole.
  */
 const STREAM_CAPACITY = 1024 * 1024;
-/** A run of one escaped byte at least this long is written by `fill` (a 63 MiB message of NULs). */
-const FILL_RUN_MIN = 16;
-/** Input bytes escaped per capacity check: at most 6 output bytes each (`\u001f`). */
-const ESCAPE_BLOCK = 16 * 1024;
-
-/**
- * What JSON.stringify writes for each byte below 0x80 that needs escaping (ECMA-262
- * `QuoteJSONString`: the short escapes, else `\u00xx` in lower case), empty for the rest.
- */
-const JSON_ESCAPES: readonly Buffer[] = Array.from({ length: 256 }, (_, b) =>
-  b < 0x20 || b === 0x22 || b === 0x5c ? Buffer.from(JSON.stringify(String.fromCharCode(b)).slice(1, -1), 'latin1') : Buffer.alloc(0),
-);
-/** 1 where a byte needs escaping inside a JSON string. */
-const NEEDS_ESCAPE = Uint8Array.from(JSON_ESCAPES, (e) => (e.length > 0 ? 1 : 0));
-
-/** Runs at least this long are copied natively (`set`), shorter ones byte by byte. */
-const NATIVE_COPY_MIN = 48;
 
 /** A cell to sleep on (`Atomics.wait`) while a pipe is full. */
 const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
@@ -48,9 +32,10 @@ function pipeFd(out: Writable): number | undefined {
 }
 
 /**
- * Writes all of `bytes` to `fd`, waiting (1 ms at a time) while the pipe is full (`EAGAIN`: Node
- * made it non-blocking). Returns how many bytes were written before an error (`EPIPE`: the reader
- * is gone), or all of them.
+ * Writes all of `bytes` to `fd`, waiting while the pipe is full (`EAGAIN`: Node made it
+ * non-blocking) 50 µs at a time: a reader empties a pipe within microseconds, and sleeping 1 ms
+ * made `netrx … | cat` take twice as long. Returns how many bytes were written before an error
+ * (`EPIPE`: the reader is gone), or all of them.
  */
 function writeAllSync(fd: number, bytes: Uint8Array): number {
   let off = 0;
@@ -59,21 +44,10 @@ function writeAllSync(fd: number, bytes: Uint8Array): number {
       off += writeSync(fd, bytes, off, bytes.length - off);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return off;
-      Atomics.wait(SLEEP_CELL, 0, 0, 1);
+      Atomics.wait(SLEEP_CELL, 0, 0, 0.05);
     }
   }
   return off;
-}
-
-/**
- * Whether none of the 4 bytes of `x` needs escaping in a JSON string: no byte below 0x20, no `"`
- * (0x22), no `\` (0x5c). The bit tricks of "Bit Twiddling Hacks" (hasless, haszero): exact for
- * whether any byte matches, which is all that is asked.
- */
-function isCleanWord(x: number): boolean {
-  const q = x ^ 0x22222222;
-  const s = x ^ 0x5c5c5c5c;
-  return ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) === 0;
 }
 
 /**
@@ -120,43 +94,10 @@ export class LineWriter {
    * (valid UTF-8 holds no lone surrogates, the only other thing JSON.stringify escapes).
    */
   jsonStringBody(utf8: Uint8Array): void {
-    const n = utf8.length;
-    for (let start = 0; start < n; start += ESCAPE_BLOCK) {
-      const end = Math.min(n, start + ESCAPE_BLOCK);
+    for (let start = 0; start < utf8.length; start += JSON_ESCAPE_BLOCK) {
+      const end = Math.min(utf8.length, start + JSON_ESCAPE_BLOCK);
       this.reserve((end - start) * 6);
-      const buf = this.buf;
-      let pos = this.pos;
-      let i = start;
-      while (i < end) {
-        const b = utf8[i]!;
-        if (NEEDS_ESCAPE[b] !== 0) {
-          const e = JSON_ESCAPES[b]!;
-          // A run of one byte that needs escaping (NULs, as a deflate bomb inflates to): one fill.
-          let r = i + 1;
-          while (r < end && utf8[r] === b) r++;
-          if (r - i >= FILL_RUN_MIN) {
-            buf.fill(e, pos, pos + (r - i) * e.length);
-            pos += (r - i) * e.length;
-            i = r;
-            continue;
-          }
-          for (let k = 0; k < e.length; k++) buf[pos++] = e[k]!;
-          i++;
-          continue;
-        }
-        // Find the run of bytes that need no escaping, 4 at a time while they are clean.
-        let j = i + 1;
-        while (j + 4 <= end && isCleanWord(utf8[j]! | (utf8[j + 1]! << 8) | (utf8[j + 2]! << 16) | (utf8[j + 3]! << 24))) j += 4;
-        while (j < end && NEEDS_ESCAPE[utf8[j]!] === 0) j++;
-        // Short runs (between the quotes of a JSON envelope) byte by byte: a view per run costs more.
-        if (j - i < NATIVE_COPY_MIN) for (let k = i; k < j; k++) buf[pos++] = utf8[k]!;
-        else {
-          buf.set(utf8.subarray(i, j), pos);
-          pos += j - i;
-        }
-        i = j;
-      }
-      this.pos = pos;
+      this.pos = writeJsonStringBody(this.buf, this.pos, utf8, start, end);
     }
   }
 

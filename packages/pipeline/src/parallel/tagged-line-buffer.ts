@@ -1,3 +1,4 @@
+import { JSON_ESCAPE_BLOCK, writeJsonStringBody } from '../json-string-body.js';
 import type { LineSink } from './line-sink.js';
 import { plainMemory, type OutputMemory } from './output-pool.js';
 
@@ -42,30 +43,6 @@ const INITIAL_BYTES = 256 * 1024;
 const INITIAL_LINES = 4096;
 /** How far into a line its connection id is looked for. */
 const ID_WINDOW = 256;
-/** Input bytes escaped per capacity check: at most 6 output bytes each (`\u001f`). */
-const ESCAPE_BLOCK = 16 * 1024;
-/** Runs at least this long are copied natively (`set`), shorter ones byte by byte. */
-const NATIVE_COPY_MIN = 48;
-
-/**
- * What JSON.stringify writes for each byte below 0x80 that needs escaping (ECMA-262
- * `QuoteJSONString`: the short escapes, else `\u00xx` in lower case), empty for the rest.
- */
-const JSON_ESCAPES: readonly Uint8Array[] = Array.from({ length: 256 }, (_, b) =>
-  b < 0x20 || b === 0x22 || b === 0x5c ? Buffer.from(JSON.stringify(String.fromCharCode(b)).slice(1, -1), 'latin1') : new Uint8Array(0),
-);
-/** 1 where a byte needs escaping inside a JSON string. */
-const NEEDS_ESCAPE = Uint8Array.from(JSON_ESCAPES, (e) => (e.length > 0 ? 1 : 0));
-
-/**
- * Whether none of the 4 bytes of `x` needs escaping in a JSON string: no byte below 0x20, no `"`,
- * no `\` ("Bit Twiddling Hacks": hasless, haszero).
- */
-function isCleanWord(x: number): boolean {
-  const q = x ^ 0x22222222;
-  const s = x ^ 0x5c5c5c5c;
-  return ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) === 0;
-}
 
 /**
  * A worker's output for one batch of frames: the lines a {@link LineJob} writes, as UTF-8, each
@@ -161,32 +138,10 @@ export class TaggedLineBuffer implements LineSink {
   }
 
   jsonStringBody(utf8: Uint8Array): void {
-    const n = utf8.length;
-    for (let start = 0; start < n; start += ESCAPE_BLOCK) {
-      const end = Math.min(n, start + ESCAPE_BLOCK);
+    for (let start = 0; start < utf8.length; start += JSON_ESCAPE_BLOCK) {
+      const end = Math.min(utf8.length, start + JSON_ESCAPE_BLOCK);
       this.reserve((end - start) * 6);
-      const buf = this.buf;
-      let pos = this.pos;
-      let i = start;
-      while (i < end) {
-        const b = utf8[i]!;
-        if (NEEDS_ESCAPE[b] !== 0) {
-          const e = JSON_ESCAPES[b]!;
-          for (let k = 0; k < e.length; k++) buf[pos++] = e[k]!;
-          i++;
-          continue;
-        }
-        let j = i + 1;
-        while (j + 4 <= end && isCleanWord(utf8[j]! | (utf8[j + 1]! << 8) | (utf8[j + 2]! << 16) | (utf8[j + 3]! << 24))) j += 4;
-        while (j < end && NEEDS_ESCAPE[utf8[j]!] === 0) j++;
-        if (j - i < NATIVE_COPY_MIN) for (let k = i; k < j; k++) buf[pos++] = utf8[k]!;
-        else {
-          buf.set(utf8.subarray(i, j), pos);
-          pos += j - i;
-        }
-        i = j;
-      }
-      this.pos = pos;
+      this.pos = writeJsonStringBody(this.buf, this.pos, utf8, start, end);
     }
   }
 

@@ -64,8 +64,9 @@ export class WebSocketStreamProbe implements StreamProbe {
 
   gap(dir: Direction): void {
     // The bytes after a gap begin at an unknown point: new searches (no chain may run across the
-    // gap), midstream ones, with the budget that is left.
-    let used = 0;
+    // gap), midstream ones, with the budget that is left. A gap costs one segment start at least:
+    // 200,000 one-byte segments each behind a hole made 800,000 searches before it did.
+    let used = 1;
     for (const s of this.searches[dir]) if (this.segmentSearches.has(s)) used = Math.max(used, s.searched);
     this.budget[dir] -= used;
     this.searches[dir] = this.make(dir, false);

@@ -34,6 +34,19 @@ describe('WebSocketStreamProbe', () => {
     expect(run(p, 's2c', segments(noise.subarray(0, 1448 * (WS_PROBE_SEGMENT_BUDGET + 100)))).verdict).toBe('reject');
   });
 
+  it('every gap costs a segment start: one-byte segments each behind a hole spend the budget too', () => {
+    const p = new WebSocketStreamProbe(midstream);
+    let verdict: ReturnType<WebSocketStreamProbe['push']> = { need: 1 };
+    let gaps = 0;
+    for (; gaps <= 2 * WS_PROBE_SEGMENT_BUDGET && verdict !== 'reject'; gaps++) {
+      p.gap('c2s');
+      p.gap('s2c');
+      verdict = p.push('c2s', Uint8Array.of(0x41));
+    }
+    expect(verdict).toBe('reject');
+    expect(gaps).toBeLessThanOrEqual(WS_PROBE_SEGMENT_BUDGET + 1);
+  });
+
   it('with the SYN seen, a frame starts at the first byte or none does, masked by the client only', () => {
     expect(run(new WebSocketStreamProbe(connection), 'c2s', [concat(...chatFrames(3, true))]).verdict).toBe('match');
     expect(run(new WebSocketStreamProbe(connection), 's2c', [concat(...chatFrames(3, true))]).verdict).toBe('undecided');

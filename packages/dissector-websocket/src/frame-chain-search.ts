@@ -197,12 +197,13 @@ export class FrameChainSearch {
   /** The chain that reached the threshold, waiting for the scan to pass where it would start. */
   private believable: Candidate | undefined;
   // Kept bytes: `tail` holds stream bytes [tailBase, tailBase + tail.length).
-  private tail: Uint8Array = new Uint8Array(0);
+  private tail: Uint8Array = EMPTY;
   private tailBase = 0;
   // The chunk being pushed, and a small buffer joining the tail to its first bytes.
-  private chunk: Uint8Array = new Uint8Array(0);
+  private chunk: Uint8Array = EMPTY;
   private chunkBase = 0;
-  private readonly join = new Uint8Array(512);
+  // Allocated at its first use (a connection's probe makes searches that may never need it).
+  private join: Uint8Array = EMPTY;
   private joinLength = 0;
 
   constructor(rules: DirectionRules, options: ChainSearchOptions = {}) {
@@ -346,7 +347,7 @@ export class FrameChainSearch {
     while (c.mergedInto !== undefined) c = c.mergedInto;
     const { frames, offset, index } = this.proposal(c);
     this.pending = [];
-    this.tail = new Uint8Array(0);
+    this.tail = EMPTY;
     this.verdict = { kind: 'match', offset, frames: frames.slice(index), doubtful: frames.slice(0, index), next: c.next, bits: c.bits, threshold: this.threshold };
     return this.verdict;
   }
@@ -598,6 +599,7 @@ export class FrameChainSearch {
     }
     if (this.joinLength < 0) {
       // The tail, then the chunk's first bytes: enough for any frame that starts in the tail.
+      if (this.join.length === 0) this.join = new Uint8Array(JOIN_BYTES);
       const n = this.tail.length;
       const m = Math.min(this.chunk.length, this.join.length - n);
       this.join.set(this.tail, 0);
@@ -655,6 +657,8 @@ export class FrameChainSearch {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Size of the buffer joining the kept tail to a chunk's first bytes. */
+const JOIN_BYTES = 512;
 const EMPTY_F64 = new Float64Array(0);
 
 /**

@@ -26,7 +26,8 @@ export class WebSocketStreamProbe implements StreamProbe {
   private readonly searches: Record<Direction, FrameChainSearch[]>;
   /** Segment starts left per direction (a gap starts new searches with what is left). */
   private readonly budget: Record<Direction, number> = { c2s: WS_PROBE_SEGMENT_BUDGET, s2c: WS_PROBE_SEGMENT_BUDGET };
-  private readonly segmentSearches = new WeakSet<FrameChainSearch>();
+  /** The searches at segment starts (made midstream only). */
+  private segmentSearches: WeakSet<FrameChainSearch> | undefined;
 
   constructor(connection: Connection) {
     const fromStart = connection.clientBy === 'syn';
@@ -45,7 +46,7 @@ export class WebSocketStreamProbe implements StreamProbe {
       // Every position of the first bytes (the capture may start inside a header), then segment starts.
       out.push(new FrameChainSearch(rules, { securityBits: SECURITY_BITS_HEURISTIC, starts: 'byte', maxStarts: WS_PROBE_BYTES }));
       const segments = new FrameChainSearch(rules, { securityBits: SECURITY_BITS_HEURISTIC, starts: 'chunk', maxStarts: this.budget[dir] });
-      this.segmentSearches.add(segments);
+      (this.segmentSearches ??= new WeakSet()).add(segments);
       out.push(segments);
     }
     return out;
@@ -67,7 +68,7 @@ export class WebSocketStreamProbe implements StreamProbe {
     // gap), midstream ones, with the budget that is left. A gap costs one segment start at least:
     // 200,000 one-byte segments each behind a hole made 800,000 searches before it did.
     let used = 1;
-    for (const s of this.searches[dir]) if (this.segmentSearches.has(s)) used = Math.max(used, s.searched);
+    for (const s of this.searches[dir]) if (this.segmentSearches?.has(s)) used = Math.max(used, s.searched);
     this.budget[dir] -= used;
     this.searches[dir] = this.make(dir, false);
   }

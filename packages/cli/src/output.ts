@@ -1,6 +1,6 @@
 import { fstatSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { JSON_ESCAPE_BLOCK, writeJsonStringBody } from '@netrx/pipeline';
+import { ByteLines } from '@netrx/pipeline';
 
 /** Room a writer starts with; a longer line grows it (for that line only). */
 const INITIAL_CAPACITY = 128 * 1024;
@@ -58,9 +58,8 @@ function writeAllSync(fd: number, bytes: Uint8Array): number {
  * except for a line longer than 1 MiB, which is written in ~1 MiB pieces as it is built (a writer
  * never holds more), unless the writer {@link LineWriter.holdsLines | holds lines} whole.
  */
-export class LineWriter {
+export class LineWriter extends ByteLines {
   protected buf: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
-  protected pos = 0;
   /** Whether a line is kept whole however long (a writer whose lines are taken, not written). */
   protected holdsLines = false;
   /** `out`'s descriptor when it is a pipe or socket: written synchronously (see {@link pipeFd}). */
@@ -72,33 +71,8 @@ export class LineWriter {
     private readonly out: Writable,
     private readonly chunk = 64 * 1024,
   ) {
+    super();
     this.fd = pipeFd(out);
-  }
-
-  /** Writes `s` and a line end. */
-  line(s: string): void {
-    this.text(s);
-    this.endLine();
-  }
-
-  /** Appends `s` to the current line. */
-  text(s: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    this.reserve(s.length * 3);
-    this.pos += this.buf.write(s, this.pos);
-  }
-
-  /**
-   * Appends valid UTF-8 as the inside of a JSON string, escaped exactly as `JSON.stringify`
-   * escapes the text it encodes: `"`, `\` and control characters; everything else is copied
-   * (valid UTF-8 holds no lone surrogates, the only other thing JSON.stringify escapes).
-   */
-  jsonStringBody(utf8: Uint8Array): void {
-    for (let start = 0; start < utf8.length; start += JSON_ESCAPE_BLOCK) {
-      const end = Math.min(utf8.length, start + JSON_ESCAPE_BLOCK);
-      this.reserve((end - start) * 6);
-      this.pos = writeJsonStringBody(this.buf, this.pos, utf8, start, end);
-    }
   }
 
   /** Ends the current line; writes what is collected once it reaches the chunk size. */
@@ -150,9 +124,9 @@ export class LineWriter {
 
   /**
    * Makes room for `n` more bytes, growing the buffer when one line needs more; past
-   * {@link STREAM_CAPACITY}, writes what is collected (part of a line) instead of growing.
+   * `STREAM_CAPACITY`, writes what is collected (part of a line) instead of growing.
    */
-  private reserve(n: number): void {
+  protected reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     if (!this.holdsLines && this.pos + n > STREAM_CAPACITY && this.pos > 0) {
       // A long line: hand the stream what is built so far (the stream may hold it: a new buffer).

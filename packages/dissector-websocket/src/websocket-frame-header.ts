@@ -20,25 +20,10 @@ export function frameHeaderLength(buf: Uint8Array, off: number): number {
  * forbidden by §5.2) gives `payloadLength` -1: the caller treats it as a protocol error.
  */
 export function readFrameHeader(buf: Uint8Array, off: number): WebSocketFrameHeader | undefined {
-  const headerLength = frameHeaderLength(buf, off);
-  if (buf.length - off < headerLength) return undefined;
-  const b0 = buf[off]!;
-  const b1 = buf[off + 1]!;
-  const len7 = b1 & 0x7f;
-  let p = off + 2;
-  let payloadLength: number = len7;
-  if (len7 === 126) {
-    payloadLength = (buf[p]! << 8) | buf[p + 1]!;
-    p += 2;
-  } else if (len7 === 127) {
-    const hi = ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0;
-    const lo = ((buf[p + 4]! << 24) | (buf[p + 5]! << 16) | (buf[p + 6]! << 8) | buf[p + 7]!) >>> 0;
-    payloadLength = hi > MAX_SAFE_HIGH_WORD ? -1 : hi * 0x1_0000_0000 + lo;
-    p += 8;
-  }
-  const masked = (b1 & 0x80) !== 0;
-  const maskKey = masked ? ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0 : 0;
-  return { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked, maskKey, payloadLength, headerLength };
+  if (buf.length - off < frameHeaderLength(buf, off)) return undefined;
+  const h: MutableFrameHeader = { fin: false, rsv: 0, opcode: 0, masked: false, maskKey: 0, payloadLength: 0, headerLength: 0 };
+  readFrameHeaderInto(buf, off, h);
+  return h;
 }
 
 /** A frame header's fields, written in place by {@link readFrameHeaderInto}. */

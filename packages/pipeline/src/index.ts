@@ -41,4 +41,4 @@ export type { LineSink } from './parallel/line-sink.js';
 export type { JobStats } from './parallel/job-runner.js';
 export type { ThreadStats } from './parallel/thread-stats.js';
 export { TABLES_IN_FLIGHT } from './parallel/frame-dispatcher.js';
-export { JSON_ESCAPE_BLOCK, writeJsonStringBody } from './json-string-body.js';
+export { ByteLines } from './byte-lines.js';

@@ -1,4 +1,4 @@
-import { JSON_ESCAPE_BLOCK, writeJsonStringBody } from '../json-string-body.js';
+import { ByteLines } from '../byte-lines.js';
 import type { LineSink } from './line-sink.js';
 import { plainMemory, type OutputMemory } from './output-pool.js';
 
@@ -56,10 +56,9 @@ const ID_WINDOW = 256;
  * occur inside a JSON string (its quotes would be escaped). The JSON escaping is the CLI
  * `LineWriter`'s, byte for byte.
  */
-export class TaggedLineBuffer implements LineSink {
-  private buf: Buffer;
+export class TaggedLineBuffer extends ByteLines {
+  protected buf: Buffer;
   private bufId: number;
-  private pos = 0;
   private lineStart = 0;
   private meta = new Float64Array(INITIAL_LINES * LINE_FIELDS);
   private count = 0;
@@ -85,6 +84,7 @@ export class TaggedLineBuffer implements LineSink {
     private readonly knownIds: () => number,
     private readonly memory: OutputMemory = plainMemory,
   ) {
+    super();
     ({ id: this.bufId, bytes: this.buf } = memory.take(INITIAL_BYTES));
     this.markers = markers.map((m) => (m === undefined || m === '' ? undefined : Buffer.from(m, 'utf8')));
     const self = this;
@@ -124,25 +124,6 @@ export class TaggedLineBuffer implements LineSink {
   /** Lines written so far (since the last {@link take}). */
   get lines(): number {
     return this.count;
-  }
-
-  line(s: string): void {
-    this.text(s);
-    this.endLine();
-  }
-
-  text(s: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    this.reserve(s.length * 3);
-    this.pos += this.buf.write(s, this.pos);
-  }
-
-  jsonStringBody(utf8: Uint8Array): void {
-    for (let start = 0; start < utf8.length; start += JSON_ESCAPE_BLOCK) {
-      const end = Math.min(utf8.length, start + JSON_ESCAPE_BLOCK);
-      this.reserve((end - start) * 6);
-      this.pos = writeJsonStringBody(this.buf, this.pos, utf8, start, end);
-    }
   }
 
   endLine(): void {
@@ -207,7 +188,7 @@ export class TaggedLineBuffer implements LineSink {
     }
   }
 
-  private reserve(n: number): void {
+  protected reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const { id, bytes } = this.memory.take(Math.max(this.buf.length * 2, this.pos + n));
     bytes.set(this.buf.subarray(0, this.pos));

@@ -33,7 +33,7 @@ export abstract class ByteLines implements LineSink {
 
   /**
    * Appends valid UTF-8 as the inside of a JSON string, escaped exactly as `JSON.stringify`
-   * escapes the text it encodes (see {@link writeJsonStringBody}).
+   * escapes the text it encodes: `"`, `\` and control characters; everything else is copied.
    */
   jsonStringBody(utf8: Uint8Array): void {
     for (let start = 0; start < utf8.length; start += JSON_ESCAPE_BLOCK) {

@@ -101,7 +101,10 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
   const counters: Record<string, number> = {};
   // NETRX_THREAD_STATS=1: what each thread used, on stderr at the end (for measuring scaling; see docs/parallel.md).
   const threadStats: ThreadStats[] | undefined = process.env['NETRX_THREAD_STATS'] ? [] : undefined;
-  const jobArgs: ParallelJobArgs = { args: { ...args, keylog }, tty: (io.stdout as { isTTY?: boolean }).isTTY === true };
+  // --memory is the run's, not each thread's: every thread dissects its share of the connections
+  // within its share of the budget.
+  const memory = Math.max(1, Math.floor(memoryBytes(args.memory) / workers));
+  const jobArgs: ParallelJobArgs = { args: { ...args, keylog, memory }, tty: (io.stdout as { isTTY?: boolean }).isTTY === true };
   let failure: unknown;
   await new Promise<void>((resolve) => {
     captureLines({

@@ -57,11 +57,18 @@ export interface TcpConnectionSummary {
   readonly packets: { readonly c2s: number; readonly s2c: number };
 }
 
-/** The running sha256 of each direction of one connection. */
+/**
+ * The running sha256 of each direction of one connection, made at the direction's first bytes: a
+ * Node `Hash` holds an OpenSSL context (~1 KiB with its objects), and a flood of connections that
+ * never send anything should cost none.
+ */
 interface DirectionHashes {
-  readonly c2s: Hash;
-  readonly s2c: Hash;
+  c2s?: Hash;
+  s2c?: Hash;
 }
+
+/** sha256 of nothing, hex: the digest of a direction that carried no bytes. */
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 /**
  * TCP stream events to one {@link TcpConnectionSummary} per connection, emitted when its `close`
@@ -84,17 +91,15 @@ export function tcpConnectionSummaries(): OperatorFunction<StreamEvent, TcpConne
   return (events) =>
     new Observable<TcpConnectionSummary>((subscriber) => {
       const hashes = new Map<number, DirectionHashes>();
-      const hashesOf = (id: number): DirectionHashes => {
-        let h = hashes.get(id);
-        if (h === undefined) hashes.set(id, (h = { c2s: createHash('sha256'), s2c: createHash('sha256') }));
-        return h;
-      };
       const subscription = events.subscribe({
         next: (ev) => {
           const id = ev.connection.id;
-          if (ev.type === 'data') hashesOf(id)[ev.dir].update(ev.bytes);
-          else if (ev.type === 'close') {
-            const summary = summarize(ev, hashesOf(id));
+          if (ev.type === 'data') {
+            let h = hashes.get(id);
+            if (h === undefined) hashes.set(id, (h = {}));
+            (h[ev.dir] ??= createHash('sha256')).update(ev.bytes);
+          } else if (ev.type === 'close') {
+            const summary = summarize(ev, hashes.get(id) ?? {});
             hashes.delete(id);
             subscriber.next(summary);
           }
@@ -114,9 +119,9 @@ function summarize(ev: StreamClose, hashes: DirectionHashes): TcpConnectionSumma
   const c = ev.connection;
   const first = ev.firstSeen ?? ev.ts;
   const last = ev.lastSeen ?? ev.ts;
-  const dir = (s: Readonly<DirectionStats>, h: Hash): TcpDirectionSummary => ({
+  const dir = (s: Readonly<DirectionStats>, h: Hash | undefined): TcpDirectionSummary => ({
     bytes: s.bytes,
-    sha256: h.digest('hex'),
+    sha256: h === undefined ? EMPTY_SHA256 : h.digest('hex'),
     gaps: s.gaps,
     gapBytes: s.gapBytes,
     retransmitted: s.retransmitted,

@@ -1,6 +1,6 @@
 // Every drop is said: one stderr line at the end of a run when something was dropped, a last
 // {"type":"summary"} JSON line with --summary, findings of their own with --warnings, the memory
-// budget with --memory — the same with --workers N as with one thread.
+// budget with --memory — the same with --workers N as with one thread (the threads share --memory).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_MEMORY_BUDGET } from '@netrx/core';
 import { ensureBuiltDist } from '../../../../test-support/built-dist.js';
+import { connectionsBehindHole } from '../../../../test-support/hostile/tcp-inputs.js';
 import { impossibleWsLength, incompleteFragments, stackedVlanTags } from '../../../../test-support/hostile/packet-inputs.js';
 import { mixedCapture } from '../../../../test-support/mixed-capture.js';
 import { parseArgs } from '../args.js';
@@ -26,6 +27,7 @@ beforeAll(() => {
   writeFileSync(path('vlan.pcap'), stackedVlanTags(1000));
   writeFileSync(path('ws.pcap'), impossibleWsLength());
   writeFileSync(path('mixed.pcap'), mixedCapture(5, 60));
+  writeFileSync(path('hole.pcap'), connectionsBehindHole(1, 64 * 1024));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -134,7 +136,7 @@ describe('with --workers', () => {
       ['ws', '-r', path('frag.pcap'), '--format', 'jsonl', '--summary'],
       ['http', '-r', path('ws.pcap')],
       ['packets', '-r', path('vlan.pcap'), '--format', 'jsonl', '--summary'],
-      ['tcp', '-r', chat, '--memory', '16KiB', '--format', 'jsonl', '--summary'],
+      ['tcp', '-r', chat, '--format', 'jsonl', '--summary'],
       // Fragments that come before their first one go to every thread (their ports are unknown):
       // a datagram is counted once, whether it completed in one thread or never anywhere.
       ['packets', '-r', path('headless.pcap'), '--format', 'jsonl', '--summary'],
@@ -144,5 +146,14 @@ describe('with --workers', () => {
       for (const workers of ['2', '3']) expect(await run(...argv, '--workers', workers), `${argv.join(' ')} --workers ${workers}`).toEqual(one);
     }
     expect(summaryOf((await run('packets', '-r', path('headless.pcap'), '--format', 'jsonl', '--summary', '--workers', '3')).out)).toMatchObject({ fragmentsIncomplete: 5 });
+  });
+
+  test('--memory is shared by the threads, not given to each', async () => {
+    // One connection holding 64 KiB behind a hole (~77 KiB drawn): within 128 KiB, not within half.
+    const argv = ['tcp', '-r', path('hole.pcap'), '--memory', '128KiB', '--format', 'jsonl', '--summary'];
+    expect(summaryOf((await run(...argv, '--workers', '1')).out)).toMatchObject({ memoryLimit: 128 * 1024, memoryRefused: 0 });
+    const two = summaryOf((await run(...argv, '--workers', '2')).out);
+    expect(two).toMatchObject({ memoryLimit: 128 * 1024 });
+    expect(two['memoryRefused']).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { from, lastValueFrom, map, throwError, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { LinkType, type CapturedFrame, type StreamEvent } from '@netrx/core';
-import { concat, ethernet, ipv4, ipv6, ipv6Fragment, sll2, tcp, udp } from '../../../../test-support/packets.js';
+import { TcpFlags, concat, ethernet, ipv4, ipv6, ipv6Fragment, sll2, tcp, udp } from '../../../../test-support/packets.js';
 import { createPipeline, packetSummaries, packetSummary, packetSummaryJson, tcpConnectionSummaries } from '../index.js';
 
 const sample = fileURLToPath(new URL('../../../../examples/chat-server/capture/chat.pcap', import.meta.url));
@@ -47,6 +47,23 @@ describe('tcpConnectionSummaries', () => {
         expect(c[dir].sha256).toBe(createHash('sha256').update(all).digest('hex'));
       }
     }
+  });
+
+  it('gives a direction that carried nothing the sha256 of nothing', async () => {
+    const T = 1_700_000_000_000_000_000n;
+    const segments = [
+      tcp(new Uint8Array(0), { srcPort: 40000, dstPort: 7272, seq: 99, flags: TcpFlags.SYN }),
+      tcp(new TextEncoder().encode('hi'), { srcPort: 40000, dstPort: 7272, seq: 100, flags: TcpFlags.PSH | TcpFlags.ACK }),
+      tcp(new Uint8Array(0), { srcPort: 40000, dstPort: 7272, seq: 102, flags: TcpFlags.RST }),
+    ];
+    const frames: CapturedFrame[] = segments.map((t, i) => {
+      const data = ethernet(ipv4(t));
+      return { linkType: LinkType.ETHERNET, data, caplen: data.length, length: data.length, timestamp: T + BigInt(i), interfaceId: 0, frameNumber: i + 1 };
+    });
+    const pipeline = createPipeline();
+    const [c] = await lastValueFrom(from(frames).pipe(pipeline.streams(), tcpConnectionSummaries(), toArray()));
+    expect(c!.c2s).toMatchObject({ bytes: 2, sha256: createHash('sha256').update('hi').digest('hex') });
+    expect(c!.s2c).toMatchObject({ bytes: 0, sha256: createHash('sha256').digest('hex') });
   });
 
   it('passes an error of its input on', async () => {

@@ -1,8 +1,9 @@
 // The line job each dissecting thread of a parallel `netrx` run loads (see `runParallel`): the
 // command's own run, built in the thread from the same command line.
 import { Writable } from 'node:stream';
-import { defineLineJob, type LineJob, type LineSink } from '@netrx/pipeline';
+import { defineLineJob, memoryBytes, type LineJob, type LineSink } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
+import { governHeap } from './heap-governor.js';
 import { RunFacts, tlsLookoutPlugin } from './honest.js';
 import { keyLogFiles } from './keylog.js';
 import type { Command } from './main.js';
@@ -70,6 +71,8 @@ export const cliLineJob = defineLineJob(async ({ args, tty }: ParallelJobArgs): 
   await (await load())(args, { stdout, stderr: messages });
   if (run === undefined) throw new Error(`netrx ${args.command} did not build a run`);
   const r = run;
+  // args.memory is this thread's share of --memory (parallel-run.ts).
+  governHeap(memoryBytes(args.memory));
   const facts = new RunFacts();
   facts.totals = r.options?.tcp?.totals ?? facts.totals;
   const plugins = await loadPlugins(args.plugins);

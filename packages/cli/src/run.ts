@@ -5,9 +5,10 @@ import { textViewFor } from './text-view.js';
 import { RunFacts, reportUnshown, tlsLookoutPlugin } from './honest.js';
 import { loadPlugins } from './plugins.js';
 import { selectItems, type Selectable } from './select.js';
-import { createPipeline, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
+import { createPipeline, memoryBytes, type Pipeline, type PipelineOptions } from '@netrx/pipeline';
 import type { RedisRecordInput } from '@netrx/sink-redis';
 import type { CliArgs } from './args.js';
+import { governHeap } from './heap-governor.js';
 import { keyLogFiles } from './keylog.js';
 import { lineWriterFor, type CliIO, type LineWriter } from './output.js';
 import { runParallel } from './parallel-run.js';
@@ -88,6 +89,7 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
   const writeWarning = !args.warnings ? undefined : (e: AppEvent) => void ((args.stream === undefined || e.connection.id === args.stream) && out.line(line(e)));
   facts.watch(pipeline, run.showsWarning, writeWarning);
   let failure: unknown;
+  const stopGoverning = governHeap(memoryBytes(args.memory));
   try {
     const frames = openFrames(args, io, pipeline, sink?.ready).pipe(
       tap((f) => {
@@ -102,6 +104,8 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
   } catch (err) {
     sink?.destroy();
     throw err;
+  } finally {
+    stopGoverning();
   }
   if (run.shown !== undefined) shown.report(args, io, run.shown);
   if (failure === undefined) reportUnshown(args, io, facts, shown.count, run.shown);

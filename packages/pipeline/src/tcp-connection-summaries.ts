@@ -58,17 +58,50 @@ export interface TcpConnectionSummary {
 }
 
 /**
- * The running sha256 of each direction of one connection, made at the direction's first bytes: a
- * Node `Hash` holds an OpenSSL context (~1 KiB with its objects), and a flood of connections that
- * never send anything should cost none.
+ * Bytes of a direction kept as they are before a hash is made for them: a Node `Hash` holds an
+ * OpenSSL context (~1 KiB with its objects), more than a flood's connections carry.
  */
-interface DirectionHashes {
-  c2s?: Hash;
-  s2c?: Hash;
-}
+const SMALL_DIRECTION = 64;
 
 /** sha256 of nothing, hex: the digest of a direction that carried no bytes. */
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+/** The running sha256 of one direction: its first bytes as they are, then a hash of them and the rest. */
+class DirectionHash {
+  private head: Uint8Array | undefined;
+  private hash: Hash | undefined;
+
+  update(bytes: Uint8Array): void {
+    if (this.hash !== undefined) {
+      this.hash.update(bytes);
+      return;
+    }
+    const head = this.head;
+    const length = (head?.length ?? 0) + bytes.length;
+    if (length > SMALL_DIRECTION) {
+      this.hash = createHash('sha256');
+      if (head !== undefined) this.hash.update(head);
+      this.hash.update(bytes);
+      this.head = undefined;
+      return;
+    }
+    const joined = new Uint8Array(length);
+    if (head !== undefined) joined.set(head);
+    joined.set(bytes, length - bytes.length);
+    this.head = joined;
+  }
+
+  digest(): string {
+    if (this.hash !== undefined) return this.hash.digest('hex');
+    return this.head === undefined ? EMPTY_SHA256 : createHash('sha256').update(this.head).digest('hex');
+  }
+}
+
+/** The running sha256 of each direction of one connection, made at the direction's first bytes. */
+interface DirectionHashes {
+  c2s?: DirectionHash;
+  s2c?: DirectionHash;
+}
 
 /**
  * TCP stream events to one {@link TcpConnectionSummary} per connection, emitted when its `close`
@@ -97,7 +130,7 @@ export function tcpConnectionSummaries(): OperatorFunction<StreamEvent, TcpConne
           if (ev.type === 'data') {
             let h = hashes.get(id);
             if (h === undefined) hashes.set(id, (h = {}));
-            (h[ev.dir] ??= createHash('sha256')).update(ev.bytes);
+            (h[ev.dir] ??= new DirectionHash()).update(ev.bytes);
           } else if (ev.type === 'close') {
             const summary = summarize(ev, hashes.get(id) ?? {});
             hashes.delete(id);
@@ -119,9 +152,9 @@ function summarize(ev: StreamClose, hashes: DirectionHashes): TcpConnectionSumma
   const c = ev.connection;
   const first = ev.firstSeen ?? ev.ts;
   const last = ev.lastSeen ?? ev.ts;
-  const dir = (s: Readonly<DirectionStats>, h: Hash | undefined): TcpDirectionSummary => ({
+  const dir = (s: Readonly<DirectionStats>, h: DirectionHash | undefined): TcpDirectionSummary => ({
     bytes: s.bytes,
-    sha256: h === undefined ? EMPTY_SHA256 : h.digest('hex'),
+    sha256: h === undefined ? EMPTY_SHA256 : h.digest(),
     gaps: s.gaps,
     gapBytes: s.gapBytes,
     retransmitted: s.retransmitted,

@@ -49,12 +49,14 @@ describe('tcpConnectionSummaries', () => {
     }
   });
 
-  it('gives a direction that carried nothing the sha256 of nothing', async () => {
+  it('hashes a direction that carried nothing, a few bytes, or its first bytes in small pieces', async () => {
     const T = 1_700_000_000_000_000_000n;
+    const pieces = ['hi', 'x'.repeat(40), 'y'.repeat(40), 'z'];
+    let seq = 100;
     const segments = [
       tcp(new Uint8Array(0), { srcPort: 40000, dstPort: 7272, seq: 99, flags: TcpFlags.SYN }),
-      tcp(new TextEncoder().encode('hi'), { srcPort: 40000, dstPort: 7272, seq: 100, flags: TcpFlags.PSH | TcpFlags.ACK }),
-      tcp(new Uint8Array(0), { srcPort: 40000, dstPort: 7272, seq: 102, flags: TcpFlags.RST }),
+      ...pieces.map((p) => tcp(new TextEncoder().encode(p), { srcPort: 40000, dstPort: 7272, seq: (seq += p.length) - p.length, flags: TcpFlags.PSH | TcpFlags.ACK })),
+      tcp(new Uint8Array(0), { srcPort: 40000, dstPort: 7272, seq, flags: TcpFlags.RST }),
     ];
     const frames: CapturedFrame[] = segments.map((t, i) => {
       const data = ethernet(ipv4(t));
@@ -62,7 +64,7 @@ describe('tcpConnectionSummaries', () => {
     });
     const pipeline = createPipeline();
     const [c] = await lastValueFrom(from(frames).pipe(pipeline.streams(), tcpConnectionSummaries(), toArray()));
-    expect(c!.c2s).toMatchObject({ bytes: 2, sha256: createHash('sha256').update('hi').digest('hex') });
+    expect(c!.c2s).toMatchObject({ bytes: 83, sha256: createHash('sha256').update(pieces.join('')).digest('hex') });
     expect(c!.s2c).toMatchObject({ bytes: 0, sha256: createHash('sha256').digest('hex') });
   });
 

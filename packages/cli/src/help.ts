@@ -55,7 +55,7 @@ more:
                         run shows; -q drops it
   --sink-source NAME    the source field of each record (default: the host name)
   --memory SIZE         most memory held between packets (fragments, connections, out-of-order
-                        and held bytes): 256MiB (default), 1GiB, 64k or plain bytes; past it the
+                        and held bytes): 128MiB (default), 1GiB, 64k or plain bytes; past it the
                         oldest state goes, and the last stderr line says what was dropped
   --warnings            findings that belong to no message (stream.error, ws.warning, TLS
                         warnings) as lines of their own: {"type":"warning",…} in jsonl. Without
@@ -85,7 +85,7 @@ const COMMON_READ = `  -r FILE | -i DEVICE   a capture file, or a live capture (
   --backend cap|tcpdump, -s SNAPLEN   live capture only
   --no-progress         no progress bar on stderr
   --workers N           dissect in N threads (default: one per 64 MiB of a file, ≤ cores)
-  --memory SIZE         most memory held between packets (default 256MiB; 1GiB, 64k, bytes)
+  --memory SIZE         most memory held between packets (default 128MiB; 1GiB, 64k, bytes)
   --warnings            findings that belong to no message as lines ({"type":"warning"} in jsonl)
   --summary             with --format jsonl: a last {"type":"summary",…} line of what was dropped
                         (the last stderr line says it too, whenever anything was dropped)`;
@@ -241,7 +241,7 @@ usage: netrx ui [-r FILE | -i DEVICE] [capture filter…] [options]
   -c COUNT              stop after COUNT packets
   --decode-as RULE      force a dissector: tcp.port==7272,websocket
   --keylog FILE         TLS key log (SSLKEYLOGFILE format; repeatable; default $SSLKEYLOGFILE)
-  --memory SIZE         most memory held between packets (default 256MiB; 1GiB, 64k, bytes)
+  --memory SIZE         most memory held between packets (default 128MiB; 1GiB, 64k, bytes)
   --port N              listen on port N (default: a free port)
   --host H              listen on H (default 127.0.0.1; anything else exposes the capture)
   --open                open the page in a browser ($BROWSER, xdg-open, or one on PATH)

@@ -1,7 +1,7 @@
 import { NetrxError } from './errors.js';
 
-/** The budget of a pipeline when none is given: 256 MiB. */
-export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+/** The budget of a pipeline when none is given: 128 MiB. */
+export const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 
 /**
  * Frees memory when a {@link MemoryBudget} is reached: asked for `bytes`, it frees what it can

@@ -59,7 +59,7 @@ export interface PipelineOptions extends FrameSourceOptions {
    * bytes, inflate contexts, held messages), as the holders estimate it. When it is reached the
    * oldest idle state is let go, and what that drops is counted (`Pipeline.drops()`). A number of
    * bytes or a size (`'256MiB'`, `'1GiB'`); default `DEFAULT_MEMORY_BUDGET` of `@netrx/core`
-   * (256 MiB). A {@link Tokens}.MemoryBudget registered in {@link PipelineOptions.container}
+   * (128 MiB). A {@link Tokens}.MemoryBudget registered in {@link PipelineOptions.container}
    * takes its place (one budget shared by several pipelines).
    */
   readonly memory?: number | string;

@@ -9,6 +9,19 @@ const LOOK_EVERY_MS = 50;
  */
 const TIGHT_GROWING_PERCENT = 25;
 
+/** What `governHeap` reads and does (V8's own, or a test's). */
+export interface HeapControl {
+  /** Bytes the heap holds now, garbage included. */
+  size(): number;
+  /** Holds heap growth to `TIGHT_GROWING_PERCENT` for the rest of the process. */
+  tighten(): void;
+}
+
+const V8_HEAP: HeapControl = {
+  size: () => getHeapStatistics().total_heap_size,
+  tighten: () => setFlagsFromString(`--heap-growing-percent=${TIGHT_GROWING_PERCENT}`),
+};
+
 /**
  * Keeps the V8 heap of a run near what its memory budget lets it hold.
  *
@@ -23,10 +36,10 @@ const TIGHT_GROWING_PERCENT = 25;
  * The setting is the process's (every thread's) and is never undone, so threads that each watch
  * their own heap cannot undo each other's decision. Returns a function that stops watching.
  */
-export function governHeap(budgetBytes: number): () => void {
+export function governHeap(budgetBytes: number, heap: HeapControl = V8_HEAP): () => void {
   const timer = setInterval(() => {
-    if (getHeapStatistics().total_heap_size <= budgetBytes / 2) return;
-    setFlagsFromString(`--heap-growing-percent=${TIGHT_GROWING_PERCENT}`);
+    if (heap.size() <= budgetBytes / 2) return;
+    heap.tighten();
     clearInterval(timer);
   }, LOOK_EVERY_MS);
   timer.unref();

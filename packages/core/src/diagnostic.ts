@@ -16,4 +16,6 @@ export interface Diagnostic {
   readonly message: string;
   /** Byte offset the finding refers to (in the frame for packet layers, in the stream for streams). */
   readonly offset?: number;
+  /** Bytes the finding counts, when it counts some (skipped by a resynchronisation, never parsed). */
+  readonly bytes?: number;
 }

@@ -155,11 +155,11 @@ export class WebSocketMessageAssembler implements FrameSink {
   }
 
   onResync(skipped: number): void {
-    if (skipped > 0) this.carry(warning('WARN_WS_RESYNC', `frames found again after ${skipped} bytes that could not be parsed`));
+    if (skipped > 0) this.carry({ ...warning('WARN_WS_RESYNC', `frames found again after ${skipped} bytes that could not be parsed`), bytes: skipped });
   }
 
   onUnparsed(skipped: number): void {
-    this.carry(warning('WARN_WS_UNPARSED', `${skipped} bytes were searched for frames and none was proven: no message is shown for them`));
+    this.carry({ ...warning('WARN_WS_UNPARSED', `${skipped} bytes were searched for frames and none was proven: no message is shown for them`), bytes: skipped });
   }
 
   onMasking(masked: boolean): void {

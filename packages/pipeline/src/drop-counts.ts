@@ -46,13 +46,11 @@ export interface DropCounts {
   memory: { limit: number; peak: number; used: number; refused: number; reclaimed: number };
 }
 
-/** Bytes a WebSocket resynchronisation diagnostic says were skipped (`… after 123 bytes …`, `123 bytes were searched …`). */
+/** The findings whose `bytes` are bytes skipped without a message (WebSocket resynchronisation). */
 const SKIPPED_CODES = new Set(['WARN_WS_RESYNC', 'WARN_WS_UNPARSED']);
 
 function skippedBytes(d: Diagnostic): number {
-  if (!SKIPPED_CODES.has(d.code)) return 0;
-  const m = /(\d+) bytes/.exec(d.message);
-  return m ? Number(m[1]) : 0;
+  return SKIPPED_CODES.has(d.code) ? (d.bytes ?? 0) : 0;
 }
 
 /** An application event's fields this counter reads, whatever the plugin that made it. */

@@ -50,12 +50,12 @@ describe('fromCaptureFile', () => {
     expect(progress.map(([n]) => n)).toEqual([...progress.map(([n]) => n)].sort((a, b) => a - b));
   });
 
-  it('reads a file in 1 MiB chunks by default', async () => {
-    const big = pcapFile(1, Array.from({ length: 3000 }, (_, i) => ({ ts: BigInt(i), data: new Uint8Array(1000) })));
+  it('reads a file in 256 KiB chunks by default', async () => {
+    const big = pcapFile(1, Array.from({ length: 1000 }, (_, i) => ({ ts: BigInt(i), data: new Uint8Array(1000) })));
     const progress: number[] = [];
-    const { frames } = await drain(file('mib.pcap', big), { onProgress: (n) => progress.push(n) });
-    expect(frames).toHaveLength(3000);
-    expect(progress).toEqual([1, 2, 3].map((m) => Math.min(m * 1048576, big.length)).concat(big.length));
+    const { frames } = await drain(file('kib.pcap', big), { onProgress: (n) => progress.push(n) });
+    expect(frames).toHaveLength(1000);
+    expect(progress).toEqual([1, 2, 3, 4].map((m) => Math.min(m * 262144, big.length)).concat(big.length));
   });
 
   it('reads gzip-compressed pcap and pcapng transparently', async () => {

@@ -1,8 +1,7 @@
-import { isUtf8 } from 'node:buffer';
 import { Observable, type OperatorFunction } from 'rxjs';
 import { connectionJsonFields, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
 import { utf8Text } from './bytes.js';
-import { textIsPayload } from './lazy-text.js';
+import { textIsPayload, textIsUtf8Payload } from './lazy-text.js';
 import { forEachUtf8Piece } from './utf8-pieces.js';
 import type { WebSocketMessage, WebSocketWarning } from './types.js';
 
@@ -56,7 +55,7 @@ export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSin
       for (let o = 0; o < p.length; o += JSON_PIECE_BYTES) sink.text(b.toString('hex', o, Math.min(p.length, o + JSON_PIECE_BYTES)));
       head = '"';
     }
-  } else if (p.length > 0 && textIsPayload(m) && isUtf8(p)) {
+  } else if (p.length > 0 && textIsUtf8Payload(m)) {
     // The text is the payload decoded (RFC 6455 §5.6), so its JSON is the payload's bytes escaped
     // and the text is never made.
     sink.text(head + '"text":"');

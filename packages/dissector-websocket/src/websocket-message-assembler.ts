@@ -6,7 +6,8 @@ import { MessageInflater } from './message-inflater.js';
 import { Opcode, type WebSocketFrame, type WebSocketMessage, type WebSocketMessageKind } from './types.js';
 import { isControlOpcode } from './websocket-frame-header.js';
 import type { FrameSink, ParsedFrame } from './websocket-frame-parser.js';
-import { closeCodeOf, closeViolations, frameViolations, textViolations, warning } from './websocket-validation.js';
+import { isUtf8 } from 'node:buffer';
+import { INVALID_UTF8_TEXT, closeCodeOf, closeViolations, frameViolations, warning } from './websocket-validation.js';
 
 /** Whether permessage-deflate is on for a direction: negotiated, not negotiated, or unknown (no handshake). */
 export type CompressionState = 'negotiated' | 'none' | 'unknown';
@@ -361,6 +362,7 @@ export class WebSocketMessageAssembler implements FrameSink {
       this.carried = undefined;
     }
     let lazyText = false;
+    let validUtf8 = false;
     let closeCode: number | undefined;
     let closeReason: string | undefined;
     let partialText: string | undefined;
@@ -370,9 +372,11 @@ export class WebSocketMessageAssembler implements FrameSink {
       if (kind === 'text') partialText = textWithUnknown(payload, unknown!);
     } else if (undecodable === undefined) {
       if (kind === 'text') {
-        // Validity now (a warning rides on the message); the text itself only when read.
+        // Validity now (a warning rides on the message, the JSON writer relies on it); the text
+        // itself only when read.
         lazyText = true;
-        warnings = textViolations(payload, warnings);
+        validUtf8 = isUtf8(payload);
+        if (!validUtf8) (warnings ??= []).push(INVALID_UTF8_TEXT);
       } else if (kind === 'close') {
         warnings = closeViolations(payload, warnings);
         if (payload.length >= 2) {
@@ -393,7 +397,7 @@ export class WebSocketMessageAssembler implements FrameSink {
       kind,
       payload,
     } as Writable<WebSocketMessage>;
-    if (lazyText) defineLazyText(message);
+    if (lazyText) defineLazyText(message, validUtf8);
     else message.text = partialText;
     message.closeCode = closeCode;
     message.closeReason = closeReason;

@@ -87,11 +87,8 @@ export function frameViolations(
   return w;
 }
 
-/** A text message's payload must be valid UTF-8 as a whole (§5.6, §8.1); appends the violation to `w`. */
-export function textViolations(payload: Uint8Array, w: Diagnostic[] | undefined): Diagnostic[] | undefined {
-  if (!isUtf8(payload)) (w ??= []).push(warning('WARN_WS_INVALID_UTF8', 'text message is not valid UTF-8 (RFC 6455 §8.1)'));
-  return w;
-}
+/** A text message's payload must be valid UTF-8 as a whole (§5.6, §8.1): the finding when it is not. */
+export const INVALID_UTF8_TEXT: Diagnostic = warning('WARN_WS_INVALID_UTF8', 'text message is not valid UTF-8 (RFC 6455 §8.1)');
 
 /**
  * A close frame's payload (§5.5.1): empty, or a status code that may be sent (§7.4) and a UTF-8

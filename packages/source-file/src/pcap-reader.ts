@@ -108,7 +108,7 @@ export class PcapReader extends FramedReader {
 
   protected truncated(have: number, need: number, known: boolean): CaptureProblem {
     if (!this.headerSeen) {
-      return problem('ERR_PCAP_TRUNCATED', this.offset, `file ends inside the pcap file header (${have} of ${GLOBAL_HEADER} bytes)`);
+      return problem('ERR_PCAP_TRUNCATED', this.offset, `file ends at byte ${have}, inside the pcap file header (${have} of ${GLOBAL_HEADER} bytes)`);
     }
     if (!known) {
       return problem('ERR_PCAP_TRUNCATED', this.offset, `file ends inside the header of record ${this.frames + 1} at byte ${this.offset} (${have} of ${RECORD_HEADER} bytes)`);

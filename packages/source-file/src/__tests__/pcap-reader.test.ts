@@ -76,7 +76,7 @@ describe('PcapReader', () => {
     expect(r.problem!.message).toBe(`file ends inside record 2 at byte ${second}: it claims ${records[1]!.data.length} bytes but only 3 are there`);
     r = readAll(make, file.subarray(0, 10));
     expect(r.problem).toMatchObject({ code: 'ERR_PCAP_TRUNCATED', offset: 0 });
-    expect(r.problem!.message).toContain('pcap file header (10 of 24 bytes)');
+    expect(r.problem!.message).toBe('file ends at byte 10, inside the pcap file header (10 of 24 bytes)');
   });
 
   it('cut at every offset: emits exactly the whole records before the cut, then names where the cut record starts', () => {

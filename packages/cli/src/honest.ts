@@ -1,9 +1,12 @@
-import { definePlugin, type AppEvent, type NetrxPlugin, type ProbeResult, type StreamDissectorFactory } from '@netrx/core';
+import { definePlugin, formatEndpoint, type AppEvent, type NetrxPlugin, type ProbeResult, type StreamDissectorFactory } from '@netrx/core';
 import { createReassemblerTotals, type ReassemblerTotals } from '@netrx/dissector-tcp';
 import { warningsOf, type DropCounts, type Pipeline } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
 import type { CliIO } from './output.js';
 import type { SelectionCounts } from './select.js';
+
+/** The code of a stream dissector that threw (`@netrx/dissector-tcp`'s dispatch catches it). */
+const DISSECTOR_THREW = 'ERR_TCP_DISSECTOR_THREW';
 
 /** What a run saw, for the line that says what was there but not shown ({@link reportUnshown}). */
 export class RunFacts implements SelectionCounts {
@@ -28,12 +31,22 @@ export class RunFacts implements SelectionCounts {
   /**
    * Watches a pipeline's findings that belong to no message: those the command shows as records
    * of its own (`shows`) are left to it; the others go to `write` (`--warnings`) or, without it,
-   * are counted in {@link RunFacts.hiddenWarnings}, which the run's last line says.
+   * are counted in {@link RunFacts.hiddenWarnings}, which the run's last line says. A dissector
+   * that threw is a bug, not a finding about the traffic: the first one is said on `stderr` at
+   * once, with its error, whether or not `--warnings` shows them all.
    */
-  watch(pipeline: Pipeline, shows?: (e: AppEvent) => boolean, write?: (e: AppEvent) => void): void {
+  watch(pipeline: Pipeline, stderr: Pick<NodeJS.WritableStream, 'write'>, command: string, shows?: (e: AppEvent) => boolean, write?: (e: AppEvent) => void): void {
     this.pipeline = pipeline;
+    let threwSaid = false;
     pipeline.warnings$.subscribe((e) => {
       if (shows?.(e)) return;
+      for (const d of warningsOf(e)) {
+        if (d.code !== DISSECTOR_THREW || threwSaid) continue;
+        threwSaid = true;
+        // Endpoints, not `#id`: a worker thread's connection ids are not the run's.
+        const c = e.connection;
+        stderr.write(`netrx ${command}: ${formatEndpoint(c.client)} → ${formatEndpoint(c.server)}: ${d.message} — a bug in that dissector; the connection is not dissected from there\n`);
+      }
       if (write !== undefined) return write(e);
       for (const d of warningsOf(e)) this.hiddenWarnings[d.code] = (this.hiddenWarnings[d.code] ?? 0) + 1;
     });

@@ -90,7 +90,9 @@ export const cliLineJob = defineLineJob(async ({ args, tty }: ParallelJobArgs): 
       memory: args.memory,
     },
     stages: (pipeline) => {
-      facts.watch(pipeline, r.showsWarning);
+      // A thread's messages go out with its items only; a dissector that threw is said at once,
+      // on the process's own stderr.
+      facts.watch(pipeline, process.stderr, args.command, r.showsWarning);
       return r.stages(pipeline, facts);
     },
     write: (item, out, msgs) => {

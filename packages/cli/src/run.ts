@@ -87,7 +87,7 @@ export async function runCommand<T>(args: CliArgs, io: CliIO, run: CommandRun<T>
   const line = view === undefined ? warningJson : (e: AppEvent) => warningText(e, view);
   // --stream N keeps connection N's findings only (they are counted all the same).
   const writeWarning = !args.warnings ? undefined : (e: AppEvent) => void ((args.stream === undefined || e.connection.id === args.stream) && out.line(line(e)));
-  facts.watch(pipeline, run.showsWarning, writeWarning);
+  facts.watch(pipeline, io.stderr, args.command, run.showsWarning, writeWarning);
   let failure: unknown;
   const stopGoverning = governHeap(memoryBytes(args.memory));
   try {

@@ -157,3 +157,25 @@ describe('with --workers', () => {
     expect(two['memoryRefused']).toBeGreaterThan(0);
   });
 });
+
+describe('a dissector that throws', () => {
+  test('is said at once on stderr with its error, and counted at the end', async () => {
+    const plugin = path('thrower.mjs');
+    writeFileSync(
+      plugin,
+      "export default { name: 'thrower', coreVersion: '^0.1.0', handoff(registry) { registry.table('tcp.port').add(7272, { name: 'thrower', create: () => ({ data() { throw new TypeError('boom'); }, gap() {}, end() {} }) }); } };\n",
+    );
+    const r = await run('ws', '-r', chat, '--plugin', plugin, '--workers', '1');
+    expect(r.status).toBe(0);
+    expect(r.err.split('\n')).toEqual([
+      'netrx ws: 127.0.0.1:55422 → 127.0.0.1:7272: thrower.data threw: boom — a bug in that dissector; the connection is not dissected from there',
+      'netrx ws: 2 connections, 0 WebSocket messages',
+      'netrx ws: dropped: 2 warnings not shown (ERR_TCP_DISSECTOR_THREW: 2) — --warnings shows them',
+      '',
+    ]);
+    // With --warnings every one is a record; the first is still said on stderr.
+    const w = await run('ws', '-r', chat, '--plugin', plugin, '--warnings', '--format', 'jsonl');
+    expect(w.out.trimEnd().split('\n').map((l) => JSON.parse(l).warnings[0].code)).toEqual(['ERR_TCP_DISSECTOR_THREW', 'ERR_TCP_DISSECTOR_THREW']);
+    expect(w.err).toContain('thrower.data threw: boom — a bug in that dissector');
+  });
+});

@@ -142,7 +142,7 @@ export function fromCaptureFile(source: string | NodeJS.ReadableStream, options:
         return fail(`${name}: ${what} after ${reader?.offset ?? 0} bytes of capture (${(err as Error).message})`, err);
       }
       if (stopped) return;
-      if (!reader) return fail(`${name}: file ends inside the capture's first header (${innerHead.length} bytes)`);
+      if (!reader) return fail(`${name}: file ends at byte ${innerHead.length}, inside the capture's first header${format === 'gzip' ? ' (offset in the decompressed data)' : ''}`);
       const p = reader.end();
       if (p) return report(p);
       options.onProgress?.(bytesRead, total);

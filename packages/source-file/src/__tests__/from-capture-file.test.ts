@@ -148,6 +148,9 @@ describe('fromCaptureFile', () => {
     expect((await drain(file('empty.pcap', new Uint8Array(0)))).error!.message).toMatch(/is empty/);
     expect((await drain(file('notes.gz', gzipSync(new TextEncoder().encode('hello, world'))))).error!.message).toMatch(/is gzip-compressed but what it holds is not a pcap or pcapng file/);
     expect((await drain(file('two.pcap', Uint8Array.of(0xd4, 0xc3)))).error!.message).toMatch(/ends after 2 bytes, before its format could be told/);
+    expect((await drain(file('two.pcap.gz', gzipSync(Uint8Array.of(0xd4, 0xc3))))).error!.message).toBe(
+      `${join(dir, 'two.pcap.gz')}: file ends at byte 2, inside the capture's first header (offset in the decompressed data)`,
+    );
     expect((await drain(file('page.html', new TextEncoder().encode('<!DOCTYPE html>')))).error!.message).toBe(
       `${join(dir, 'page.html')} is not a capture file: its first bytes (3c 21 44 4f) are not a pcap, pcapng or gzip magic number; give a file written by tcpdump -w, dumpcap or Wireshark`,
     );

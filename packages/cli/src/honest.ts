@@ -40,12 +40,12 @@ export class RunFacts implements SelectionCounts {
     let threwSaid = false;
     pipeline.warnings$.subscribe((e) => {
       if (shows?.(e)) return;
-      for (const d of warningsOf(e)) {
-        if (d.code !== DISSECTOR_THREW || threwSaid) continue;
+      const threw = threwSaid ? undefined : warningsOf(e).find((d) => d.code === DISSECTOR_THREW);
+      if (threw !== undefined) {
         threwSaid = true;
         // Endpoints, not `#id`: a worker thread's connection ids are not the run's.
         const c = e.connection;
-        stderr.write(`netrx ${command}: ${formatEndpoint(c.client)} → ${formatEndpoint(c.server)}: ${d.message} — a bug in that dissector; the connection is not dissected from there\n`);
+        stderr.write(`netrx ${command}: ${formatEndpoint(c.client)} → ${formatEndpoint(c.server)}: ${threw.message} — a bug in that dissector; the connection is not dissected from there\n`);
       }
       if (write !== undefined) return write(e);
       for (const d of warningsOf(e)) this.hiddenWarnings[d.code] = (this.hiddenWarnings[d.code] ?? 0) + 1;

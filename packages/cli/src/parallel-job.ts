@@ -1,6 +1,7 @@
 // The line job each dissecting thread of a parallel `netrx` run loads (see `runParallel`): the
 // command's own run, built in the thread from the same command line.
 import { Writable } from 'node:stream';
+import { isMainThread } from 'node:worker_threads';
 import { defineLineJob, memoryBytes, type LineJob, type LineSink } from '@netrx/pipeline';
 import type { CliArgs } from './args.js';
 import { governHeap } from './heap-governor.js';
@@ -71,8 +72,9 @@ export const cliLineJob = defineLineJob(async ({ args, tty }: ParallelJobArgs): 
   await (await load())(args, { stdout, stderr: messages });
   if (run === undefined) throw new Error(`netrx ${args.command} did not build a run`);
   const r = run;
-  // args.memory is this thread's share of --memory (parallel-run.ts).
-  governHeap(memoryBytes(args.memory));
+  // args.memory is this thread's share of --memory (parallel-run.ts). A worker thread's watch ends
+  // with the thread; the main thread's share is watched by runParallel.
+  if (!isMainThread) governHeap(memoryBytes(args.memory));
   const facts = new RunFacts();
   facts.totals = r.options?.tcp?.totals ?? facts.totals;
   const plugins = await loadPlugins(args.plugins);

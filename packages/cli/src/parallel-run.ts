@@ -1,6 +1,7 @@
 import { tap } from 'rxjs';
 import { captureLines, createPipeline, defaultWorkers, memoryBytes, type ThreadStats } from '@netrx/pipeline';
 import { dropsFromCounters, reportDrops } from './drops-report.js';
+import { governHeap } from './heap-governor.js';
 import type { CliArgs } from './args.js';
 import { RunFacts, reportUnshown } from './honest.js';
 import { keyLogFiles } from './keylog.js';
@@ -106,6 +107,8 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
   const memory = Math.max(1, Math.floor(memoryBytes(args.memory) / workers));
   const jobArgs: ParallelJobArgs = { args: { ...args, keylog, memory }, tty: (io.stdout as { isTTY?: boolean }).isTTY === true };
   let failure: unknown;
+  // This thread's heap (it reads, merges, and may dissect a share); each worker watches its own.
+  const stopGoverning = governHeap(memory);
   await new Promise<void>((resolve) => {
     captureLines({
       workers,
@@ -138,6 +141,7 @@ export async function runParallel<T>(args: CliArgs, io: CliIO, run: CommandRun<T
       complete: resolve,
     });
   });
+  stopGoverning();
   await drained(io);
   for (const t of threadStats ?? []) io.stderr.write(`${threadStatsLine(t)}\n`);
   const shown = new ShownCounter();

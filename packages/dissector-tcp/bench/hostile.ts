@@ -10,7 +10,7 @@
 // plugins), and peak RSS; MEMORY=bytes runs them under a MemoryBudget of that size.
 import { Subject } from 'rxjs';
 import { MemoryBudget, dissect, createRegistry, type CapturedFrame, type NetrxPlugin } from '@netrx/core';
-import { createReader } from '@netrx/source-file';
+import { pcapFrames } from '../../../test-support/pcap-frames.js';
 import type { ReassemblerTotals } from '@netrx/dissector-tcp';
 import { defaultPlugins } from '@netrx/pipeline';
 import { corePlugin } from '@netrx/core';
@@ -20,14 +20,6 @@ import { oneConnectionOooSegments, synOnlyConnections, synPlus8Connections, conn
 const tcp = (await import(process.env.TCP_DIST ?? '@netrx/dissector-tcp')) as typeof import('@netrx/dissector-tcp');
 const { dissectStreams, reassembleTcp, createReassemblerTotals, tcpPlugin } = tcp;
 const gc = (globalThis as { gc?: () => void }).gc;
-
-function frames(pcap: Uint8Array): CapturedFrame[] {
-  const out: CapturedFrame[] = [];
-  const r = createReader('pcap', (f) => void out.push(f));
-  r.write(pcap);
-  r.end();
-  return out;
-}
 
 interface Run {
   feed(frames: readonly CapturedFrame[], from?: number, to?: number): void;
@@ -77,7 +69,7 @@ const what = process.argv[2] ?? 'all';
 
 if (what === 'ooo' || what === 'all') {
   for (const n of (process.env.SIZES ?? "25000,50000,100000,200000").split(",").map(Number)) {
-    const made = frames(oneConnectionOooSegments(n));
+    const made = pcapFrames(oneConnectionOooSegments(n));
     // As generated (each segment after the last: the append case), and last-first (each segment
     // before all the others: an insert at the head of the list every time).
     const reversed = [made[0]!, ...made.slice(1, n + 1).reverse(), ...made.slice(n + 1)];
@@ -118,7 +110,7 @@ if (what === 'conns' || what === 'all') {
       // WITHOUT=name leaves a default plugin out (to tell what its heuristic costs per connection).
       ['ws', defaultPlugins.filter((p) => p.name !== process.env.WITHOUT), true],
     ] as const) {
-      const fs = frames(make(n));
+      const fs = pcapFrames(make(n));
       const budget = budgetBytes === undefined ? undefined : new MemoryBudget(budgetBytes);
       const run = pipeline(plugins, streams, budget);
       // The tail connection (last 10 frames) stays out: every hostile connection is still open.

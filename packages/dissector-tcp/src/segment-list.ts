@@ -72,7 +72,16 @@ export class SegmentList {
     }
     // The last segment starting before `off` (there is one: the first), then it or the next. The
     // path is kept: an insert at `off` next (a segment overlapping nothing) needs no search.
-    const update = UPDATE;
+    const x = this.searchPath(off)!;
+    this.keepPath(off, this.level);
+    return x.end > off ? x : x.forward[0];
+  }
+
+  /**
+   * Fills {@link UPDATE} with the last segment starting before `off` at each level (undefined: the
+   * head), and returns level 0's.
+   */
+  private searchPath(off: number): Segment | undefined {
     let x: Segment | undefined;
     for (let l = this.level - 1; l >= 0; l--) {
       let n = x === undefined ? this.head[l] : x.forward[l];
@@ -80,10 +89,9 @@ export class SegmentList {
         x = n;
         n = n.forward[l];
       }
-      update[l] = x;
+      UPDATE[l] = x;
     }
-    this.keepPath(off, this.level);
-    return x!.end > off ? x : x!.forward[0];
+    return x;
   }
 
   /** Marks {@link UPDATE} as the search path to `off` in this list, for its first `levels` levels (the head above). */
@@ -113,17 +121,7 @@ export class SegmentList {
     } else if (pathList === this && pathKey === offset) {
       // Found by the firstEndingAfter(offset) just before: the levels it did not search start at the head.
       for (let l = pathLevels; l < this.level; l++) update[l] = undefined;
-    } else {
-      let x: Segment | undefined;
-      for (let l = this.level - 1; l >= 0; l--) {
-        let n = x === undefined ? this.head[l] : x.forward[l];
-        while (n !== undefined && n.offset < offset) {
-          x = n;
-          n = n.forward[l];
-        }
-        update[l] = x;
-      }
-    }
+    } else this.searchPath(offset);
     for (let l = 0; l < levels; l++) {
       const p = update[l];
       const f = p === undefined ? this.head : p.forward;

@@ -4,8 +4,8 @@
 // came is delivered, and the well-behaved connection after the hostile part is reassembled right.
 import { describe, expect, test } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { MemoryBudget, corePlugin, createRegistry, dissect, type CapturedFrame, type StreamEvent } from '@netrx/core';
-import { createReader } from '@netrx/source-file';
+import { MemoryBudget, corePlugin, createRegistry, dissect, type StreamEvent } from '@netrx/core';
+import { pcapFrames } from '../../../../test-support/pcap-frames.js';
 import { CONNECTION_COST, createReassemblerTotals, dissectStreams, reassembleTcp, tcpPlugin, type ReassemblerTotals } from '@netrx/dissector-tcp';
 import {
   OOO_SEGMENT_BYTES,
@@ -35,14 +35,6 @@ interface Outcome {
   maxOpen: number;
 }
 
-function frames(pcap: Uint8Array): CapturedFrame[] {
-  const out: CapturedFrame[] = [];
-  const r = createReader('pcap', (f) => void out.push(f));
-  r.write(pcap);
-  r.end();
-  return out;
-}
-
 async function run(pcap: Uint8Array, limit: number): Promise<Outcome> {
   const registry = createRegistry([corePlugin, tcpPlugin]);
   const budget = new MemoryBudget(limit);
@@ -50,7 +42,7 @@ async function run(pcap: Uint8Array, limit: number): Promise<Outcome> {
   const conns = new Map<number, PerConnection>();
   let open = 0;
   let maxOpen = 0;
-  const events = from(frames(pcap)).pipe(dissect(registry), reassembleTcp(registry, { budget, totals }));
+  const events = from(pcapFrames(pcap)).pipe(dissect(registry), reassembleTcp(registry, { budget, totals }));
   await lastValueFrom(events.pipe(toArray()), { defaultValue: [] as StreamEvent[] }).then((evs) => {
     for (const ev of evs) {
       if (ev.type === 'open') {
@@ -189,7 +181,7 @@ test('dissectStreams puts its budget on every StreamContext it makes', async () 
       },
     },
   ]);
-  await lastValueFrom(from(frames(synPlus8Connections(3))).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry, { budget }), toArray()));
+  await lastValueFrom(from(pcapFrames(synPlus8Connections(3))).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry, { budget }), toArray()));
   expect(seen.length).toBe(4);
   expect(seen.every((b) => b === budget)).toBe(true);
 });

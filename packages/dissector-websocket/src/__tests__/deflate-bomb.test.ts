@@ -7,50 +7,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { corePlugin, createRegistry, definePlugin, dissect, MemoryBudget, type StreamContext } from '@netrx/core';
+import { corePlugin, createRegistry, dissect, MemoryBudget } from '@netrx/core';
 import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { fromCaptureFile } from '@netrx/source-file';
 import { nearCapDeflateMessages } from '../../../../test-support/hostile/deflate-bomb.js';
 import { inflateContextBytes } from '../message-inflater.js';
 import type { WebSocketMessage, WebSocketOptions, WebSocketWarning } from '../types.js';
-import { createWebSocketFactory } from '../websocket-dissector.js';
-import { websocketClientDecider } from '../websocket-client-decider.js';
+import { createWebSocketPlugin } from '../websocket-plugin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-bomb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const MiB = 1024 * 1024;
 
-/**
- * The WebSocket plugin with `budget` as every connection's `ctx.budget` (the dispatch fills it in
- * a pipeline with a budget; here the factory does, so this test does not depend on it).
- */
-function pluginWithBudget(options: WebSocketOptions, budget: MemoryBudget) {
-  const inner = createWebSocketFactory(options);
-  const factory = { ...inner, create: (ctx: StreamContext, init: unknown) => inner.create(Object.create(ctx, { budget: { value: budget } }) as StreamContext, init) };
-  return definePlugin({
-    name: 'websocket',
-    coreVersion: '^0.1.0',
-    dependencies: ['http', 'tcp'],
-    register(registry) {
-      registry.addTable('ws.protocol');
-      registry.addTable('ws.port');
-      registry.addHeuristics('ws');
-    },
-    handoff(registry) {
-      registry.table('http.upgrade').add('websocket', factory);
-      registry.heuristics('tcp').add(factory, { name: 'websocket', enabled: true });
-      registry.heuristics('tcp.client').add(websocketClientDecider, { priority: 10 });
-    },
-  });
-}
-
 async function run(capture: Uint8Array, options: WebSocketOptions, budget: MemoryBudget) {
   const path = join(dir, `bomb-${Math.random().toString(36).slice(2)}.pcap`);
   writeFileSync(path, capture);
-  const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, pluginWithBudget(options, budget)]);
-  const events = await lastValueFrom(fromCaptureFile(path).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), toArray()));
+  const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, createWebSocketPlugin(options)]);
+  const events = await lastValueFrom(fromCaptureFile(path).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry, { budget }), toArray()));
   return {
     messages: events.filter((e): e is WebSocketMessage => e.type === 'ws.message'),
     warnings: events.filter((e): e is WebSocketWarning => e.type === 'ws.warning'),

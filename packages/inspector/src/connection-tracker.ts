@@ -87,8 +87,6 @@ export class ConnectionTracker {
     v.messages[m.dir]++;
     v.bytes[m.dir] += m.payload.length;
     if (m.protocol !== undefined) v.protocol ??= m.protocol;
-    const tls = (m as { tls?: unknown }).tls;
-    if (tls !== undefined) v.tls ??= tls;
     if (m.kind === 'close') {
       // RFC 6455 §7.1.5: the close code is the first close frame's; the connection is closed once
       // both sides have sent one (§1.4).
@@ -160,6 +158,9 @@ export class ConnectionTracker {
       rev: 0,
       closes: 0,
     };
+    // A connection's events all carry the layers it came through; TLS is the one the page shows.
+    const tls = c.via?.['tls'];
+    if (tls !== undefined) t.view.tls = tls;
     this.byId.set(c.id, t);
     if (this.byId.size > this.maxConnections) this.forgetOne();
     return t;

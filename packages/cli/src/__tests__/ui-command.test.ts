@@ -114,6 +114,21 @@ describe('netrx ui', () => {
     expect(await p.stop()).toBe(0);
   });
 
+  it('decrypts wss:// with --keylog: the connection says TLS and its HAR says wss://', async () => {
+    const fixture = join(import.meta.dirname, '../../../dissector-tls/src/__tests__/fixtures/tls13-aes128gcm-deflate');
+    const args = ['-r', `${fixture}.pcap`, '--keylog', `${fixture}.keys`];
+    const want = netrx(['ws', ...args, '--format', 'jsonl']).out.trim().split('\n');
+    expect(want.length).toBeGreaterThan(2);
+    const p = await ui(args);
+    expect((await finished(p.url)).total).toBe(want.length);
+    expect(await (await fetch(`${p.url}api/messages/0`)).text()).toBe(want[0]);
+    const [c] = (await (await fetch(`${p.url}api/connections`)).json()) as { id: number; tls?: unknown }[];
+    expect(c!.tls).toEqual({ version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', sni: 'localhost' });
+    const har = (await (await fetch(`${p.url}api/connections/${c!.id}/har`)).json()) as { log: { entries: { request: { url: string } }[] } };
+    expect(har.log.entries[0]!.request.url).toMatch(/^wss:\/\/127\.0\.0\.1:8443\//);
+    expect(await p.stop()).toBe(0);
+  });
+
   it('dissects with the same pipeline as the other commands: --decode-as and -c apply', async () => {
     // Masked client frames to port 9000, 5000 bytes into a segment whose connection's start was not
     // captured: past its first 4 KiB the WebSocket heuristic looks only at segment starts, so only

@@ -52,10 +52,13 @@ export interface CliArgs extends ViewArgs, ReportArgs {
   readonly help: boolean;
 }
 
-/** Options that take a value. */
-const VALUE_OPTIONS = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', '--keylog', '--workers', ...VIEW_VALUE_OPTIONS, ...REPORT_VALUE_OPTIONS]);
+/** Options that take a value (the help must name each: a test checks). */
+export const VALUE_OPTIONS: ReadonlySet<string> = new Set(['-r', '-i', '--format', '-F', '--decode-as', '-d', '-w', '--backend', '-s', '-c', '--sink', '--sink-source', '--keylog', '--workers', ...VIEW_VALUE_OPTIONS, ...REPORT_VALUE_OPTIONS]);
 // `netrx ui`'s (`--max-messages` is a view option too).
-for (const o of ['--port', '--host', '--max-messages']) VALUE_OPTIONS.add(o);
+for (const o of ['--port', '--host', '--max-messages']) (VALUE_OPTIONS as Set<string>).add(o);
+
+/** Options without a value (the help must name each: a test checks). */
+export const FLAGS: readonly string[] = ['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open', ...VIEW_FLAGS, ...REPORT_FLAGS];
 
 /** Parses `netrx <command> [options] [filter…]`. Throws `ERR_INVALID_OPTION` on a bad command line. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -99,7 +102,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return n;
   };
   for (const f of flags) {
-    if (!['--full', '--no-progress', '-q', '--quiet', '-h', '--help', '--open', ...VIEW_FLAGS, ...REPORT_FLAGS].includes(f)) {
+    if (!FLAGS.includes(f)) {
       throw new NetrxError('ERR_INVALID_OPTION', `unknown option ${f} (see netrx --help)`);
     }
   }

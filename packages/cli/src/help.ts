@@ -1,8 +1,15 @@
+/**
+ * The dissector tables a `--decode-as` rule can name (a default pipeline's; a test checks they
+ * are all here, as the "known:" list of a rule naming no table gives them).
+ */
+const DECODE_AS_TABLES = 'link.type ethertype ip.proto udp.port mpls.label ppp.proto tcp.port\n                        http.upgrade ws.protocol ws.port tls.alpn';
+
 /** The usage text `netrx --help` prints. */
 export const USAGE = `netrx: stream protocol dissection for people and programs
 
 usage: netrx <command> [-r FILE | -i DEVICE] [capture filter…] [options]
-       netrx <command> --help      the command's own options and what its output means
+       netrx <command> --help      the command's own options and what its output means (-h)
+       netrx --version             netrx's version (-V)
 
 commands:
   packets   one line per packet: time, link, layers, endpoints, TCP flags, lengths
@@ -24,8 +31,10 @@ where to read:
                         A pcapng with embedded secrets (editcap --inject-secrets) needs none
 
 what to show:
-  -Y EXPR               display filter over the fields of the --format jsonl records:
-                        'stream == 1 && dir == "c2s"', 'type in {text binary}', 'length > 1000'
+  -Y EXPR, --display-filter EXPR
+                        display filter over the fields of the --format jsonl records:
+                        'stream == 1 && dir == "c2s"', 'type in {text binary}', 'length > 1000',
+                        'tunnel contains "vxlan"'
   --stream N            only connection #N
   -z follow,ws,N        connection #N's whole conversation (netrx ws; follow,tcp,N for netrx tcp)
   -c COUNT              stop after COUNT packets (counted after the capture filter)
@@ -33,18 +42,24 @@ what to show:
   --plugin FILE         register a plugin module (repeatable): your own dissectors
 
 how to show it:
-  --format text|jsonl   text for people (default), jsonl for programs (one JSON object a line)
+  --format text|jsonl, -F text|jsonl
+                        text for people (default), jsonl for programs (one JSON object a line)
   -t a|ad|u|ud|r|d|e    times: local (default), local with date, UTC, UTC with date,
                         relative to the first packet, delta to the previous line, epoch
   --full                never shorten payloads (and whole HTTP bodies in jsonl)
   --pretty              JSON payloads pretty-printed under their line
   --hexdump | --base64  binary payloads as a hexdump under the line, or in base64 (default hex)
-  --color auto|always|never   colour on a terminal (auto; off with NO_COLOR or when piped)
+  --color, --colour auto|always|never
+                        colour on a terminal (auto; off with NO_COLOR or when piped)
 
 more:
-  --decode-as RULE      force a dissector, as tshark's -d: tcp.port==7272,websocket
+  --decode-as RULE, -d RULE
+                        force a dissector, as tshark's -d: TABLE==VALUE,DISSECTOR (repeatable):
+                        tcp.port==7272,websocket; tunnels on other ports or labels:
+                        udp.port==8472,vxlan, mpls.label==17,pwethcw (an Ethernet pseudowire).
+                        Tables: ${DECODE_AS_TABLES}
   -w FILE               also write the packets read to FILE as pcapng
-  --backend cap|tcpdump with -i: the capture backend (default: cap when it loads)
+  --backend cap|tcpdump  with -i: the capture backend (default: cap when it loads)
   -s SNAPLEN            with -i: bytes kept per packet
   --no-progress         no progress bar on stderr
   --workers N           packets, tcp, http, ws: dissect in N threads (default: one per 64 MiB
@@ -57,13 +72,15 @@ more:
   --memory SIZE         most memory held between packets (fragments, connections, out-of-order
                         and held bytes): 128MiB (default), 1GiB, 64k or plain bytes; past it the
                         oldest state goes, and the last stderr line says what was dropped
-  --warnings            findings that belong to no message (stream.error, ws.warning, TLS
-                        warnings) as lines of their own: {"type":"warning",…} in jsonl. Without
-                        it they are counted in the last stderr line
+  --warnings            findings that belong to no message (a dissector's stream.error, a TLS
+                        connection's warnings, and ws.warning outside netrx ws, which always
+                        shows them) as lines of their own: {"type":"warning",…} in jsonl.
+                        Without it they are counted in the last stderr line
   --summary             with --format jsonl: a last {"type":"summary",…} line of what was
                         dropped (fragments, layers cut, connections closed early, bytes skipped…)
   -q, --quiet           nothing on stdout
-  --version             netrx's version
+  -V, --version         netrx's version
+  -h, --help            this text; netrx <command> --help: the command's own
 
 ui options:
   --port N              listen on port N (default: a free port)
@@ -75,10 +92,11 @@ ui options:
 const COMMON_READ = `  -r FILE | -i DEVICE   a capture file, or a live capture (as root)
   [capture filter…]     pcap-filter(7), as tcpdump: port 7272 and not host 10.0.0.9
   -c COUNT              stop after COUNT packets (counted after the capture filter)
-  --format text|jsonl   text for people (default), one JSON object a line for programs
+  --format, -F text|jsonl   text for people (default), one JSON object a line for programs
   -t a|ad|u|ud|r|d|e    text times: local (default), local+date, UTC, UTC+date, relative, delta, epoch
-  --color auto|always|never   colour on a terminal; off with NO_COLOR or when piped
-  --decode-as RULE      force a dissector: tcp.port==7272,websocket
+  --color, --colour auto|always|never   colour on a terminal; off with NO_COLOR or when piped
+  --decode-as, -d RULE  force a dissector, TABLE==VALUE,DISSECTOR: tcp.port==7272,websocket,
+                        udp.port==8472,vxlan, mpls.label==17,pwethcw (tables: netrx --help)
   --keylog FILE         TLS key log (SSLKEYLOGFILE format; repeatable; default $SSLKEYLOGFILE)
   --plugin FILE         register a plugin module (repeatable)
   -w FILE               also write the packets read to FILE as pcapng
@@ -86,7 +104,8 @@ const COMMON_READ = `  -r FILE | -i DEVICE   a capture file, or a live capture (
   --no-progress         no progress bar on stderr
   --workers N           dissect in N threads (default: one per 64 MiB of a file, ≤ cores)
   --memory SIZE         most memory held between packets (default 128MiB; 1GiB, 64k, bytes)
-  --warnings            findings that belong to no message as lines ({"type":"warning"} in jsonl)
+  --warnings            findings that belong to no message (stream.error, TLS warnings) as lines
+                        of their own ({"type":"warning",…} in jsonl); else counted on stderr
   --summary             with --format jsonl: a last {"type":"summary",…} line of what was dropped
                         (the last stderr line says it too, whenever anything was dropped)`;
 
@@ -111,6 +130,8 @@ text output, one line per message:
   03:40:05.366039000 #1 127.0.0.1:55432 → 127.0.0.1:7272 text 59B [deflate] {"type":"say",…}
   #N          the TCP connection (numbered in the order first seen; --stream N, follow)
   → / ←       client to server / server to client
+  [vxlan vni 42]   the tunnel the connection came through (jsonl: "tunnel"; nested ones
+              outermost first: [gre key 9 / vxlan vni 42])
   [tls]       came through TLS, decrypted with the key log (jsonl: "tls":{version,suite,sni});
               a TLS connection without keys shows nothing (the last stderr line says why)
   text, binary, ping, pong, close   the message type; a close shows its code and reason
@@ -118,14 +139,23 @@ text output, one line per message:
   [deflate]   sent compressed (permessage-deflate); [3 frames]: made of 3 frames
   [WARN_…]    findings (an RFC violation, invalid UTF-8); docs/codes.md explains each code
   … (N chars) the text was shortened to 120 characters; --full shows it all
-  [undecodable: why]   the payload could not be recovered (compressed history before the capture)
+  [partial: N bytes unknown]   compressed with history from before the capture: the other bytes
+              are exact, the N unknown ones show as � (U+FFFD) (jsonl: "partial":true,"unknownBytes":N)
+  [undecodable: why]   the payload could not be recovered (its start, or a gap inside it, was
+              not captured; over the size cap): never shown as wrong text
   name: summary        a plugin's payload dissector decoded it (--plugin)
 
-jsonl fields (for -Y too): ts stream client server dir type length text|hex code reason
-  compressed frames decoded undecodable partial unknownBytes warnings (tls when decrypted);
-  client.ip, client.port, server.ip, server.port are the endpoints' parts.
+and a line for each finding that belongs to no message (always shown; jsonl {"type":"warning",…}):
+  03:40:05.366039000 #1 127.0.0.1:55432 ← 127.0.0.1:7272 warning [WARN_WS_ACCEPT_MISMATCH] …
+  with --warnings also a dissector's errors and TLS warnings: warning (stream.error http) [ERR_…] …
+
+jsonl fields (for -Y too): ts stream client server tunnel tls dir type length text|hex code
+  reason compressed frames decoded undecodable partial unknownBytes warnings (tunnel only when
+  the connection came through one, tls when decrypted); client.ip, client.port, server.ip,
+  server.port are the endpoints' parts.
   -Y examples: 'stream == 1 && dir == "c2s"'  'type in {text binary}'  'text contains "say"'
   'text matches "^\\\\{"'  'length > 1000'  'client.port == 55432'  'warnings'  'not compressed'
+  'partial'  'tunnel == "vxlan vni 42"'  'tls.version == "TLSv1.3"'
 `,
   http: `netrx http: HTTP/1.x requests and responses (keep-alive, pipelining, chunked)
 
@@ -144,11 +174,13 @@ ${COMMON_READ}
 text output, one line per message:
   12:52:12.603548000 #0 127.0.0.1:36674 ← 127.0.0.1:7360 HTTP/1.1 200 OK 24B
   #N          the TCP connection;  → request (client to server), ← response
+  [gre key 1001]   the tunnel the connection came through (jsonl: "tunnel")
   [tls]       came through TLS, decrypted with the key log (jsonl: "tls")
   24B         body length after de-chunking;  [WARN_…]/[ERR_…] findings (docs/codes.md)
 
-jsonl fields: ts stream client server dir type method target | status reason version headers
-  bodyLength trailers warnings, then the body: body (text) or bodyBase64, bodyEncoding
+jsonl fields: ts stream client server tunnel tls dir type method target | status reason
+  version headers bodyLength trailers warnings (tunnel only through one, tls when decrypted),
+  then the body: body (text) or bodyBase64, bodyEncoding
   (gzip, deflate, br undone), bodyTruncated (bytes left out: past 64 KiB without --full, or
   never captured), bodyError.
 `,
@@ -166,13 +198,15 @@ ${COMMON_READ}
 
 text output:
   #0 127.0.0.1:40000 → 127.0.0.1:80 (syn, fin) c2s 18B sha256:8c7e…  s2c 19B sha256:2a1b…  03:40:05.267886000 0.152129 s 16/19 packets
+  [pppoe session 4660]   after the server: the tunnel the connection came through
   (syn, fin)  how the client was decided (syn, port, http, ws-mask…), how it ended (fin, rst, idle, end)
   c2s / s2c   client to server / server to client: reassembled bytes and their sha256, then
               gaps N/B (holes), retx (retransmissions), conflicts, dropped, closed by …
   then the first segment's time, the duration, segments client to server / server to client
 
-jsonl fields: stream client server clientBy close c2s s2c (bytes sha256 gaps gapBytes
-  retransmitted overlapConflicts droppedBytes close), then firstTs lastTs duration packets.
+jsonl fields: stream client server tunnel clientBy close c2s s2c (bytes sha256 gaps gapBytes
+  retransmitted overlapConflicts droppedBytes close), then firstTs lastTs duration packets;
+  tunnel only when the connection came through one. The bytes are TCP's: TLS stays encrypted.
 `,
   packets: `netrx packets: one line per packet
 
@@ -183,7 +217,8 @@ ${COMMON_READ}
 
 text output:
        4 03:40:05.283287000 ETHERNET ethernet/ipv4/tcp 127.0.0.1:55422 > 127.0.0.1:7272 [P.] seq 2171263616 ack 537779778 length 223 caplen 289 len 289
-  frame number, time, link type, layers (!name: could not be decoded), source > destination,
+  frame number, time, link type, layers (!name: could not be decoded; tunnel layers too:
+  ethernet/ipv4/udp/vxlan/ethernet/ipv4/tcp), the innermost source > destination,
   for TCP the flags as tcpdump writes them (S SYN, F FIN, R RST, P PSH, . ACK, U URG, E ECE,
   W CWR), sequence and acknowledgment numbers (absolute) and payload length, then caplen (bytes
   captured) and len (bytes on the wire); [ERR_… at OFFSET: …] when a layer could not be decoded.
@@ -253,6 +288,8 @@ netrx ws.
   devices: `netrx devices: the devices live capture can open (-i NAME)
 
 usage: netrx devices [--format text|jsonl]
+
+  --format, -F text|jsonl   text for people (default), one JSON object a line for programs
 
   name, "loopback", addresses, description; jsonl: name description addresses loopback.
 `,

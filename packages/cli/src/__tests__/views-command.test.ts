@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
+import { FLAGS, VALUE_OPTIONS } from '../args.js';
 import { main, VERSION } from '../main.js';
 import { CaptureBuilder, deflated, frame, tempDir, TcpFlags } from './capture-builder.js';
 import { run } from './run-cli.js';
@@ -275,14 +276,71 @@ describe('--version, --help, colour', () => {
   it('each command has its own --help, naming its options and the marks of its text output', async () => {
     const ws = (await run('ws', '--help')).out;
     for (const s of ['-z follow,ws,N', '--max-messages', '-Y EXPR', '--pretty', '--hexdump', '#N', '→ / ←', '[deflate]', '(N chars)', '[undecodable: why]', '-c COUNT']) expect(ws).toContain(s);
+    // The marks of the tunnel, of partial messages and of findings that belong to no message.
+    for (const s of ['[vxlan vni 42]', '[partial: N bytes unknown]', '�', '"partial":true,"unknownBytes":N', ' warning [WARN_', 'warning (stream.error http) [ERR_', '--warnings']) expect(ws).toContain(s);
     expect((await run('tcp', '--help')).out).toContain('(syn, fin)');
+    expect((await run('tcp', '--help')).out).toContain('[pppoe session 4660]');
     expect((await run('packets', '--help')).out).toContain('caplen');
+    expect((await run('packets', '--help')).out).toMatch(/tunnel layers too:\s+ethernet\/ipv4\/udp\/vxlan\/ethernet\/ipv4\/tcp/);
     expect((await run('http', '--help')).out).toContain('bodyTruncated');
+    expect((await run('http', '--help')).out).toContain('[gre key 1001]');
     expect((await run('stats', '--help')).out).toContain('"totals":true');
+    expect(await run('-h')).toEqual(await run('--help'));
+    expect(await run('ws', '-h')).toEqual(await run('ws', '--help'));
+  });
+
+  it('documents every option the parser accepts, and no option it refuses', async () => {
+    // The options of a help text: the first column of its lines indented by two spaces (up to
+    // two spaces), e.g. `  -Y EXPR, --display-filter EXPR` or `  -q, --quiet           …`.
+    const documented = (help: string) => {
+      const options = new Set<string>();
+      for (const line of help.split('\n')) {
+        const column = /^ {2}(-\S.*?)(?: {2,}|$)/.exec(line)?.[1];
+        if (column !== undefined) for (const m of column.matchAll(/(?:^|[\s,|])(--?[A-Za-z][\w-]*)/g)) options.add(m[1]!);
+      }
+      return options;
+    };
+    // The parser's own tables: a new option without a line in the usage fails here.
+    const accepted = new Set([...VALUE_OPTIONS, ...FLAGS]);
+    expect(accepted.size).toBeGreaterThan(35);
+    for (const o of ['--keylog', '--workers', '--memory', '--warnings', '--summary', '-F', '-d', '-V', '-h', '--colour', '--display-filter']) expect(accepted, o).toContain(o);
+    const usage = documented((await run('--help')).out);
+    expect([...accepted].filter((o) => !usage.has(o))).toEqual([]);
+    // And each help names only options that exist.
+    for (const command of ['', 'packets', 'tcp', 'http', 'ws', 'tls', 'stats', 'ui', 'devices']) {
+      const help = documented((await run(...(command ? [command] : []), '--help')).out);
+      expect(help.size, command).toBeGreaterThan(0);
+      expect([...help].filter((o) => !accepted.has(o)), command).toEqual([]);
+    }
+  });
+
+  it('--help names every dissector table a --decode-as rule can name, with tunnel examples', async () => {
     const usage = (await run('--help')).out;
-    // Every option the parser accepts is in the usage.
-    for (const o of ['-r', '-i', '--format', '--decode-as', '--full', '-w', '--backend', '-s', '-c', '--no-progress', '-Y', '--plugin', '-t', '--stream', '-z', '--max-messages', '--color', '--pretty', '--hexdump', '--base64', '--version', '--sink', '--sink-source', '-q']) {
-      expect(usage, o).toMatch(new RegExp(`(^|\\s)${o.replace(/[-]/g, '\\-')}[ |\\n]`, 'm'));
+    for (const rule of ['tcp.port==7272,websocket', 'udp.port==8472,vxlan', 'mpls.label==17,pwethcw']) expect(usage).toContain(rule);
+    // The pipeline's own list: what a rule naming no table is told.
+    const { err } = await run('packets', '-r', chat, '-c', '1', '--decode-as', 'no.such==1,x');
+    const known = /known: ([^)]+)\)/.exec(err)![1]!.split(', ');
+    expect(known).toContain('mpls.label');
+    const tables = usage.slice(usage.indexOf('Tables:'));
+    for (const t of known) expect(tables, t).toMatch(new RegExp(`\\s${t.replace('.', '\\.')}\\s`));
+  });
+
+  it('the jsonl fields of ws, http and tcp --help list every field they write, tunnel and tls too', async () => {
+    const tunnelled = fileURLToPath(new URL('../../../core/src/__tests__/fixtures/tunnels/gre.pcap', import.meta.url));
+    const tls = fileURLToPath(new URL('../../../dissector-tls/src/__tests__/fixtures/tls13-aes128gcm-deflate', import.meta.url));
+    const findings = fileURLToPath(new URL('../../../dissector-websocket/src/__tests__/fixtures/midstream/lp-mqtt-nosyn.pcap.gz', import.meta.url));
+    for (const command of ['ws', 'http', 'tcp']) {
+      const help = (await run(command, '--help')).out;
+      const fields = help.slice(help.indexOf('jsonl fields'));
+      const keys = new Set<string>();
+      for (const argv of [['-r', chat], ['-r', tunnelled], ['-r', `${tls}.pcap`, '--keylog', `${tls}.keys`], ['-r', findings]]) {
+        for (const r of jsonl((await run(command, ...argv, '--format', 'jsonl')).out)) for (const k of Object.keys(r)) keys.add(k);
+      }
+      expect(keys, command).toContain('tunnel');
+      if (command !== 'tcp') expect(keys, command).toContain('tls');
+      expect([...keys].filter((k) => !new RegExp(`[\\s(|]${k}[\\s),|;]`).test(fields)), command).toEqual([]);
+      // In the order of the records: the tunnel after server.
+      expect(fields, command).toMatch(/ server tunnel /);
     }
   });
 

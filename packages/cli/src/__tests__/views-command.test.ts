@@ -2,7 +2,7 @@
 // the line about what was there but not shown, help, version and colour — each through the command.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
@@ -40,6 +40,44 @@ describe('--plugin', () => {
     expect(say['decoded'].summary).toBe('mynick says "hi, all ！"');
     const text = lines((await run('ws', '-r', chat, '--plugin', chatPlugin, '-Y', 'decoded.value.type == say && dir == s2c', '--max-messages', '1')).out);
     expect(text).toEqual([expect.stringMatching(/ ← 127\.0\.0\.1:7272 text 156B \[deflate\] chat-json: mynick says "hi, all ！"$/)]);
+  });
+
+  it('is repeatable: two plugin modules, each decoding its own messages', async () => {
+    // The chat plugin by heuristic only (its ws.port entry would own the connections on 7272),
+    // and a module of no imports at all that decodes the chat's binary messages (bytes 0, 1, 2…).
+    const chatByHeuristic = join(dir, 'chat-by-heuristic.mjs');
+    writeFileSync(chatByHeuristic, `import { createChatPlugin } from ${JSON.stringify(pathToFileURL(chatPlugin).href)};\nexport default () => createChatPlugin({ port: 1 });\n`);
+    const counting = join(dir, 'counting.mjs');
+    writeFileSync(
+      counting,
+      `const counting = {
+  name: 'counting',
+  decode(m) {
+    if (m.kind !== 'binary') return undefined;
+    for (let i = 0; i < m.payload.length; i++) if (m.payload[i] !== (i & 255)) return undefined;
+    return { length: m.payload.length };
+  },
+  summarize: (v) => \`bytes 0, 1, 2… (\${v.length})\`,
+};
+export default { name: 'counting', coreVersion: '^0.1.0', dependencies: ['websocket'], handoff: (r) => r.heuristics('ws').add(counting, { name: 'counting' }) };
+`,
+    );
+    const protocols = async (...plugins: string[]) => {
+      const r = await run('ws', '-r', chat, '--format', 'jsonl', ...plugins.flatMap((p) => ['--plugin', p]));
+      expect(r.err).toBe('');
+      const count: Record<string, number> = {};
+      for (const m of jsonl(r.out)) if (m['decoded']) count[m['decoded'].protocol] = (count[m['decoded'].protocol] ?? 0) + 1;
+      return count;
+    };
+    const both = await protocols(chatByHeuristic, counting);
+    expect(both).toEqual({ 'chat-json': expect.any(Number), counting: 2 });
+    expect(await protocols(counting)).toEqual({ counting: 2 });
+    expect(await protocols(chatByHeuristic)).toEqual({ 'chat-json': both['chat-json'] });
+    // In the other order, the same; text output shows both summaries.
+    expect(await protocols(counting, chatByHeuristic)).toEqual(both);
+    const text = lines((await run('ws', '-r', chat, '--plugin', counting, '--plugin', chatByHeuristic, '--stream', '1')).out);
+    expect(text.filter((l) => l.endsWith(' binary 256B [deflate] counting: bytes 0, 1, 2… (256)'))).toHaveLength(2);
+    expect(text.some((l) => l.endsWith('chat-json: mynick says "hi, all ！"'))).toBe(true);
   });
 
   it('is checked as built-in plugins are', async () => {

@@ -27,7 +27,10 @@ export async function loadPlugins(files: readonly string[]): Promise<NetrxPlugin
     try {
       module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (err) {
-      throw new NetrxError('ERR_PLUGIN_INVALID', `--plugin ${file}: the module did not load: ${(err as Error).message}`, { cause: err });
+      // Node resolves the module's imports from its own folder, not from netrx's.
+      const netrx = /Cannot find (?:package|module) '(@netrx\/[^'/]+)/.exec((err as Error).message)?.[1];
+      const hint = netrx === undefined ? '' : ` — a plugin's imports resolve from its own folder: install ${netrx} in its project, or import nothing from @netrx (docs/writing-a-dissector.md, "Loading a plugin with --plugin")`;
+      throw new NetrxError('ERR_PLUGIN_INVALID', `--plugin ${file}: the module did not load: ${(err as Error).message}${hint}`, { cause: err });
     }
     let found: unknown[];
     if (module['default'] !== undefined) {

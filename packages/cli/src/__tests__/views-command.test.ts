@@ -1,6 +1,7 @@
 // How the command shows things: plugins, time formats, follow, stats, payload views, HTTP bodies,
 // the line about what was there but not shown, help, version and colour — each through the command.
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
@@ -12,6 +13,8 @@ import { CaptureBuilder, deflated, frame, tempDir, TcpFlags } from './capture-bu
 import { run } from './run-cli.js';
 
 const chat = fileURLToPath(new URL('../../../../examples/chat-server/capture/chat.pcap', import.meta.url));
+const cliBin = fileURLToPath(new URL('../../bin/netrx.js', import.meta.url));
+const cliBuilt = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const chatPlugin = fileURLToPath(new URL('../../../../examples/custom-dissector/chat-plugin.mjs', import.meta.url));
 const { dir, remove } = tempDir('netrx-views-');
 afterAll(remove);
@@ -78,6 +81,19 @@ export default { name: 'counting', coreVersion: '^0.1.0', dependencies: ['websoc
     const text = lines((await run('ws', '-r', chat, '--plugin', counting, '--plugin', chatByHeuristic, '--stream', '1')).out);
     expect(text.filter((l) => l.endsWith(' binary 256B [deflate] counting: bytes 0, 1, 2… (256)'))).toHaveLength(2);
     expect(text.some((l) => l.endsWith('chat-json: mynick says "hi, all ！"'))).toBe(true);
+  });
+
+  it.skipIf(!existsSync(cliBuilt))('imports @netrx/* from its own folder: outside a project that has them, says so', () => {
+    // The built command, as a user runs it (in-process, vitest would resolve @netrx/* itself).
+    const importsCore = join(dir, 'imports-core.mjs');
+    writeFileSync(importsCore, "import { definePlugin } from '@netrx/core';\nexport default definePlugin({ name: 'x', coreVersion: '^0.1.0' });\n");
+    const r = spawnSync(process.execPath, [cliBin, 'ws', '-r', chat, '--plugin', importsCore], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/did not load: Cannot find package '@netrx\/core'.* install @netrx\/core in its project, or import nothing from @netrx/);
+    // The same plugin importing nothing loads.
+    writeFileSync(importsCore, "export default { name: 'x', coreVersion: '^0.1.0' };\n");
+    expect(spawnSync(process.execPath, [cliBin, 'ws', '-r', chat, '--plugin', importsCore, '--max-messages', '1'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
   });
 
   it('is checked as built-in plugins are', async () => {

@@ -13,6 +13,7 @@ import { CaptureBuilder, deflated, frame, tempDir, TcpFlags } from './capture-bu
 import { run } from './run-cli.js';
 
 const chat = fileURLToPath(new URL('../../../../examples/chat-server/capture/chat.pcap', import.meta.url));
+const midstream = fileURLToPath(new URL('../../../dissector-websocket/src/__tests__/fixtures/midstream/', import.meta.url));
 const cliBin = fileURLToPath(new URL('../../bin/netrx.js', import.meta.url));
 const cliBuilt = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const chatPlugin = fileURLToPath(new URL('../../../../examples/custom-dissector/chat-plugin.mjs', import.meta.url));
@@ -398,21 +399,23 @@ describe('--version, --help, colour', () => {
     }
   });
 
+  /** Runs `netrx …` with stdout claiming to be a terminal, in the environment given. */
+  const runTty = async (env: Record<string, string | undefined>, ...argv: string[]) => {
+    let out = '';
+    const stdout = Object.assign(new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) }), { isTTY: true });
+    const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+    try {
+      await main(argv, { stdout, stderr });
+    } finally {
+      process.env = saved;
+    }
+    return out;
+  };
+
   it('colours on a terminal; not when piped, with NO_COLOR or --color never', async () => {
-    const runTty = async (env: Record<string, string | undefined>, ...argv: string[]) => {
-      let out = '';
-      const stdout = Object.assign(new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) }), { isTTY: true });
-      const stderr = new Writable({ write: (_c, _e, cb) => cb() });
-      const saved = { ...process.env };
-      Object.assign(process.env, env);
-      for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-      try {
-        await main(argv, { stdout, stderr });
-      } finally {
-        process.env = saved;
-      }
-      return out;
-    };
     const coloured = await runTty({ NO_COLOR: undefined, TERM: 'xterm' }, 'ws', '-r', chat, '--max-messages', '2');
     expect(coloured).toContain('\x1b[36m→\x1b[0m');
     expect(coloured).toContain('\x1b[33m←\x1b[0m');
@@ -423,5 +426,41 @@ describe('--version, --help, colour', () => {
     expect((await run('ws', '-r', chat, '--max-messages', '2', '--color', 'always')).out).toContain('\x1b[');
     // jsonl is never coloured.
     expect(await runTty({ NO_COLOR: undefined }, 'ws', '-r', chat, '--max-messages', '2', '--format', 'jsonl')).not.toContain('\x1b[');
+  });
+  it('a finding is red on a terminal: warning codes, warning lines, partial messages', async () => {
+    const red = (s: string) => `\x1b[31m\x1b[1m${s}\x1b[0m`;
+    const tty = (file: string, ...argv: string[]) => runTty({ NO_COLOR: undefined, TERM: 'xterm' }, 'ws', '-r', join(midstream, file), ...argv);
+    expect(await tty('gaps.pcap.gz', '-Y', 'warnings', '--max-messages', '1')).toContain(` 89B ${red('[WARN_WS_GAP,WARN_WS_RESYNC]')} server burst 26: `);
+    const warningLines = (await tty('lp-mqtt-nosyn.pcap.gz')).split('\n').filter(Boolean);
+    expect(warningLines).toHaveLength(2);
+    expect(warningLines[0]).toContain(red('warning [WARN_WS_UNPARSED] 1069 bytes were searched for frames and none was proven: no message is shown for them'));
+    expect(await tty('deflate-k3.pcap.gz', '--max-messages', '1')).toContain(`116B${red(' [partial: 88 bytes unknown]')} [deflate]`);
+    // Not coloured when piped: the same marks, plain.
+    expect((await run('ws', '-r', join(midstream, 'lp-mqtt-nosyn.pcap.gz'))).out).toContain(' warning [WARN_WS_UNPARSED] 1069 bytes');
+  });
+});
+
+describe('-Y warnings on a capture with findings', () => {
+  it('shows exactly the messages and records that carry warnings', async () => {
+    const file = join(midstream, 'gaps.pcap.gz');
+    const all = jsonl((await run('ws', '-r', file, '--format', 'jsonl')).out);
+    const warned = all.filter((m) => m['warnings']?.length > 0);
+    expect(warned.length).toBeGreaterThan(0);
+    expect(warned.length).toBeLessThan(all.length);
+    const r = await run('ws', '-r', file, '--format', 'jsonl', '-Y', 'warnings');
+    expect(r.status).toBe(0);
+    expect(jsonl(r.out)).toEqual(warned);
+    // Text: one line each, its codes in brackets after the flags.
+    const text = lines((await run('ws', '-r', file, '-Y', 'warnings')).out);
+    expect(text).toHaveLength(warned.length);
+    for (const [i, l] of text.entries()) expect(l).toContain(` [${warned[i]!['warnings'].map((w: { code: string }) => w.code).join(',')}] `);
+    // The complement.
+    expect(jsonl((await run('ws', '-r', file, '--format', 'jsonl', '-Y', 'not warnings')).out)).toHaveLength(all.length - warned.length);
+    // Records of findings that belong to no message have warnings too.
+    const records = jsonl((await run('ws', '-r', join(midstream, 'lp-mqtt-nosyn.pcap.gz'), '--format', 'jsonl', '-Y', 'warnings')).out);
+    expect(records.map((x) => [x['type'], x['warnings'][0].code])).toEqual([
+      ['warning', 'WARN_WS_UNPARSED'],
+      ['warning', 'WARN_WS_UNCONFIRMED'],
+    ]);
   });
 });

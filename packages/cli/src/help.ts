@@ -104,8 +104,9 @@ const COMMON_READ = `  -r FILE | -i DEVICE   a capture file, or a live capture (
   --no-progress         no progress bar on stderr
   --workers N           dissect in N threads (default: one per 64 MiB of a file, ≤ cores)
   --memory SIZE         most memory held between packets (default 128MiB; 1GiB, 64k, bytes)
-  --warnings            findings that belong to no message (stream.error, TLS warnings) as lines
-                        of their own ({"type":"warning",…} in jsonl); else counted on stderr
+  --warnings            findings that belong to no message (stream.error, TLS warnings; ws.warning
+                        outside netrx ws, which always shows them) as lines of their own
+                        ({"type":"warning",…} in jsonl); without it, counted on stderr
   --summary             with --format jsonl: a last {"type":"summary",…} line of what was dropped
                         (the last stderr line says it too, whenever anything was dropped)`;
 

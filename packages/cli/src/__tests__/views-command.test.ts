@@ -463,4 +463,16 @@ describe('-Y warnings on a capture with findings', () => {
       ['warning', 'WARN_WS_UNCONFIRMED'],
     ]);
   });
+  it('--warnings: netrx ws shows its ws.warning records always (once); other commands with --warnings only', async () => {
+    const file = join(midstream, 'lp-mqtt-nosyn.pcap.gz');
+    const ws = (await run('ws', '-r', file)).out;
+    expect(lines(ws).map((l) => /warning \[(\w+)\]/.exec(l)?.[1])).toEqual(['WARN_WS_UNPARSED', 'WARN_WS_UNCONFIRMED']);
+    expect((await run('ws', '-r', file, '--warnings')).out).toBe(ws);
+    const http = await run('http', '-r', file);
+    expect(http.out).toBe('');
+    expect(http.err).toContain('2 warnings not shown (WARN_WS_UNCONFIRMED: 1, WARN_WS_UNPARSED: 1) — --warnings shows them');
+    const shown = await run('http', '-r', file, '--warnings');
+    expect(lines(shown.out).map((l) => /warning \(ws\.warning\) \[(\w+)\]/.exec(l)?.[1])).toEqual(['WARN_WS_UNPARSED', 'WARN_WS_UNCONFIRMED']);
+    expect(shown.err).not.toContain('not shown');
+  });
 });

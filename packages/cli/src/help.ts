@@ -219,12 +219,14 @@ ${COMMON_READ}
 text output:
        4 03:40:05.283287000 ETHERNET ethernet/ipv4/tcp 127.0.0.1:55422 > 127.0.0.1:7272 [P.] seq 2171263616 ack 537779778 length 223 caplen 289 len 289
   frame number, time, link type, layers (!name: could not be decoded; tunnel layers too:
-  ethernet/ipv4/udp/vxlan/ethernet/ipv4/tcp), the innermost source > destination,
+  ethernet/ipv4/udp/vxlan/ethernet/ipv4/tcp), the innermost source > destination, then the
+  tunnel the packet came through ([vxlan vni 42]; nested ones outermost first),
   for TCP the flags as tcpdump writes them (S SYN, F FIN, R RST, P PSH, . ACK, U URG, E ECE,
   W CWR), sequence and acknowledgment numbers (absolute) and payload length, then caplen (bytes
   captured) and len (bytes on the wire); [ERR_… at OFFSET: …] when a layer could not be decoded.
 
-jsonl fields: frame ts linkType layers src dst caplen len failure, then tcp (flags seq ack payloadLength).
+jsonl fields: frame ts linkType layers src dst tunnel caplen len failure, then tcp (flags seq ack
+  payloadLength); tunnel only when the packet came through one.
 `,
   tls: `netrx tls: one line per TLS connection, when it ends — decrypted or why not
 

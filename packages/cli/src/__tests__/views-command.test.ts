@@ -380,11 +380,11 @@ describe('--version, --help, colour', () => {
     for (const t of known) expect(tables, t).toMatch(new RegExp(`\\s${t.replace('.', '\\.')}\\s`));
   });
 
-  it('the jsonl fields of ws, http and tcp --help list every field they write, tunnel and tls too', async () => {
+  it('the jsonl fields of ws, http, tcp and packets --help list every field they write, tunnel and tls too', async () => {
     const tunnelled = fileURLToPath(new URL('../../../core/src/__tests__/fixtures/tunnels/gre.pcap', import.meta.url));
     const tls = fileURLToPath(new URL('../../../dissector-tls/src/__tests__/fixtures/tls13-aes128gcm-deflate', import.meta.url));
     const findings = fileURLToPath(new URL('../../../dissector-websocket/src/__tests__/fixtures/midstream/lp-mqtt-nosyn.pcap.gz', import.meta.url));
-    for (const command of ['ws', 'http', 'tcp']) {
+    for (const command of ['ws', 'http', 'tcp', 'packets']) {
       const help = (await run(command, '--help')).out;
       const fields = help.slice(help.indexOf('jsonl fields'));
       const keys = new Set<string>();
@@ -392,10 +392,10 @@ describe('--version, --help, colour', () => {
         for (const r of jsonl((await run(command, ...argv, '--format', 'jsonl')).out)) for (const k of Object.keys(r)) keys.add(k);
       }
       expect(keys, command).toContain('tunnel');
-      if (command !== 'tcp') expect(keys, command).toContain('tls');
+      if (command === 'ws' || command === 'http') expect(keys, command).toContain('tls');
       expect([...keys].filter((k) => !new RegExp(`[\\s(|]${k}[\\s),|;]`).test(fields)), command).toEqual([]);
-      // In the order of the records: the tunnel after server.
-      expect(fields, command).toMatch(/ server tunnel /);
+      // In the order of the records: the tunnel after the endpoints.
+      expect(fields, command).toMatch(command === 'packets' ? / dst tunnel / : / server tunnel /);
     }
   });
 

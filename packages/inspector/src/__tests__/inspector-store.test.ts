@@ -152,6 +152,20 @@ describe('previewLine', () => {
     expect(b['length']).toBe(100);
   });
 
+  it('keeps the layers the connection came through (tls, tunnel), dropping only the endpoints', () => {
+    const via = { tls: { version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', sni: 'a"dir":b' }, tunnel: 'socks5 ,"dir":"x"' };
+    const c = { ...connection(1), via };
+    const text = preview(wsMessage(c, 's2c', 'text', 'abcdefgh'), 3);
+    expect(text).toMatchObject({ stream: 1, ...via, dir: 's2c', type: 'text', text: 'abc', capped: true });
+    expect(text).not.toHaveProperty('client');
+    expect(text).not.toHaveProperty('server');
+    const b = preview(wsMessage(c, 'c2s', 'binary', new Uint8Array(100)), 8);
+    expect(b).toMatchObject({ ...via, dir: 'c2s', hex: '00000000', length: 100 });
+    // IPv6 endpoints too.
+    const v6 = { ...c, client: { address: 'fe80::1', port: 5 }, server: { address: '::1', port: 443 } };
+    expect(Object.keys(preview(wsMessage(v6, 'c2s', 'text', 'abcdef'), 2))).toEqual(['ts', 'stream', 'tls', 'tunnel', 'dir', 'type', 'length', 'text', 'compressed', 'frames', 'capped']);
+  });
+
   it('never cuts inside an escape sequence or a surrogate pair: a valid JSON prefix of the text, whatever the text', () => {
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0001', '😀', '！', 'é'), maxLength: 60 }), fc.integer({ min: 1, max: 40 }), (text, chars) => {

@@ -504,10 +504,14 @@ if (executable === undefined) {
         return false;
       });
       await canvas.click({ position: { x: ((200 + 0.5) / nb) * box.width, y: 5 } });
-      await page.waitForSelector('.mrow.selected');
-      const seq = await page.$eval('.mrow.selected', (r) => Number((r as HTMLElement).dataset['seq']));
-      // Float rounding of 1.000 s: the first message of the bar, give or take one.
+      // It selects the first message of the bar (1.000 s, give or take float rounding)…
+      const selected = () => page.evaluate(() => (window as unknown as { netrxInspector: { selected: number } }).netrxInspector.selected);
+      await expect.poll(selected, { timeout: 5000 }).toBeGreaterThanOrEqual(0);
+      const seq = await selected();
       expect(Math.abs(seq - 1000)).toBeLessThanOrEqual(1);
+      // …and scrolls the list to it.
+      await page.waitForSelector('.mrow.selected', { timeout: 5000 });
+      expect(await page.$eval('.mrow.selected', (r) => Number((r as HTMLElement).dataset['seq']))).toBe(seq);
       expect(await page.$eval('.mrow.selected', (r) => r.querySelector('.m-preview')!.textContent)).toBe(`message ${seq}`);
       await page.close();
     } finally {

@@ -20,8 +20,9 @@ export function fileEvents(file: string): Observable<InspectorInput> {
   return fromCaptureFile(file, { beforeNextChunk: yieldToEventLoop }).pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
 }
 
-/** A TLS 1.3 capture of a wss:// connection (permessage-deflate), and its key log. */
+/** A TLS 1.3 capture of a wss:// connection (permessage-deflate) from dissector-tls's fixtures. */
 export const TLS13 = fileURLToPath(new URL('../../../dissector-tls/src/__tests__/fixtures/tls13-aes128gcm-deflate.pcap', import.meta.url));
+/** The key log of {@link TLS13}: its connection decrypts with it. */
 export const TLS13_KEYS = TLS13.replace(/\.pcap$/, '.keys');
 
 /** What `netrx ui -r FILE --keylog KEYS` feeds the inspector: the default pipeline, keys given. */

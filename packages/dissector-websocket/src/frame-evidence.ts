@@ -77,6 +77,8 @@
  * more bytes it needs before anything can change.
  */
 
+import { isValidCloseCode } from './websocket-validation.js';
+
 /** What one direction's frames must look like. */
 export interface DirectionRules {
   /** Frames must be masked (the client's direction) or must not be (the server's), RFC 6455 §5.1. */
@@ -207,10 +209,6 @@ const TEXT_PREFIX_BITS = new Float64Array(PAYLOAD_CHECK + 1);
   }
 }
 
-function isValidCloseCode(code: number): boolean {
-  // RFC 6455 §7.4 and the IANA registry: as websocket-validation.ts, repeated to keep this module alone.
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
 let validCloseCodes = 0;
 for (let c = 0; c < 65536; c++) if (isValidCloseCode(c)) validCloseCodes++;
 /** `-log2 P(a random 16-bit close code is valid)`. */

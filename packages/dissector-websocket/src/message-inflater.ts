@@ -18,7 +18,7 @@ import { withDeflateTail } from './deflate-tail.js';
  */
 export const INFLATE_STATE_BYTES = 7 * 1024 + 512;
 
-/** Bytes one inflate context is counted as: its window and its state ({@link INFLATE_STATE_BYTES}). */
+/** Bytes one inflate context is counted as: its window and its state (`INFLATE_STATE_BYTES`, 7.5 KiB). */
 export function inflateContextBytes(windowBits: number): number {
   return 2 ** zlibWindowBits(windowBits) + INFLATE_STATE_BYTES;
 }

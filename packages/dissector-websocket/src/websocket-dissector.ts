@@ -204,6 +204,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     });
   }
 
+  /** Whether the roles are settled: until then an unmasked frame is not judged a client's (see `noteMasking`). */
   get rolesSettled(): boolean {
     return this.rolesKnown;
   }

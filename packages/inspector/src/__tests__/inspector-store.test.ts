@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { websocketMessageJson } from '@netrx/dissector-websocket';
 import type { StreamClose } from '@netrx/core';
-import { InspectorStore, previewLine } from '@netrx/inspector';
+import { InspectorStore, previewLine } from '../inspector-store.js';
 import { CHAT, connection, fileEvents, httpRequest, httpResponse, netrxWsJsonl, wsMessage } from './harness.js';
 
 describe('InspectorStore on the chat capture', () => {

@@ -86,12 +86,13 @@ type State = 'new' | 'connecting' | 'open' | 'closing' | 'closed' | 'failed';
  * chunks (`fromCaptureFile(path, { beforeNextChunk: () => sink.ready() })`); with
  * `'drop-oldest'` the oldest unsent records are dropped and counted (`stats.dropped`).
  *
- * Faults: when the connection is lost, the sink reconnects with exponential backoff; the records
+ * Faults: when the connection is lost, or a batch gets no reply within `replyTimeoutMs` (Redis
+ * frozen or hung with its socket open), the sink reconnects with exponential backoff; the records
  * Redis had not acknowledged are sent again, in their order and before anything newer, once it is
  * back (`stats.retried`). Records whose reply was lost may then be stored twice: delivery is
  * at-least-once and each record's `id` is stable, so consumers de-duplicate by `id`; a
  * connection's first copies are in order, so keeping the first copy of each id keeps the order.
- * If Redis stays away longer than `reconnect.giveUpAfterMs`, or refuses a command, the sink
+ * If Redis stays away or silent longer than `reconnect.giveUpAfterMs`, or refuses a command, the sink
  * fails: {@link flush} and {@link close} reject with a {@link RedisSinkError} that says how many
  * records were written, and {@link onFailure} listeners are called.
  *

@@ -19,6 +19,8 @@ export interface PacketSummary {
   readonly src: string | null;
   /** Destination, as {@link PacketSummary.src}. */
   readonly dst: string | null;
+  /** The tunnels the innermost packet came through, when any (`vxlan vni 42`; see `Packet.tunnel`). */
+  readonly tunnel?: string;
   /** Bytes captured. */
   readonly caplen: number;
   /** Bytes on the wire. */
@@ -103,6 +105,7 @@ export function packetSummary(packet: Packet): PacketSummary {
     layers: layers.map((l) => l.protocol),
     src: ends?.src ?? null,
     dst: ends?.dst ?? null,
+    ...(packet.tunnel !== undefined && { tunnel: packet.tunnel }),
     caplen: frame.caplen,
     len: frame.length,
     ...(failure && { failure: { protocol: failure.failedProtocol, code: failure.code, offset: failure.offset, message: failure.message } }),
@@ -130,6 +133,7 @@ export function packetSummaryJson(packet: Packet): string {
   let s = `{"frame":${frame.frameNumber},"ts":"${formatTimestamp(frame.timestamp)}","linkType":${frame.linkType},"layers":[`;
   for (let i = 0; i < layers.length; i++) s += (i === 0 ? '' : ',') + quote(layers[i]!.protocol);
   s += ends ? `],"src":"${ends.src}","dst":"${ends.dst}"` : '],"src":null,"dst":null';
+  if (packet.tunnel !== undefined) s += `,"tunnel":${JSON.stringify(packet.tunnel)}`;
   s += `,"caplen":${frame.caplen},"len":${frame.length}`;
   const failure = failureOf(layers);
   if (failure) {
@@ -142,7 +146,7 @@ export function packetSummaryJson(packet: Packet): string {
 
 /**
  * Packets to their {@link PacketSummary}: frame number, time, link type, layer names, endpoints,
- * lengths, the decoding failure, if any, and a TCP segment's flags, numbers and payload length. (For JSON lines, {@link packetSummaryJson} writes the
+ * the tunnel, lengths, the decoding failure, if any, and a TCP segment's flags, numbers and payload length. (For JSON lines, {@link packetSummaryJson} writes the
  * same without building the object.)
  *
  * @example

@@ -80,8 +80,19 @@ describe('netrx packets on tunnel captures', () => {
     const rows = out.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(rows[0]).toMatchObject({ layers: ['ethernet', 'ipv4', 'udp', 'gtpu'], src: '198.51.100.1:2152', dst: '198.51.100.2:2152' });
     expect(rows[2]).toMatchObject({ layers: ['ethernet', 'ipv4', 'udp', 'gtpu', 'ipv4', 'tcp'], src: '10.3.0.1:40000', dst: '10.3.0.2:8080' });
+    expect(rows[2].tunnel).toBe('gtp-u');
+    expect(Object.keys(rows[2]).slice(4, 7)).toEqual(['src', 'dst', 'tunnel']);
     const text = await run('packets', '-r', `${dir}/nested.pcap`);
-    expect(text.out.split('\n').find((l) => l.includes('/tcp '))).toMatch(/ ethernet\/ipv4\/gre\/ipv4\/udp\/vxlan\/ethernet\/ipv4\/tcp 10\.0\.0\.\d:\d+ > 10\.0\.0\.\d:\d+ /);
+    expect(text.out.split('\n').find((l) => l.includes('/tcp '))).toMatch(/ ethernet\/ipv4\/gre\/ipv4\/udp\/vxlan\/ethernet\/ipv4\/tcp 10\.0\.0\.\d:\d+ > 10\.0\.0\.\d:\d+ \[gre [^\]]+ \/ vxlan vni \d+\] /);
+  });
+
+  it('tells tenants apart: the tunnel in jsonl and in -Y', async () => {
+    const all = (await run('packets', '-r', `${dir}/vxlan.pcap`, '--format', 'jsonl', '--decode-as', 'udp.port==8472,vxlan')).out.trimEnd().split('\n').map((l) => JSON.parse(l) as { tunnel?: string; layers: string[] });
+    const tenants = new Set(all.filter((r) => r.layers.includes('vxlan')).map((r) => r.tunnel));
+    expect(tenants).toEqual(new Set(['vxlan vni 42', 'vxlan vni 43', 'vxlan vni 44', 'vxlan vni 45']));
+    const one = (await run('packets', '-r', `${dir}/vxlan.pcap`, '--format', 'jsonl', '-Y', 'tunnel == "vxlan vni 43"')).out.trimEnd().split('\n');
+    expect(one.length).toBe(all.filter((r) => r.tunnel === 'vxlan vni 43').length);
+    expect(one.every((l) => l.includes('"tunnel":"vxlan vni 43"'))).toBe(true);
   });
 
   it('takes decode-as rules on mpls.label and refuses one naming no dissector', async () => {

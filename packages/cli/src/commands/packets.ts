@@ -10,7 +10,7 @@ import { textViewFor, type TextView } from '../text-view.js';
 const LINK_NAMES = new Map<number, string>(Object.entries(LinkType).map(([name, value]) => [value, name]));
 
 /** The fields of `netrx packets --format jsonl` records, for `-Y`. */
-export const PACKET_FIELDS: readonly string[] = ['frame', 'ts', 'linkType', 'layers', 'src', 'dst', 'caplen', 'len', 'failure', 'tcp'];
+export const PACKET_FIELDS: readonly string[] = ['frame', 'ts', 'linkType', 'layers', 'src', 'dst', 'tunnel', 'caplen', 'len', 'failure', 'tcp'];
 
 /**
  * One line for people: frame number, time, link type, layers, endpoints, for TCP the flags
@@ -34,7 +34,7 @@ export function packetText(p: Packet, view: TextView): string {
   const failure = last?.protocol === 'failure' ? last : undefined;
   const seg = tcp ? ` [${tcpFlagString(tcp.flags)}] seq ${tcp.seq} ack ${tcp.ack} length ${tcp.payload.length + tcp.truncatedBytes}` : '';
   return (
-    `${String(frame.frameNumber).padStart(6)} ${view.time.format(frame.timestamp)} ${link} ${names || '-'} ${ends ? `${ends.src} > ${ends.dst}` : '-'}${seg} caplen ${frame.caplen} len ${frame.length}` +
+    `${String(frame.frameNumber).padStart(6)} ${view.time.format(frame.timestamp)} ${link} ${names || '-'} ${ends ? `${ends.src} > ${ends.dst}` : '-'}${p.tunnel === undefined ? '' : ` [${p.tunnel}]`}${seg} caplen ${frame.caplen} len ${frame.length}` +
     (failure ? ' ' + view.warn(`[${failure.code} at ${failure.offset}: ${failure.message}]`) : '')
   );
 }

@@ -20,7 +20,7 @@ export interface LineSourceHooks {
   /**
    * Call after each chunk of frames (a capture file's `beforeNextChunk`) and wait for the promise
    * when it returns one: it hands the chunk's frames to the workers, and holds the reading while
-   * the workers are {@link TABLES_IN_FLIGHT} chunks behind.
+   * the workers are `TABLES_IN_FLIGHT` (6) chunks behind.
    */
   readonly beforeNextChunk: () => Promise<unknown> | undefined;
   /**

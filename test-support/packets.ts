@@ -5,6 +5,8 @@
  * call that built it.
  */
 
+import { concatBytes } from '@netrx/core';
+
 /** The parts, one after another, in a new buffer. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
   return concatAll(parts);
@@ -12,15 +14,8 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** {@link concat} of a list (any length: a spread of 100,000 parts overflows the stack). */
 export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  // concatBytes hands back a lone part as it is; these builders promise a new buffer.
+  return parts.length === 1 ? new Uint8Array(parts[0]!) : concatBytes(parts);
 }
 
 /** Internet checksum (RFC 1071) over the parts. */

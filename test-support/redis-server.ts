@@ -46,6 +46,13 @@ export interface RedisServer {
   /** SIGKILL, as a crash: waits until the process is gone. */
   kill(): Promise<void>;
   /**
+   * SIGSTOP: the server freezes with its sockets open. The kernel still accepts connections (up
+   * to the backlog) and takes what clients write, but nothing is answered until {@link resume}.
+   */
+  pause(): void;
+  /** SIGCONT after {@link pause}: the server reads and answers what was written meanwhile. */
+  resume(): void;
+  /**
    * Starts it again on the same port and dir (killing it first if it runs). Resolves once it
    * accepts connections, or, with `loading: true`, as soon as it logs that it is loading its data
    * (it then answers data commands with `-LOADING` for a while).
@@ -122,11 +129,20 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     }
   };
   let restarting = false;
-  const waitExit = async (signal: NodeJS.Signals): Promise<void> => {
+  let paused = false;
+  const signal = (name: NodeJS.Signals): void => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) throw new Error(`redis-server on port ${port} is not running: cannot send ${name}`);
+    process.kill(c.pid!, name);
+  };
+  const waitExit = async (name: NodeJS.Signals): Promise<void> => {
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    process.kill(c.pid!, signal);
+    process.kill(c.pid!, name);
+    // A stopped process acts on SIGTERM only once continued.
+    if (paused) process.kill(c.pid!, 'SIGCONT');
+    paused = false;
     await gone;
   };
   await launch();
@@ -140,6 +156,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     url: (key, query) => `redis://127.0.0.1:${port}/${key}${query ? '?' + query : ''}`,
     kill: () => waitExit('SIGKILL'),
+    pause: () => {
+      signal('SIGSTOP');
+      paused = true;
+    },
+    resume: () => {
+      signal('SIGCONT');
+      paused = false;
+    },
     restart: async (opts) => {
       await waitExit('SIGKILL');
       restarting = true;

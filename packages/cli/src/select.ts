@@ -12,6 +12,8 @@ export interface Selectable<T> {
   readonly streamOf?: (item: T) => number | undefined;
   /** Whether `--max-messages` counts these items. */
   readonly messages?: boolean;
+  /** Whether an item is one of those the summary counts (`netrx ws`: a message, not a warning); all when omitted. */
+  readonly counted?: (item: T) => boolean;
 }
 
 /** How many items the selection saw and let through. */
@@ -43,7 +45,7 @@ export function selectItems<T>(
   }
   if (stream !== undefined && streamOf === undefined) throw new Error(`netrx ${args.command} has no connections for --stream`);
   const keep = (item: T): boolean => {
-    counts.seen++;
+    if (how.counted === undefined || how.counted(item)) counts.seen++;
     const ok = (stream === undefined || streamOf!(item) === stream) && (shown === undefined || shown(jsonRecord!(item)));
     if (!ok) counts.hidden++;
     return ok;

@@ -12,7 +12,7 @@ export { TcpCodes, TcpFlag, decodeTcp } from './tcp.js';
 export type { TcpHeaderOptions, TcpLayer, TcpSackBlock } from './tcp.js';
 export { tcpPlugin } from './tcp-plugin.js';
 export { TcpReassembler } from './tcp-reassembler.js';
-export { CONNECTION_COST, SEGMENT_COST, createReassemblerTotals } from './reassembler-options.js';
+export { createReassemblerTotals } from './reassembler-options.js';
 export type { ReassembleTcpOptions, ReassemblerTotals } from './reassembler-options.js';
 export { reassembleTcp } from './reassemble-tcp.js';
 export { tcpStreams } from './tcp-streams.js';

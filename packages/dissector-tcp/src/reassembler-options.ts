@@ -29,8 +29,8 @@ export interface ReassembleTcpOptions {
   readonly maxConnections?: number;
   /**
    * The pipeline's memory budget (core's `MemoryBudget`). Each connection draws an estimate of
-   * what it costs ({@link CONNECTION_COST}) while it is open, and each out-of-order segment its
-   * bytes and an overhead ({@link SEGMENT_COST}) while it waits. When the budget is reached, the
+   * what it costs (`CONNECTION_COST`, 1 KiB) while it is open, and each out-of-order segment its
+   * bytes and an overhead (`SEGMENT_COST`, 256 bytes) while it waits. When the budget is reached, the
    * reassembler's reclaimer closes the least recently active connections (never the one whose
    * packet is being handled), flushing their buffers as gaps and ending their dissectors, counted
    * in {@link ReassemblerTotals.budgetEvicted}. A segment whose draw is still refused is not

@@ -1,18 +1,12 @@
 import type { ClientDecider, ClientDecision, CloseReason, DirectionStats, MemoryBudget, Packet, StreamEvent } from '@netrx/core';
 import { ConnectionTable, tupleKey } from './connection-table.js';
-import { CONNECTION_COST, SEGMENT_COST, createReassemblerTotals, reassemblerLimits, type ReassembleTcpOptions, type ReassemblerTotals } from './reassembler-options.js';
+import { PacketClock } from './packet-clock.js';
+import { CONNECTION_COST, createReassemblerTotals, reassemblerLimits, type ReassembleTcpOptions, type ReassemblerTotals } from './reassembler-options.js';
+import { StreamDelivery } from './stream-delivery.js';
 import { TcpFlag, type TcpLayer } from './tcp.js';
 import { TcpConnection } from './tcp-connection.js';
-import { newStats, type TcpHalf } from './tcp-half.js';
-import { MAX_AHEAD, seqAdd } from './tcp-sequence.js';
-
-/** What a half's segment list draws on the budget when it is made (it lives as long as the connection). */
-const LIST_COST = 256;
-/** What the copy of a half's last delivered bytes draws besides its length (its `ArrayBuffer`). */
-const LAST_COST = 128;
-
-/** Packet-time clock jumps over this (ns) need a second packet to confirm them: one day. */
-const MAX_CLOCK_JUMP = 86_400n * 1_000_000_000n;
+import { newStats } from './tcp-half.js';
+import { seqAdd } from './tcp-sequence.js';
 
 /**
  * TCP stream reassembly as an I/O-free state machine: feed it packets with {@link push} in capture
@@ -51,33 +45,20 @@ export class TcpReassembler {
   private readonly holeTimeoutAcked: bigint;
   private readonly idleTimeout: bigint;
   private readonly linger: bigint;
-  private readonly maxPerConn: number;
-  private readonly maxTotal: number;
   private readonly maxConns: number;
   private readonly sweepStep: bigint;
   private readonly table = new ConnectionTable();
-  /** Directions holding out-of-order data, oldest hole first. */
-  private readonly holding = new Set<TcpHalf>();
-  private totalBuffered = 0;
+  private readonly clock = new PacketClock();
+  /** The connections' byte streams: delivery, out-of-order data, holes and the caps. */
+  private readonly out: StreamDelivery;
   private nextId = 0;
-  private now = 0n;
-  private nowFrame = 0;
   /** The frame {@link advance} saw last, until it is pushed: {@link push} does not count it twice. */
   private advancedFrame = -1;
-  private nextSweep = 0n;
-  private jumped = false;
-  /** `now` + a day, refreshed at each sweep: a timestamp past it is a suspicious jump. */
-  private jumpLimit = 0n;
   /** Counters over the whole run. */
   readonly totals: ReassemblerTotals;
   private readonly clients: readonly ClientDecider[];
   private readonly budget: MemoryBudget | undefined;
   private readonly unregister: (() => void) | undefined;
-  /**
-   * The connection being worked on (whose packet is being handled, or whose events are being
-   * emitted): the budget's reclaimer never closes it.
-   */
-  private busy: TcpConnection | undefined;
 
   constructor(
     options: ReassembleTcpOptions,
@@ -88,13 +69,12 @@ export class TcpReassembler {
     this.holeTimeoutAcked = limits.holeTimeoutAcked;
     this.idleTimeout = limits.idleTimeout;
     this.linger = limits.linger;
-    this.maxPerConn = limits.maxPerConnection;
-    this.maxTotal = limits.maxTotal;
     this.maxConns = limits.maxConnections;
     this.sweepStep = limits.sweepStep;
     this.totals = options.totals ?? createReassemblerTotals();
     this.clients = options.clients ?? [];
     this.budget = options.budget;
+    this.out = new StreamDelivery(limits.maxPerConnection, limits.maxTotal, this.totals, this.budget, this.clock, emit, (c) => this.afterProgress(c));
     this.unregister = this.budget?.onPressure((bytes) => this.reclaim(bytes));
   }
 
@@ -154,25 +134,13 @@ export class TcpReassembler {
   }
 
   private moveClock(ts: bigint, frameNumber: number): void {
-    // BigInt arithmetic allocates: the per-packet path only compares against precomputed limits.
-    if (ts > this.now) {
-      // One timestamp far ahead of the rest (a corrupt record) must not age every connection out
-      // at once: a jump over a day moves the clock only when the next packet confirms it.
-      const jump = ts > this.jumpLimit && this.now !== 0n;
-      if (!jump || this.jumped) {
-        this.now = ts;
-        this.jumped = false;
-        if (jump || this.jumpLimit === 0n) this.jumpLimit = ts + MAX_CLOCK_JUMP;
-      } else this.jumped = true;
-    } else this.jumped = false;
-    this.nowFrame = frameNumber;
-    if (this.now >= this.nextSweep) this.sweep();
+    if (this.clock.move(ts, frameNumber)) this.sweep();
   }
 
   /** End of input: flushes and closes every open connection (reason `end`), in order of first sight. */
   end(): void {
     const open = [...this.table.byActivity()].sort((a, b) => a.id - b.id);
-    for (const c of open) this.close(c, 'end', this.now, this.nowFrame);
+    for (const c of open) this.close(c, 'end', this.clock.now, this.clock.frame);
     this.table.clearLingering();
     this.unregister?.();
   }
@@ -212,7 +180,7 @@ export class TcpReassembler {
       if (table.size >= this.maxConns) this.evictOne(ts, frame);
       if (this.budget !== undefined) {
         // Any open connection may be closed to make room for this one.
-        this.busy = undefined;
+        this.out.busy = undefined;
         if (!this.budget.take(CONNECTION_COST)) {
           this.totals.budgetRefused++;
           return;
@@ -225,7 +193,7 @@ export class TcpReassembler {
       table.add(c, ts);
     } else table.touch(c, ts);
     c.lastTs = ts;
-    this.busy = c;
+    this.out.busy = c;
     const side: 0 | 1 = forward ? 0 : 1;
     const half = c.half(side);
     const peer = forward ? c.h1 : c.h0;
@@ -240,11 +208,11 @@ export class TcpReassembler {
       // Midstream pickup: the first sequence number seen from this side is stream offset 0.
       half.start(seq);
     }
-    if (ackFlag && peer !== undefined && peer.started) this.acknowledge(peer, t.ack);
+    if (ackFlag && peer !== undefined && peer.started) this.out.acknowledge(peer, t.ack);
     const payload = t.payload;
     if (payload.length > 0) {
       if (c.connection === undefined) this.decideByPayload(c, side, payload, ts, frame);
-      this.data(half, half.offsetOf(seq), payload, ts, frame);
+      this.out.data(half, half.offsetOf(seq), payload, ts, frame);
     }
     if ((flags & TcpFlag.FIN) !== 0 && half.finAt < 0) {
       half.finAt = half.offsetOf(seq) + payload.length + t.truncatedBytes;
@@ -257,161 +225,8 @@ export class TcpReassembler {
     if (c.finished) this.close(c, 'fin', ts, frame);
   }
 
-  /** The peer acknowledged up to `ack`: a hole below it will never be seen (RFC 9293 §3.4). */
-  private acknowledge(h: TcpHalf, ack: number): void {
-    if (!h.acknowledge(ack) || h.waiting === 0) return;
-    const upTo = h.ackedTo;
-    while (h.waiting > 0 && upTo > h.next) this.skipHole(h, upTo);
-  }
-
-  private data(h: TcpHalf, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
-    const next = h.next;
-    if (off + bytes.length <= next) {
-      h.repeated(off, bytes);
-      return;
-    }
-    if (off < next) {
-      h.repeated(off, bytes.subarray(0, next - off));
-      bytes = bytes.subarray(next - off);
-      off = next;
-    }
-    if (off - next > MAX_AHEAD) {
-      this.totals.implausibleSegments++;
-      h.stats.droppedBytes += bytes.length;
-      return;
-    }
-    if (off === next && h.waiting === 0) {
-      this.deliver(h, bytes, ts, frame);
-      return;
-    }
-    if (this.budget !== undefined) {
-      const cost = h.cost(off, off + bytes.length, SEGMENT_COST) + (h.ooo === undefined ? LIST_COST : 0);
-      if (!this.budget.take(cost)) {
-        this.deliverRefused(h, off, bytes, ts, frame);
-        this.enforceCaps(h);
-        return;
-      }
-      h.conn.drawn += cost;
-    }
-    const added = h.insert(off, off + bytes.length, bytes, ts, frame);
-    if (added > 0) {
-      if (h.buffered === added) this.holding.add(h);
-      h.conn.buffered += added;
-      this.totalBuffered += added;
-    }
-    this.drain(h);
-    this.enforceCaps(h);
-  }
-
-  /** Delivers buffered segments that now start at or before the delivered edge. */
-  private drain(h: TcpHalf): void {
-    const list = h.ooo;
-    if (list === undefined) return;
-    let s;
-    const budget = this.budget;
-    while ((s = list.first) !== undefined && s.offset <= h.next) {
-      list.shift();
-      const len = s.bytes.length;
-      if (budget !== undefined) {
-        budget.release(len + SEGMENT_COST);
-        h.conn.drawn -= len + SEGMENT_COST;
-      }
-      h.buffered -= len;
-      h.conn.buffered -= len;
-      this.totalBuffered -= len;
-      const end = s.offset + len;
-      if (end <= h.next) continue; // defensive: buffered data always starts at or after `next`
-      this.deliver(h, s.offset < h.next ? s.bytes.subarray(h.next - s.offset) : s.bytes, s.ts, s.frame);
-    }
-    if (list.size === 0) this.holding.delete(h);
-  }
-
-  private deliver(h: TcpHalf, bytes: Uint8Array, ts: bigint, frame: number): void {
-    const c = h.conn;
-    const offset = h.next;
-    const budget = this.budget;
-    if (budget === undefined) {
-      h.delivered(bytes);
-      this.emit({ type: 'data', connection: c.connection!, dir: c.dir(h.side), bytes, offset, ts, frame });
-      return;
-    }
-    const kept = h.last === undefined ? 0 : h.last.length;
-    h.delivered(bytes);
-    const grown = h.last!.length - kept;
-    if (grown > 0) {
-      // The copy kept to compare retransmissions with is only for counting conflicts: without
-      // room for it, none is kept (what it drew before stays drawn until the close).
-      const cost = grown + (kept === 0 ? LAST_COST : 0);
-      if (budget.take(cost)) c.drawn += cost;
-      else h.forgetLast();
-    }
-    const busy = this.busy;
-    this.busy = c;
-    this.emit({ type: 'data', connection: c.connection!, dir: c.dir(h.side), bytes, offset, ts, frame });
-    this.busy = busy;
-  }
-
-  /**
-   * The budget refused to hold [off, off + bytes.length) out of order: the holes before it become
-   * gaps now, and it is delivered (past what is buffered, which stays) — never dropped unsaid.
-   */
-  private deliverRefused(h: TcpHalf, off: number, bytes: Uint8Array, ts: bigint, frame: number): void {
-    if (h.next < off) this.totals.budgetGaps++;
-    const end = off + bytes.length;
-    while (h.next < end) {
-      if (h.next < off) {
-        this.skipHole(h, off);
-        continue;
-      }
-      const first = h.ooo?.first;
-      const stop = first === undefined || first.offset > end ? end : first.offset;
-      if (stop > h.next) this.deliver(h, bytes.subarray(h.next - off, stop - off), ts, frame);
-      this.drain(h);
-    }
-  }
-
-  /** Gives up on the hole at the delivered edge: a gap up to the next buffered byte (or `upTo`). */
-  private skipHole(h: TcpHalf, upTo = Infinity): void {
-    const first = h.ooo?.first;
-    const to = first === undefined ? upTo : Math.min(first.offset, upTo);
-    if (to > h.next) this.gap(h, to);
-    this.drain(h);
-    if (h.waiting > 0) {
-      // Another hole behind the data just delivered: its wait starts now.
-      h.holeSince = this.now;
-      this.holding.delete(h);
-      this.holding.add(h);
-    }
-  }
-
-  private gap(h: TcpHalf, to: number): void {
-    const c = h.conn;
-    const offset = h.next;
-    const length = h.skipped(to);
-    const busy = this.busy;
-    this.busy = c;
-    this.emit({ type: 'gap', connection: c.connection!, dir: c.dir(h.side), offset, length, ts: this.now, frame: this.nowFrame });
-    this.busy = busy;
-  }
-
-  private enforceCaps(h: TcpHalf): void {
-    const c = h.conn;
-    while (c.buffered > this.maxPerConn) {
-      const victim = h.waiting > 0 ? h : (h.side === 0 ? c.h1 : c.h0)!;
-      this.totals.capGaps++;
-      this.skipHole(victim);
-    }
-    while (this.totalBuffered > this.maxTotal) {
-      const oldest = this.holding.values().next().value as TcpHalf;
-      this.totals.capGaps++;
-      this.skipHole(oldest);
-      this.afterProgress(oldest.conn);
-    }
-    this.afterProgress(c);
-  }
-
   private afterProgress(c: TcpConnection): void {
-    if (!c.closed && c.finished) this.close(c, 'fin', this.now, this.nowFrame);
+    if (!c.closed && c.finished) this.close(c, 'fin', this.clock.now, this.clock.frame);
   }
 
   /**
@@ -421,13 +236,12 @@ export class TcpReassembler {
    * on which other connections the reassembler holds (a parallel run's workers each hold some).
    */
   private sweep(): void {
-    const now = this.now;
-    this.nextSweep = now + this.sweepStep;
+    const now = this.clock.now;
+    this.clock.swept(this.sweepStep);
     this.table.nextInterval();
-    this.jumpLimit = now + MAX_CLOCK_JUMP;
     let due: TcpConnection[] | undefined;
     // Holes are few (directions with data waiting right now), so each sweep looks at all of them.
-    for (const h of this.holding) {
+    for (const h of this.out.holding) {
       if (h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
       (due ??= []).push(h.conn);
     }
@@ -451,12 +265,12 @@ export class TcpReassembler {
         if (c === last || c.closed) continue;
         last = c;
         for (const h of [c.h0, c.h1]) {
-          if (h === undefined || h.waiting === 0 || !this.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
-          this.skipHole(h);
+          if (h === undefined || h.waiting === 0 || !this.out.holding.has(h) || h.holeSince + (h.acked ? this.holeTimeoutAcked : this.holeTimeout) > now) continue;
+          this.out.skipHole(h);
           this.afterProgress(c);
           if (c.closed) break;
         }
-        if (!c.closed && idle?.has(c) === true) this.close(c, 'idle', now, this.nowFrame);
+        if (!c.closed && idle?.has(c) === true) this.close(c, 'idle', now, this.clock.frame);
       }
     }
     this.table.expireLingering(now);
@@ -496,28 +310,29 @@ export class TcpReassembler {
   private close(c: TcpConnection, reason: CloseReason, ts: bigint, frame: number): void {
     if (c.closed) return;
     c.closed = true;
-    const busy = this.busy;
-    this.busy = c;
+    const out = this.out;
+    const busy = out.busy;
+    out.busy = c;
     if (c.connection === undefined) this.decideByPort(c, ts, frame);
     for (const h of [c.h0, c.h1]) {
       if (h === undefined) continue;
-      while (h.waiting > 0) this.skipHole(h);
+      while (h.waiting > 0) out.skipHole(h);
       // Bytes the sender's FIN or the receiver's ACK prove were sent but never captured.
       const sent = h.sentTo;
-      if (sent > h.next) this.gap(h, sent);
-      this.holding.delete(h);
+      if (sent > h.next) out.gap(h, sent);
+      out.holding.delete(h);
       h.recordClose(reason);
     }
     this.table.remove(c);
     const key = tupleKey(c.lo, c.hi, c.loPort, c.hiPort, c.tunnel);
     // Only a FIN or RST ends the 4-tuple: after an idle close, a packet starts a new connection.
-    if (reason === 'fin' || reason === 'rst') this.table.linger(key, this.now + this.linger);
+    if (reason === 'fin' || reason === 'rst') this.table.linger(key, this.clock.now + this.linger);
     else this.table.unlinger(key);
     // A side never seen has zero counters, closed like the other.
     const cs = (c.clientSide === 0 ? c.h0 : c.h1)?.stats ?? closedStats(reason);
     const ss = (c.clientSide === 0 ? c.h1 : c.h0)?.stats ?? closedStats(reason);
     this.emit({ type: 'close', connection: c.connection!, reason, stats: { c2s: cs, s2c: ss }, ts, frame, firstSeen: c.firstTs, lastSeen: c.lastTs });
-    this.busy = busy;
+    out.busy = busy;
     if (this.budget !== undefined) {
       this.budget.release(c.drawn);
       c.drawn = 0;
@@ -534,9 +349,9 @@ export class TcpReassembler {
     const before = budget.used;
     for (const c of this.table.byActivity()) {
       if (before - budget.used >= bytes) break;
-      if (c === this.busy || c.closed) continue;
+      if (c === this.out.busy || c.closed) continue;
       this.totals.budgetEvicted++;
-      this.close(c, 'idle', this.now, this.nowFrame);
+      this.close(c, 'idle', this.clock.now, this.clock.frame);
     }
     return before > budget.used ? before - budget.used : 0;
   }

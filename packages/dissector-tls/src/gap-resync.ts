@@ -1,3 +1,4 @@
+import { concatBytes } from '@netrx/core';
 import { TLS13, type ConnectionKeys } from './connection-keys.js';
 import { AEAD_TAG_LENGTH } from './record-decrypter.js';
 import { ContentType, MAX_TLS12_FRAGMENT, RECORD_HEADER_LENGTH, isRecordHeader } from './record-parser.js';
@@ -56,9 +57,8 @@ export class GapResync {
 
   /** Adds the next bytes of `side` (a view valid during the call) and searches them. */
   push(bytes: Uint8Array, side: TlsSide, keys: ConnectionKeys): ResyncOutcome {
-    const buf = new Uint8Array(this.buf.length + bytes.length);
-    buf.set(this.buf);
-    buf.set(bytes, this.buf.length);
+    // Two parts, so always a copy: `bytes` is a view valid during the call only.
+    const buf = concatBytes([this.buf, bytes]);
     this.buf = buf;
     const max = side.parser.maxFragment;
     const tls13 = keys.version === TLS13;

@@ -26,8 +26,8 @@ export interface TlsDissectorOptions {
 
 /**
  * Makes the `tls` stream dissector factory (for the `tcp.port` table, the `tcp` heuristics and
- * decode-as rules) with these options. It resumes after gaps: a gap ends decryption of that
- * direction only (see {@link TlsStreamDissector}).
+ * decode-as rules) with these options. It resumes after gaps: the records a gap held are lost,
+ * and the direction goes on at the next record that authenticates.
  *
  * @example
  * ```ts

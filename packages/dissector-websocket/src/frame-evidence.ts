@@ -77,6 +77,8 @@
  * more bytes it needs before anything can change.
  */
 
+import { isValidCloseCode } from './websocket-validation.js';
+
 /** What one direction's frames must look like. */
 export interface DirectionRules {
   /** Frames must be masked (the client's direction) or must not be (the server's), RFC 6455 §5.1. */
@@ -207,10 +209,6 @@ const TEXT_PREFIX_BITS = new Float64Array(PAYLOAD_CHECK + 1);
   }
 }
 
-function isValidCloseCode(code: number): boolean {
-  // RFC 6455 §7.4 and the IANA registry: as websocket-validation.ts, repeated to keep this module alone.
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
 let validCloseCodes = 0;
 for (let c = 0; c < 65536; c++) if (isValidCloseCode(c)) validCloseCodes++;
 /** `-log2 P(a random 16-bit close code is valid)`. */
@@ -352,10 +350,12 @@ export function evalFrame(a: Uint8Array, o: number, avail: number, state: number
   }
   const headerBits = kind === CONT && !fin ? 0 : t.headerBits[state]!;
   let bits = headerBits;
-  // Payload checks: close code and reason, uncompressed text. Only what is in the first bytes.
+  // Payload checks, on the first bytes only: close code and reason, uncompressed text, and
+  // (for other payloads long enough) whether they are mostly control bytes.
   const rsv1 = (b0 & 0x40) !== 0;
   const text = kind === DATA && op === OP_TEXT && !rsv1;
-  if ((op === OP_CLOSE && len >= 2) || (text && len > 0)) {
+  const closeOrText = (op === OP_CLOSE && len >= 2) || (text && len > 0);
+  if (closeOrText || len >= CONTROL_CHECK_MIN) {
     const n = Math.min(len, PAYLOAD_CHECK);
     if (avail < h + n) {
       r.status = 2;
@@ -363,75 +363,70 @@ export function evalFrame(a: Uint8Array, o: number, avail: number, state: number
       return;
     }
     const p = o + h;
-    const k0 = t.maskBit ? a[o + h - 4]! : 0;
-    const k1 = t.maskBit ? a[o + h - 3]! : 0;
-    const k2 = t.maskBit ? a[o + h - 2]! : 0;
-    const k3 = t.maskBit ? a[o + h - 1]! : 0;
-    let from = 0;
-    if (op === OP_CLOSE) {
-      const code = ((a[p]! ^ k0) << 8) | (a[p + 1]! ^ k1);
-      if (!isValidCloseCode(code)) {
+    if (closeOrText) {
+      const k0 = t.maskBit ? a[o + h - 4]! : 0;
+      const k1 = t.maskBit ? a[o + h - 3]! : 0;
+      const k2 = t.maskBit ? a[o + h - 2]! : 0;
+      const k3 = t.maskBit ? a[o + h - 1]! : 0;
+      let from = 0;
+      if (op === OP_CLOSE) {
+        const code = ((a[p]! ^ k0) << 8) | (a[p + 1]! ^ k1);
+        if (!isValidCloseCode(code)) {
+          r.status = 0;
+          return;
+        }
+        bits += CLOSE_CODE_BITS;
+        from = 2;
+      }
+      // UTF-8 over payload[from, n), unmasked on the fly; and whether it is printable.
+      let s = 0;
+      let printable = true;
+      let natural = 0;
+      for (let i = from; i < n; i++) {
+        const k = (i & 3) === 0 ? k0 : (i & 3) === 1 ? k1 : (i & 3) === 2 ? k2 : k3;
+        const b = a[p + i]! ^ k;
+        s = UTF8[s * 256 + b]!;
+        if (s < 0) {
+          r.status = 0;
+          return;
+        }
+        if (b < 0x80 && PRINTABLE[b] === 0) printable = false;
+        if ((b >= 0x61 && b <= 0x7a) || b === 0x20 || b >= 0x80) natural++;
+      }
+      const m = n - from;
+      // A final text frame or close frame seen whole must end on a character boundary.
+      const whole = n === len && (op === OP_CLOSE || fin);
+      if (whole && s !== 0) {
         r.status = 0;
         return;
       }
-      bits += CLOSE_CODE_BITS;
-      from = 2;
-    }
-    // UTF-8 over payload[from, n), unmasked on the fly; and whether it is printable.
-    let s = 0;
-    let printable = true;
-    let natural = 0;
-    for (let i = from; i < n; i++) {
-      const k = (i & 3) === 0 ? k0 : (i & 3) === 1 ? k1 : (i & 3) === 2 ? k2 : k3;
-      const b = a[p + i]! ^ k;
-      s = UTF8[s * 256 + b]!;
-      if (s < 0) {
-        r.status = 0;
-        return;
-      }
-      if (b < 0x80 && PRINTABLE[b] === 0) printable = false;
-      if ((b >= 0x61 && b <= 0x7a) || b === 0x20 || b >= 0x80) natural++;
-    }
-    const m = n - from;
-    // A final text frame or close frame seen whole must end on a character boundary.
-    const whole = n === len && (op === OP_CLOSE || fin);
-    if (whole && s !== 0) {
-      r.status = 0;
-      return;
-    }
-    // Masked, the text must also read like text (a third lowercase letters, spaces or non-ASCII):
-    // inside masked text a false frame's key, cut from the same masked text, unmasks its payload
-    // to text XOR text, which is ASCII and often printable (lowercase XOR uppercase is
-    // punctuation), but seldom lowercase.
-    if (printable && (t.maskBit === 0 || natural * 3 >= m)) bits += Math.min(UTF8_MAX_BITS, whole ? TEXT_COMPLETE_BITS[m]! : TEXT_PREFIX_BITS[m]!);
-  } else if (len >= CONTROL_CHECK_MIN) {
-    // A payload mostly of control bytes proves nothing: inside masked text a false frame's
-    // payload unmasks (with a key cut from the same masked text, always in phase) to text XOR
-    // text, mostly below 0x20; zeros and small numbers look the same. Withheld, not rejected.
-    const n = Math.min(len, PAYLOAD_CHECK);
-    if (avail < h + n) {
-      r.status = 2;
-      r.need = h + n - avail;
-      return;
-    }
-    const p = o + h;
-    let controls = 0;
-    if (t.maskBit) {
-      const k0 = a[o + h - 4]!;
-      const k1 = a[o + h - 3]!;
-      const k2 = a[o + h - 2]!;
-      const k3 = a[o + h - 1]!;
-      for (let i = 0; i < n; i++) {
-        const b = a[p + i]! ^ ((i & 3) === 0 ? k0 : (i & 3) === 1 ? k1 : (i & 3) === 2 ? k2 : k3);
-        if (b < 0x20 && PRINTABLE[b] === 0) controls++;
-      }
+      // Masked, the text must also read like text (a third lowercase letters, spaces or non-ASCII):
+      // inside masked text a false frame's key, cut from the same masked text, unmasks its payload
+      // to text XOR text, which is ASCII and often printable (lowercase XOR uppercase is
+      // punctuation), but seldom lowercase.
+      if (printable && (t.maskBit === 0 || natural * 3 >= m)) bits += Math.min(UTF8_MAX_BITS, whole ? TEXT_COMPLETE_BITS[m]! : TEXT_PREFIX_BITS[m]!);
     } else {
-      for (let i = 0; i < n; i++) {
-        const b = a[p + i]!;
-        if (b < 0x20 && PRINTABLE[b] === 0) controls++;
+      // A payload mostly of control bytes proves nothing: inside masked text a false frame's
+      // payload unmasks (with a key cut from the same masked text, always in phase) to text XOR
+      // text, mostly below 0x20; zeros and small numbers look the same. Withheld, not rejected.
+      let controls = 0;
+      if (t.maskBit) {
+        const k0 = a[o + h - 4]!;
+        const k1 = a[o + h - 3]!;
+        const k2 = a[o + h - 2]!;
+        const k3 = a[o + h - 1]!;
+        for (let i = 0; i < n; i++) {
+          const b = a[p + i]! ^ ((i & 3) === 0 ? k0 : (i & 3) === 1 ? k1 : (i & 3) === 2 ? k2 : k3);
+          if (b < 0x20 && PRINTABLE[b] === 0) controls++;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const b = a[p + i]!;
+          if (b < 0x20 && PRINTABLE[b] === 0) controls++;
+        }
       }
+      if (controls * 2 > n) bits = 0;
     }
-    if (controls * 2 > n) bits = 0;
   }
   r.status = 1;
   r.payloadBits = bits > 0 ? bits - headerBits : 0;

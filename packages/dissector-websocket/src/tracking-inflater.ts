@@ -26,6 +26,8 @@
  * stops at a cap.
  */
 
+import { withDeflateTail } from './deflate-tail.js';
+
 /** Stable codes of the errors {@link TrackingInflater.inflate} returns, with what they mean. */
 export const TrackingInflateCodes = {
   ERR_INFLATE_BLOCK_TYPE: 'invalid block type 3 (RFC 1951 §3.2.3)',
@@ -98,9 +100,6 @@ export interface TrackingInflaterOptions {
 const KEPT_OUTPUT = 64 * 1024;
 
 const EMPTY_MESSAGE: TrackedMessage = Object.freeze({ ok: true, data: new Uint8Array(0), unknownBytes: 0, unknown: undefined, ended: false });
-
-/** RFC 7692 §7.2.2: appended to each message before inflating. */
-const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 
 // RFC 1951 §3.2.5: base lengths and extra bits of length codes 257..285, and of distance codes 0..29.
 const LEN_BASE = Uint16Array.of(3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258);
@@ -330,22 +329,7 @@ export class TrackingInflater {
     // An empty message may be sent as no bytes at all: zlib emits nothing for a sync flush with
     // nothing new to flush. Appending the tail would start a stored block that swallows what follows.
     if (message instanceof Uint8Array ? message.length === 0 : message.every((p) => p.length === 0)) return EMPTY_MESSAGE;
-    let input: Uint8Array;
-    if (message instanceof Uint8Array) {
-      input = new Uint8Array(message.length + 4);
-      input.set(message);
-    } else {
-      let n = 4;
-      for (const p of message) n += p.length;
-      input = new Uint8Array(n);
-      let o = 0;
-      for (const p of message) {
-        input.set(p, o);
-        o += p.length;
-      }
-    }
-    input.set(TAIL, input.length - 4);
-    return this.inflateRaw(input);
+    return this.inflateRaw(withDeflateTail(message));
   }
 
   /**

@@ -69,7 +69,7 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
   connection: Connection;
   private readonly parsers: Record<Direction, WebSocketFrameParser>;
   private readonly assemblers: Record<Direction, WebSocketMessageAssembler>;
-  /** Whether the roles are settled (a handshake, a SYN, HTTP, or the first masked frame). */
+  /** Whether the roles are settled (a handshake, a SYN, decode-as, or the first masked frame proven). */
   private rolesKnown: boolean;
   private readonly payloadDissector: WebSocketPayloadDissector | undefined;
   private readonly payloadHeuristics: readonly WebSocketPayloadDissector[];
@@ -204,22 +204,39 @@ export class WebSocketStreamDissector implements StreamDissector, AssemblerOwner
     });
   }
 
+  /** Whether the roles are settled: until then an unmasked frame is not judged a client's (see `noteMasking`). */
+  get rolesSettled(): boolean {
+    return this.rolesKnown;
+  }
+
   noteMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {
     if (this.rolesKnown) return;
+    // RFC 6455 §5.1: only clients mask, so a masked frame settles a guessed role. Unmasked frames
+    // alone settle nothing: length-prefixed protocols read as unmasked frames too, and their side
+    // would be named the server (an MQTT client calling its broker on 1883 the server).
+    if (!masked) return;
     this.rolesKnown = true;
-    // RFC 6455 §5.1: only clients mask. The first frame seen settles a guessed role.
-    if ((assembler.dir === 'c2s') === masked) return;
+    if (assembler.dir === 'c2s') return;
     const c = this.connection;
     this.connection = { ...c, client: c.server, server: c.client, clientBy: 'ws-mask' };
     this.assemblers.c2s.dir = 's2c';
     this.assemblers.s2c.dir = 'c2s';
+    // What is held was made under the guessed roles: it follows them (once, when they change).
+    const flip = (d: Direction): Direction => (d === 'c2s' ? 's2c' : 'c2s');
+    this.held = this.held.map((e) => ({ ...e, connection: this.connection, dir: flip((e as { dir: Direction }).dir) }) as AppEvent);
   }
 
   noteSearchMasking(assembler: WebSocketMessageAssembler, masked: boolean): void {
-    // RFC 6455 §5.1: one side masks, the other does not; and the connection is WebSocket now.
-    if (masked) this.confirm();
+    // RFC 6455 §5.1: one side masks, the other does not.
     const other = assembler === this.assemblers.c2s ? 's2c' : 'c2s';
     this.parsers[other].setExpectMask(!masked);
+    // Only proven masked frames (random keys: strong evidence) show the connection is WebSocket:
+    // then its roles are settled, what was held goes out (named by the settled roles) and a lost
+    // frame start is searched for with the resynchronisation's evidence. An unmasked chain keeps
+    // the heuristic's evidence in both directions (S = 32, as until confirmed).
+    if (!masked) return;
+    this.noteMasking(assembler, true);
+    this.confirm();
     this.parsers.c2s.securityBits = this.parsers.s2c.securityBits = SECURITY_BITS_RESYNC;
   }
 

@@ -95,13 +95,3 @@ export function isPlausibleHeader(h: WebSocketFrameHeader, rules: FramePlausibil
   if (rules.expectMask !== undefined && h.masked !== rules.expectMask) return false;
   return true;
 }
-
-/**
- * Whether `next` may directly follow `prev` in one direction: same masking, and no continuation
- * after a final data frame nor a new data frame inside a fragmented message (§5.4).
- */
-export function isConsistentSuccessor(prev: WebSocketFrameHeader, next: WebSocketFrameHeader, inFragmentedMessage: boolean): boolean {
-  if (prev.masked !== next.masked) return false;
-  if (isControlOpcode(next.opcode)) return true;
-  return (next.opcode === Opcode.CONTINUATION) === inFragmentedMessage;
-}

@@ -20,6 +20,12 @@ export interface AssemblerOwner {
   noteMasking(assembler: WebSocketMessageAssembler, masked: boolean): void;
   /** A search for frames proved this direction's masking: the other direction does the opposite. */
   noteSearchMasking?(assembler: WebSocketMessageAssembler, masked: boolean): void;
+  /**
+   * False while the roles are only guessed and no masked frame has settled them: an unmasked
+   * frame is then not judged a client's (it would be the server's if the other side's masked
+   * frames ever confirm the connection, and nothing is shown otherwise). True when omitted.
+   */
+  readonly rolesSettled?: boolean;
   /** Emits an event downstream (after the owner's payload dissector, for messages). */
   emitMessage(message: WebSocketMessage): void;
   emit(event: AppEvent): void;
@@ -170,7 +176,7 @@ export class WebSocketMessageAssembler implements FrameSink {
   onFrame(f: ParsedFrame): void {
     this.owner.noteMasking(this, f.masked);
     if (this.options.frames) this.emitFrame(f);
-    let w = frameViolations(f, f.streamOffset, this.dir === 'c2s', this.options.compression !== 'none');
+    let w = frameViolations(f, f.streamOffset, this.owner.rolesSettled === false ? f.masked : this.dir === 'c2s', this.options.compression !== 'none');
 
     if (isControlOpcode(f.opcode)) {
       // RFC 6455 §5.5: control frames may come between the fragments of a data message.

@@ -4,7 +4,7 @@ import type { MessageRing } from './message-ring.js';
 /** The package's version, written as the HAR's creator. */
 const VERSION = '0.1.0';
 
-/** Where {@link connectionHar} reads messages from (a {@link MessageRing}). */
+/** Where {@link connectionHar} reads messages from (the inspector's message ring). */
 export interface MessageLines {
   readonly first: number;
   readonly next: number;

@@ -141,17 +141,21 @@ export class InspectorStore {
 /**
  * What the page is sent for a long message: its line with `text` cut to `chars` characters of JSON
  * (or `hex` to `chars` digits), without `client` and `server` (the page has them from the
- * connection), and `"capped":true` added. Done on the line's text rather than by parsing it, so a
- * large message costs a few string searches, and every field the line has stays in the preview.
+ * connection; the layers it came through, such as `tls`, stay), and `"capped":true` added. Done on
+ * the line's text rather than by parsing it, so a large message costs a few string searches, and
+ * every other field the line has stays in the preview.
  */
 export function previewLine(line: string, chars: number, length?: number): string {
   let out = line;
   // A preview made from a cut message says the whole message's length.
   if (length !== undefined) out = out.replace(/,"length":\d+,/, `,"length":${length},`);
-  const client = out.indexOf(',"client":');
-  const dir = out.indexOf(',"dir":');
-  // Endpoints are plain strings without quotes: these markers cannot occur inside them.
-  if (client > 0 && dir > client) out = out.slice(0, client) + out.slice(dir);
+  // Only the endpoints go: the layers the connection came through (`tls`, `tunnel`…) written
+  // after `server` stay. Endpoints are plain strings without quotes, and a quote inside a JSON
+  // string is escaped: these markers cannot occur inside a value before them.
+  const client = out.indexOf(',"client":"');
+  const server = client > 0 ? out.indexOf(',"server":"', client) : -1;
+  const serverEnd = server > 0 ? out.indexOf('"', server + 11) : -1;
+  if (serverEnd > 0) out = out.slice(0, client) + out.slice(serverEnd + 1);
   for (const key of ['"text":"', '"hex":"']) {
     const at = out.indexOf(key);
     if (at < 0) continue;

@@ -1,4 +1,4 @@
-/** Limits of a {@link MessageRing}. */
+/** Limits of the inspector's message ring (how many messages and characters it keeps). */
 export interface MessageRingLimits {
   /** Most messages kept; the oldest are evicted past it. */
   readonly maxMessages: number;

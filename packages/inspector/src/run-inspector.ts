@@ -8,7 +8,7 @@ import { serveInspector, type Inspector, type ServeInspectorOptions } from './se
 export interface RunInspectorOptions extends ServeInspectorOptions {
   /** The pipeline's events (a capture file or a live capture, dissected). */
   readonly events$: Observable<InspectorInput>;
-  /** Launch a browser on the page: `true` finds one ({@link findBrowser}), a string is the command. */
+  /** Launch a browser on the page: `true` finds one (`$BROWSER`, then common names on the PATH), a string is the command. */
   readonly open?: boolean | string;
   /** Gets the URL, alone on a line (for scripts). */
   readonly stdout: Writable;

@@ -1,4 +1,11 @@
-import { NetrxError } from '@netrx/core';
+// The display filter compiler: a recursive-descent parser over the tokens of
+// display-filter-tokenizer.ts that builds the predicate as it goes, with the value semantics of
+// display-filter-values.ts.
+import { DisplayFilterError } from './display-filter-error.js';
+import { COMPARISONS, FIELD, NUMBER, tokenize, type Token } from './display-filter-tokenizer.js';
+import { asNumber, asText, equals, literal, ordered, present, values, type Member } from './display-filter-values.js';
+
+export { DisplayFilterError };
 
 /** A compiled display filter: whether a record (one JSON object of a command's output) is shown. */
 export type DisplayFilter = (record: object) => boolean;
@@ -13,136 +20,7 @@ export interface DisplayFilterOptions {
   readonly fields?: readonly string[];
 }
 
-/**
- * A display filter that could not be compiled: `column` (from 1) is where in `expression` the
- * problem is; {@link DisplayFilterError.pointer} draws it. Its code is `ERR_INVALID_OPTION`.
- */
-export class DisplayFilterError extends NetrxError {
-  constructor(
-    /** The whole expression. */
-    readonly expression: string,
-    /** Where the problem is, counting characters from 1. */
-    readonly column: number,
-    /** What is wrong there. */
-    readonly problem: string,
-  ) {
-    super('ERR_INVALID_OPTION', `display filter: ${problem} (column ${column})`);
-  }
-
-  /** The expression and a caret under the column, two lines for a terminal. */
-  pointer(indent = '  '): string {
-    return `${indent}${this.expression}\n${indent}${' '.repeat(Math.max(0, this.column - 1))}^`;
-  }
-}
-
-/** One token: its kind, text and column (from 1). */
-interface Token {
-  readonly kind: 'word' | 'string' | 'op' | '(' | ')' | '{' | '}' | ',' | 'end';
-  readonly text: string;
-  readonly col: number;
-}
-
-/** Comparison operators, with their word forms (wireshark-filter(4)). */
-const COMPARISONS: Record<string, string> = {
-  '==': '==',
-  eq: '==',
-  '!=': '!=',
-  ne: '!=',
-  '>': '>',
-  gt: '>',
-  '>=': '>=',
-  ge: '>=',
-  '<': '<',
-  lt: '<',
-  '<=': '<=',
-  le: '<=',
-  contains: 'contains',
-  matches: 'matches',
-  '~': 'matches',
-  in: 'in',
-};
-
-/** Characters that end a bare word. */
-const WORD_END = /[\s(){},"=!<>&|~]/;
-const FIELD = /^[A-Za-z_][\w-]*(\.[\w-]+)*$/;
-const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
-
-function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const ch = src[i]!;
-    const col = i + 1;
-    if (/\s/.test(ch)) {
-      i++;
-      continue;
-    }
-    if ('(){},'.includes(ch)) {
-      out.push({ kind: ch as Token['kind'], text: ch, col });
-      i++;
-      continue;
-    }
-    const two = src.slice(i, i + 2);
-    if (['==', '!=', '>=', '<=', '&&', '||'].includes(two)) {
-      out.push({ kind: 'op', text: two, col });
-      i += 2;
-      continue;
-    }
-    if ('=<>!~&|'.includes(ch)) {
-      if (ch === '=' || ch === '&' || ch === '|') throw new DisplayFilterError(src, col, `"${ch}" is not an operator (did you mean "${ch}${ch}"?)`);
-      out.push({ kind: 'op', text: ch, col });
-      i++;
-      continue;
-    }
-    if (ch === '"') {
-      let text = '';
-      let j = i + 1;
-      for (;;) {
-        if (j >= src.length) throw new DisplayFilterError(src, col, 'the string is not closed (a " is missing)');
-        const c = src[j]!;
-        if (c === '"') break;
-        if (c === '\\') {
-          const e = src[j + 1];
-          if (e === undefined) throw new DisplayFilterError(src, j + 1, 'the string ends inside an escape');
-          if (e === 'n') text += '\n';
-          else if (e === 't') text += '\t';
-          else if (e === 'r') text += '\r';
-          else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(src.slice(j + 2, j + 4))) {
-            text += String.fromCharCode(parseInt(src.slice(j + 2, j + 4), 16));
-            j += 2;
-          } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(src.slice(j + 2, j + 6))) {
-            text += String.fromCharCode(parseInt(src.slice(j + 2, j + 6), 16));
-            j += 4;
-          } else text += e;
-          j += 2;
-          continue;
-        }
-        text += c;
-        j++;
-      }
-      out.push({ kind: 'string', text, col });
-      i = j + 1;
-      continue;
-    }
-    let j = i;
-    while (j < src.length && !WORD_END.test(src[j]!)) j++;
-    out.push({ kind: 'word', text: src.slice(i, j), col });
-    i = j;
-  }
-  out.push({ kind: 'end', text: '', col: src.length + 1 });
-  return out;
-}
-
-/** A literal on the right of a comparison. */
-interface Literal {
-  readonly text: string;
-  /** The literal as a number, when it reads as one. */
-  readonly number?: number;
-}
-
-/** A set member: a literal or a numeric range `a..b`. */
-type Member = Literal | { readonly from: number; readonly to: number };
-
+/** A compiled part of the filter. */
 type Node = (r: object) => boolean;
 
 /**
@@ -300,86 +178,4 @@ export function compileDisplayFilter(expression: string, options: DisplayFilterO
     fail(t, t.kind === ')' ? 'this ")" closes nothing' : `expected "and", "or" or the end of the filter, not "${t.text}"`);
   }
   return root;
-}
-
-function literal(text: string, quoted: boolean): Literal {
-  return !quoted && NUMBER.test(text) ? { text, number: Number(text) } : { text };
-}
-
-/** The values at `path` in a record: several when the path crosses a list. */
-function values(rec: object, path: readonly string[]): unknown[] {
-  let current: unknown[] = [rec];
-  for (const key of path) {
-    const nextValues: unknown[] = [];
-    for (const v of current) {
-      if (Array.isArray(v)) {
-        for (const e of v) pushChild(e, key, nextValues);
-      } else pushChild(v, key, nextValues);
-    }
-    current = nextValues;
-    if (current.length === 0) break;
-  }
-  // A list at the end of the path stands for its elements, as a repeated field does in tshark.
-  return current.flatMap((v) => (Array.isArray(v) ? (v.length === 0 ? [v] : v) : [v]));
-}
-
-const ENDPOINT = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/;
-
-function pushChild(v: unknown, key: string, out: unknown[]): void {
-  if (v !== null && typeof v === 'object') {
-    const child = (v as Record<string, unknown>)[key];
-    if (child !== undefined) out.push(child);
-  } else if (typeof v === 'string') {
-    // An endpoint's parts: `client.ip`, `client.port`.
-    const m = ENDPOINT.exec(v);
-    if (m === null) return;
-    if (key === 'port') out.push(Number(m[3]));
-    else if (key === 'ip' || key === 'addr' || key === 'host') out.push(m[1] ?? m[2]);
-  }
-}
-
-function present(v: unknown): boolean {
-  return v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
-}
-
-function asText(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-}
-
-function asNumber(v: unknown): number | undefined {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && NUMBER.test(v)) return Number(v);
-  return undefined;
-}
-
-function equals(v: unknown, lit: Literal): boolean {
-  if (lit.number !== undefined) {
-    const n = asNumber(v);
-    if (n !== undefined) return n === lit.number;
-  }
-  if (v !== null && typeof v === 'object') return false;
-  return String(v) === lit.text;
-}
-
-function ordered(v: unknown, lit: Literal, op: string): boolean {
-  let a: number | string;
-  let b: number | string;
-  const n = asNumber(v);
-  if (lit.number !== undefined && n !== undefined) {
-    a = n;
-    b = lit.number;
-  } else if (typeof v === 'string') {
-    a = v;
-    b = lit.text;
-  } else return false;
-  switch (op) {
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '<':
-      return a < b;
-    default:
-      return a <= b;
-  }
 }

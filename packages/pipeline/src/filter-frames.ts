@@ -7,7 +7,7 @@ import { compileCaptureFilter, type CaptureFilterOptions } from './capture-filte
  * Keeps the frames a capture filter (pcap-filter(7), as tcpdump takes it) accepts, for frames
  * read from a file: the expression is compiled by libpcap ({@link compileCaptureFilter}) once per
  * link type met (a pcapng file may have several), and the classic BPF program runs over each
- * frame's captured bytes ({@link runBpf}). The kept frames are the ones `tcpdump -r FILE EXPR`
+ * frame's captured bytes (`runBpf`, a BPF interpreter). The kept frames are the ones `tcpdump -r FILE EXPR`
  * prints. (A live capture needs none of this: libpcap filters in the kernel, see
  * `LiveCaptureOptions.filter`.)
  *

@@ -55,9 +55,4 @@ export const Tokens = {
    * container you pass has one: register your own to share one budget among several pipelines.
    */
   MemoryBudget: Symbol.for('netrx.MemoryBudget'),
-  /**
-   * Extension point, nothing registered yet: consumers at the end of the chain (the inspector
-   * page, Redis Streams, stream writers). One sink per registration, taken all together.
-   */
-  Sink: Symbol.for('netrx.Sink'),
 } as const;

@@ -5,7 +5,7 @@ const codes = {
   ERR_REDIS_SINK_AUTH: 'Redis refused the user name or password',
   ERR_REDIS_SINK_SHARDS: 'the key is already written with another shard count',
   ERR_REDIS_SINK_REPLY: 'Redis refused a command (the key holds another type, out of memory, a read-only replica…)',
-  ERR_REDIS_SINK_LOST: 'the connection to Redis was lost and did not come back in time',
+  ERR_REDIS_SINK_LOST: 'the connection to Redis was lost, or Redis stopped answering, and it did not come back in time',
   ERR_REDIS_SINK_CLOSED: 'a record was written to a sink that is closed or has failed',
   ERR_REDIS_SINK_STATE: 'the sink was used in the wrong order (written before connect(), connected twice)',
 } as const;

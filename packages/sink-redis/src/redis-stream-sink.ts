@@ -38,6 +38,14 @@ export interface RedisSinkOptions {
   readonly reconnect?: RedisReconnectOptions;
   /** How long connecting may take, at the start and on each reconnection attempt, in ms (default 5000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long a batch may wait for its replies, in ms (default 10000, or `reconnect.giveUpAfterMs`
+   * when that is shorter). A Redis that stops answering with its socket open (frozen, stopped,
+   * a dead host whose TCP connection has not timed out) is then treated as a lost connection:
+   * the socket is dropped and the sink reconnects, resends, or gives up as it does when the
+   * connection closes. One timer per batch, not per XADD.
+   */
+  readonly replyTimeoutMs?: number;
 }
 
 /** The part of the node-redis client the sink uses. */
@@ -55,6 +63,10 @@ interface Batch {
   readonly records: RedisStreamRecord[];
   readonly generation: number;
   done: boolean;
+  /** When it was sent (performance.now()): Redis has not been heard from since, if it never answers. */
+  readonly sentAt: number;
+  /** Its reply deadline. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 type State = 'new' | 'connecting' | 'open' | 'closing' | 'closed' | 'failed';
@@ -74,12 +86,13 @@ type State = 'new' | 'connecting' | 'open' | 'closing' | 'closed' | 'failed';
  * chunks (`fromCaptureFile(path, { beforeNextChunk: () => sink.ready() })`); with
  * `'drop-oldest'` the oldest unsent records are dropped and counted (`stats.dropped`).
  *
- * Faults: when the connection is lost, the sink reconnects with exponential backoff; the records
+ * Faults: when the connection is lost, or a batch gets no reply within `replyTimeoutMs` (Redis
+ * frozen or hung with its socket open), the sink reconnects with exponential backoff; the records
  * Redis had not acknowledged are sent again, in their order and before anything newer, once it is
  * back (`stats.retried`). Records whose reply was lost may then be stored twice: delivery is
  * at-least-once and each record's `id` is stable, so consumers de-duplicate by `id`; a
  * connection's first copies are in order, so keeping the first copy of each id keeps the order.
- * If Redis stays away longer than `reconnect.giveUpAfterMs`, or refuses a command, the sink
+ * If Redis stays away or silent longer than `reconnect.giveUpAfterMs`, or refuses a command, the sink
  * fails: {@link flush} and {@link close} reject with a {@link RedisSinkError} that says how many
  * records were written, and {@link onFailure} listeners are called.
  *
@@ -114,6 +127,7 @@ export class RedisStreamSink {
   private readonly maxDelay: number;
   private readonly giveUpAfter: number;
   private readonly connectTimeout: number;
+  private readonly replyTimeout: number;
   /** `KEY:0` … `KEY:{shards-1}`. */
   private readonly keys: string[];
   /** `['MAXLEN', '~', M]` or nothing. */
@@ -137,6 +151,10 @@ export class RedisStreamSink {
   private flushWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private readonly failureListeners = new Set<(err: RedisSinkError) => void>();
   private probeTimer: NodeJS.Timeout | undefined;
+  /** The probe's reply deadline. */
+  private probeDeadline: NodeJS.Timeout | undefined;
+  /** Fails the sink when Redis has been away `giveUpAfter`, whatever the client is doing meanwhile. */
+  private giveUpTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RedisSinkOptions) {
     this.target = typeof options.target === 'string' ? parseRedisSinkUrl(options.target) : options.target;
@@ -150,6 +168,7 @@ export class RedisStreamSink {
     this.maxDelay = positive('reconnect.maxDelayMs', options.reconnect?.maxDelayMs ?? 2000);
     this.giveUpAfter = positive('reconnect.giveUpAfterMs', options.reconnect?.giveUpAfterMs ?? this.target.giveUpAfterMs ?? 30_000);
     this.connectTimeout = positive('connectTimeoutMs', options.connectTimeoutMs ?? 5000);
+    this.replyTimeout = positive('replyTimeoutMs', options.replyTimeoutMs ?? Math.min(10_000, this.giveUpAfter));
     if (this.overflow !== 'wait' && this.overflow !== 'drop-oldest') {
       throw new RedisSinkError('ERR_REDIS_SINK_OPTION', `overflow must be wait or drop-oldest, not "${String(this.overflow)}"`);
     }
@@ -177,6 +196,30 @@ export class RedisStreamSink {
   async connect(): Promise<void> {
     if (this.state !== 'new') throw new RedisSinkError('ERR_REDIS_SINK_STATE', `connect() was already called on the sink to ${this.description}`);
     this.state = 'connecting';
+    const client = this.newClient();
+    // A server that accepts the connection but never answers (stopped, hung: the client's own
+    // connect timeout covers only the TCP handshake) must not hold the run before it has read anything.
+    let deadline: NodeJS.Timeout | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      deadline = setTimeout(() => reject(this.connectError(new Error(`no answer within ${seconds(this.connectTimeout)} s`))), this.connectTimeout);
+    });
+    try {
+      await Promise.race([client.connect().catch((err: unknown) => Promise.reject(this.connectError(err))), silent]);
+      await Promise.race([this.checkShards(), silent]);
+    } catch (err) {
+      this.state = 'failed';
+      client.destroy();
+      throw err;
+    } finally {
+      clearTimeout(deadline);
+    }
+    this.state = 'open';
+    this.usable = true;
+    this.schedulePump();
+  }
+
+  /** A client with the sink's settings and listeners (those of a replaced client are ignored). */
+  private newClient(): SinkClient {
     const t = this.target;
     const client = createClient({
       socket: { host: t.host, port: t.port, connectTimeout: this.connectTimeout, reconnectStrategy: (retries: number, cause: Error) => this.reconnectDelay(retries, cause) },
@@ -187,29 +230,15 @@ export class RedisStreamSink {
       // Commands are never queued by the client while it is offline: the sink keeps the records
       // itself and sends them again, in order, once the connection is back.
       disableOfflineQueue: true,
-      // No per-command timer (one per XADD would cost more than the XADD): a dead connection is
-      // noticed by the socket closing.
+      // No per-command timer (one per XADD would cost more than the XADD): the sink keeps one
+      // reply deadline per batch, and a socket that closes is noticed at once.
       commandOptions: { timeout: 0 },
     }) as unknown as SinkClient;
     this.client = client;
-    client.on('error', (err) => this.onConnectionError(err));
-    client.on('ready', () => this.onReady());
-    client.on('terminated', (cause) => this.onTerminated(cause));
-    try {
-      await client.connect();
-    } catch (err) {
-      this.state = 'failed';
-      client.destroy();
-      throw this.connectError(err);
-    }
-    await this.checkShards().catch((err: unknown) => {
-      this.state = 'failed';
-      client.destroy();
-      throw err;
-    });
-    this.state = 'open';
-    this.usable = true;
-    this.schedulePump();
+    client.on('error', (err) => client === this.client && this.onConnectionError(err));
+    client.on('ready', () => client === this.client && this.onReady());
+    client.on('terminated', (cause) => client === this.client && this.onTerminated(cause));
+    return client;
   }
 
   /**
@@ -283,7 +312,7 @@ export class RedisStreamSink {
     if (this.state !== 'failed') this.state = 'closing';
     await this.flush();
     this.state = 'closed';
-    this.stopProbe();
+    this.stopTimers();
     await this.client?.close().catch(() => this.client?.destroy());
     return { ...this.stats };
   }
@@ -292,7 +321,7 @@ export class RedisStreamSink {
   destroy(): void {
     if (this.state === 'closed' || this.state === 'failed') return;
     this.state = 'closed';
-    this.stopProbe();
+    this.stopTimers();
     this.client?.destroy();
     this.readyWait?.resolve();
     this.readyWait = undefined;
@@ -325,7 +354,8 @@ export class RedisStreamSink {
         records[i] = r;
         replies[i] = client.sendCommand(this.xadd(r));
       }
-      const batch: Batch = { records, generation: this.generation, done: false };
+      const batch: Batch = { records, generation: this.generation, done: false, sentAt: performance.now(), timer: undefined };
+      batch.timer = setTimeout(() => this.onBatchStalled(batch), this.replyTimeout);
       this.inflight.push(batch);
       Promise.all(replies).then(
         () => this.onBatchDone(batch),
@@ -348,6 +378,7 @@ export class RedisStreamSink {
   }
 
   private onBatchDone(batch: Batch): void {
+    clearTimeout(batch.timer);
     if (batch.generation !== this.generation) return;
     batch.done = true;
     // Replies come in order on one connection; count batches from the front only.
@@ -361,6 +392,7 @@ export class RedisStreamSink {
   }
 
   private onBatchFailed(batch: Batch, err: unknown): void {
+    clearTimeout(batch.timer);
     if (batch.generation !== this.generation || this.failure) return;
     if (err instanceof ErrorReply) {
       // Redis is up but still loading its data set after a restart: wait, then resend in order.
@@ -385,12 +417,40 @@ export class RedisStreamSink {
     }
   }
 
+  /**
+   * No reply to a whole batch within the deadline: Redis stopped answering with its socket open
+   * (SIGSTOP, a hung server, a host gone without a reset). The connection is dropped and a new
+   * one made, as after a socket error: the batches are resent once Redis answers, or the sink
+   * gives up `giveUpAfter` after this batch was sent (when Redis was last possibly alive).
+   */
+  private onBatchStalled(batch: Batch): void {
+    if (batch.done || batch.generation !== this.generation || (this.state !== 'open' && this.state !== 'closing')) return;
+    const err = new Error(`Redis did not answer ${batch.records.length} XADDs within ${seconds(this.replyTimeout)} s`);
+    this.markDown(batch.sentAt);
+    this.requeueInflight(err);
+    this.reopen();
+  }
+
+  /** Drops the connection (destroying the client, whose socket may never close by itself) and connects anew with the reconnection backoff. */
+  private reopen(): void {
+    this.usable = false;
+    this.stopProbe();
+    const old = this.client;
+    const client = this.newClient();
+    old?.destroy();
+    // Failing for good is reported by 'terminated' (onTerminated) or the give-up timer.
+    client.connect().catch(() => {});
+  }
+
   /** Puts the records on the wire back at the front of the queue, to be sent again in order. */
   private requeueInflight(cause: unknown): void {
     this.lastError = cause;
     if (this.inflight.length === 0) return;
     const again: RedisStreamRecord[] = [];
-    for (const b of this.inflight) for (const r of b.records) again.push(r);
+    for (const b of this.inflight) {
+      clearTimeout(b.timer);
+      for (const r of b.records) again.push(r);
+    }
     this.inflight = [];
     this.generation++;
     this.stats.retried += again.length;
@@ -411,7 +471,7 @@ export class RedisStreamSink {
   private onConnectionError(err: unknown): void {
     if (this.state !== 'open' && this.state !== 'closing') return;
     this.usable = false;
-    this.downSince ??= performance.now();
+    this.markDown();
     this.requeueInflight(err);
   }
 
@@ -434,8 +494,8 @@ export class RedisStreamSink {
     if (this.state === 'connecting') return cause;
     if (this.state !== 'open' && this.state !== 'closing') return new Error('the sink is closed');
     this.lastError = cause;
-    this.downSince ??= performance.now();
-    if (performance.now() - this.downSince >= this.giveUpAfter) return new Error('gave up reconnecting');
+    this.markDown();
+    if (performance.now() - this.downSince! >= this.giveUpAfter) return new Error('gave up reconnecting');
     return Math.min(this.maxDelay, this.initialDelay * 2 ** Math.min(retries, 20));
   }
 
@@ -444,19 +504,30 @@ export class RedisStreamSink {
     this.stopProbe();
     const client = this.client;
     if (!client || (this.state !== 'open' && this.state !== 'closing')) return;
+    const sentAt = performance.now();
+    // A Redis that accepts connections but does not answer (still stopped) must not hold the probe forever.
+    this.probeDeadline = setTimeout(() => {
+      this.probeDeadline = undefined;
+      if (client !== this.client || (this.state !== 'open' && this.state !== 'closing')) return;
+      this.lastError = new Error(`Redis did not answer EXISTS within ${seconds(this.replyTimeout)} s`);
+      this.markDown(sentAt);
+      this.reopen();
+    }, this.replyTimeout);
     client.sendCommand(['EXISTS', this.shardsKey]).then(
       () => {
-        if (this.state !== 'open' && this.state !== 'closing') return;
+        if (client !== this.client || (this.state !== 'open' && this.state !== 'closing')) return;
+        this.stopProbe();
         this.usable = true;
-        this.downSince = undefined;
+        this.markUp();
         this.pump();
       },
       (err: unknown) => {
-        if (this.state !== 'open' && this.state !== 'closing') return;
+        if (client !== this.client || (this.state !== 'open' && this.state !== 'closing')) return;
+        this.stopProbe();
         if (err instanceof ErrorReply && err.message.startsWith('LOADING')) {
           this.lastError = err;
-          this.downSince ??= performance.now();
-          if (performance.now() - this.downSince >= this.giveUpAfter) return this.failLost();
+          this.markDown();
+          if (performance.now() - this.downSince! >= this.giveUpAfter) return this.failLost();
           const delay = Math.min(this.maxDelay, this.initialDelay * 2 ** Math.min(attempt, 20));
           this.probeTimer = setTimeout(() => this.startProbe(attempt + 1), delay);
           return;
@@ -468,8 +539,38 @@ export class RedisStreamSink {
   }
 
   private stopProbe(): void {
-    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    clearTimeout(this.probeTimer);
+    clearTimeout(this.probeDeadline);
     this.probeTimer = undefined;
+    this.probeDeadline = undefined;
+  }
+
+  /**
+   * Redis is away (since `at`, default now, unless it already was): starts the give-up clock.
+   * The timer ends the wait even when the client is stuck in between (a connection accepted by a
+   * stopped server, its handshake unanswered), where no reconnection attempt would check it.
+   */
+  private markDown(at = performance.now()): void {
+    if (this.downSince !== undefined && this.downSince <= at) return;
+    this.downSince = at;
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = setTimeout(() => {
+      this.giveUpTimer = undefined;
+      if (this.downSince !== undefined && (this.state === 'open' || this.state === 'closing')) this.failLost();
+    }, Math.max(0, at + this.giveUpAfter - performance.now()));
+  }
+
+  /** Redis answers again. */
+  private markUp(): void {
+    this.downSince = undefined;
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = undefined;
+  }
+
+  private stopTimers(): void {
+    this.stopProbe();
+    this.markUp();
+    for (const b of this.inflight) clearTimeout(b.timer);
   }
 
   /** `KEY:shards` holds the shard count of the key's first writer; every writer must agree. */
@@ -506,7 +607,7 @@ export class RedisStreamSink {
 
   private failLost(): void {
     const s = this.stats;
-    const secs = (this.giveUpAfter / 1000).toLocaleString('en', { maximumFractionDigits: 1 });
+    const secs = seconds(this.giveUpAfter);
     this.fail(
       'ERR_REDIS_SINK_LOST',
       `lost the connection to Redis at ${this.where()} and it did not come back within ${secs} s (${describeCause(this.lastError)}): ${s.written} records were written to ${this.target.key}, ${s.pending} were not`,
@@ -520,7 +621,7 @@ export class RedisStreamSink {
     this.failure = err;
     this.state = 'failed';
     this.usable = false;
-    this.stopProbe();
+    this.stopTimers();
     this.client?.destroy();
     this.readyWait?.resolve();
     this.readyWait = undefined;
@@ -550,6 +651,11 @@ export async function createRedisSink(options: RedisSinkOptions): Promise<RedisS
   const sink = new RedisStreamSink(options);
   await sink.connect();
   return sink;
+}
+
+/** `0.3`, `10`: milliseconds as seconds for messages. */
+function seconds(ms: number): string {
+  return (ms / 1000).toLocaleString('en', { maximumFractionDigits: 1 });
 }
 
 function positive(name: string, n: number): number {

@@ -27,7 +27,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 const ABOVE: Record<string, readonly string[]> = {
   core: ['tcp', 'tls', 'http', 'websocket', 'ws'],
   'source-file': ['tcp', 'tls', 'http', 'websocket', 'ws'],
-  'source-live': ['tls', 'http', 'websocket', 'ws'],
+  'source-live': ['tcp', 'tls', 'http', 'websocket', 'ws'],
   'dissector-tcp': ['tls', 'http', 'websocket', 'ws'],
   'dissector-tls': ['http', 'websocket', 'ws'],
   'dissector-http': ['websocket', 'ws'],
@@ -58,10 +58,17 @@ function sources(dir: string): string[] {
  * The code without comments and without prose: a line comment needs a space or line start before
  * `//` (so URLs in strings stay), and string literals with white space in them are messages for
  * people (`'IPv4 total length 0 (TCP segmentation offload)'`), while keys (`'tcp.port'`) have none.
+ * A template literal is judged by its text the same way; the code in its `${…}` is code all the same.
  */
 function code(text: string): string {
+  return scan(text, 0, false).out;
+}
+
+/** {@link code} from `start`; inside an interpolation, up to its closing `}` (`end`). */
+function scan(text: string, start: number, interpolation: boolean): { out: string; end: number } {
   let out = '';
-  for (let i = 0; i < text.length; i++) {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
     const c = text[i]!;
     if (c === '/' && text[i + 1] === '*') {
       i = text.indexOf('*/', i + 2);
@@ -71,15 +78,38 @@ function code(text: string): string {
       i = text.indexOf('\n', i);
       if (i < 0) break;
       out += '\n';
-    } else if (c === "'" || c === '"' || c === '`') {
+    } else if (c === "'" || c === '"') {
       let j = i + 1;
-      while (j < text.length && text[j] !== c && (c === '`' || text[j] !== '\n')) j += text[j] === '\\' ? 2 : 1;
+      while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
       const body = text.slice(i + 1, j);
       out += /\s/.test(body) ? "''" : c + body + c;
       i = j;
+    } else if (c === '`') {
+      let j = i + 1;
+      let body = '';
+      let inner = '';
+      while (j < text.length && text[j] !== '`') {
+        if (text[j] === '\\') {
+          body += text.slice(j, j + 2);
+          j += 2;
+        } else if (text[j] === '$' && text[j + 1] === '{') {
+          const r = scan(text, j + 2, true);
+          inner += ` ${r.out} `;
+          j = r.end + 1;
+        } else body += text[j++];
+      }
+      out += (/\s/.test(body) ? "''" : `\`${body}\``) + inner;
+      i = j;
+    } else if (interpolation && c === '{') {
+      depth++;
+      out += c;
+    } else if (interpolation && c === '}') {
+      if (depth === 0) return { out, end: i };
+      depth--;
+      out += c;
     } else out += c;
   }
-  return out;
+  return { out, end: text.length };
 }
 
 /** The words of identifiers and strings: `looksLikeHttpRequest` → looks, like, http, request; `tcp.port` → tcp, port. */
@@ -127,6 +157,12 @@ describe('architecture: each package knows only what is below it', () => {
     expect(words(code('/* websocket */ const x = 1; // ws frames')).has('websocket')).toBe(false);
     expect(words(code("throw new Error('not a TCP segment')")).has('tcp')).toBe(false);
     expect(words(code("const url = 'http://x'")).has('http')).toBe(true);
+    // Code inside a template literal's interpolations is code, even when its text is prose.
+    const template = words(code('const m = `upgrade to ${isWebSocket(h) ? name : `tcp.${port}`} now`; const k = `${a}`;'));
+    expect(['web', 'socket', 'tcp', 'port'].every((w) => template.has(w))).toBe(true);
+    expect(template.has('upgrade')).toBe(false);
+    expect(words(code("const m = `lost ${n} bytes ${'of a TCP stream'}`")).has('tcp')).toBe(false);
+    expect(words(code('const x = `a ${{ b: 1 }.b} c`; const tls = 1')).has('tls')).toBe(true);
   });
 
   test('examples use the library packages, not the command', () => {

@@ -1,17 +1,18 @@
 // `netrx ws|http|tcp --sink redis://…` against a real redis-server: every record of the corpus'
 // WebSocket captures arrives exactly once, in its connection's order, its `json` the line `--format
 // jsonl` prints; http and tcp; Redis killed and restarted mid-run (nothing lost, retries in the
-// summary); Redis never coming back and unreachable at the start (exit status 1, clear errors);
-// two netrx processes into one key; a live capture dropping the oldest while Redis is frozen. In
-// process through main(), except where processes are the point (those run the built command,
-// packages/cli/bin/netrx.js).
+// summary); Redis never coming back, frozen (SIGSTOP) for good, and unreachable at the start
+// (exit status 1, clear errors); two netrx processes into one key; a live capture dropping the
+// oldest while Redis is frozen. In process through main(), except where processes are the point
+// (those run the built command, packages/cli/bin/netrx.js, built from the sources first).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCapture } from '../../../../bench/generate.js';
+import { ensureBuiltDist } from '../../../../test-support/built-dist.js';
 import { corpusCaptures, noteIfCorpusMissing } from '../../../../test-support/corpus.js';
 import { freePort, noteIfRedisMissing, plainClient, readShards, redisServerPath, startRedisServer, type RedisServer, type StreamEntry } from '../../../../test-support/redis-server.js';
 import { run } from './run-cli.js';
@@ -221,12 +222,39 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
   it('Redis unreachable at the start: exit status 1, a clear error, nothing read', async () => {
     const port = await freePort();
     const path = corpusCaptures()[0]!;
+    const refused = `netrx ws: cannot connect to Redis at 127.0.0.1:${port} (connection refused (ECONNREFUSED)): is redis-server running and listening there?\n`;
     const r = await run('ws', '-r', path, '--sink', `redis://127.0.0.1:${port}/nowhere`);
     expect(r.status).toBe(1);
-    expect(r.err).toBe(`netrx ws: cannot connect to Redis at 127.0.0.1:${port} (connection refused (ECONNREFUSED)): is redis-server running and listening there?\n`);
+    expect(r.err).toBe(refused);
     // Without the sink the same run prints messages: this one read nothing.
     expect(r.out).toBe('');
+    // Nor opened the file: a capture that does not exist is not what it complains about.
+    const missing = join(dir, 'no-such-capture.pcap');
+    const plain = await run('ws', '-r', missing);
+    expect(plain.status).toBe(1);
+    expect(plain.err).toContain('no-such-capture.pcap');
+    const m = await run('ws', '-r', missing, '--sink', `redis://127.0.0.1:${port}/nowhere`);
+    expect(m).toEqual({ status: 1, out: '', err: refused });
   });
+
+  it('Redis frozen mid-run (SIGSTOP) and never answering again: exit status 1 after timeout, naming how many records were written', async () => {
+    const running = run('ws', '-r', big, '-q', '--sink', redis.url('frozen', 'timeout=1'), '--sink-source', 'frozen');
+    try {
+      await until(async () => (await stored(redis.port, 'frozen').catch(() => 0)) >= 2000, '2000 records are in Redis');
+      redis.pause();
+      const r = await running;
+      expect(r.status).toBe(1);
+      // The reply deadline is the timeout (under 10 s): the silence is named as the cause.
+      const m = new RegExp(`^netrx ws: lost the connection to Redis at 127\\.0\\.0\\.1:${redis.port} and it did not come back within 1 s \\(Redis did not answer \\d+ XADDs within 1 s\\): (\\d+) records were written to frozen, (\\d+) were not\\n$`).exec(r.err);
+      expect(m, r.err).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThanOrEqual(2000);
+      expect(Number(m![1]) + Number(m![2])).toBeLessThanOrEqual(expectedRecords(bigJsonl, 'frozen').length);
+    } finally {
+      redis.resume();
+    }
+    // What it counted as written is there.
+    expect(await stored(redis.port, 'frozen')).toBeGreaterThanOrEqual(Number(/(\d+) records were written/.exec((await running).err)![1]));
+  }, 120_000);
 
   it('Redis killed and restarted mid-run (file): the run completes, nothing is lost, the summary counts what was resent', async () => {
     const expected = expectedRecords(bigJsonl, 'crash');
@@ -276,7 +304,7 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
   }, 120_000);
 
   it('two netrx processes on two captures into one key: both arrive, source tells them apart', async () => {
-    if (!existsSync(fileURLToPath(new URL('../../dist/main.js', import.meta.url)))) throw new Error('packages/cli/dist is missing: run npx tsc -b packages/cli first');
+    ensureBuiltDist();
     const [a, b] = [corpusCaptures().find((p) => p.includes('s2_ws_ws_deflate'))!, corpusCaptures().find((p) => p.includes('s1_chat_chromium_any_deflate'))!];
     const url = redis.url('shared');
     const [ra, rb] = await Promise.all([netrx('ws', '-r', a, '-q', '--sink', url, '--sink-source', 'tap-a'), netrx('ws', '-r', b, '-q', '--sink', url, '--sink-source', 'tap-b')]);
@@ -287,7 +315,7 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
     expect(entries.length).toBe(expected.length);
     expect(checkArrived(entries, expected).extraCopies).toBe(0);
     expect(new Set(entries.map((e) => e.fields.source))).toEqual(new Set(['tap-a', 'tap-b']));
-  });
+  }, 300_000);
 
   it('live (-i): while Redis is frozen, the oldest unsent records are dropped, and the summary counts them', async (ctx) => {
     const why = cannotRunLive();
@@ -295,7 +323,7 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
       console.log(`SKIPPED the live --sink test: ${why}`);
       return ctx.skip();
     }
-    if (!existsSync(fileURLToPath(new URL('../../dist/main.js', import.meta.url)))) throw new Error('packages/cli/dist is missing: run npx tsc -b packages/cli first');
+    ensureBuiltDist();
     // More messages than the sink's window (20,000) while Redis acknowledges nothing.
     const r = await liveSession(30_000);
     expect(r.status, r.err).toBe(0);
@@ -310,12 +338,20 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
     // written is in Redis.
     expect(written + dropped).toBe(messages);
     expect(r.stored.length).toBe(written);
-    // The oldest not yet sent went: Redis holds the first records (on the wire when it froze) and
-    // the newest, and the dropped ones are the block between.
-    const gapAt = r.stored.findIndex((n, i) => n !== i);
-    expect(gapAt).toBeGreaterThan(0);
-    expect(r.stored.slice(gapAt)).toEqual(Array.from({ length: written - gapAt }, (_, i) => messages - (written - gapAt) + i));
-  });
+    // The oldest not yet sent went: Redis holds the records that were on the wire while it was
+    // frozen (at most 4 batches of 500, sent as room came: the first records, and, when a big
+    // burst arrived in one synchronous run and was trimmed before the next batches went out, a
+    // later block too) and the newest, a contiguous block up to the last message.
+    let tailAt = r.stored.length - 1;
+    while (tailAt > 0 && r.stored[tailAt - 1] === r.stored[tailAt]! - 1) tailAt--;
+    expect(r.stored[r.stored.length - 1]).toBe(messages - 1);
+    const onTheWire = r.stored.slice(0, tailAt);
+    expect(onTheWire[0]).toBe(0);
+    expect(onTheWire.length).toBeGreaterThan(0);
+    expect(onTheWire.length).toBeLessThanOrEqual(4 * 500);
+    // The window (20,000) less what was on the wire: the newest records waited, and went once Redis thawed.
+    expect(r.stored.length - tailAt).toBeGreaterThanOrEqual(20_000 - 4 * 500);
+  }, 300_000);
 
   it('refuses --sink where there are no records, and --sink-source alone', async () => {
     const path = corpusCaptures()[0]!;

@@ -49,12 +49,15 @@ export async function ws(args: CliArgs, io: CliIO): Promise<number> {
     fields: WS_FIELDS,
     streamOf: (m) => m.connection.id,
     messages: true,
+    // A warning is a record of its own, not a message: the summary's count of messages leaves it out.
+    counted: (m) => m.type === 'ws.message',
     firstFrame: (ts) => view.time.start(ts),
     each: (m, out, shown) => {
       if (m.type === 'ws.warning') {
         // Findings that belong to no message: a record of their own, never dropped.
-        if (args.quiet || follow) return;
-        if (jsonl) {
+        if (args.quiet) return;
+        if (follow) follow.warning(m, out);
+        else if (jsonl) {
           writeWebSocketWarningJson(m, out);
           out.endLine();
         } else out.line(warningLine(m, view));
@@ -156,28 +159,43 @@ const RULE = '='.repeat(67);
 /**
  * `-z follow,ws,N`, as tshark's `-z follow`: a header naming the two ends, then every message of
  * the connection with its whole payload — text as it is, line ends kept; binary as a hexdump;
- * closes with code and reason — client's flush left, server's indented by a tab; then the counts.
+ * closes with code and reason; a partial message marked `[partial: N bytes unknown]` — and its
+ * warnings (`ws.warning`) where they happen, client's flush left, server's indented by a tab;
+ * then the counts.
  */
 class FollowWriter {
   private started = false;
   private readonly count = { c2s: 0, s2c: 0 };
+  private warnings = 0;
 
   constructor(private readonly view: TextView) {}
 
+  private header(c: WsRecord['connection'], out: LineWriter): void {
+    if (this.started) return;
+    this.started = true;
+    out.line(RULE);
+    out.line(`Follow: ws,${c.id}`);
+    out.line(`Client: ${formatEndpoint(c.client)}`);
+    out.line(`Server: ${formatEndpoint(c.server)}`);
+    if (typeof c.via?.tunnel === 'string') out.line(`Tunnel: ${c.via.tunnel}`);
+    out.line(RULE);
+  }
+
+  /** A finding that belongs to no message, where it happened in the conversation, on the side it is about. */
+  warning(w: WebSocketWarning, out: LineWriter): void {
+    this.header(w.connection, out);
+    this.warnings++;
+    const v = this.view;
+    const what = w.warnings.map((d) => `[${d.code}] ${d.message}`).join('; ');
+    out.line(`${w.dir === 'c2s' ? '' : '\t'}${v.time.format(w.lastTs)} ${v.arrow(w.dir)} ${v.warn(`warning ${what}`)}`);
+  }
+
   message(m: WebSocketMessage, out: LineWriter): void {
-    const c = m.connection;
-    if (!this.started) {
-      this.started = true;
-      out.line(RULE);
-      out.line(`Follow: ws,${c.id}`);
-      out.line(`Client: ${formatEndpoint(c.client)}`);
-      out.line(`Server: ${formatEndpoint(c.server)}`);
-      if (typeof c.via?.tunnel === 'string') out.line(`Tunnel: ${c.via.tunnel}`);
-      out.line(RULE);
-    }
+    this.header(m.connection, out);
     this.count[m.dir]++;
     const indent = m.dir === 'c2s' ? '' : '\t';
-    const flags = `${m.compressed ? ' [deflate]' : ''}${m.frames > 1 ? ` [${m.frames} frames]` : ''}${m.warnings.length ? ' ' + this.view.warn(`[${m.warnings.map((w) => w.code).join(',')}]`) : ''}`;
+    // A partial message's unknown bytes read as U+FFFD: say so, as the main view does.
+    const flags = `${m.partial ? this.view.warn(` [partial: ${m.unknownBytes ?? 0} bytes unknown]`) : ''}${m.compressed ? ' [deflate]' : ''}${m.frames > 1 ? ` [${m.frames} frames]` : ''}${m.warnings.length ? ' ' + this.view.warn(`[${m.warnings.map((w) => w.code).join(',')}]`) : ''}`;
     const v = this.view;
     if (m.undecodable !== undefined) {
       out.line(`${indent}${v.time.format(m.lastTs)} ${v.arrow(m.dir)} ${v.kind(m.kind)}${flags} ${v.warn(`[undecodable: ${m.undecodable}]`)}`);
@@ -196,6 +214,7 @@ class FollowWriter {
       io.stdout.write(`${RULE}\nFollow: ws,${stream}\nno WebSocket messages on connection #${stream}\n${RULE}\n`);
       return;
     }
-    io.stdout.write(`${RULE}\n${this.count.c2s + this.count.s2c} messages: ${this.count.c2s} client to server, ${this.count.s2c} server to client\n${RULE}\n`);
+    const warnings = this.warnings > 0 ? `, ${this.warnings} warning${this.warnings === 1 ? '' : 's'}` : '';
+    io.stdout.write(`${RULE}\n${this.count.c2s + this.count.s2c} messages: ${this.count.c2s} client to server, ${this.count.s2c} server to client${warnings}\n${RULE}\n`);
   }
 }

@@ -6,6 +6,7 @@ import { corePlugin } from '../core-plugin.js';
 import { createDissectStats, dissect } from '../dissect.js';
 import type { Packet } from '../layer.js';
 import { createRegistry } from '../plugin.js';
+import { poisonViews } from '../../../../test-support/poison.js';
 
 // fixtures/fragments-lo.pcap is real: Linux fragmenting a 3000-byte UDP datagram per address
 // family on a 1280-byte-MTU loopback (fixtures/make-fragments.sh made it).
@@ -15,7 +16,12 @@ const expected = Array.from({ length: 3000 }, (_, i) => i & 0xff);
 describe('kernel-made fragments captured on loopback', () => {
   it('reassembles the IPv4 and the IPv6 datagram, each on its last fragment', async () => {
     const stats = createDissectStats();
-    const packets: Packet[] = await firstValueFrom(fromCaptureFile(capture).pipe(dissect(createRegistry([corePlugin]), { stats }), toArray()));
+    const packets: Packet[] = await firstValueFrom(fromCaptureFile(capture).pipe(
+        // Each frame's bytes poisoned once dissected: fragments held for later are copies.
+        poisonViews((f) => f.data),
+        dissect(createRegistry([corePlugin]), { stats }),
+        toArray(),
+      ),);
     const stacks = packets.map((p) => p.layers.map((l) => l.protocol).join('/'));
     expect(stacks).toEqual([
       'ethernet/ipv4',

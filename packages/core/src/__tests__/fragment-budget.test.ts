@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LinkType } from '../frame.js';
 import { MemoryBudget } from '../memory-budget.js';
 import { ethernet, ipv4, udp } from '../../../../test-support/packets.js';
-import { coreDissector, frameOf, names } from './helpers.js';
+import { frameOf, names, poisonedCoreDissector } from './helpers.js';
 
 const T0 = 1_700_000_000_000_000_000n;
 
@@ -20,7 +20,7 @@ function lastFragment(id: number): Uint8Array {
 describe('IP fragments on the memory budget', () => {
   it('draws pending fragment bytes and gives them back when the datagram completes', () => {
     const budget = new MemoryBudget(1024 * 1024);
-    const d = coreDissector({ budget });
+    const d = poisonedCoreDissector({ budget });
     d.dissect(frameOf(LinkType.ETHERNET, firstFragment(1), T0));
     expect(budget.used).toBeGreaterThanOrEqual(1480);
     const p = d.dissect(frameOf(LinkType.ETHERNET, lastFragment(1), T0 + 1n));
@@ -32,7 +32,7 @@ describe('IP fragments on the memory budget', () => {
   it('a refused draw drops the datagram, counted as evicted, and the budget never goes past its limit', () => {
     // Room for two pending datagrams, not three: each new one makes the oldest go (the reclaimer).
     const budget = new MemoryBudget(2 * 1700);
-    const d = coreDissector({ budget });
+    const d = poisonedCoreDissector({ budget });
     for (let i = 1; i <= 10; i++) d.dissect(frameOf(LinkType.ETHERNET, firstFragment(i), T0 + BigInt(i)));
     expect(budget.peak).toBeLessThanOrEqual(budget.limit);
     expect(d.stats.fragments.pending).toBe(2);
@@ -46,7 +46,7 @@ describe('IP fragments on the memory budget', () => {
 
   it('a datagram bigger than the whole budget is refused outright', () => {
     const budget = new MemoryBudget(1000);
-    const d = coreDissector({ budget });
+    const d = poisonedCoreDissector({ budget });
     const p = d.dissect(frameOf(LinkType.ETHERNET, firstFragment(1), T0));
     expect(p.layers[1]).toMatchObject({ fragment: true, diagnostics: [expect.objectContaining({ code: 'WARN_FRAGMENT_DROPPED' })] });
     expect(budget.refused).toBe(1);
@@ -55,7 +55,7 @@ describe('IP fragments on the memory budget', () => {
   });
 
   it('counts datagrams dropped by the pending cap as evicted', () => {
-    const d = coreDissector({ fragments: { maxPending: 3 } });
+    const d = poisonedCoreDissector({ fragments: { maxPending: 3 } });
     for (let i = 1; i <= 5; i++) d.dissect(frameOf(LinkType.ETHERNET, firstFragment(i), T0 + BigInt(i)));
     expect(d.stats.fragments).toMatchObject({ evicted: 2, pending: 3 });
   });
@@ -65,7 +65,7 @@ describe('stacked 802.1Q tags past the layer cap', () => {
   it('end in an ERR_DISSECT_TOO_DEEP failure layer with an offset, counted', () => {
     const vlans = Array.from({ length: 1000 }, (_, i) => ({ tpid: 0x8100, vid: i + 1 }));
     const frame = ethernet(ipv4(udp(Uint8Array.of(1), 1, 2), { proto: 17 }), 0x0800, { vlans });
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const p = d.dissect(frameOf(LinkType.ETHERNET, frame));
     expect(p.layers).toHaveLength(33);
     const last = p.layers[32]!;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { LinkType } from '../frame.js';
 import { FragmentReassembler, createFragmentStats } from '../fragment-reassembler.js';
 import { concat, ethernet, ipv4, ipv6, ipv6Fragment, udp } from '../../../../test-support/packets.js';
-import { coreDissector, frameOf, layerAt, names } from './helpers.js';
+import { poisonMethod } from '../../../../test-support/poison.js';
+import { frameOf, layerAt, names, poisonedCoreDissector } from './helpers.js';
 
 const SEC = 1_000_000_000n;
 const T0 = 1_700_000_000n * SEC;
@@ -28,7 +29,7 @@ describe('IPv4 fragment reassembly', () => {
   ];
 
   it('reassembles fragments in order: stops on each until the last, which carries the datagram', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const frames = v4Fragments(transport, ranges);
     const packets = frames.map((f, i) => d.dissect(frameOf(LinkType.ETHERNET, f, T0 + BigInt(i))));
     expect(packets.map(names)).toEqual([['ethernet', 'ipv4'], ['ethernet', 'ipv4'], ['ethernet', 'ipv4', 'udp']]);
@@ -45,7 +46,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('reassembles out of order', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const frames = v4Fragments(transport, ranges);
     const order = [2, 0, 1];
     const packets = order.map((i) => d.dissect(frameOf(LinkType.ETHERNET, frames[i]!, T0)));
@@ -54,7 +55,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('keeps the first copy of overlapping bytes and says so', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const first = ethernet(ipv4(transport.subarray(0, 1000), { proto: 17, id: 5, moreFragments: true }));
     // A second fragment overlapping [800, 1000) with different bytes, then the rest.
     const forged = Uint8Array.from(transport.subarray(800, 2000)).fill(0xee, 0, 200);
@@ -69,7 +70,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('handles a fragment that fills a hole between two others and duplicates', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const f = v4Fragments(transport, [
       [0, 800],
       [1600, 3008],
@@ -83,7 +84,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('keeps datagrams apart by (src, dst, proto, id)', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const a = v4Fragments(transport, ranges, 1);
     const b = v4Fragments(transport, ranges, 2);
     const p = [a[0], b[0], a[1], b[1], b[2], a[2]].map((x) => d.dissect(frameOf(LinkType.ETHERNET, x!, T0)));
@@ -92,7 +93,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('leaves a datagram that never completes pending, and drops it once its timeout passes in packet time', () => {
-    const d = coreDissector({ fragments: { timeoutNs: 30n * SEC } });
+    const d = poisonedCoreDissector({ fragments: { timeoutNs: 30n * SEC } });
     const f = v4Fragments(transport, ranges);
     d.dissect(frameOf(LinkType.ETHERNET, f[0]!, T0));
     expect(d.stats.fragments).toMatchObject({ pending: 1, bufferedBytes: 1480 });
@@ -105,7 +106,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('completes within the timeout', () => {
-    const d = coreDissector({ fragments: { timeoutNs: 30n * SEC } });
+    const d = poisonedCoreDissector({ fragments: { timeoutNs: 30n * SEC } });
     const f = v4Fragments(transport, ranges);
     d.dissect(frameOf(LinkType.ETHERNET, f[0]!, T0));
     d.dissect(frameOf(LinkType.ETHERNET, f[1]!, T0 + 29n * SEC));
@@ -113,7 +114,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('drops fragments past 65535 bytes, and datagrams over the pending and byte caps', () => {
-    const d = coreDissector({ fragments: { maxPending: 2, maxBufferedBytes: 4000 } });
+    const d = poisonedCoreDissector({ fragments: { maxPending: 2, maxBufferedBytes: 4000 } });
     const big = ethernet(ipv4(new Uint8Array(200), { proto: 17, id: 9, fragOffset: 65528 - 200 + 8, moreFragments: true }));
     const p = d.dissect(frameOf(LinkType.ETHERNET, big, T0));
     expect(layerAt(p, 1, 'ipv4')).toMatchObject({ fragment: true });
@@ -129,7 +130,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('drops a datagram whose fragments disagree on its end', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const a = ethernet(ipv4(new Uint8Array(16), { proto: 17, id: 3, fragOffset: 16 }));
     const b = ethernet(ipv4(new Uint8Array(16), { proto: 17, id: 3, fragOffset: 24 }));
     d.dissect(frameOf(LinkType.ETHERNET, a, T0));
@@ -139,7 +140,7 @@ describe('IPv4 fragment reassembly', () => {
   });
 
   it('keeps a snaplen-cut fragment out of the reassembly', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const f = v4Fragments(transport, ranges);
     const p = d.dissect(frameOf(LinkType.ETHERNET, f[0]!.subarray(0, 200), T0, f[0]!.length));
     expect(layerAt(p, 1, 'ipv4').fragment).toBe(true);
@@ -148,8 +149,8 @@ describe('IPv4 fragment reassembly', () => {
 
   it('keeps reassembly state per dissector (per subscription)', () => {
     const f = v4Fragments(transport, ranges);
-    const a = coreDissector();
-    const b = coreDissector();
+    const a = poisonedCoreDissector();
+    const b = poisonedCoreDissector();
     a.dissect(frameOf(LinkType.ETHERNET, f[0]!, T0));
     a.dissect(frameOf(LinkType.ETHERNET, f[1]!, T0));
     expect(b.dissect(frameOf(LinkType.ETHERNET, f[2]!, T0)).layers.length).toBe(2);
@@ -167,7 +168,7 @@ describe('IPv6 fragment reassembly', () => {
   }
 
   it('reassembles in and out of order, keyed by (src, dst, id)', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const p1 = d.dissect(frameOf(LinkType.ETHERNET, v6Fragment(1232, 2508), T0));
     expect(layerAt(p1, 1, 'ipv6')).toMatchObject({ fragment: true, nextProtocol: 17 });
     expect(layerAt(p1, 1, 'ipv6').extensions).toEqual([{ type: 44, offset: 40, length: 8 }]);
@@ -181,7 +182,7 @@ describe('IPv6 fragment reassembly', () => {
 
   it('walks the unfragmentable part before the fragment header', () => {
     const hbh = Uint8Array.from([44, 0, 1, 4, 0, 0, 0, 0]); // hop-by-hop, PadN
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     d.dissect(frameOf(LinkType.ETHERNET, v6Fragment(0, 1232, 1, hbh), T0));
     const p = d.dissect(frameOf(LinkType.ETHERNET, v6Fragment(1232, 2508, 1, hbh), T0));
     const ip = layerAt(p, 1, 'ipv6');
@@ -194,7 +195,7 @@ describe('IPv6 fragment reassembly', () => {
     const inner = concat(dest, transport);
     const f1 = ethernet(ipv6(concat(ipv6Fragment(60, 0, true, 9), inner.subarray(0, 1000)), { next: 44 }), 0x86dd);
     const f2 = ethernet(ipv6(concat(ipv6Fragment(60, 1000, false, 9), inner.subarray(1000)), { next: 44 }), 0x86dd);
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     d.dissect(frameOf(LinkType.ETHERNET, f1, T0));
     const p = d.dissect(frameOf(LinkType.ETHERNET, f2, T0));
     expect(names(p)).toEqual(['ethernet', 'ipv6', 'udp']);
@@ -208,7 +209,7 @@ describe('IPv6 fragment reassembly', () => {
   });
 
   it('decodes an atomic fragment (offset 0, M = 0) in place', () => {
-    const d = coreDissector();
+    const d = poisonedCoreDissector();
     const atomic = ethernet(ipv6(concat(ipv6Fragment(17, 0, false, 5), transport), { next: 44 }), 0x86dd);
     const p = d.dissect(frameOf(LinkType.ETHERNET, atomic, T0));
     expect(names(p)).toEqual(['ethernet', 'ipv6', 'udp']);
@@ -217,7 +218,7 @@ describe('IPv6 fragment reassembly', () => {
   });
 
   it('times out in packet time like IPv4', () => {
-    const d = coreDissector({ fragments: { timeoutNs: 60n * SEC } });
+    const d = poisonedCoreDissector({ fragments: { timeoutNs: 60n * SEC } });
     d.dissect(frameOf(LinkType.ETHERNET, v6Fragment(0, 1232), T0));
     const p = d.dissect(frameOf(LinkType.ETHERNET, v6Fragment(1232, 2508), T0 + 61n * SEC));
     expect(layerAt(p, 1, 'ipv6').fragment).toBe(true);
@@ -228,7 +229,7 @@ describe('IPv6 fragment reassembly', () => {
 describe('FragmentReassembler alone', () => {
   it('never holds more than its caps, whatever arrives', () => {
     const stats = createFragmentStats();
-    const r = new FragmentReassembler({ maxPending: 8, maxBufferedBytes: 10_000 }, stats);
+    const r = poisonMethod(new FragmentReassembler({ maxPending: 8, maxBufferedBytes: 10_000 }, stats), 'add', 3);
     for (let i = 0; i < 2000; i++) {
       const len = (i * 37) % 1500;
       r.add(`k${i % 50}`, ((i * 13) % 60) * 8, i % 3 !== 0, new Uint8Array(len), T0 + BigInt(i));
@@ -240,7 +241,7 @@ describe('FragmentReassembler alone', () => {
   });
 
   it('copies fragment bytes: later writes to the source buffer do not change the datagram', () => {
-    const r = new FragmentReassembler();
+    const r = poisonMethod(new FragmentReassembler(), 'add', 3); // each fragment's bytes poisoned once add() returns
     const buf = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
     r.add('k', 0, true, buf, T0);
     buf.fill(0);

@@ -1,23 +1,19 @@
 import type { Diagnostic } from '@netrx/core';
+import { POISON, withPoisonedChunk } from '../../../../test-support/poison.js';
 import { HttpMessageParser, type HttpParserLimits, type ParsedHttpMessage } from '../http-message-parser.js';
 
 export const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
 export const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 
-/** The byte a fed chunk is overwritten with once the call that got it returns. */
-export const POISON = 0xee;
+export { POISON };
 
 /**
  * Calls `use` with a copy of `bytes` (a view in the middle of a larger buffer, as capture sources
  * hand out) and, when `poison`, overwrites that buffer with {@link POISON} once `use` returns, as
- * a source that reuses its buffer would. Code that kept a view instead of a copy now reads 0xEE.
+ * a source that reuses its buffer would (test-support's `withPoisonedChunk`).
  */
 export function fed<T>(bytes: Uint8Array, poison: boolean, use: (chunk: Uint8Array) => T): T {
-  const buffer = new Uint8Array(bytes.length + 16).fill(POISON);
-  buffer.set(bytes, 8);
-  const result = use(buffer.subarray(8, 8 + bytes.length));
-  if (poison) buffer.fill(POISON);
-  return result;
+  return withPoisonedChunk(bytes, use, poison);
 }
 
 /** What a test compares: a message reduced to plain data. */

@@ -13,6 +13,7 @@ import { corePlugin, createRegistry, definePlugin, dissect, formatEndpoint, type
 import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { fromCaptureFile } from '@netrx/source-file';
 import { corpusDir, noteIfCorpusMissing, readJsonLines } from '../../../../test-support/corpus.js';
+import { poisonViews } from '../../../../test-support/poison.js';
 import { httpPlugin } from '../http-plugin.js';
 import { httpTransactions } from '../http-transactions.js';
 import type { HttpRequest, HttpResponse, HttpUpgrade } from '../types.js';
@@ -44,8 +45,12 @@ async function dissectFile(path: string) {
   let readError: Error | undefined;
   await new Promise<void>((resolve) => {
     fromCaptureFile(path).pipe(
+      // Each frame's bytes poisoned once the whole pipeline had it, each data event's once the
+      // dissectors had it: what they keep across packets must be their own copies.
+      poisonViews((f) => f.data),
       dissect(registry),
       reassembleTcp(registry),
+      poisonViews((ev) => (ev.type === 'data' ? ev.bytes : undefined)),
       tap((ev) => {
         if (ev.type !== 'data' && ev.type !== 'gap') return;
         const key = `${ev.connection.id}/${ev.dir}`;

@@ -11,6 +11,7 @@ import {
   type StreamEvent,
 } from '@netrx/core';
 import { dissectStreams, tcpPlugin, type DissectStreamsOptions } from '@netrx/dissector-tcp';
+import { poisonViews } from '../../../../test-support/poison.js';
 
 type Call = [string, ...unknown[]];
 
@@ -72,14 +73,16 @@ function run(registryPrep: (r: ReturnType<typeof createRegistry>) => void, event
   registryPrep(registry);
   const src = new Subject<StreamEvent>();
   const out: AppEvent[] = [];
-  (src as Observable<StreamEvent>).pipe(dissectStreams(registry, options)).subscribe((e) => out.push(e));
-  for (const e of events) {
-    src.next(e);
-    // A data event's bytes are valid only during the call (a view of a read chunk the source
-    // reuses): poison them once it returns, so a dissector or the dispatcher that kept a view
-    // instead of a copy shows it.
-    if (e.type === 'data') e.bytes.fill(0xee);
-  }
+  // A data event's bytes are valid only during the call (a view of a read chunk the source
+  // reuses): poison them once it returns, so a dissector or the dispatcher that kept a view
+  // instead of a copy shows it.
+  (src as Observable<StreamEvent>)
+    .pipe(
+      poisonViews((e) => (e.type === 'data' ? e.bytes : undefined)),
+      dissectStreams(registry, options),
+    )
+    .subscribe((e) => out.push(e));
+  for (const e of events) src.next(e);
   src.complete();
   return out;
 }

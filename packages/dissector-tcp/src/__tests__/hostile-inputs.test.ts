@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { MemoryBudget, corePlugin, createRegistry, dissect, type StreamEvent } from '@netrx/core';
 import { pcapFrames } from '../../../../test-support/pcap-frames.js';
-import { CONNECTION_COST, createReassemblerTotals, dissectStreams, reassembleTcp, tcpPlugin, type ReassemblerTotals } from '@netrx/dissector-tcp';
+import { createReassemblerTotals, dissectStreams, reassembleTcp, tcpPlugin, type ReassemblerTotals } from '@netrx/dissector-tcp';
+import { CONNECTION_COST } from '../reassembler-options.js';
 import {
   OOO_SEGMENT_BYTES,
   TAIL_C2S,

@@ -3,8 +3,8 @@
 import { Subject } from 'rxjs';
 import { describe, expect, test } from 'vitest';
 import { corePlugin, createRegistry, type Packet, type StreamEvent } from '@netrx/core';
-import { TcpReassembler, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
-import { Wire } from './wire.js';
+import { reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
+import { Wire, poisonedReassembler } from './wire.js';
 
 const BASE = 1_700_000_000_000_000_000n;
 const MS = 1_000_000n;
@@ -19,7 +19,7 @@ const wire = (n: number) => new Wire({ addr: `10.0.0.${n + 10}`, port: 40000 + n
 describe('the packet clock', () => {
   test('a packet that is not TCP moves it: an idle connection closes at that packet', () => {
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({ idleTimeoutMs: 60_000 }, (e) => events.push(e));
+    const r = poisonedReassembler({ idleTimeoutMs: 60_000 }, (e) => events.push(e));
     r.push(wire(0).seg('c', 0, 'hello', { at: 0 }));
     r.push(other(30_000, 50));
     expect(events.some((e) => e.type === 'close')).toBe(false);
@@ -30,7 +30,7 @@ describe('the packet clock', () => {
 
   test('advance() runs the timeouts of a frame the reassembler is not given, and a frame advanced is not counted again', () => {
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({ idleTimeoutMs: 60_000 }, (e) => events.push(e));
+    const r = poisonedReassembler({ idleTimeoutMs: 60_000 }, (e) => events.push(e));
     r.push(wire(0).seg('c', 0, 'hello', { at: 0 }));
     r.advance(BASE + 90_000n * MS, 99);
     expect(events.at(-1)).toMatchObject({ type: 'close', reason: 'idle', frame: 99, ts: BASE + 90_000n * MS });
@@ -48,7 +48,7 @@ describe('the packet clock', () => {
 
   test('a sweep handles what is due connection by connection, in id order', () => {
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({ idleTimeoutMs: 60_000, holeTimeoutMs: 3_000 }, (e) => events.push(e));
+    const r = poisonedReassembler({ idleTimeoutMs: 60_000, holeTimeoutMs: 3_000 }, (e) => events.push(e));
     const w = [wire(0), wire(1), wire(2), wire(3)];
     // Made in order 0…3, active last in the order 3, 1, 2, 0; connection 1 then has a hole.
     for (let i = 0; i < 4; i++) r.push(w[i]!.seg('c', 0, 'x', { at: i }));

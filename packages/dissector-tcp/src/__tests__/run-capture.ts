@@ -1,10 +1,11 @@
 // Test helper: reassembles a capture file through the real pipeline and summarises each connection.
 import { createHash, type Hash } from 'node:crypto';
-import { EMPTY, catchError, lastValueFrom, toArray } from 'rxjs';
-import { corePlugin, createRegistry, formatEndpoint, type DirectionStats, type StreamClose, type StreamEvent } from '@netrx/core';
+import { EMPTY, catchError, lastValueFrom, map, toArray } from 'rxjs';
+import { copyBytes, corePlugin, createRegistry, formatEndpoint, type DirectionStats, type StreamClose, type StreamEvent } from '@netrx/core';
 import { fromCaptureFile } from '@netrx/source-file';
 import { dissect } from '@netrx/core';
 import { reassembleTcp, tcpPlugin, type ReassembleTcpOptions } from '@netrx/dissector-tcp';
+import { poisonViews } from '../../../../test-support/poison.js';
 
 export interface DirectionSummary {
   bytes: number;
@@ -29,7 +30,17 @@ export async function reassembleFile(file: string, options: ReassembleTcpOptions
   const registry = createRegistry([corePlugin, tcpPlugin]);
   // A corrupt file yields its good records, then errors: reassemble what was read, as tshark does.
   const frames = fromCaptureFile(file).pipe(catchError(() => EMPTY));
-  const events = await lastValueFrom(frames.pipe(dissect(registry), reassembleTcp(registry, options), toArray()));
+  const events = await lastValueFrom(
+    frames.pipe(
+      // Each frame's bytes are poisoned once the reassembler (and everything after it) had the
+      // packet: data events are views of it, valid only during the call, so they are copied here.
+      poisonViews((f) => f.data),
+      dissect(registry),
+      reassembleTcp(registry, options),
+      map((ev) => (ev.type === 'data' ? { ...ev, bytes: copyBytes(ev.bytes) } : ev)),
+      toArray(),
+    ),
+  );
   return summarise(events);
 }
 

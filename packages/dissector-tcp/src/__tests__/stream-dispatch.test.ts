@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { MemoryBudget, corePlugin, createRegistry, type AppEvent, type Connection, type Direction, type ProbeResult, type Registry, type StreamContext, type StreamDissectorFactory } from '@netrx/core';
 import { createStreamDispatch as createDispatch, tcpPlugin, type StreamDispatchOptions } from '@netrx/dissector-tcp';
 import type { StreamDissector } from '@netrx/core';
+import { poisonArgument } from '../../../../test-support/poison.js';
 
 /**
  * The dispatcher under test, with every chunk it is given poisoned (0xEE) once its call returns:
@@ -10,11 +11,7 @@ import type { StreamDissector } from '@netrx/core';
 function createStreamDispatch(ctx: StreamContext, options?: StreamDispatchOptions): StreamDissector {
   const d = createDispatch(ctx, options);
   return {
-    data: (dir, b, ts, frame) => {
-      const r = d.data(dir, b, ts, frame);
-      b.fill(0xee);
-      return r;
-    },
+    data: poisonArgument((dir: Direction, b: Uint8Array, ts: bigint, frame: number) => d.data(dir, b, ts, frame), 1),
     gap: (dir, length, ts, frame) => d.gap(dir, length, ts, frame),
     end: (ts, frame) => d.end(ts, frame),
   };

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { TcpFlags, Wire, closeOf, gapsOf, reassemble, text } from './wire.js';
+import { POISON } from '../../../../test-support/poison.js';
+import { TcpFlags, Wire, closeOf, gapsOf, poisonedReassembler, reassemble, text } from './wire.js';
 import { TcpReassembler } from '@netrx/dissector-tcp';
 import { connectionBucket } from '../connection-table.js';
 import { copyBytes, type ClientDecider, type StreamEvent } from '@netrx/core';
@@ -20,7 +21,10 @@ describe('TcpReassembler', () => {
       }
       events.push(ev);
     });
-    for (const p of pkts) r.push(p);
+    for (const p of pkts) {
+      r.push(p);
+      p.frame.data.fill(POISON); // the views were valid only during push; events kept none
+    }
     expect(events.map((e) => e.type)).toEqual(['open', 'data', 'data', 'close']);
     const open = events[0]!;
     expect(open.connection).toMatchObject({ id: 0, family: 4, clientBy: 'syn', client: { address: '10.0.0.1', port: 40000 }, server: { address: '10.0.0.2', port: 80 } });
@@ -73,7 +77,7 @@ describe('TcpReassembler', () => {
     const late = w.seg('c', 4, 'EFGH');
     const first = w.seg('c', 0, 'ABCD');
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({}, (ev) => events.push(ev));
+    const r = poisonedReassembler({}, (ev) => events.push(ev));
     for (const p of w.handshake()) r.push(p);
     r.push(late); // buffered behind the hole at 0
     late.frame.data.fill(0);
@@ -141,7 +145,7 @@ describe('TcpReassembler', () => {
     }
     const wires = ports.map((port, i) => new Wire({ addr: '10.0.0.1', port, isn: i * 1000 }, { addr: '10.0.0.2', port: 443, isn: i * 5000 }));
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({}, (ev) => events.push(ev.type === 'data' ? { ...ev, bytes: copyBytes(ev.bytes) } : ev));
+    const r = poisonedReassembler({}, (ev) => events.push(ev.type === 'data' ? { ...ev, bytes: copyBytes(ev.bytes) } : ev));
     const table = (r as unknown as { table: { seed: number; index: Map<number, unknown> } }).table;
     table.seed = seed;
     const fin = TcpFlags.FIN | TcpFlags.ACK;
@@ -192,7 +196,7 @@ describe('TcpReassembler', () => {
     // One way only: no packet from the receiver, so no ACK will ever say the hole is lost.
     const pkts = [w.seg('c', 0, 'abc', { at: 10 }), w.seg('c', 10, 'klm', { at: 20 }), w.seg('c', 13, 'nop', { at: 5000 })];
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({ holeTimeoutMs: 3000 }, (e) => events.push(e));
+    const r = poisonedReassembler({ holeTimeoutMs: 3000 }, (e) => events.push(e));
     for (const p of pkts) r.push(p);
     // Before the end of input: the gap came from the timeout.
     expect(gapsOf(events)).toEqual([{ dir: 'c2s', offset: 3, length: 7 }]);
@@ -203,7 +207,7 @@ describe('TcpReassembler', () => {
     const w = new Wire();
     const pkts = [...w.handshake(), w.seg('c', 0, 'abc'), w.seg('c', 10, 'klm'), w.seg('s', 0, '', { ack: 13 })];
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({}, (e) => events.push(e));
+    const r = poisonedReassembler({}, (e) => events.push(e));
     for (const p of pkts) r.push(p);
     expect(gapsOf(events)).toEqual([{ dir: 'c2s', offset: 3, length: 7 }]);
     r.push(w.seg('c', 3, 'defghij'));
@@ -215,7 +219,8 @@ describe('TcpReassembler', () => {
     const w = new Wire();
     const pkts = [...w.handshake(), w.seg('c', 5, 'later'), w.seg('s', 0, 'server talks'), w.seg('s', 12, ' more')];
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({}, (e) => events.push(e));
+    // Data views are valid only during the call: keep copies.
+    const r = poisonedReassembler({}, (e) => events.push(e.type === 'data' ? { ...e, bytes: copyBytes(e.bytes) } : e));
     for (const p of pkts) r.push(p);
     expect(text(events).s2c).toBe('server talks more');
     expect(text(events).c2s).toBe('');
@@ -269,7 +274,7 @@ describe('TcpReassembler', () => {
     const a = new Wire();
     const b = new Wire({ addr: '10.0.0.3', port: 41000, isn: 5 }, { addr: '10.0.0.2', port: 80, isn: 6 });
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({ idleTimeoutMs: 60_000 }, (e) => events.push(e));
+    const r = poisonedReassembler({ idleTimeoutMs: 60_000 }, (e) => events.push(e));
     r.push(a.seg('c', 0, 'hello', { at: 0 }));
     for (let t = 1000; t <= 200_000; t += 1000) r.push(b.seg('c', t, 'x', { at: t }));
     const closeA = events.find((e) => e.type === 'close');
@@ -293,7 +298,7 @@ describe('TcpReassembler', () => {
     const a = new Wire();
     const b = new Wire({ addr: '10.0.0.3', port: 41000, isn: 5 }, { addr: '10.0.0.2', port: 80, isn: 6 });
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({ maxBufferedTotal: 300 }, (e) => events.push(e));
+    const r = poisonedReassembler({ maxBufferedTotal: 300 }, (e) => events.push(e));
     for (const p of [...a.handshake(), a.seg('c', 10, 'a'.repeat(200))]) r.push(p);
     for (const p of [...b.handshake(), b.seg('c', 10, 'b'.repeat(200))]) r.push(p); // over the total
     const firstGap = events.find((e) => e.type === 'gap');
@@ -303,7 +308,7 @@ describe('TcpReassembler', () => {
 
   test('connection cap: the least recently active connection is closed to make room', () => {
     const events: StreamEvent[] = [];
-    const r = new TcpReassembler({ maxConnections: 3 }, (e) => events.push(e));
+    const r = poisonedReassembler({ maxConnections: 3 }, (e) => events.push(e));
     for (let i = 0; i < 5; i++) r.push(new Wire({ addr: '10.0.1.1', port: 1000 + i, isn: 1 }, { addr: '10.0.0.2', port: 80, isn: 1 }).seg('c', 0, 'x'));
     expect(r.activeConnections).toBe(3);
     expect(r.totals.evicted).toBe(2);
@@ -362,7 +367,7 @@ describe('TcpReassembler', () => {
     let closes = 0;
     let maxActive = 0;
     let maxLingering = 0;
-    const r = new TcpReassembler({ closedLingerMs: 1000 }, (e) => {
+    const r = poisonedReassembler({ closedLingerMs: 1000 }, (e) => {
       if (e.type === 'close') closes++;
     });
     const n = 10_000;

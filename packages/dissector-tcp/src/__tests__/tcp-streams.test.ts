@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest';
 import { from } from 'rxjs';
 import { tcpStreams } from '@netrx/dissector-tcp';
+import { poisonViews } from '../../../../test-support/poison.js';
 import { Wire, reassemble } from './wire.js';
 
 test('tcpStreams: one group per connection, direction streams in order, completing at close', () => {
@@ -10,7 +11,8 @@ test('tcpStreams: one group per connection, direction streams in order, completi
   const seen: string[] = [];
   const done: string[] = [];
   from(events)
-    .pipe(tcpStreams())
+    // Each data event's bytes poisoned once the groups had it: tcpStreams passes views on, keeps none.
+    .pipe(poisonViews((e) => (e.type === 'data' ? e.bytes : undefined)), tcpStreams())
     .subscribe((g) => {
       const id = g.connection.id;
       for (const dir of ['c2s', 's2c'] as const) {

@@ -2,6 +2,7 @@
 // with the real registry, so reassembly tests run on bytes, not hand-made layer objects.
 import { LinkType, copyBytes, corePlugin, createRegistry, FrameDissector, type Packet, type StreamEvent } from '@netrx/core';
 import { TcpReassembler, tcpPlugin, type ReassembleTcpOptions } from '@netrx/dissector-tcp';
+import { POISON } from '../../../../test-support/poison.js';
 import { TcpFlags, ethernet, ipv4, ipv6, tcp } from '../../../../test-support/packets.js';
 
 export { TcpFlags };
@@ -72,10 +73,30 @@ export class Wire {
   }
 }
 
-/** Runs packets through a fresh reassembler; returns its events and the reassembler. */
+const copier = new FrameDissector(registry);
+
+/**
+ * A reassembler whose `push(packet)` is given a copy of the packet (its frame re-dissected from a
+ * buffer of its own, so a test may push the same packet twice) and poisons that copy's bytes
+ * once `push` returns: data events are views of the packet valid only during the call, and what
+ * the reassembler keeps (segments behind a hole, the last bytes delivered) must be its own copy.
+ */
+export function poisonedReassembler(options: ReassembleTcpOptions, sink: (ev: StreamEvent) => void): TcpReassembler {
+  const r = new TcpReassembler(options, sink);
+  const push = r.push.bind(r);
+  r.push = (p: Packet): void => {
+    const data = copyBytes(p.frame.data);
+    const own = copier.dissect({ ...p.frame, data });
+    push({ ...p, frame: own.frame, layers: own.layers }); // the test's own fields (a tunnel) kept
+    data.fill(POISON);
+  };
+  return r;
+}
+
+/** Runs packets through a fresh reassembler (packets poisoned after each push); returns its events and the reassembler. */
 export function reassemble(packets: readonly Packet[], options: ReassembleTcpOptions = {}): { events: StreamEvent[]; r: TcpReassembler } {
   const events: StreamEvent[] = [];
-  const r = new TcpReassembler(options, (ev) => {
+  const r = poisonedReassembler(options, (ev) => {
     // Data views are valid only during the call: keep copies, as a consumer must.
     events.push(ev.type === 'data' ? { ...ev, bytes: copyBytes(ev.bytes) } : ev);
   });

@@ -11,6 +11,7 @@ import {
   type StreamDissectorFactory,
 } from '@netrx/core';
 import { tcpPlugin } from '@netrx/dissector-tcp';
+import { poisonMethod } from '../../../../test-support/poison.js';
 import { TlsStreamDissector } from '../tls-dissector.js';
 import type { TlsDissectorOptions } from '../tls-dissector-factory.js';
 import type { InnerDispatch, TlsConnection, TlsConnectionEvent } from '../types.js';
@@ -92,7 +93,10 @@ export function tlsSession(options: TlsDissectorOptions = {}, budget?: MemoryBud
       throw new Error('TLS never switches');
     },
   };
-  const tls = new TlsStreamDissector(ctx, { inner, ...options });
+  // Every chunk given to data() is poisoned once the call returns (bytes are views valid only
+  // during it): the record parser, the handshake reassembler and the gap resync must copy what
+  // they hold across calls.
+  const tls = poisonMethod(new TlsStreamDissector(ctx, { inner, ...options }), 'data', 1);
   return {
     tls,
     events,

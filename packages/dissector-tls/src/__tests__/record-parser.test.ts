@@ -3,6 +3,7 @@
 // against the RFC maxima before anything is held, and nothing but TLS accepted.
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '@netrx/core';
+import { withPoisonedChunk } from '../../../../test-support/poison.js';
 import { HandshakeReassembler } from '../handshake-parser.js';
 import { MAX_TLS12_FRAGMENT, MAX_TLS13_FRAGMENT, TlsRecordParser } from '../record-parser.js';
 
@@ -29,7 +30,8 @@ function parse(chunks: Uint8Array[], setup?: (p: TlsRecordParser) => void): { re
     error: (d) => errors.push(d),
   });
   setup?.(parser);
-  for (const c of chunks) parser.write(c);
+  // Each chunk is poisoned once write() returns: a record straddling chunks must have been copied.
+  for (const c of chunks) withPoisonedChunk(c, (v) => parser.write(v));
   return { records, errors, parser };
 }
 
@@ -53,7 +55,7 @@ describe('TlsRecordParser', () => {
         }),
     );
     // Interleaved 1000-byte chunks, so every parser is inside a record while the others complete theirs.
-    for (let at = 0; at < streams[0]!.length; at += 1000) for (let p = 0; p < 3; p++) parsers[p]!.write(streams[p]!.subarray(at, at + 1000));
+    for (let at = 0; at < streams[0]!.length; at += 1000) for (let p = 0; p < 3; p++) withPoisonedChunk(streams[p]!.subarray(at, at + 1000), (v) => parsers[p]!.write(v));
     for (let p = 0; p < 3; p++) expect(got[p]).toEqual(sizes.map((n, i) => Buffer.from(fill(n, p * 10 + i)).toString('hex')));
     // This exercised the reuse: views kept past their call (which the parser never promised) were overwritten since.
     expect(kept.filter(([f, hex]) => Buffer.from(f).toString('hex') !== hex).length).toBeGreaterThan(0);
@@ -140,7 +142,8 @@ describe('HandshakeReassembler', () => {
   const run = (fragments: Uint8Array[], maxBody?: number): [number, string | undefined][] => {
     const out: [number, string | undefined][] = [];
     const r = new HandshakeReassembler((t, b) => out.push([t, b && Buffer.from(b).toString('hex')]), new Set([1, 2, 20]), maxBody);
-    for (const f of fragments) r.write(f);
+    // Each fragment is poisoned once write() returns: a message split across records must have been copied.
+    for (const f of fragments) withPoisonedChunk(f, (v) => r.write(v));
     return out;
   };
   const expected = run([messages]);

@@ -8,6 +8,10 @@ import type { WebSocketFrame, WebSocketMessage, WebSocketOptions } from '../type
 import { WebSocketStreamDissector } from '../websocket-dissector.js';
 import type { FrameSink, ParsedFrame } from '../websocket-frame-parser.js';
 import type { Diagnostic } from '@netrx/core';
+import { POISON, withPoisonedChunk } from '../../../../test-support/poison.js';
+
+// The shared poisoning helper, under the names this package's tests use.
+export { POISON, withPoisonedChunk };
 
 export interface FrameSpec {
   opcode: number;
@@ -61,24 +65,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return concatBytes(parts);
 }
 
-/** What {@link withPoisonedChunk} writes over a chunk once the call it was given to has returned. */
-export const POISON = 0xee;
-
-/**
- * Calls `fn` with a copy of `chunk` that lies inside a larger buffer of its own (as a capture
- * source's read buffer would hold it), then fills that whole buffer with {@link POISON}. Bytes
- * handed to `write()`/`data()` are valid only during the call: whatever kept a view of them past
- * the call instead of a copy now reads 0xEE, and the test that looks at it fails.
- */
-export function withPoisonedChunk(chunk: Uint8Array, fn: (view: Uint8Array) => void): void {
-  const backing = Buffer.alloc(chunk.length + 16);
-  const view = backing.subarray(8, 8 + chunk.length);
-  view.set(chunk);
-  fn(view);
-  backing.fill(POISON);
-}
-
-/** `parser.write(chunk, ts, frame)`, with the chunk poisoned after the call ({@link withPoisonedChunk}). */
+/** `parser.write(chunk, ts, frame)`, with the chunk poisoned after the call (test-support's `withPoisonedChunk`). */
 export function writePoisoned(parser: { write(chunk: Uint8Array, ts: bigint, frame: number): void }, chunk: Uint8Array, ts: bigint, frame: number): void {
   withPoisonedChunk(chunk, (view) => parser.write(view, ts, frame));
 }

@@ -110,8 +110,11 @@ describe('midstream fixtures end to end: nothing shown that was not sent', () =>
         expect(s.invented).toEqual([]);
         expect(s.wrongPartial).toEqual([]);
         if (f.startsWith('lp-')) {
-          // Length-prefixed protocols: no WebSocket message at all, with or without the SYN.
-          expect(messages.filter((m) => m.undecodable === undefined)).toEqual([]);
+          // Length-prefixed protocols: no WebSocket message of any kind (not even an undecodable
+          // one), with or without the SYN; and what is said of them names the real client (an
+          // unmasked chain settles no role: MQTT's broker on 1883 is never called the client).
+          expect(messages.map((m) => `${m.kind} ${m.undecodable ?? m.text?.slice(0, 40) ?? ''}`)).toEqual([]);
+          for (const e of events) if (e.type === 'ws.warning') expect(endpoint(e.connection.client), f).toBe(meta.client);
         }
         const [h, d] = FOUND[f] ?? [0, 0];
         expect(s.matched).toBeGreaterThanOrEqual(mode === 'heuristic' ? h : d);
@@ -139,6 +142,9 @@ describe('noise end to end: no invented message, and the real frames after the n
         const { messages } = await runCapture(file, { decodeAs: mode === 'decode-as' ? ports.map((p) => `tcp.port==${p},websocket`) : [] });
         const s = score(messages, truth);
         expect(s.invented).toEqual([]);
+        // Nothing but the real messages: no undecodable one either (score() looks past those).
+        expect(messages.filter((m) => m.undecodable !== undefined).map((m) => `${m.kind} ${m.undecodable}`)).toEqual([]);
+        expect(messages).toHaveLength(s.matched);
         // The connection is followed past the noise (decode-as: searched to its end; the heuristic:
         // at segment starts, within its budget): the frames after the noise are found.
         expect(s.matched).toBe(truth.filter((t) => t.captured === 'whole').length);

@@ -4,13 +4,25 @@ import { corePlugin, createRegistry, dissect, type AppEvent } from '@netrx/core'
 import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { fromCaptureFile } from '@netrx/source-file';
+import { poisonViews } from '../../../../test-support/poison.js';
 import { createWebSocketPlugin } from '../websocket-plugin.js';
 import type { WebSocketFrame, WebSocketMessage } from '../types.js';
 
 export async function runCapture(path: string, opts: { decodeAs?: string[]; frames?: boolean } = {}): Promise<{ messages: WebSocketMessage[]; frames: WebSocketFrame[]; events: AppEvent[] }> {
   const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, createWebSocketPlugin({ frames: opts.frames ?? false })]);
   for (const r of opts.decodeAs ?? []) registry.addDecodeAs(r);
-  const events = await lastValueFrom(fromCaptureFile(path).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), toArray()));
+  const events = await lastValueFrom(
+    fromCaptureFile(path).pipe(
+      // Each frame's bytes poisoned once the whole pipeline had it, each data event's once the
+      // dissectors had it: what they keep across packets must be their own copies.
+      poisonViews((f) => f.data),
+      dissect(registry),
+      reassembleTcp(registry),
+      poisonViews((e) => (e.type === 'data' ? e.bytes : undefined)),
+      dissectStreams(registry),
+      toArray(),
+    ),
+  );
   return {
     events,
     messages: events.filter((e): e is WebSocketMessage => e.type === 'ws.message'),

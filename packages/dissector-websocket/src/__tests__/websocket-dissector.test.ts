@@ -3,6 +3,10 @@ import fc from 'fast-check';
 import type { WebSocketMessage } from '../types.js';
 import { chatFrames, concat, connection, drive, encodeFrame, keyOf, midstream, upgrade } from './frames.js';
 import { deflateAlone, deflateTakeover } from './deflate.js';
+import { randomBytes } from 'node:crypto';
+import { findFrameChain } from '../frame-chain-search.js';
+import { SECURITY_BITS_HEURISTIC, SECURITY_BITS_RESYNC } from '../frame-evidence.js';
+import { prng } from './deflate-sequences.js';
 
 const codes = (m: WebSocketMessage | undefined) => m?.warnings.map((w) => w.code);
 const M = 0x5a6b7c8d; // a masking key
@@ -291,6 +295,40 @@ describe('WebSocket dissector: without a handshake', () => {
     expect(t.messages()).toEqual([]);
     const w = t.events.filter((e) => e.type === 'ws.warning').flatMap((e) => e.warnings.map((d) => [d.code, d.message]));
     expect(w).toContainEqual(['WARN_WS_UNCONFIRMED', expect.stringMatching(/^4 messages of unmasked frames were not shown/)]);
+  });
+
+  it('lets unmasked frames settle neither the roles nor the evidence: only proven masked frames do', () => {
+    // Masked binary frames of random payload, a stray byte before them (searched from any byte):
+    // enough evidence for a connection known to be WebSocket (S = 20), not for one that is not (S = 32).
+    const r = prng(7);
+    const masked = (n: number) => Array.from({ length: n }, (_, i) => encodeFrame({ opcode: 2, payload: randomBytes(30 + Math.floor(r() * 60)), mask: keyOf(i + 300) }));
+    let few: Uint8Array | undefined;
+    for (let n = 2; n < 40 && few === undefined; n++) {
+      const b = concat(Uint8Array.of(0x42), ...masked(n));
+      if (findFrameChain(b, { masked: true, rsv1: true, continuationFirst: true }, { securityBits: SECURITY_BITS_RESYNC }).kind === 'match') few = b;
+    }
+    expect(few).toBeDefined();
+    expect(findFrameChain(few!, { masked: true, rsv1: true, continuationFirst: true }, { securityBits: SECURITY_BITS_HEURISTIC }).kind).not.toBe('match');
+    // The guessed client (by port) sends unmasked "frames" (length-prefixed records read so): the
+    // roles stay as guessed and the other side still needs the heuristic's evidence.
+    const t = drive(undefined, {}, midstream);
+    t.c2s(concat(Uint8Array.of(0x42), ...chatFrames(4, false)));
+    t.s2c(few!);
+    t.dissector.end(9n, 9);
+    expect(t.messages()).toEqual([]);
+    const w = t.events.filter((e) => e.type === 'ws.warning');
+    expect(w.map((e) => [e.connection.client.port, e.connection.clientBy])).toContainEqual([50000, 'port']);
+    expect(w.every((e) => e.connection.client.port === 50000)).toBe(true);
+    expect(w.flatMap((e) => e.warnings.map((d) => d.code))).toContain('WARN_WS_UNCONFIRMED');
+    // Masked frames proven on the other side confirm it: the unmasked messages held go out, named
+    // by the roles the masking settled (the guessed client was the server).
+    const u = drive(undefined, {}, midstream);
+    u.c2s(concat(Uint8Array.of(0x42), ...chatFrames(4, false)));
+    u.s2c(concat(Uint8Array.of(0x42), ...chatFrames(4, true, 'masked')));
+    expect(u.messages().map((m) => [m.dir, m.connection.client.port, m.connection.clientBy])).toEqual([
+      ...Array(4).fill(['s2c', 7272, 'ws-mask']),
+      ...Array(4).fill(['c2s', 7272, 'ws-mask']),
+    ]);
   });
 
   it('starts inside a frame, finds the frames, and shows nothing whose start is not proven', () => {

@@ -8,6 +8,7 @@ import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin, type HttpRequest, type HttpResponse } from '@netrx/dissector-http';
 import { websocketPlugin, type WebSocketMessage, type WebSocketMessageKind } from '@netrx/dissector-websocket';
 import { fromCaptureFile } from '@netrx/source-file';
+import { createPipeline } from '@netrx/pipeline';
 import { keepConnectionEvents, yieldToEventLoop, type InspectorInput } from '@netrx/inspector';
 
 /** The bundled chat capture: two connections, 32 messages. */
@@ -19,8 +20,19 @@ export function fileEvents(file: string): Observable<InspectorInput> {
   return fromCaptureFile(file, { beforeNextChunk: yieldToEventLoop }).pipe(dissect(registry), reassembleTcp(registry), keepConnectionEvents(dissectStreams(registry)));
 }
 
+/** A TLS 1.3 capture of a wss:// connection (permessage-deflate) from dissector-tls's fixtures. */
+export const TLS13 = fileURLToPath(new URL('../../../dissector-tls/src/__tests__/fixtures/tls13-aes128gcm-deflate.pcap', import.meta.url));
+/** The key log of {@link TLS13}: its connection decrypts with it. */
+export const TLS13_KEYS = TLS13.replace(/\.pcap$/, '.keys');
+
+/** What `netrx ui -r FILE --keylog KEYS` feeds the inspector: the default pipeline, keys given. */
+export function pipelineEvents(file: string, keylog?: string): Observable<InspectorInput> {
+  const pipeline = createPipeline({ keylog });
+  return fromCaptureFile(file, { beforeNextChunk: yieldToEventLoop }).pipe(pipeline.streams(), keepConnectionEvents(pipeline.appEvents()));
+}
+
 /** `netrx ws -r FILE --format jsonl …`, run in-process: its output lines. */
-export async function netrxWsJsonl(file: string): Promise<string[]> {
+export async function netrxWsJsonl(file: string, ...more: string[]): Promise<string[]> {
   const { main } = await import('@netrx/cli');
   const { Writable } = await import('node:stream');
   let out = '';
@@ -31,7 +43,7 @@ export async function netrxWsJsonl(file: string): Promise<string[]> {
         cb();
       },
     });
-  const status = await main(['ws', '-r', file, '--format', 'jsonl'], { stdout: sink((s) => (out += s)), stderr: sink(() => undefined) });
+  const status = await main(['ws', '-r', file, '--format', 'jsonl', ...more], { stdout: sink((s) => (out += s)), stderr: sink(() => undefined) });
   if (status !== 0) throw new Error(`netrx ws exited ${status}`);
   return out.split('\n').filter((l) => l !== '');
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { websocketMessageJson } from '@netrx/dissector-websocket';
 import type { StreamClose } from '@netrx/core';
-import { InspectorStore, previewLine } from '@netrx/inspector';
+import { InspectorStore, previewLine } from '../inspector-store.js';
 import { CHAT, connection, fileEvents, httpRequest, httpResponse, netrxWsJsonl, wsMessage } from './harness.js';
 
 describe('InspectorStore on the chat capture', () => {
@@ -150,6 +150,20 @@ describe('previewLine', () => {
     const b = preview(wsMessage(connection(1), 's2c', 'binary', new Uint8Array(100)), 9);
     expect(b['hex']).toBe('00000000');
     expect(b['length']).toBe(100);
+  });
+
+  it('keeps the layers the connection came through (tls, tunnel), dropping only the endpoints', () => {
+    const via = { tls: { version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', sni: 'a"dir":b' }, tunnel: 'socks5 ,"dir":"x"' };
+    const c = { ...connection(1), via };
+    const text = preview(wsMessage(c, 's2c', 'text', 'abcdefgh'), 3);
+    expect(text).toMatchObject({ stream: 1, ...via, dir: 's2c', type: 'text', text: 'abc', capped: true });
+    expect(text).not.toHaveProperty('client');
+    expect(text).not.toHaveProperty('server');
+    const b = preview(wsMessage(c, 'c2s', 'binary', new Uint8Array(100)), 8);
+    expect(b).toMatchObject({ ...via, dir: 'c2s', hex: '00000000', length: 100 });
+    // IPv6 endpoints too.
+    const v6 = { ...c, client: { address: 'fe80::1', port: 5 }, server: { address: '::1', port: 443 } };
+    expect(Object.keys(preview(wsMessage(v6, 'c2s', 'text', 'abcdef'), 2))).toEqual(['ts', 'stream', 'tls', 'tunnel', 'dir', 'type', 'length', 'text', 'compressed', 'frames', 'capped']);
   });
 
   it('never cuts inside an escape sequence or a surrogate pair: a valid JSON prefix of the text, whatever the text', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MessageRing } from '@netrx/inspector';
+import { MessageRing } from '../message-ring.js';
 
 describe('MessageRing', () => {
   it('numbers messages from 0 and keeps them while under its caps; a long line is made only when asked', () => {

@@ -5,11 +5,14 @@ import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { serveInspector, type Inspector, type InspectorInput } from '@netrx/inspector';
-import { CHAT, chromiumPath, connection, fileEvents, httpRequest, httpResponse, launchBrowser, netrxWsJsonl, wsMessage } from './harness.js';
+// @ts-expect-error plain ES modules of the page, without type declarations
+import { size, timeOfDay } from '../../static/format.js';
+import { CHAT, TLS13, TLS13_KEYS, chromiumPath, connection, fileEvents, httpRequest, httpResponse, launchBrowser, netrxWsJsonl, pipelineEvents, wsMessage } from './harness.js';
 
 const executable = chromiumPath();
 
 interface Line {
+  ts: string;
   stream: number;
   dir: 'c2s' | 's2c';
   type: string;
@@ -18,6 +21,9 @@ interface Line {
   hex?: string;
   code?: number;
   reason?: string;
+  compressed: boolean;
+  frames: number;
+  tls?: Record<string, string>;
 }
 
 /** What the page's payload filter looks at, as the page defines it (filter.js). */
@@ -286,6 +292,298 @@ if (executable === undefined) {
       await page.close();
     } finally {
       await i.close();
+    }
+  });
+
+  it('marks compressed messages Z and a message of several frames F<n>, as netrx ws says', async () => {
+    const page = await openPage(chat);
+    await waitShown(page, 32);
+    const marks = await page.$$eval('.mlist .mrow', (rs) =>
+      rs.map((r) => ({
+        seq: Number((r as HTMLElement).dataset['seq']),
+        marks: [...r.querySelectorAll('.m-marks .mark')].map((m) => ({ text: m.textContent, title: m.getAttribute('title') })),
+      })),
+    );
+    marks.sort((a, b) => a.seq - b.seq);
+    expect(marks).toHaveLength(32);
+    expect(lines.filter((m) => m.compressed)).toHaveLength(24);
+    expect(lines.filter((m) => m.frames > 1).map((m) => m.frames)).toEqual([3]);
+    marks.forEach((r, i) => {
+      const m = lines[i]!;
+      const want = [
+        ...(m.compressed ? [{ text: 'Z', title: 'compressed (permessage-deflate)' }] : []),
+        ...(m.frames > 1 ? [{ text: `F${m.frames}`, title: `${m.frames} frames` }] : []),
+      ];
+      expect(r.marks, `marks of message ${i}`).toEqual(want);
+    });
+    // The three-frame message says so in detail too.
+    const three = lines.findIndex((m) => m.frames === 3);
+    await page.click(`.mrow[data-seq="${three}"]`);
+    expect(await page.locator('.detail .facts').textContent()).toContain('3 frames, compressed (permessage-deflate)');
+    await page.close();
+  });
+
+  it('says how many messages the server evicted, and how many this page missed', async () => {
+    const small = await serveInspector(fileEvents(CHAT), { maxMessages: 10 });
+    try {
+      await small.sourceDone;
+      expect(small.store.ring.first).toBe(22);
+      const page = await openPage(small);
+      await waitShown(page, 10);
+      expect(await text(page, '[data-testid=total]')).toBe('32');
+      expect(await text(page, '[data-testid=evicted]')).toBe('22 evicted');
+      // The page came after they were evicted: the server's reset says it missed them.
+      expect(await text(page, '[data-testid=counts]')).toBe('10 shown / 32 messages · 22 evicted · 22 missed');
+      expect((await rows(page)).map((r) => r.seq).sort((a, b) => a - b)).toEqual([...Array(10).keys()].map((k) => 22 + k));
+      await page.close();
+      // Nothing evicted: neither is said.
+      const full = await openPage(chat);
+      await waitShown(full, 32);
+      expect(await text(full, '[data-testid=counts]')).toBe('32 shown / 32 messages');
+      await full.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('lists a message’s warnings in its detail, and marks its row', async () => {
+    const events$ = new Subject<InspectorInput>();
+    const i = await serveInspector(events$);
+    try {
+      const c = connection(1);
+      const warnings = [
+        { code: 'WARN_WS_RESYNC', severity: 'warning', message: 'skipped 12 bytes to the next frame header', offset: 4096 },
+        { code: 'WARN_WS_GAP', severity: 'warning', message: 'a gap of 100 bytes in the stream' },
+      ] as const;
+      events$.next(wsMessage(c, 'c2s', 'text', 'plain'));
+      events$.next(wsMessage(c, 's2c', 'text', 'with warnings', { warnings }));
+      // A long one: its preview is capped and the detail shows the whole line's warnings.
+      events$.next(wsMessage(c, 's2c', 'binary', new Uint8Array(5000), { warnings: [warnings[1]] }));
+      const page = await openPage(i);
+      await waitShown(page, 3);
+      const warn = async (seq: number) => page.$$eval(`.mrow[data-seq="${seq}"] .m-marks .mark.warn`, (ms) => ms.length);
+      expect([await warn(0), await warn(1), await warn(2)]).toEqual([0, 1, 1]);
+      await page.click('.mrow[data-seq="0"]');
+      await page.waitForSelector('.detail h2');
+      expect(await page.$$('.detail .warnings li')).toHaveLength(0);
+      await page.click('.mrow[data-seq="1"]');
+      await page.waitForSelector('.detail .warnings li');
+      expect(await page.$$eval('.detail .warnings li', (ls) => ls.map((l) => l.textContent))).toEqual([
+        'WARN_WS_RESYNC skipped 12 bytes to the next frame header (offset 4096)',
+        'WARN_WS_GAP a gap of 100 bytes in the stream',
+      ]);
+      await page.click('.mrow[data-seq="2"]');
+      await page.waitForFunction(() => document.querySelector('.detail .hexdump')?.textContent?.includes('00001380'));
+      expect(await page.$$eval('.detail .warnings li', (ls) => ls.map((l) => l.textContent))).toEqual(['WARN_WS_GAP a gap of 100 bytes in the stream']);
+      await page.close();
+    } finally {
+      await i.close();
+    }
+  });
+
+  it('draws each direction’s messages per second on its side of the timeline, and a click there selects the first message of that moment', async () => {
+    const page = await openPage(chat);
+    await waitShown(page, 32);
+    const TO_SERVER = [0x2f, 0x6f, 0xdb];
+    const TO_CLIENT = [0xd9, 0x82, 0x2b];
+    /** Per column of the canvas, how many pixels of each direction's colour lie above and below the axis. */
+    const columns = () =>
+      page.evaluate(
+        ([up, down]) => {
+          const c = document.querySelector('.timeline canvas') as HTMLCanvasElement;
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          const mid = c.height / 2;
+          const cols = Array.from({ length: c.width }, () => ({ upAbove: 0, upBelow: 0, downAbove: 0, downBelow: 0 }));
+          for (let y = 0; y < c.height; y++)
+            for (let x = 0; x < c.width; x++) {
+              const k = (y * c.width + x) * 4;
+              const is = (rgb: number[]) => d[k] === rgb[0] && d[k + 1] === rgb[1] && d[k + 2] === rgb[2] && d[k + 3] === 255;
+              if (is(up!)) cols[x]![y < mid ? 'upAbove' : 'upBelow']++;
+              if (is(down!)) cols[x]![y < mid ? 'downAbove' : 'downBelow']++;
+            }
+          return { width: c.width, height: c.height, cols };
+        },
+        [TO_SERVER, TO_CLIENT],
+      );
+    // The canvas's size in device pixels, as timeline.js sets it when it draws.
+    const width = await page.$eval('.timeline canvas', (c) => c.clientWidth * devicePixelRatio);
+    // The bars as timeline.js lays them out: round spans (here 1 ms), a rate per span.
+    const [sec0, ns0] = lines[0]!.ts.split('.').map(Number) as [number, number];
+    const rel = (m: Line) => {
+      const [sec, ns] = m.ts.split('.').map(Number) as [number, number];
+      return sec - sec0 + (ns - ns0) / 1e9;
+    };
+    const span = Math.max(...lines.map(rel));
+    const per = [0.001, 0.002, 0.005, 0.01].find((p) => span / p <= Math.floor(width / 3))!;
+    expect(per).toBe(0.001);
+    const nb = Math.floor(span / per) + 1;
+    const up = new Array<number>(nb).fill(0);
+    const down = new Array<number>(nb).fill(0);
+    for (const m of lines) (m.dir === 'c2s' ? up : down)[Math.min(nb - 1, Math.floor(rel(m) / per))]!++;
+    const max = Math.max(...up, ...down);
+    const bw = width / nb;
+    /** Where the drawing differs from the bars it should have (the timeline redraws at most twice a second: polled). */
+    const wrongBars = async () => {
+      const { height, cols } = await columns();
+      const room = height / 2 - 2;
+      const wrong: string[] = [];
+      for (let b = 0; b < nb; b++) {
+        // The middle column of the bar: its pixels of each colour are the bar's height, on its side of the axis.
+        const col = cols[Math.floor(b * bw + bw / 2 - 0.5)]!;
+        if (col.upBelow > 0) wrong.push(`bar ${b}: → below the axis`);
+        if (col.downAbove > 0) wrong.push(`bar ${b}: ← above the axis`);
+        // Within 2 pixels: a bar's edge pixel is blended, and the axis is drawn over the ← bar's top row.
+        if (Math.abs(col.upAbove - (up[b]! / max) * room) > 2) wrong.push(`bar ${b}: → ${col.upAbove} px for ${up[b]} of ${max}`);
+        if (Math.abs(col.downBelow - (down[b]! / max) * room) > 2) wrong.push(`bar ${b}: ← ${col.downBelow} px for ${down[b]} of ${max}`);
+      }
+      return wrong;
+    };
+    await expect.poll(wrongBars, { timeout: 5000 }).toEqual([]);
+    expect(up.filter((n) => n > 0).length).toBeGreaterThan(3);
+    expect(down.filter((n) => n > 0).length).toBeGreaterThan(3);
+
+    // The timeline draws what the filter shows: no ← bars once only → messages are shown.
+    await page.click('[data-testid=dir-s2c]');
+    await waitShown(page, lines.filter((m) => m.dir === 'c2s').length);
+    await page.waitForFunction(
+      ([down]) => {
+        const c = document.querySelector('.timeline canvas') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        for (let k = 0; k < d.length; k += 4) if (d[k] === down![0] && d[k + 1] === down![1] && d[k + 2] === down![2]) return false;
+        return true;
+      },
+      [TO_CLIENT],
+    );
+    expect((await columns()).cols.some((c) => c.upAbove > 0)).toBe(true);
+    await page.click('[data-testid=dir-s2c]');
+    await waitShown(page, 32);
+    await page.waitForFunction(
+      ([down]) => {
+        const c = document.querySelector('.timeline canvas') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        for (let k = 0; k < d.length; k += 4) if (d[k] === down![0] && d[k + 1] === down![1] && d[k + 2] === down![2]) return true;
+        return false;
+      },
+      [TO_CLIENT],
+    );
+
+    // A click in a bar selects the first shown message at or after the bar's start.
+    const long = lines.findIndex((m) => m.length > 70_000);
+    const b = Math.floor(rel(lines[long]!) / per);
+    const want = lines.findIndex((m) => rel(m) >= b * per);
+    expect(want).toBeGreaterThan(0);
+    const box = (await page.locator('.timeline canvas').boundingBox())!;
+    await page.locator('.timeline canvas').click({ position: { x: ((b + 0.5) * bw * box.width) / width, y: box.height / 2 } });
+    await page.waitForSelector('.mrow.selected');
+    expect(await page.$eval('.mrow.selected', (r) => Number((r as HTMLElement).dataset['seq']))).toBe(want);
+    expect(await page.locator('.detail h2').textContent()).toContain(`${lines[want]!.type} message`);
+    await page.close();
+  });
+
+  it('jumps the list to a clicked moment of the timeline, out of view before', async () => {
+    const events$ = new Subject<InspectorInput>();
+    const i = await serveInspector(events$);
+    try {
+      const c = connection(1);
+      // One message a millisecond (the harness's clock).
+      for (let k = 0; k < 2000; k++) events$.next(wsMessage(c, k % 2 ? 's2c' : 'c2s', 'text', `message ${k}`));
+      const page = await openPage(i);
+      await waitShown(page, 2000);
+      await page.$eval('.mlist', (el) => (el.scrollTop = 0));
+      await page.waitForFunction(() => document.querySelector('.mrow[data-seq="0"]') !== null);
+      expect(await page.$('.mrow[data-seq="1000"]')).toBeNull();
+      // Bars of 5 ms (2 s over at most 533 bars): the click at the middle of bar 200 means 1.000 s.
+      const canvas = page.locator('.timeline canvas');
+      const box = (await canvas.boundingBox())!;
+      const nb = Math.floor(1.999 / 0.005) + 1;
+      // Drawn with every message: a → bar at the right end.
+      await page.waitForFunction(() => {
+        const c = document.querySelector('.timeline canvas') as HTMLCanvasElement;
+        const d = c.width > 0 ? c.getContext('2d')!.getImageData(c.width - 4, 0, 1, c.height / 2).data : [];
+        for (let k = 0; k < d.length; k += 4) if (d[k] === 0x2f && d[k + 1] === 0x6f && d[k + 2] === 0xdb) return true;
+        return false;
+      });
+      await canvas.click({ position: { x: ((200 + 0.5) / nb) * box.width, y: 5 } });
+      // It selects the first message of the bar (1.000 s, give or take float rounding)…
+      const selected = () => page.evaluate(() => (window as unknown as { netrxInspector: { selected: number } }).netrxInspector.selected);
+      await expect.poll(selected, { timeout: 5000 }).toBeGreaterThanOrEqual(0);
+      const seq = await selected();
+      expect(Math.abs(seq - 1000)).toBeLessThanOrEqual(1);
+      // …and scrolls the list to it.
+      await page.waitForSelector('.mrow.selected', { timeout: 5000 });
+      expect(await page.$eval('.mrow.selected', (r) => Number((r as HTMLElement).dataset['seq']))).toBe(seq);
+      expect(await page.$eval('.mrow.selected', (r) => r.querySelector('.m-preview')!.textContent)).toBe(`message ${seq}`);
+      await page.close();
+    } finally {
+      await i.close();
+    }
+  });
+
+  it('shows each connection’s opened and closed times and its messages and bytes per direction', async () => {
+    const page = await openPage(chat);
+    await waitShown(page, 32);
+    const shownConns = await page.$$eval('.clist .crow', (rs) =>
+      rs.map((r) => ({
+        id: Number((r as HTMLElement).dataset['conn']),
+        tls: r.querySelector('.c-tls')!.textContent,
+        times: [...r.querySelectorAll('.c-time')].map((t) => t.textContent),
+        num: r.querySelector('.c-num')!.textContent,
+        bytes: r.querySelector('.c-bytes')!.textContent,
+      })),
+    );
+    expect(shownConns.map((c) => c.id)).toEqual([0, 1]);
+    const when = (ts: string) => {
+      const [sec, ns] = ts.split('.').map(Number) as [number, number];
+      return (timeOfDay(sec, ns) as string).slice(0, 12);
+    };
+    for (const c of shownConns) {
+      const of = lines.filter((m) => m.stream === c.id);
+      const n = (dir: string) => of.filter((m) => m.dir === dir).length;
+      const bytes = (dir: string) => of.filter((m) => m.dir === dir).reduce((a, m) => a + m.length, 0);
+      expect(c.num).toBe(`${n('c2s')} / ${n('s2c')}`);
+      expect(c.bytes).toBe(`${size(bytes('c2s'))} / ${size(bytes('s2c'))}`);
+      expect(bytes('c2s') + bytes('s2c')).toBeGreaterThan(10_000);
+      // Opened: the 101 (before its first message); closed: the second close frame.
+      const opened = chat.store.connections.get(c.id)!.opened!;
+      expect(Number(opened)).toBeLessThanOrEqual(Number(of[0]!.ts));
+      expect(Number(opened)).toBeGreaterThan(Number(of[0]!.ts) - 1);
+      const closes = of.filter((m) => m.type === 'close');
+      expect(closes).toHaveLength(2);
+      expect(c.times).toEqual([when(opened), when(closes[1]!.ts)]);
+      expect(c.tls).toBe('');
+    }
+    expect(shownConns[0]!.times[0]).not.toBe(shownConns[0]!.times[1]);
+    await page.close();
+  });
+
+  it('says TLS for a wss:// connection decrypted with its key log, with the TLS facts in a message’s detail, whole or capped', async () => {
+    const tlsLines = (await netrxWsJsonl(TLS13, '--keylog', TLS13_KEYS)).map((l) => JSON.parse(l) as Line);
+    expect(tlsLines.length).toBeGreaterThan(10);
+    const wss = await serveInspector(pipelineEvents(TLS13, TLS13_KEYS), { title: 'tls13' });
+    try {
+      await wss.sourceDone;
+      const page = await openPage(wss);
+      await waitShown(page, tlsLines.length);
+      const row = page.locator('.clist .crow[data-conn="0"]');
+      expect(await row.locator('.c-tls').textContent()).toBe('TLS');
+      const of = (dir: string) => tlsLines.filter((m) => m.dir === dir);
+      expect(await row.locator('.c-num').textContent()).toBe(`${of('c2s').length} / ${of('s2c').length}`);
+      expect(await row.locator('.c-bytes').textContent()).toBe(`${size(of('c2s').reduce((a, m) => a + m.length, 0))} / ${size(of('s2c').reduce((a, m) => a + m.length, 0))}`);
+      const tls = JSON.stringify(tlsLines[0]!.tls);
+      expect(tlsLines[0]!.tls).toMatchObject({ version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256' });
+      // A short message (shipped whole) and a long one (a capped preview until the whole line comes).
+      const short = tlsLines.findIndex((m) => m.length < 100);
+      const long = tlsLines.findIndex((m) => m.length > 10_000);
+      for (const seq of [short, long]) {
+        await page.click(`.mrow[data-seq="${seq}"]`);
+        await page.waitForSelector('.detail .facts dt:text-is("TLS")');
+        expect(await page.locator('.detail .facts dt:text-is("TLS") + dd').textContent()).toBe(tls);
+      }
+      // The capped preview itself carries it, before the whole line is fetched.
+      expect(await page.evaluate((seq) => (window as unknown as { netrxInspector: { store: { extra: Map<number, { tls?: unknown }> } } }).netrxInspector.store.extra.get(seq)?.tls, long)).toEqual(tlsLines[0]!.tls);
+      await page.close();
+    } finally {
+      await wss.close();
     }
   });
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Subject } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findBrowser, runInspector, type Inspector, type InspectorInput } from '@netrx/inspector';
+import { runInspector, type Inspector, type InspectorInput } from '@netrx/inspector';
+import { findBrowser } from '../open-browser.js';
 import { connection, eventually, wsMessage } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netrx-inspector-'));

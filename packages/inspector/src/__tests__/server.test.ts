@@ -1,7 +1,9 @@
 import { request, type IncomingMessage } from 'node:http';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveInspector, parseRanges, payloadText, type Inspector, type InspectorInput } from '@netrx/inspector';
+import { serveInspector, type Inspector, type InspectorInput } from '@netrx/inspector';
+import { parseRanges } from '../inspector-handler.js';
+import { payloadText } from '../inspector-store.js';
 import { CHAT, connection, eventually, fileEvents, httpRequest, httpResponse, netrxWsJsonl, wsMessage } from './harness.js';
 
 const open: Inspector[] = [];

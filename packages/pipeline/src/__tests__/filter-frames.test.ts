@@ -3,7 +3,8 @@ import { defer, from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { LinkType, type CapturedFrame } from '@netrx/core';
 import { ethernet, ipv4, sll2, tcp, udp } from '../../../../test-support/packets.js';
-import { compileCaptureFilter, filterFrames, parseBpfDecimal, runBpf } from '../index.js';
+import { parseBpfDecimal, runBpf } from '../bpf-program.js';
+import { compileCaptureFilter, filterFrames } from '../index.js';
 
 const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
 

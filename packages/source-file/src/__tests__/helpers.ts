@@ -1,5 +1,6 @@
 // Shared by this package's tests: feed a reader in chunks, and build pcapng blocks by hand.
 import type { CapturedFrame } from '@netrx/core';
+import { withPoisonedChunk } from '../../../../test-support/poison.js';
 import type { CaptureProblem } from '../capture-problem.js';
 import type { CaptureReader, FrameSink } from '../framed-reader.js';
 
@@ -23,8 +24,10 @@ export function readAll(
   let problem: CaptureProblem | undefined;
   for (let o = 0, i = 0; o < bytes.length && !problem; i++) {
     const n = Math.max(1, sizes[i % sizes.length]!);
-    // Copy each chunk, as a stream would deliver fresh buffers.
-    problem = reader.write(bytes.slice(o, o + n));
+    // Each chunk is a copy in a buffer of its own, poisoned once write() returns, as a stream that
+    // reuses its read buffer would: the frames (copied by the sink) came out during the call, and
+    // a record straddling chunks must have been copied, not kept as a view.
+    problem = withPoisonedChunk(bytes.subarray(o, o + n), (chunk) => reader.write(chunk));
     o += n;
   }
   problem ??= reader.end();

@@ -118,8 +118,9 @@ usage: netrx ws [-r FILE | -i DEVICE] [capture filter…] [options]
 ${COMMON_READ}
   -Y EXPR               display filter over the jsonl fields (see below)
   --stream N            only connection #N
-  -z follow,ws,N        connection #N's whole conversation: every message in full, the
-                        client's flush left, the server's indented
+  -z follow,ws,N        connection #N's whole conversation: every message in full (a partial
+                        one marked [partial: N bytes unknown]) and its warnings where they
+                        happen, the client's flush left, the server's indented; then the counts
   --max-messages N      stop after N messages shown
   --full                never shorten payloads
   --pretty              JSON text payloads pretty-printed under their line
@@ -200,10 +201,12 @@ ${COMMON_READ}
 text output:
   #0 127.0.0.1:40000 → 127.0.0.1:80 (syn, fin) c2s 18B sha256:8c7e…  s2c 19B sha256:2a1b…  03:40:05.267886000 0.152129 s 16/19 packets
   [pppoe session 4660]   after the server: the tunnel the connection came through
-  (syn, fin)  how the client was decided (syn, port, http, ws-mask…), how it ended (fin, rst, idle, end)
+  (syn, fin)  how the client was decided (syn, port, http, ws-mask, tls, decode-as…), how it ended (fin, rst, idle, end)
   c2s / s2c   client to server / server to client: reassembled bytes and their sha256, then
               gaps N/B (holes), retx (retransmissions), conflicts, dropped, closed by …
   then the first segment's time, the duration, segments client to server / server to client
+              up to the close (the last ACK after both FINs comes after it and is not
+              counted: tshark's conversations count it)
 
 jsonl fields: stream client server tunnel clientBy close c2s s2c (bytes sha256 gaps gapBytes
   retransmitted overlapConflicts droppedBytes close), then firstTs lastTs duration packets;
@@ -267,7 +270,7 @@ text output, per connection:
     rates: … packets/s, … bytes/s, … messages/s; largest: ← text 70145B at …
   then "total:" lines for the whole capture.
 
-jsonl fields: stream client server protocol firstTs lastTs duration packets bytes messages
+jsonl fields: stream client server tunnel protocol firstTs lastTs duration packets bytes messages
   messageCount rates largest closeCode closeReason close; last {"totals":true, connections, …}.
 `,
   ui: `netrx ui: a live web inspector for every WebSocket message; prints its URL, serves until Ctrl-C

@@ -36,6 +36,8 @@ export interface ConnectionStats {
   readonly stream: number;
   readonly client: string;
   readonly server: string;
+  /** The tunnel the connection came through (`vxlan vni 42`), when it came through one. */
+  readonly tunnel?: string;
   /** What its messages were: `websocket`, `http`, both (`http+websocket`: an upgrade), or null (no messages). */
   readonly protocol: string | null;
   /** Time of its first segment, `seconds.nanoseconds`. */
@@ -193,6 +195,7 @@ export function connectionStats(dissect: OperatorFunction<StreamEvent, AppEvent>
           stream: c.id,
           client: formatEndpoint(c.client),
           server: formatEndpoint(c.server),
+          ...c.via,
           protocol: r.protocols.size === 0 ? null : [...r.protocols].sort().join('+'),
           firstTs: formatTimestamp(first),
           lastTs: formatTimestamp(last),

@@ -73,6 +73,17 @@ describe('netrx tcp on tunnel captures', () => {
   });
 });
 
+describe('netrx stats on tunnel captures', () => {
+  it('names each connection\'s tunnel: two tenants with the same endpoints are two rows', async () => {
+    const rows = (await run('stats', '-r', `${dir}/vxlan.pcap`, '--format', 'jsonl')).out.trimEnd().split('\n').map((l) => JSON.parse(l) as { stream?: number; tunnel?: string; client?: string; server?: string });
+    const conns = rows.filter((r) => r.stream !== undefined);
+    expect(conns.map((r) => r.tunnel).sort()).toEqual(['vxlan vni 42', 'vxlan vni 43', 'vxlan vni 44']);
+    expect(Object.keys(conns[0]!).slice(0, 4)).toEqual(['stream', 'client', 'server', 'tunnel']);
+    const text = (await run('stats', '-r', `${dir}/vxlan.pcap`)).out;
+    expect(text).toMatch(/ \[vxlan vni 43\] /);
+  });
+});
+
 describe('netrx packets on tunnel captures', () => {
   it('lists the layers of each packet, inner endpoints and the tunnel layers between', async () => {
     const { status, out } = await run('packets', '-r', `${dir}/gtpu.pcap`, '--format', 'jsonl');

@@ -7,7 +7,7 @@ import { textViewFor, type TextView } from '../text-view.js';
 
 /** The fields of `netrx stats --format jsonl` records, for `-Y`. */
 export const STATS_FIELDS: readonly string[] = [
-  'stream', 'client', 'server', 'protocol', 'firstTs', 'lastTs', 'duration', 'packets', 'bytes', 'messages', 'messageCount',
+  'stream', 'client', 'server', 'tunnel', 'protocol', 'firstTs', 'lastTs', 'duration', 'packets', 'bytes', 'messages', 'messageCount',
   'rates', 'largest', 'closeCode', 'closeReason', 'close', 'totals', 'connections',
 ];
 
@@ -71,7 +71,7 @@ function statsText(s: ConnectionStats, view: TextView): string[] {
   const close = s.closeCode === null ? '' : `, WebSocket close ${s.closeCode}${s.closeReason ? ' ' + view.oneLine(s.closeReason) : ''}`;
   const largest = s.largest === null ? '' : `largest: ${view.arrow(s.largest.dir)} ${view.kind(s.largest.type)} ${s.largest.length}B at ${view.time.format(tsToNs(s.largest.ts))}`;
   return [
-    `${view.dim(`#${s.stream}`)} ${s.client} ↔ ${s.server} ${s.protocol ?? 'no messages'}, closed by ${s.close}${close}`,
+    `${view.dim(`#${s.stream}`)} ${s.client} ↔ ${s.server}${s.tunnel === undefined ? '' : ` [${s.tunnel}]`} ${s.protocol ?? 'no messages'}, closed by ${s.close}${close}`,
     `  ${view.time.format(tsToNs(s.firstTs))} for ${s.duration.toFixed(6)} s: packets ${both(s.packets)}, bytes ${both(s.bytes)}`,
     `  messages ${s.messageCount}: → ${counts(s.messages.c2s)}; ← ${counts(s.messages.s2c)}`,
     ...(ratesText(s.rates) || largest ? [`  ${[ratesText(s.rates), largest].filter(Boolean).join('; ')}`] : []),

@@ -111,6 +111,8 @@ export function checkViewArgs(a: {
   readonly help?: boolean;
   readonly displayFilter?: string;
   readonly plugins?: readonly string[];
+  readonly pretty?: boolean;
+  readonly binary?: BinaryView;
 }): void {
   const bad = (message: string): never => {
     throw new NetrxError('ERR_INVALID_OPTION', message);
@@ -144,4 +146,9 @@ export function checkViewArgs(a: {
   }
   if (a.command === 'packets' && a.stream !== undefined) bad('packets have no connection number: choose them with a capture filter (host, port) or -Y');
   if (a.maxMessages !== undefined && a.command !== 'ws' && a.command !== 'http') bad(`--max-messages counts WebSocket or HTTP messages (netrx ws, netrx http); for packets use -c`);
+  // Payload views show message payloads and HTTP bodies; the other commands have none to show.
+  const payloads = a.command === 'ws' || a.command === 'http';
+  if (a.pretty === true && !payloads) bad(`--pretty shows JSON payloads (netrx ws) and bodies (netrx http); netrx ${a.command} has none`);
+  if (a.binary === 'hexdump' && !payloads) bad(`--hexdump shows binary payloads (netrx ws) and bodies (netrx http); netrx ${a.command} has none`);
+  if (a.binary === 'base64' && a.command !== 'ws') bad(`--base64 shows binary WebSocket payloads (netrx ws)${a.command === 'http' ? '; bodies in jsonl are base64 already, in text use --hexdump' : `; netrx ${a.command} has none`}`);
 }

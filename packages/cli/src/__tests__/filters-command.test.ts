@@ -66,6 +66,10 @@ describe('options that would be silently ignored are refused (exit status 2)', (
     [['ws', '-r', chat, '-t', 'x'], /-t must be one of a, ad, u, ud, r, d, e/],
     [['ws', '-r', chat, '--stream', 'one'], /--stream needs a whole number from 0/],
     [['ws', '-r', chat, '--hexdump', '--base64'], /give --hexdump or --base64, not both/],
+    [['tcp', '-r', chat, '--pretty'], /--pretty shows JSON payloads \(netrx ws\) and bodies \(netrx http\); netrx tcp has none/],
+    [['packets', '-r', chat, '--hexdump'], /--hexdump shows binary payloads .* netrx packets has none/],
+    [['http', '-r', chat, '--base64'], /--base64 shows binary WebSocket payloads \(netrx ws\); bodies in jsonl are base64 already/],
+    [['stats', '-r', chat, '--base64'], /netrx stats has none/],
     [['ui', '-r', chat, '-Y', 'stream == 1'], /netrx ui filters and follows in its page; -Y is for netrx ws/],
     [['ui', '-r', chat, '-i', 'lo'], /not both/],
   ])('%j', async (argv, message) => {

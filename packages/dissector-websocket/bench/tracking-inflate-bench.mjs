@@ -6,7 +6,7 @@
 // Run: node packages/dissector-websocket/bench/tracking-inflate-bench.mjs
 import zlib from 'node:zlib';
 import { TrackingInflater } from '../dist/tracking-inflater.js';
-import { MessageInflater } from '../dist/permessage-deflate.js';
+import { MessageInflater } from '../dist/message-inflater.js';
 
 const MB = 1 << 20;
 

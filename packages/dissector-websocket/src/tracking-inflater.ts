@@ -27,6 +27,25 @@
  */
 
 import { withDeflateTail } from './deflate-tail.js';
+import {
+  buildTable,
+  CL_ORDER,
+  CL_ROOT,
+  CL_TABLE_SIZE,
+  DIST_BASE,
+  DIST_EXTRA,
+  DIST_ROOT,
+  DIST_TABLE_SIZE,
+  FIXED_DIST,
+  FIXED_LIT,
+  huffTable,
+  LEN_BASE,
+  LEN_EXTRA,
+  LIT_ROOT,
+  LIT_TABLE_SIZE,
+  type HuffTable,
+} from './deflate-huffman.js';
+import { TrackingWindow } from './tracking-window.js';
 
 /** Stable codes of the errors {@link TrackingInflater.inflate} returns, with what they mean. */
 export const TrackingInflateCodes = {
@@ -101,126 +120,6 @@ const KEPT_OUTPUT = 64 * 1024;
 
 const EMPTY_MESSAGE: TrackedMessage = Object.freeze({ ok: true, data: new Uint8Array(0), unknownBytes: 0, unknown: undefined, ended: false });
 
-// RFC 1951 §3.2.5: base lengths and extra bits of length codes 257..285, and of distance codes 0..29.
-const LEN_BASE = Uint16Array.of(3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258);
-const LEN_EXTRA = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0);
-const DIST_BASE = Uint16Array.of(
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
-);
-const DIST_EXTRA = Uint8Array.of(0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13);
-/** RFC 1951 §3.2.7: the order in which code length code lengths are sent. */
-const CL_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15);
-
-const MAX_BITS = 15;
-/** Bits of the first-level lookup tables; longer codes go through a second level. */
-const LIT_ROOT = 10;
-const DIST_ROOT = 8;
-const CL_ROOT = 7;
-// Room for the root table and one second-level table (of at most 2^(15-root) entries) per code.
-const LIT_TABLE_SIZE = (1 << LIT_ROOT) + 288 * (1 << (MAX_BITS - LIT_ROOT));
-const DIST_TABLE_SIZE = (1 << DIST_ROOT) + 32 * (1 << (MAX_BITS - DIST_ROOT));
-const CL_TABLE_SIZE = 1 << CL_ROOT;
-
-/**
- * A decoding table: entries `symbol << 4 | length` (length 1-15; 0 = no such code), or, in the root
- * part, `-(offset of a second-level table)`, indexed by the next `sub` bits.
- */
-interface HuffTable {
-  readonly t: Int32Array;
-  /** Index bits of the second-level tables. */
-  sub: number;
-}
-
-const enum Kind {
-  CODES,
-  LENS,
-  DISTS,
-}
-
-const REV8 = new Uint8Array(256);
-for (let i = 0; i < 256; i++) {
-  let r = 0;
-  for (let b = 0; b < 8; b++) if (i & (1 << b)) r |= 0x80 >> b;
-  REV8[i] = r;
-}
-/** The `len` low bits of `code`, reversed (Huffman codes are sent most significant bit first, RFC 1951 §3.1.1). */
-function reverse(code: number, len: number): number {
-  return ((REV8[code & 0xff]! << 8) | REV8[(code >>> 8) & 0xff]!) >>> (16 - len);
-}
-
-const COUNT = new Uint16Array(MAX_BITS + 1);
-const NEXT = new Uint16Array(MAX_BITS + 2);
-const SUB_AT = new Int32Array(1 << LIT_ROOT);
-
-/**
- * Builds a canonical Huffman decoding table (RFC 1951 §3.2.2) from code lengths. Returns false for
- * a set zlib rejects: over-subscribed, or incomplete (allowed only for a literal/length or distance
- * code whose codes all have length 1, as zlib allows; a distance code with no codes at all is
- * allowed too, and fails only if used).
- */
-function buildTable(lens: Uint8Array, off: number, n: number, root: number, table: HuffTable, kind: Kind): boolean {
-  const t = table.t;
-  COUNT.fill(0);
-  for (let s = 0; s < n; s++) COUNT[lens[off + s]!]!++;
-  COUNT[0] = 0;
-  let max = MAX_BITS;
-  while (max >= 1 && COUNT[max] === 0) max--;
-  t.fill(0, 0, 1 << root);
-  table.sub = 0;
-  if (max === 0) return kind !== Kind.CODES;
-  let left = 1;
-  for (let len = 1; len <= MAX_BITS; len++) {
-    left = (left << 1) - COUNT[len]!;
-    if (left < 0) return false;
-  }
-  if (left > 0 && (kind === Kind.CODES || max !== 1)) return false;
-  // First code of each length (§3.2.2 step 2).
-  let code = 0;
-  for (let len = 1; len <= MAX_BITS; len++) {
-    code = (code + COUNT[len - 1]!) << 1;
-    NEXT[len] = code;
-  }
-  const rootSize = 1 << root;
-  const sub = max > root ? max - root : 0;
-  table.sub = sub;
-  let nextSub = rootSize;
-  if (sub > 0) SUB_AT.fill(0, 0, rootSize);
-  for (let s = 0; s < n; s++) {
-    const len = lens[off + s]!;
-    if (len === 0) continue;
-    const r = reverse(NEXT[len]!++, len);
-    const entry = (s << 4) | len;
-    if (len <= root) {
-      for (let i = r; i < rootSize; i += 1 << len) t[i] = entry;
-    } else {
-      const low = r & (rootSize - 1);
-      let at = SUB_AT[low]!;
-      if (at === 0) {
-        at = nextSub;
-        nextSub += 1 << sub;
-        SUB_AT[low] = at;
-        t.fill(0, at, at + (1 << sub));
-        t[low] = -at;
-      }
-      for (let i = r >>> root; i < 1 << sub; i += 1 << (len - root)) t[at + i] = entry;
-    }
-  }
-  return true;
-}
-
-const FIXED_LIT: HuffTable = { t: new Int32Array(LIT_TABLE_SIZE), sub: 0 };
-const FIXED_DIST: HuffTable = { t: new Int32Array(DIST_TABLE_SIZE), sub: 0 };
-{
-  // RFC 1951 §3.2.6.
-  const l = new Uint8Array(288);
-  l.fill(8, 0, 144);
-  l.fill(9, 144, 256);
-  l.fill(7, 256, 280);
-  l.fill(8, 280, 288);
-  buildTable(l, 0, 288, LIT_ROOT, FIXED_LIT, Kind.LENS);
-  buildTable(new Uint8Array(32).fill(5), 0, 32, DIST_ROOT, FIXED_DIST, Kind.DISTS);
-}
-
 /** Thrown inside {@link TrackingInflater} only, caught at its boundary and turned into a value. */
 class Stop {
   constructor(
@@ -244,44 +143,33 @@ class Stop {
  * ```
  */
 export class TrackingInflater {
-  private readonly size: number;
   private readonly maxOutput: number;
   private readonly askGrow: ((bytes: number) => boolean) | undefined;
-  /** The history: the last `size` bytes output, circular; `head` is where the next byte goes. */
-  private readonly win: Uint8Array;
-  private head = 0;
-  /** How many bytes of `win` are history (unknown ones included). */
-  private have = 0;
-  /** 1 per unknown byte of `win`; maintained only while `tracking`. */
-  private winUnknown: Uint8Array | undefined;
-  /** Whether the window may hold unknown bytes. */
-  private tracking = false;
-  /** Bytes output since the last unknown one (the window is clean once this reaches `size`). */
-  private sinceUnknown = 0;
+  /** The history, and which of its bytes are unknown. */
+  private readonly window: TrackingWindow;
 
   // Output of the message being inflated (grown as needed, up to the cap), and its unknown marks.
   private out: Uint8Array = new Uint8Array(4096);
   private outUnknown: Uint8Array = new Uint8Array(0);
 
-  private readonly lit: HuffTable = { t: new Int32Array(LIT_TABLE_SIZE), sub: 0 };
-  private readonly dist: HuffTable = { t: new Int32Array(DIST_TABLE_SIZE), sub: 0 };
-  private readonly cl: HuffTable = { t: new Int32Array(CL_TABLE_SIZE), sub: 0 };
+  private readonly lit: HuffTable = huffTable(LIT_TABLE_SIZE);
+  private readonly dist: HuffTable = huffTable(DIST_TABLE_SIZE);
+  private readonly cl: HuffTable = huffTable(CL_TABLE_SIZE);
   private readonly lens = new Uint8Array(286 + 30);
 
   constructor(options: TrackingInflaterOptions) {
     const bits = options.windowBits ?? 15;
     if (!Number.isInteger(bits) || bits < 8 || bits > 15) throw new RangeError(`TrackingInflater: windowBits must be 8 to 15, not ${bits}`);
     if (!(options.maxOutput >= 0)) throw new RangeError(`TrackingInflater: maxOutput must be a number >= 0, not ${options.maxOutput}`);
-    this.size = 1 << bits;
     this.maxOutput = options.maxOutput;
     this.askGrow = options.grow;
-    this.win = new Uint8Array(this.size);
+    this.window = new TrackingWindow(1 << bits);
     if (options.history === 'unknown') this.resetUnknown();
   }
 
   /** Whether the window holds bytes that were not captured (messages may come out partial). */
   get historyUnknown(): boolean {
-    return this.tracking;
+    return this.window.tracking;
   }
 
   /**
@@ -289,19 +177,12 @@ export class TrackingInflater {
    * back-reference into the window yields unknown bytes, up to the window's size.
    */
   resetUnknown(): void {
-    this.have = this.size;
-    this.head = 0;
-    this.tracking = true;
-    this.sinceUnknown = 0;
-    (this.winUnknown ??= new Uint8Array(this.size)).fill(1);
+    this.window.resetUnknown();
   }
 
   /** A new deflate stream (no context takeover, or after a final block): the history is empty and known. */
   resetEmpty(): void {
-    this.have = 0;
-    this.head = 0;
-    this.tracking = false;
-    this.sinceUnknown = 0;
+    this.window.resetEmpty();
   }
 
   /**
@@ -309,14 +190,7 @@ export class TrackingInflater {
    * for a native inflater's dictionary; undefined while some are unknown.
    */
   knownWindow(): Uint8Array | undefined {
-    if (this.tracking) return undefined;
-    const n = this.have;
-    const out = new Uint8Array(n);
-    const start = (this.head - n + this.size) % this.size;
-    const first = Math.min(n, this.size - start);
-    out.set(this.win.subarray(start, start + first), 0);
-    out.set(this.win.subarray(0, n - first), first);
-    return out;
+    return this.window.known();
   }
 
   /**
@@ -354,17 +228,18 @@ export class TrackingInflater {
     let bits = 0;
     let o = 0;
     let out = this.out;
-    const track = this.tracking;
+    const hist = this.window;
+    const track = hist.tracking;
     let outUnk = this.outUnknown;
     if (track && outUnk.length < out.length) outUnk = this.outUnknown = new Uint8Array(out.length);
     let unknownBytes = 0;
     let lastUnknown = -1;
     let ended = false;
-    const win = this.win;
-    const size = this.size;
-    const winUnk = this.winUnknown;
-    const have = this.have;
-    const head = this.head;
+    const win = hist.bytes;
+    const size = hist.size;
+    const winUnk = hist.unknown;
+    const have = hist.have;
+    const head = hist.head;
 
     while (!ended) {
       // Block header (RFC 1951 §3.2.3). The message is over when its bytes are used up exactly
@@ -438,7 +313,7 @@ export class TrackingInflater {
           bits -= 3;
         }
         const cl = this.cl;
-        if (!buildTable(lens, 0, 19, CL_ROOT, cl, Kind.CODES)) throw new Stop('ERR_INFLATE_CODE_LENGTHS', pos);
+        if (!buildTable(lens, 0, 19, CL_ROOT, cl, 'code-lengths')) throw new Stop('ERR_INFLATE_CODE_LENGTHS', pos);
         const clt = cl.t;
         let got = 0;
         const total = nlen + ndist;
@@ -480,8 +355,8 @@ export class TrackingInflater {
         if (lens[256] === 0) throw new Stop('ERR_INFLATE_NO_END_OF_BLOCK', pos);
         lit = this.lit;
         dist = this.dist;
-        if (!buildTable(lens, 0, nlen, LIT_ROOT, lit, Kind.LENS)) throw new Stop('ERR_INFLATE_LITLEN_SET', pos);
-        if (!buildTable(lens, nlen, ndist, DIST_ROOT, dist, Kind.DISTS)) throw new Stop('ERR_INFLATE_DIST_SET', pos);
+        if (!buildTable(lens, 0, nlen, LIT_ROOT, lit, 'literal-lengths')) throw new Stop('ERR_INFLATE_LITLEN_SET', pos);
+        if (!buildTable(lens, nlen, ndist, DIST_ROOT, dist, 'distances')) throw new Stop('ERR_INFLATE_DIST_SET', pos);
       }
 
       // Compressed data (§3.2.5).
@@ -637,8 +512,8 @@ export class TrackingInflater {
       data = out.slice(0, o);
       unknown = unknownBytes > 0 ? outUnk.slice(0, o) : undefined;
     }
-    if (ended) this.resetEmpty();
-    else this.remember(data, unknown, lastUnknown);
+    if (ended) hist.resetEmpty();
+    else hist.remember(data, unknown, lastUnknown);
     return { ok: true, data, unknownBytes, unknown, ended };
   }
 
@@ -656,45 +531,17 @@ export class TrackingInflater {
     while (cap < need) cap *= 2;
     cap = Math.min(cap, this.maxOutput);
     // Past what is kept between messages, each growth is asked for (the marks too, while tracking).
-    const more = (Math.max(cap, KEPT_OUTPUT) - Math.max(this.out.length, KEPT_OUTPUT)) * (this.tracking ? 2 : 1);
+    const more = (Math.max(cap, KEPT_OUTPUT) - Math.max(this.out.length, KEPT_OUTPUT)) * (this.window.tracking ? 2 : 1);
     if (more > 0 && this.askGrow !== undefined && !this.askGrow(more)) throw new Stop('ERR_INFLATE_MEMORY', pos);
     const bigger = new Uint8Array(cap);
     bigger.set(this.out.subarray(0, o));
     this.out = bigger;
-    if (this.tracking) {
+    if (this.window.tracking) {
       const u = new Uint8Array(cap);
       u.set(this.outUnknown.subarray(0, o));
       this.outUnknown = u;
     }
     return bigger;
-  }
-
-  /** Appends a message's output to the history window. */
-  private remember(data: Uint8Array, unknown: Uint8Array | undefined, lastUnknown: number): void {
-    const n = data.length;
-    const size = this.size;
-    const win = this.win;
-    const keep = Math.min(n, size);
-    const src = data.subarray(n - keep);
-    const first = Math.min(keep, size - this.head);
-    win.set(src.subarray(0, first), this.head);
-    win.set(src.subarray(first), 0);
-    if (this.tracking) {
-      const wu = this.winUnknown!;
-      if (unknown === undefined) {
-        wu.fill(0, this.head, this.head + first);
-        wu.fill(0, 0, keep - first);
-      } else {
-        const u = unknown.subarray(n - keep);
-        wu.set(u.subarray(0, first), this.head);
-        wu.set(u.subarray(first), 0);
-      }
-      this.sinceUnknown = lastUnknown >= 0 ? n - 1 - lastUnknown : this.sinceUnknown + n;
-      // Once a whole window has passed since the last unknown byte, nothing unknown is left.
-      if (this.sinceUnknown >= size) this.tracking = false;
-    }
-    this.head = (this.head + keep) % size;
-    this.have = Math.min(size, this.have + n);
   }
 }
 

@@ -240,6 +240,14 @@ export class TrackingInflater {
     const winUnk = hist.unknown;
     const have = hist.have;
     const head = hist.head;
+    // What the symbol loop indexes, as locals: an imported binding is read through its module's
+    // cell at every use.
+    const lenBase = LEN_BASE;
+    const lenExtra = LEN_EXTRA;
+    const distBase = DIST_BASE;
+    const distExtra = DIST_EXTRA;
+    const litRoot = LIT_ROOT;
+    const distRoot = DIST_ROOT;
 
     while (!ended) {
       // Block header (RFC 1951 §3.2.3). The message is over when its bytes are used up exactly
@@ -376,7 +384,7 @@ export class TrackingInflater {
           }
         }
         let e = lt[hold & 1023]!;
-        if (e < 0) e = lt[-e + ((hold >>> LIT_ROOT) & lsubMask)]!;
+        if (e < 0) e = lt[-e + ((hold >>> litRoot) & lsubMask)]!;
         let n = e & 15;
         if (n === 0 || n > bits) throw new Stop(n === 0 ? 'ERR_INFLATE_LITLEN_CODE' : 'ERR_INFLATE_TRUNCATED', pos);
         hold >>>= n;
@@ -394,8 +402,8 @@ export class TrackingInflater {
         if (sym === 256) break;
         sym -= 257;
         if (sym >= 29) throw new Stop('ERR_INFLATE_LITLEN_CODE', pos);
-        let len = LEN_BASE[sym]!;
-        let x = LEN_EXTRA[sym]!;
+        let len = lenBase[sym]!;
+        let x = lenExtra[sym]!;
         if (x > 0) {
           while (bits < x) {
             if (pos >= inLen) throw new Stop('ERR_INFLATE_TRUNCATED', pos);
@@ -417,15 +425,15 @@ export class TrackingInflater {
           }
         }
         e = dt[hold & 255]!;
-        if (e < 0) e = dt[-e + ((hold >>> DIST_ROOT) & dsubMask)]!;
+        if (e < 0) e = dt[-e + ((hold >>> distRoot) & dsubMask)]!;
         n = e & 15;
         if (n === 0 || n > bits) throw new Stop(n === 0 ? 'ERR_INFLATE_DIST_CODE' : 'ERR_INFLATE_TRUNCATED', pos);
         hold >>>= n;
         bits -= n;
         sym = e >>> 4;
         if (sym >= 30) throw new Stop('ERR_INFLATE_DIST_CODE', pos);
-        let d = DIST_BASE[sym]!;
-        x = DIST_EXTRA[sym]!;
+        let d = distBase[sym]!;
+        x = distExtra[sym]!;
         if (x > 0) {
           while (bits < x) {
             if (pos >= inLen) throw new Stop('ERR_INFLATE_TRUNCATED', pos);

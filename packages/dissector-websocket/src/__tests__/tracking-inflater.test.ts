@@ -4,7 +4,8 @@
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TrackingInflater, unknownRuns, type TrackingInflateResult } from '../tracking-inflater.js';
+import { TrackingInflater } from '../tracking-inflater.js';
+import { unknownRuns, type TrackingInflateResult } from '../tracking-inflate-result.js';
 import { chatMessages, dataOfKind, pakoSequence, prng, zlibInflateAll, zlibSequence, type DeflateKnobs } from './deflate-sequences.js';
 
 const MB = 1 << 20;

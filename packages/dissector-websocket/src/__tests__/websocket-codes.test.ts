@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WebSocketCodes } from '../websocket-codes.js';
-import { TrackingInflateCodes } from '../tracking-inflater.js';
+import { TrackingInflateCodes } from '../tracking-inflate-result.js';
 import { codesInSources, documentedCodes } from '../../../../test-support/codes.js';
 
 const src = fileURLToPath(new URL('..', import.meta.url));

@@ -24,6 +24,11 @@
  * Bad input is a value ({@link TrackingInflateError}, with a stable code and the byte offset),
  * never an exception; every loop consumes input or output, so none can run forever, and output
  * stops at a cap.
+ *
+ * This file is the decoder's state machine (blocks, code lengths, symbols, copies), written out
+ * in one loop on purpose; its parts live beside it: the Huffman tables in `deflate-huffman.ts`,
+ * the history window and its unknown marks in `tracking-window.ts`, the result and its error
+ * codes in `tracking-inflate-result.ts`.
  */
 
 import { withDeflateTail } from './deflate-tail.js';

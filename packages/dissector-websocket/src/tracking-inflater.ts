@@ -81,6 +81,15 @@ export interface TrackingInflaterOptions {
   readonly grow?: (bytes: number) => boolean;
 }
 
+// What the symbol loop indexes, as this module's own constants: the optimizing compiler folds
+// those into the loop, an imported binding it reads through the exporting module's cell.
+const lenBase = LEN_BASE;
+const lenExtra = LEN_EXTRA;
+const distBase = DIST_BASE;
+const distExtra = DIST_EXTRA;
+const litRoot = LIT_ROOT;
+const distRoot = DIST_ROOT;
+
 /** Output room kept from one message to the next; a larger message's buffer becomes its own. */
 const KEPT_OUTPUT = 64 * 1024;
 
@@ -206,14 +215,6 @@ export class TrackingInflater {
     const winUnk = hist.unknown;
     const have = hist.have;
     const head = hist.head;
-    // What the symbol loop indexes, as locals: an imported binding is read through its module's
-    // cell at every use.
-    const lenBase = LEN_BASE;
-    const lenExtra = LEN_EXTRA;
-    const distBase = DIST_BASE;
-    const distExtra = DIST_EXTRA;
-    const litRoot = LIT_ROOT;
-    const distRoot = DIST_ROOT;
 
     while (!ended) {
       // Block header (RFC 1951 §3.2.3). The message is over when its bytes are used up exactly

@@ -1,6 +1,7 @@
 import { createClient, ErrorReply } from 'redis';
 import { RedisSinkError, type RedisSinkErrorCode } from './errors.js';
 import type { RedisSinkSettings } from './redis-sink-options.js';
+import { checkShardCount, shardCountKey } from './shard-count.js';
 import type { RedisSinkStats } from './types.js';
 
 /** The part of the node-redis client the sink uses. */
@@ -65,7 +66,7 @@ export class RedisConnection {
     private readonly stats: RedisSinkStats,
     private readonly events: RedisConnectionEvents,
   ) {
-    this.shardsKey = `${settings.target.key}:shards`;
+    this.shardsKey = shardCountKey(settings.target.key);
   }
 
   /** The client to send on while Redis takes commands (connected, not loading), else undefined. */
@@ -100,8 +101,8 @@ export class RedisConnection {
       deadline = setTimeout(() => reject(this.connectError(new Error(`no answer within ${seconds(timeout)} s`))), timeout);
     });
     try {
-      await Promise.race([client.connect().catch((err: unknown) => Promise.reject(this.connectError(err))), silent]);
-      await Promise.race([this.checkShards(), silent]);
+      await Promise.race([client.connect().catch(this.explainConnectError), silent]);
+      await Promise.race([checkShardCount(client, this.settings.target, this.where, this.settings).catch(this.explainConnectError), silent]);
     } catch (err) {
       this.phase = 'stopped';
       client.destroy();
@@ -297,37 +298,6 @@ export class RedisConnection {
     this.markUp();
   }
 
-  /** `KEY:shards` holds the shard count of the key's first writer; every writer must agree. */
-  private async checkShards(): Promise<void> {
-    const client = this.current!;
-    const { target, initialDelayMs, connectTimeoutMs } = this.settings;
-    const n = String(target.shards);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.sendCommand(['SET', this.shardsKey, n, 'NX']);
-        const have = await client.sendCommand(['GET', this.shardsKey]);
-        if (have !== n) {
-          throw new RedisSinkError(
-            'ERR_REDIS_SINK_SHARDS',
-            `${target.key} at ${this.where} is already written with ${String(have)} shards (${this.shardsKey}), not ${n}: add ?shards=${String(have)} to the URL, or use another key`,
-          );
-        }
-        return;
-      } catch (err) {
-        if (err instanceof ErrorReply && err.message.startsWith('LOADING') && attempt * initialDelayMs < connectTimeoutMs) {
-          await new Promise((r) => setTimeout(r, initialDelayMs));
-          continue;
-        }
-        if (err instanceof RedisSinkError) throw err;
-        if (err instanceof ErrorReply && /^(NOAUTH|NOPERM)/.test(err.message)) {
-          throw new RedisSinkError('ERR_REDIS_SINK_AUTH', `Redis at ${this.where} needs credentials (${err.message}): put them in the --sink URL, redis://[user:]password@HOST:PORT/KEY`, { cause: err });
-        }
-        if (err instanceof ErrorReply) throw new RedisSinkError('ERR_REDIS_SINK_REPLY', `Redis at ${this.where} refused SET ${this.shardsKey}: ${err.message}`, { cause: err });
-        throw this.connectError(err);
-      }
-    }
-  }
-
   // ---- failing
 
   private failLost(): void {
@@ -338,6 +308,9 @@ export class RedisConnection {
       this.lastError,
     );
   }
+
+  /** Rejects with `err` if it is already a {@link RedisSinkError}, else with {@link connectError}'s explanation. */
+  private readonly explainConnectError = (err: unknown): Promise<never> => Promise.reject(err instanceof RedisSinkError ? err : this.connectError(err));
 
   private connectError(err: unknown): RedisSinkError {
     // connect() rejects with node-redis's ReconnectStrategyError; the socket's error is the why.

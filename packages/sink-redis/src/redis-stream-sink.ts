@@ -1,11 +1,11 @@
 import { ErrorReply } from 'redis';
-import { connectionShardKey } from './connection-shard-key.js';
 import { RedisSinkError, type RedisSinkErrorCode } from './errors.js';
 import { formatRedisSinkTarget, type RedisSinkTarget } from './parse-redis-sink-url.js';
 import { RecordQueue } from './record-queue.js';
 import { RedisConnection } from './redis-connection.js';
 import { resolveRedisSinkOptions, type RedisSinkOptions, type RedisSinkSettings } from './redis-sink-options.js';
 import type { RedisSinkStats, RedisStreamRecord } from './types.js';
+import { XaddCommand } from './xadd-command.js';
 
 /** A pipelined batch of XADDs awaiting its replies. */
 interface Batch {
@@ -68,10 +68,7 @@ export class RedisStreamSink {
   readonly stats: RedisSinkStats = { accepted: 0, written: 0, retried: 0, dropped: 0, reconnects: 0, pending: 0, pendingHighWater: 0 };
 
   private readonly settings: RedisSinkSettings;
-  /** `KEY:0` … `KEY:{shards-1}`. */
-  private readonly keys: string[];
-  /** `['MAXLEN', '~', M]` or nothing. */
-  private readonly trim: string[];
+  private readonly xadd: XaddCommand;
   private readonly connection: RedisConnection;
 
   private state: State = 'new';
@@ -90,9 +87,7 @@ export class RedisStreamSink {
     this.settings = settings;
     this.target = settings.target;
     this.source = settings.source;
-    const { key, shards, maxlen } = this.target;
-    this.keys = Array.from({ length: shards }, (_, i) => `${key}:${i}`);
-    this.trim = maxlen === undefined ? [] : ['MAXLEN', '~', String(maxlen)];
+    this.xadd = new XaddCommand(this.target, this.source);
     this.connection = new RedisConnection(settings, this.stats, {
       lost: () => this.requeueInflight(),
       answering: () => this.pump(),
@@ -244,7 +239,7 @@ export class RedisStreamSink {
       for (let i = 0; i < n; i++) {
         const r = this.queue.shift()!;
         records[i] = r;
-        replies[i] = client.sendCommand(this.xadd(r));
+        replies[i] = client.sendCommand(this.xadd.args(r));
       }
       const batch: Batch = { records, generation: this.generation, done: false, sentAt: performance.now(), timer: undefined };
       batch.timer = setTimeout(() => this.onBatchStalled(batch), replyTimeoutMs);
@@ -254,19 +249,6 @@ export class RedisStreamSink {
         (err: unknown) => this.onBatchFailed(batch, err),
       );
     }
-  }
-
-  /** `XADD KEY:{shard} [MAXLEN ~ M] * id … source … json …`. */
-  private xadd(r: RedisStreamRecord): (string | Buffer)[] {
-    const f = r.fields;
-    const shard = ((r.shardKey ?? connectionShardKey(f.client, f.server)) >>> 0) % this.keys.length;
-    const args: (string | Buffer)[] = ['XADD', this.keys[shard]!, ...this.trim, '*', 'id', r.id, 'source', this.source, 'stream', String(f.stream)];
-    if (f.dir !== undefined) args.push('dir', f.dir);
-    if (f.type !== undefined) args.push('type', f.type);
-    // Bytes go to the socket as they are (node-redis takes a Buffer, not any Uint8Array: a view, not a copy).
-    const json = typeof r.json === 'string' || Buffer.isBuffer(r.json) ? r.json : Buffer.from(r.json.buffer, r.json.byteOffset, r.json.byteLength);
-    args.push('ts', f.ts, 'client', f.client, 'server', f.server, 'json', json);
-    return args;
   }
 
   private onBatchDone(batch: Batch): void {

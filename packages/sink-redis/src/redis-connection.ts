@@ -31,8 +31,8 @@ export interface RedisConnectionEvents {
 }
 
 /**
- * `connecting`: the first connection, not retried; `open`: reconnects and probes until stopped;
- * `stopped`: every event of the client is ignored.
+ * `idle`: not connected yet; `connecting`: the first connection, not retried; `open`: reconnects
+ * and probes until stopped; `stopped`: every event of the client is ignored.
  */
 type Phase = 'idle' | 'connecting' | 'open' | 'stopped';
 
@@ -41,7 +41,8 @@ type Phase = 'idle' | 'connecting' | 'open' | 'stopped';
  * exponential backoff after losing Redis (or after it stops answering: {@link noAnswer}), probes
  * with a cheap command until Redis has loaded its data set (`-LOADING`), and fails the sink
  * (through {@link RedisConnectionEvents.failed}) once Redis has been away `giveUpAfterMs`,
- * whatever the client is doing meanwhile. It sends nothing of its own while {@link sending}.
+ * whatever the client is doing meanwhile. Its own commands (the shard check, the probe) go out
+ * only while the sink's are held ({@link sending} false).
  */
 export class RedisConnection {
   /** Why Redis was last away or refused, for the message when the sink gives up. */

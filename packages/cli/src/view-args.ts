@@ -140,7 +140,14 @@ export function checkViewArgs(a: {
     if (a.stream !== undefined && a.stream !== a.follow.stream) bad(`--stream ${a.stream} and -z follow,${a.follow.protocol},${a.follow.stream} name different connections`);
   }
   if (a.command === 'ui') {
-    const given = [a.displayFilter !== undefined && '-Y', a.stream !== undefined && '--stream', a.follow !== undefined && '-z', (a.plugins?.length ?? 0) > 0 && '--plugin'].filter(Boolean);
+    const given = [
+      a.displayFilter !== undefined && '-Y',
+      a.stream !== undefined && '--stream',
+      a.follow !== undefined && '-z',
+      (a.plugins?.length ?? 0) > 0 && '--plugin',
+      a.pretty === true && '--pretty',
+      a.binary !== undefined && a.binary !== 'hex' && `--${a.binary}`,
+    ].filter(Boolean);
     if (given.length > 0) bad(`netrx ui filters and follows in its page; ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} for netrx ws`);
     return;
   }

@@ -8,7 +8,7 @@
  * @module @netrx/sink-redis
  */
 export { RedisStreamSink, createRedisSink } from './redis-stream-sink.js';
-export type { RedisReconnectOptions, RedisSinkOptions } from './redis-stream-sink.js';
+export type { RedisReconnectOptions, RedisSinkOptions } from './redis-sink-options.js';
 export { toRedisStreams } from './to-redis-streams.js';
 export type { ToRedisStreamsOptions } from './to-redis-streams.js';
 export { RedisRecordBuilder } from './redis-record-builder.js';

@@ -72,6 +72,7 @@ describe('options that would be silently ignored are refused (exit status 2)', (
     [['stats', '-r', chat, '--base64'], /netrx stats has none/],
     [['ui', '-r', chat, '-Y', 'stream == 1'], /netrx ui filters and follows in its page; -Y is for netrx ws/],
     [['ui', '-r', chat, '-i', 'lo'], /not both/],
+    [['ui', '-r', chat, '--pretty', '--hexdump'], /netrx ui filters and follows in its page; --pretty, --hexdump are for netrx ws/],
   ])('%j', async (argv, message) => {
     const r = await run(...argv);
     expect(r.status).toBe(2);

@@ -11,6 +11,12 @@ import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 export const POISON = 0xee;
 
 /**
+ * Whether the helpers poison: always, unless `NETRX_POISON=0` runs the suite without the harness
+ * (every test must pass both ways: poisoning only takes away bytes nobody may read).
+ */
+export const POISONING = process.env['NETRX_POISON'] !== '0';
+
+/**
  * Calls `use` with a copy of `chunk` lying in the middle of a larger buffer of its own (as a
  * capture source's read buffer holds it) and, when `poison` (the default), fills that whole
  * buffer with {@link POISON} once `use` returns. The caller's `chunk` is never written, so a test
@@ -21,7 +27,7 @@ export function withPoisonedChunk<T>(chunk: Uint8Array, use: (view: Uint8Array) 
   const view = backing.subarray(8, 8 + chunk.length);
   view.set(chunk);
   const result = use(view);
-  if (poison) backing.fill(POISON);
+  if (poison && POISONING) backing.fill(POISON);
   return result;
 }
 
@@ -65,7 +71,7 @@ export function poisonViews<T>(viewsOf: (value: T) => Uint8Array | undefined): M
       source.subscribe({
         next(value) {
           subscriber.next(value);
-          viewsOf(value)?.fill(POISON);
+          if (POISONING) viewsOf(value)?.fill(POISON);
         },
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),

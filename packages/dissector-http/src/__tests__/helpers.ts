@@ -1,11 +1,11 @@
 import type { Diagnostic } from '@netrx/core';
-import { POISON, withPoisonedChunk } from '../../../../test-support/poison.js';
+import { POISON, POISONING, withPoisonedChunk } from '../../../../test-support/poison.js';
 import { HttpMessageParser, type HttpParserLimits, type ParsedHttpMessage } from '../http-message-parser.js';
 
 export const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
 export const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 
-export { POISON };
+export { POISON, POISONING };
 
 /**
  * Calls `use` with a copy of `bytes` (a view in the middle of a larger buffer, as capture sources

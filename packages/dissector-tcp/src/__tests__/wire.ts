@@ -2,7 +2,7 @@
 // with the real registry, so reassembly tests run on bytes, not hand-made layer objects.
 import { LinkType, copyBytes, corePlugin, createRegistry, FrameDissector, type Packet, type StreamEvent } from '@netrx/core';
 import { TcpReassembler, tcpPlugin, type ReassembleTcpOptions } from '@netrx/dissector-tcp';
-import { POISON } from '../../../../test-support/poison.js';
+import { POISON, POISONING } from '../../../../test-support/poison.js';
 import { TcpFlags, ethernet, ipv4, ipv6, tcp } from '../../../../test-support/packets.js';
 
 export { TcpFlags };
@@ -88,7 +88,7 @@ export function poisonedReassembler(options: ReassembleTcpOptions, sink: (ev: St
     const data = copyBytes(p.frame.data);
     const own = copier.dissect({ ...p.frame, data });
     push({ ...p, frame: own.frame, layers: own.layers }); // the test's own fields (a tunnel) kept
-    data.fill(POISON);
+    if (POISONING) data.fill(POISON);
   };
   return r;
 }

@@ -1,12 +1,12 @@
 // Test helper: a capture file through the whole pipeline with the TLS plugin, as the CLI will run it.
 import { createHash, type Hash } from 'node:crypto';
 import { lastValueFrom, toArray } from 'rxjs';
-import { corePlugin, createRegistry, definePlugin, dissect, type AppEvent, type Direction, type NetrxPlugin } from '@netrx/core';
-import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
+import { corePlugin, createRegistry, definePlugin, type AppEvent, type Direction, type NetrxPlugin } from '@netrx/core';
+import { tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { createWebSocketPlugin } from '@netrx/dissector-websocket';
 import { fromCaptureFile } from '@netrx/source-file';
-import { poisonViews } from '../../../../test-support/poison.js';
+import { poisonedAppEvents } from '../../../../test-support/poisoned-pipeline.js';
 import { MemoryKeyStore, type TlsKeyStore } from '../key-store.js';
 import { createTlsPlugin } from '../tls-plugin.js';
 import type { InnerDispatch, TlsConnectionEvent } from '../types.js';
@@ -54,16 +54,7 @@ export async function runTls(path: string, opts: { keys?: TlsKeyStore; dsb?: boo
   else plugins.push(definePlugin({ name: 'alpn-http', coreVersion: '^0.1.0', dependencies: ['tls'], handoff: (r) => void r.table('tls.alpn').add('http/1.1', { name: 'recorded', resumesAfterGap: true, create: (ctx) => recorder(ctx) }) }));
   const registry = createRegistry(plugins);
   const onSecrets = opts.dsb !== false && keys instanceof MemoryKeyStore ? (s: { type: number; data: Uint8Array }) => void keys.addDecryptionSecrets(s.type, s.data) : undefined;
-  const events = await lastValueFrom(fromCaptureFile(path, { onSecrets }).pipe(
-      // Poisoned once handled: each packet's bytes after the whole pipeline had it, each data
-      // event's bytes (views of packets, or of what the reassembler held) after the dissectors did.
-      poisonViews((f) => f.data),
-      dissect(registry),
-      reassembleTcp(registry),
-      poisonViews((e) => (e.type === 'data' ? e.bytes : undefined)),
-      dissectStreams(registry),
-      toArray(),
-    ),);
+  const events = await lastValueFrom(fromCaptureFile(path, { onSecrets }).pipe(poisonedAppEvents(registry), toArray()));
   return { events, tls: events.filter((e): e is TlsConnectionEvent => e.type === 'tls.connection'), plain };
 }
 

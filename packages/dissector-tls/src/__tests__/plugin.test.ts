@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { filter, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { corePlugin, createRegistry, dissect, type AppEvent, type StreamDissectorFactory } from '@netrx/core';
-import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
-import { poisonViews } from '../../../../test-support/poison.js';
+import { corePlugin, createRegistry, type AppEvent, type StreamDissectorFactory } from '@netrx/core';
+import { tcpPlugin } from '@netrx/dissector-tcp';
+import { poisonedAppEvents } from '../../../../test-support/poisoned-pipeline.js';
 import { httpPlugin } from '@netrx/dissector-http';
 import { fromCaptureFile } from '@netrx/source-file';
 import { MemoryKeyStore } from '../key-store.js';
@@ -64,7 +64,7 @@ describe('createTlsPlugin', () => {
     setup(registry);
     // Ethernet + IPv4 (20 bytes) + TCP: the flags are at byte 47; SYN is 0x02.
     const frames = fromCaptureFile(fixture(name).pcap).pipe(filter((f) => !dropSyn || (f.data[47]! & 0x02) === 0));
-    const events: AppEvent[] = await lastValueFrom(frames.pipe(poisonViews((f) => f.data), dissect(registry), reassembleTcp(registry), poisonViews((e) => (e.type === 'data' ? e.bytes : undefined)), dissectStreams(registry), toArray()));
+    const events: AppEvent[] = await lastValueFrom(frames.pipe(poisonedAppEvents(registry), toArray()));
     return { rec, events, tls: events.filter((e): e is TlsConnectionEvent => e.type === 'tls.connection') };
   };
 

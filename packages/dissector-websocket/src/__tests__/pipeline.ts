@@ -1,10 +1,10 @@
 // Runs a capture file through the whole netrx pipeline, as `netrx ws` does, for the corpus tests.
 import { lastValueFrom, toArray } from 'rxjs';
-import { corePlugin, createRegistry, dissect, type AppEvent } from '@netrx/core';
-import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
+import { corePlugin, createRegistry, type AppEvent } from '@netrx/core';
+import { tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { fromCaptureFile } from '@netrx/source-file';
-import { poisonViews } from '../../../../test-support/poison.js';
+import { poisonedAppEvents } from '../../../../test-support/poisoned-pipeline.js';
 import { createWebSocketPlugin } from '../websocket-plugin.js';
 import type { WebSocketFrame, WebSocketMessage } from '../types.js';
 
@@ -12,16 +12,7 @@ export async function runCapture(path: string, opts: { decodeAs?: string[]; fram
   const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, createWebSocketPlugin({ frames: opts.frames ?? false })]);
   for (const r of opts.decodeAs ?? []) registry.addDecodeAs(r);
   const events = await lastValueFrom(
-    fromCaptureFile(path).pipe(
-      // Each frame's bytes poisoned once the whole pipeline had it, each data event's once the
-      // dissectors had it: what they keep across packets must be their own copies.
-      poisonViews((f) => f.data),
-      dissect(registry),
-      reassembleTcp(registry),
-      poisonViews((e) => (e.type === 'data' ? e.bytes : undefined)),
-      dissectStreams(registry),
-      toArray(),
-    ),
+    fromCaptureFile(path).pipe(poisonedAppEvents(registry), toArray()),
   );
   return {
     events,

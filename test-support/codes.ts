@@ -84,3 +84,31 @@ export function documentedCodes(section: string): Map<string, DocumentedCode> {
   }
   return out;
 }
+
+/**
+ * The codes in `used` (from {@link codesInSources}) that are in none of `catalogues`, each as
+ * `CODE (files)`: what a package emits without cataloguing it. Empty when all is well.
+ */
+export function uncatalogued(used: ReadonlyMap<string, readonly string[]>, ...catalogues: readonly (ReadonlySet<string> | object)[]): string[] {
+  const known = (code: string): boolean => catalogues.some((c) => (c instanceof Set ? c.has(code) : code in c));
+  return [...used].filter(([code]) => !known(code)).map(([code, files]) => `${code} (${files.join(', ')})`);
+}
+
+/**
+ * How a package's catalogue and its `docs/codes.md` section differ, each as a list that is empty
+ * when all is well: entries the section leaves out, rows for codes not in the catalogue, and rows
+ * with an unknown severity or no meaning. `documented` is the section, for a package's own
+ * checks (which severity each code must have).
+ */
+export function catalogueAgainstDocs(
+  section: string,
+  catalogue: ReadonlySet<string>,
+): { undocumented: string[]; notCatalogued: string[]; badRows: string[]; documented: Map<string, DocumentedCode> } {
+  const documented = documentedCodes(section);
+  return {
+    undocumented: [...catalogue].filter((code) => !documented.has(code)),
+    notCatalogued: [...documented.keys()].filter((code) => !catalogue.has(code)),
+    badRows: [...documented].filter(([, d]) => !SEVERITIES.includes(d.severity) || d.meaning === '').map(([code]) => code),
+    documented,
+  };
+}

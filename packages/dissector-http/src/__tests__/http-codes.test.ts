@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@netrx/core';
 import { HttpCodes, httpDiagnostic } from '../http-codes.js';
-import { SEVERITIES, codesInSources, documentedCodes } from '../../../../test-support/codes.js';
+import { catalogueAgainstDocs, codesInSources, uncatalogued } from '../../../../test-support/codes.js';
 
 const src = fileURLToPath(new URL('..', import.meta.url));
 const own = new Set(Object.keys(HttpCodes));
@@ -12,8 +12,7 @@ const own = new Set(Object.keys(HttpCodes));
 describe('HttpCodes', () => {
   it("holds every code the package emits (thrown ones are core's ErrorCodes)", () => {
     const used = codesInSources(src);
-    const missing = [...used].filter(([code]) => !own.has(code) && !(code in ErrorCodes)).map(([code, files]) => `${code} (${files.join(', ')})`);
-    expect(missing).toEqual([]);
+    expect(uncatalogued(used, own, ErrorCodes)).toEqual([]);
   });
 
   it('holds only codes the package emits', () => {
@@ -24,13 +23,9 @@ describe('HttpCodes', () => {
   });
 
   it('is documented in docs/codes.md under "## @netrx/dissector-http", and nothing else is', () => {
-    const documented = documentedCodes('@netrx/dissector-http');
-    expect([...own].filter((code) => !documented.has(code))).toEqual([]);
-    expect([...documented.keys()].filter((code) => !own.has(code))).toEqual([]);
-    for (const [code, doc] of documented) {
-      expect(SEVERITIES, code).toContain(doc.severity);
-      expect(doc.severity, code).toBe(code.startsWith('ERR_') ? 'error' : 'warning');
-    }
+    const { undocumented, notCatalogued, badRows, documented } = catalogueAgainstDocs('@netrx/dissector-http', own);
+    expect({ undocumented, notCatalogued, badRows }).toEqual({ undocumented: [], notCatalogued: [], badRows: [] });
+    for (const [code, doc] of documented) expect(doc.severity, code).toBe(code.startsWith('ERR_') ? 'error' : 'warning');
   });
 
   it('names codes ERR_HTTP_* and WARN_HTTP_*, with a one-line meaning each', () => {

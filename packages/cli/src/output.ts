@@ -173,6 +173,9 @@ export class LineBytes extends LineWriter {
 class QuietLineWriter extends LineWriter {
   override text(): void {}
   override jsonStringBody(): void {}
+  override bytes(): void {}
+  override digits(): void {}
+  override hex(): void {}
   override endLine(): void {}
   override flush(): void {}
   override async end(): Promise<void> {}

@@ -11,70 +11,121 @@ export interface JsonLineSink {
   text(s: string): void;
   /** Appends valid UTF-8 bytes as the inside of a JSON string, escaped as `JSON.stringify` would. */
   jsonStringBody(utf8: Uint8Array): void;
+  /** Appends UTF-8 bytes as they are. */
+  bytes(utf8: Uint8Array): void;
+  /** Appends a non-negative integer's decimal digits, zero-padded to `width`. */
+  digits(n: number, width?: number): void;
+  /** Appends bytes as lower-case hex. */
+  hex(bytes: Uint8Array): void;
 }
 
 /**
- * Payloads larger than this are written to the sink in pieces of this many bytes (their hex, their
- * text): a 63 MiB message is never one 126 MiB hex string, and the sink can pass each piece on.
+ * Text that is not valid UTF-8 and larger than this is decoded and written to the sink in pieces
+ * of this many bytes: a 63 MiB message is never one string, and the sink can pass each piece on.
  */
 export const JSON_PIECE_BYTES = 64 * 1024;
 
-/** `"stream":…,"client":…,"server":…` of a connection, made once per connection object. */
-const connectionJson = new WeakMap<Connection, string>();
+const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+
+/**
+ * The bytes of a line between the timestamp and the message kind, by connection and direction:
+ * `",` + `"stream":…,"client":…,"server":…` (and `via` fields) + `,"dir":"c2s","type":"`. Made
+ * once per connection; every message's line copies them.
+ */
+const connectionBytes = new WeakMap<Connection, { readonly c2s: Uint8Array; readonly s2c: Uint8Array }>();
+/** `text","length":` and the like, by message kind. */
+const kindBytes = new Map<string, Uint8Array>();
+const HEX_OPEN = utf8(',"hex":"');
+const TEXT_OPEN = utf8(',"text":"');
+const QUOTE = utf8('"');
+const CLOSE = utf8('}');
+const COMPRESSED = utf8(',"compressed":true,"frames":');
+const UNCOMPRESSED = utf8(',"compressed":false,"frames":');
+
+/** The second the last timestamp fell in, and `{"ts":"<second>.` as bytes (messages mostly share it). */
+let tsSecond = -1n;
+let tsSecondEnd = -1n;
+let tsOpen = utf8('{"ts":"');
+
+/** `{"ts":"<seconds>.<nanoseconds>` — the text {@link formatTimestamp} makes, written as digits. */
+function writeTimestamp(ns: bigint, sink: JsonLineSink): void {
+  if (ns < tsSecond || ns >= tsSecondEnd) {
+    if (ns < 0n) {
+      sink.text(`{"ts":"${formatTimestamp(ns)}`);
+      return;
+    }
+    tsSecond = ns - (ns % 1_000_000_000n);
+    tsSecondEnd = tsSecond + 1_000_000_000n;
+    tsOpen = utf8(`{"ts":"${ns / 1_000_000_000n}.`);
+  }
+  sink.bytes(tsOpen);
+  sink.digits(Number(ns - tsSecond), 9);
+}
+
+function connectionPart(c: Connection, dir: 'c2s' | 's2c'): Uint8Array {
+  let parts = connectionBytes.get(c);
+  if (parts === undefined) {
+    const fields = connectionJsonFields(c);
+    parts = { c2s: utf8(`",${fields},"dir":"c2s","type":"`), s2c: utf8(`",${fields},"dir":"s2c","type":"`) };
+    connectionBytes.set(c, parts);
+  }
+  return parts[dir];
+}
+
+function kindPart(kind: string): Uint8Array {
+  let b = kindBytes.get(kind);
+  if (b === undefined) kindBytes.set(kind, (b = utf8(`${kind}","length":`)));
+  return b;
+}
 
 /**
  * Writes a message as one line of the `netrx ws --format jsonl` contract (the fields are listed at
  * {@link websocketMessageJson}, which is this line made a string) into `sink`, without the line
  * end. The contract is written here only. Valid UTF-8 text goes from the payload bytes straight to
- * the sink, escaped there, and is never made a JS string; the connection's part is made once per
- * connection. What the CLI writes.
+ * the sink, escaped there, and is never made a JS string; binary payloads go to the sink as hex
+ * without a string either; the constant parts and the connection's are bytes made once. What the
+ * CLI writes.
  *
  * @example
  * ```ts
- * let line = '';
- * const sink = { text: (s: string) => (line += s), jsonStringBody: (b: Uint8Array) => (line += JSON.stringify(Buffer.from(b).toString()).slice(1, -1)) };
- * writeWebSocketMessageJson(message, sink); // line === websocketMessageJson(message)
+ * writeWebSocketMessageJson(message, lineWriter); // the CLI's LineWriter: the line's bytes, in its output buffer
+ * // the same bytes as Buffer.from(websocketMessageJson(message))
  * ```
  */
 export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSink): void {
-  const c = m.connection;
-  let conn = connectionJson.get(c);
-  if (conn === undefined) {
-    conn = connectionJsonFields(c);
-    connectionJson.set(c, conn);
-  }
   const p = m.payload;
-  let head = `{"ts":"${formatTimestamp(m.lastTs)}",${conn},"dir":"${m.dir}","type":"${m.kind}","length":${p.length},`;
-  if (m.undecodable !== undefined) head += `"undecodable":${JSON.stringify(m.undecodable)}`;
+  writeTimestamp(m.lastTs, sink);
+  sink.bytes(connectionPart(m.connection, m.dir));
+  sink.bytes(kindPart(m.kind));
+  sink.digits(p.length);
+  if (m.undecodable !== undefined) sink.text(`,"undecodable":${JSON.stringify(m.undecodable)}`);
   else if (m.kind !== 'text') {
-    const b = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-    if (p.length <= JSON_PIECE_BYTES) head += `"hex":"${b.toString('hex')}"`;
-    else {
-      // Large: the hex in pieces, each handed to the sink as it is made.
-      sink.text(head + '"hex":"');
-      for (let o = 0; o < p.length; o += JSON_PIECE_BYTES) sink.text(b.toString('hex', o, Math.min(p.length, o + JSON_PIECE_BYTES)));
-      head = '"';
-    }
+    sink.bytes(HEX_OPEN);
+    sink.hex(p);
+    sink.bytes(QUOTE);
   } else if (p.length > 0 && textIsUtf8Payload(m)) {
     // The text is the payload decoded (RFC 6455 §5.6), so its JSON is the payload's bytes escaped
     // and the text is never made.
-    sink.text(head + '"text":"');
+    sink.bytes(TEXT_OPEN);
     sink.jsonStringBody(p);
-    head = '"';
+    sink.bytes(QUOTE);
   } else if (p.length > JSON_PIECE_BYTES && textIsPayload(m)) {
     // Large and not valid UTF-8: decoded and escaped piece by piece, cut where the pieces decode
     // to exactly the whole's text (U+FFFD for the same bytes), never one string.
-    sink.text(head + '"text":"');
+    sink.bytes(TEXT_OPEN);
     forEachUtf8Piece(p, JSON_PIECE_BYTES, (t) => sink.text(JSON.stringify(t).slice(1, -1)));
-    head = '"';
-  } else head += `"text":${JSON.stringify(m.text ?? '')}`;
-  if (m.kind === 'close' && m.closeCode !== undefined) head += `,"code":${m.closeCode},"reason":${JSON.stringify(m.closeReason ?? '')}`;
-  head += `,"compressed":${m.compressed},"frames":${m.frames}`;
-  if (m.partial) head += `,"partial":true,"unknownBytes":${m.unknownBytes ?? 0}`;
+    sink.bytes(QUOTE);
+  } else sink.text(`,"text":${JSON.stringify(m.text ?? '')}`);
+  if (m.kind === 'close' && m.closeCode !== undefined) sink.text(`,"code":${m.closeCode},"reason":${JSON.stringify(m.closeReason ?? '')}`);
+  sink.bytes(m.compressed ? COMPRESSED : UNCOMPRESSED);
+  sink.digits(m.frames);
+  let tail = '';
+  if (m.partial) tail += `,"partial":true,"unknownBytes":${m.unknownBytes ?? 0}`;
   const decoded = m.decoded === undefined ? undefined : (JSON.stringify(m.decoded) as string | undefined);
-  if (decoded !== undefined) head += `,"decoded":${decoded}`;
-  if (m.warnings.length > 0) head += `,"warnings":${JSON.stringify(warningsJson(m.warnings))}`;
-  sink.text(head + '}');
+  if (decoded !== undefined) tail += `,"decoded":${decoded}`;
+  if (m.warnings.length > 0) tail += `,"warnings":${JSON.stringify(warningsJson(m.warnings))}`;
+  if (tail !== '') sink.text(tail);
+  sink.bytes(CLOSE);
 }
 
 /**
@@ -133,6 +184,18 @@ class StringSink implements JsonLineSink {
 
   jsonStringBody(utf8: Uint8Array): void {
     this.line += JSON.stringify(utf8Text(utf8)).slice(1, -1);
+  }
+
+  bytes(utf8: Uint8Array): void {
+    this.line += utf8Text(utf8);
+  }
+
+  digits(n: number, width = 1): void {
+    this.line += String(n).padStart(width, '0');
+  }
+
+  hex(bytes: Uint8Array): void {
+    this.line += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   }
 }
 

@@ -1,6 +1,14 @@
 import { JSON_ESCAPE_BLOCK, writeJsonStringBody } from './json-string-body.js';
 import type { LineSink } from './parallel/line-sink.js';
 
+/** Hex is written this many input bytes per capacity check. */
+const HEX_BLOCK = 32 * 1024;
+/** The two hex digits of each byte value, as character codes. */
+const HEX_HIGH = Uint8Array.from({ length: 256 }, (_, b) => '0123456789abcdef'.charCodeAt(b >> 4));
+const HEX_LOW = Uint8Array.from({ length: 256 }, (_, b) => '0123456789abcdef'.charCodeAt(b & 15));
+/** Shorter byte runs are copied one by one (a native copy costs more for a few bytes). */
+const NATIVE_BYTES_MIN = 64;
+
 /**
  * A {@link LineSink} that builds lines as UTF-8 bytes in a buffer: strings written with
  * `Buffer.write`, raw UTF-8 escaped as JSON in place, so message text need not become a JS
@@ -40,6 +48,51 @@ export abstract class ByteLines implements LineSink {
       const end = Math.min(utf8.length, start + JSON_ESCAPE_BLOCK);
       this.reserve((end - start) * 6);
       this.pos = writeJsonStringBody(this.buf, this.pos, utf8, start, end);
+    }
+  }
+
+  /** Appends UTF-8 bytes as they are. */
+  bytes(utf8: Uint8Array): void {
+    const n = utf8.length;
+    this.reserve(n);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (n < NATIVE_BYTES_MIN) for (let i = 0; i < n; i++) buf[pos++] = utf8[i]!;
+    else {
+      buf.set(utf8, pos);
+      pos += n;
+    }
+    this.pos = pos;
+  }
+
+  /** Appends a non-negative integer's decimal digits, zero-padded to `width`. */
+  digits(n: number, width = 1): void {
+    let len = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+    if (len < width) len = width;
+    this.reserve(len);
+    const buf = this.buf;
+    let p = this.pos + len;
+    this.pos = p;
+    for (let i = 0; i < len; i++) {
+      buf[--p] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+  }
+
+  /** Appends bytes as lower-case hex, without making a string of them. */
+  hex(bytes: Uint8Array): void {
+    for (let start = 0; start < bytes.length; start += HEX_BLOCK) {
+      const end = Math.min(bytes.length, start + HEX_BLOCK);
+      this.reserve((end - start) * 2);
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = start; i < end; i++) {
+        const b = bytes[i]!;
+        buf[pos++] = HEX_HIGH[b]!;
+        buf[pos++] = HEX_LOW[b]!;
+      }
+      this.pos = pos;
     }
   }
 }

@@ -108,6 +108,24 @@ describe('LineWriter', () => {
     expect(Buffer.concat(chunks).toString()).toBe(JSON.stringify(s).slice(1, -1));
   });
 
+  it('writes digits zero-padded and bytes as hex (blocks of 32 KiB, any offset) as String and toString do', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.nat(), fc.maxSafeNat()), fc.nat(20), fc.uint8Array({ maxLength: 100_000 }), fc.nat(7), (n, width, bytes, shift) => {
+        const inPool = new Uint8Array(bytes.length + shift);
+        inPool.set(bytes, shift);
+        const { w, chunks } = collect();
+        w.digits(n, width);
+        w.text(' ');
+        w.hex(inPool.subarray(shift));
+        w.bytes(inPool.subarray(shift, shift + 200));
+        w.flush();
+        const want = Buffer.concat([Buffer.from(`${String(n).padStart(width, '0')} ${Buffer.from(bytes).toString('hex')}`), bytes.subarray(0, 200)]);
+        expect(Buffer.concat(chunks).equals(want)).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('writes whole lines only, in chunks of about the chunk size, however long a line is', () => {
     const { w, chunks } = collect(1000);
     const long = 'ü"'.repeat(100_000); // escaped and grown far past the initial buffer

@@ -35,6 +35,12 @@ function byteSink() {
       expect(isUtf8(b)).toBe(true); // the writer hands over valid UTF-8 only
       chunks.push(Buffer.from(JSON.stringify(Buffer.from(b).toString()).slice(1, -1)));
     },
+    bytes: (b: Uint8Array) => void chunks.push(Buffer.from(b)),
+    digits: (n: number, width = 1) => {
+      expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
+      chunks.push(Buffer.from(String(n).padStart(width, '0')));
+    },
+    hex: (b: Uint8Array) => void chunks.push(Buffer.from(Buffer.from(b).toString('hex'))),
     line: () => Buffer.concat(chunks).toString(),
   };
 }
@@ -108,6 +114,23 @@ describe('the jsonl contract, written once', () => {
         for (const m of t.messages()) expectContract(m);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('property: any timestamp (seconds shared or not, before 1970 too) and any binary size, as the contract says', () => {
+    const t = drive(upgrade(), {});
+    t.s2c(encodeFrame({ opcode: 2, payload: Uint8Array.of(1) }), encodeFrame({ opcode: 1, payload: 'x' }));
+    const [binary, text] = t.messages();
+    const second = fc.bigInt({ min: -3n, max: 1n << 40n });
+    const at = fc.tuple(second, fc.bigInt({ min: 0n, max: 999_999_999n })).map(([s, ns]) => s * 1_000_000_000n + ns);
+    fc.assert(
+      fc.property(fc.array(at, { minLength: 1, maxLength: 6 }), fc.uint8Array({ maxLength: 70_000 }), (times, payload) => {
+        for (const lastTs of times) {
+          expectContract({ ...text!, lastTs });
+          expectContract({ ...binary!, lastTs, payload });
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 });

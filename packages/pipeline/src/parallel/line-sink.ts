@@ -14,6 +14,12 @@ export interface LineSink {
    * escapes the text it encodes.
    */
   jsonStringBody(utf8: Uint8Array): void;
+  /** Appends UTF-8 bytes as they are (the constant parts of a line, made bytes once). */
+  bytes(utf8: Uint8Array): void;
+  /** Appends a non-negative integer's decimal digits, zero-padded to `width`. */
+  digits(n: number, width?: number): void;
+  /** Appends bytes as lower-case hex. */
+  hex(bytes: Uint8Array): void;
   /** Ends the current line. */
   endLine(): void;
 }

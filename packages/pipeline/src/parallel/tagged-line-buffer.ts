@@ -102,6 +102,18 @@ export class TaggedLineBuffer extends ByteLines {
         self.channel = 1;
         self.jsonStringBody(b);
       },
+      bytes(b) {
+        self.channel = 1;
+        self.bytes(b);
+      },
+      digits(n, width) {
+        self.channel = 1;
+        self.digits(n, width);
+      },
+      hex(b) {
+        self.channel = 1;
+        self.hex(b);
+      },
       endLine() {
         self.channel = 1;
         self.endLine();

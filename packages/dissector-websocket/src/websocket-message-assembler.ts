@@ -109,7 +109,8 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   // The data message being assembled (opcode -1: none) and its frames' payloads.
   private opcode = -1;
-  private parts: Uint8Array[] = [];
+  /** Emptied, not replaced, after each message (the inflater reads it during the call only). */
+  private readonly parts: Uint8Array[] = [];
   private size = 0;
   /** Bytes of {@link parts} drawn on the memory budget (a message of several frames is held). */
   private partsDrawn = 0;
@@ -296,7 +297,7 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   /** Forgets the parts held, and gives back what they drew. */
   private dropParts(): void {
-    this.parts = [];
+    this.parts.length = 0;
     if (this.partsDrawn > 0) this.options.memory?.release(this.partsDrawn);
     this.partsDrawn = 0;
   }

@@ -96,6 +96,9 @@ function newDraft(): MessageDraft {
   };
 }
 
+/** The empty parts list, shared: never pushed to (a first part replaces it). */
+const NO_PARTS: Uint8Array[] = [];
+
 /**
  * Turns one direction's frames into messages (RFC 6455 §5.4-§5.6): fragments joined, control
  * frames passed through between fragments, permessage-deflate undone (RFC 7692), text decoded as
@@ -109,8 +112,8 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   // The data message being assembled (opcode -1: none) and its frames' payloads.
   private opcode = -1;
-  /** Emptied, not replaced, after each message (the inflater reads it during the call only). */
-  private readonly parts: Uint8Array[] = [];
+  /** {@link NO_PARTS} when empty; a message's first part makes a one-element array (most messages are one frame). */
+  private parts: Uint8Array[] = NO_PARTS;
   private size = 0;
   /** Bytes of {@link parts} drawn on the memory budget (a message of several frames is held). */
   private partsDrawn = 0;
@@ -234,7 +237,9 @@ export class WebSocketMessageAssembler implements FrameSink {
         this.dropParts();
       } else {
         // A view of the caller's chunk survives the call only when it is used before returning.
-        this.parts.push(f.owned || (f.fin && this.parts.length === 0) ? f.payload : copyBytes(f.payload));
+        const part = f.owned || (f.fin && this.parts.length === 0) ? f.payload : copyBytes(f.payload);
+        if (this.parts.length === 0) this.parts = [part];
+        else this.parts.push(part);
         this.size += f.payload.length;
       }
     }
@@ -297,7 +302,7 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   /** Forgets the parts held, and gives back what they drew. */
   private dropParts(): void {
-    this.parts.length = 0;
+    this.parts = NO_PARTS;
     if (this.partsDrawn > 0) this.options.memory?.release(this.partsDrawn);
     this.partsDrawn = 0;
   }

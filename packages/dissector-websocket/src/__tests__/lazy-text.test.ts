@@ -59,7 +59,14 @@ describe('writeWebSocketMessageJson on dissected messages (text written from the
         expect(isUtf8(b)).toBe(true);
         line += JSON.stringify(Buffer.from(b).toString()).slice(1, -1);
       };
-      return { text: (s: string) => void (line += s), jsonStringBody, line: () => line };
+      return {
+        text: (s: string) => void (line += s),
+        jsonStringBody,
+        bytes: (b: Uint8Array) => void (line += Buffer.from(b).toString()),
+        digits: (n: number, width = 1) => void (line += String(n).padStart(width, '0')),
+        hex: (b: Uint8Array) => void (line += Buffer.from(b).toString('hex')),
+        line: () => line,
+      };
     };
     fc.assert(
       fc.property(

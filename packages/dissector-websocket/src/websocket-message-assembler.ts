@@ -112,7 +112,7 @@ export class WebSocketMessageAssembler implements FrameSink {
 
   // The data message being assembled (opcode -1: none) and its frames' payloads.
   private opcode = -1;
-  /** {@link NO_PARTS} when empty; a message's first part makes a one-element array (most messages are one frame). */
+  /** `NO_PARTS` when empty; a message's first part makes a one-element array (most messages are one frame). */
   private parts: Uint8Array[] = NO_PARTS;
   private size = 0;
   /** Bytes of {@link parts} drawn on the memory budget (a message of several frames is held). */

@@ -14,18 +14,20 @@ const STREAM_CAPACITY = 1024 * 1024;
 const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * The file descriptor of `out` when it is a pipe or a socket (`netrx … | jq`). Node writes to
- * those asynchronously: what a synchronous pipeline makes from one capture chunk is queued in
- * memory until the chunk is done, and a chunk of near-cap deflate messages makes gigabytes. The
- * writer writes to them itself, synchronously, waiting while the reader is behind. Files and
- * terminals are written synchronously by Node already.
+ * The file descriptor of `out` when the writer writes to it itself, synchronously: a pipe or a
+ * socket (`netrx … | jq`), a file or a character device (`> out.jsonl`, `> /dev/null`, a terminal).
+ * Node writes to pipes and sockets asynchronously: what a synchronous pipeline makes from one
+ * capture chunk would be queued in memory until the chunk is done, and a chunk of near-cap deflate
+ * messages makes gigabytes; the writer waits while the reader is behind instead. Files and
+ * terminals Node writes synchronously too; writing them directly is the same, and once written
+ * the writer's buffer is free to fill again (no new buffer per chunk of output).
  */
-function pipeFd(out: Writable): number | undefined {
+function directFd(out: Writable): number | undefined {
   const fd = (out as Writable & { fd?: unknown }).fd;
   if (typeof fd !== 'number') return undefined;
   try {
     const st = fstatSync(fd);
-    return st.isFIFO() || st.isSocket() ? fd : undefined;
+    return st.isFIFO() || st.isSocket() || st.isFile() || st.isCharacterDevice() ? fd : undefined;
   } catch {
     return undefined;
   }
@@ -62,7 +64,7 @@ export class LineWriter extends ByteLines {
   protected buf: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
   /** Whether a line is kept whole however long (a writer whose lines are taken, not written). */
   protected holdsLines = false;
-  /** `out`'s descriptor when it is a pipe or socket: written synchronously (see {@link pipeFd}). */
+  /** `out`'s descriptor when the writer writes it synchronously itself (see `directFd`). */
   private readonly fd: number | undefined;
   /** The pipe failed (`EPIPE`: `netrx … | head` is done reading): what follows is dropped. */
   private broken = false;
@@ -72,7 +74,7 @@ export class LineWriter extends ByteLines {
     private readonly chunk = 64 * 1024,
   ) {
     super();
-    this.fd = pipeFd(out);
+    this.fd = directFd(out);
   }
 
   /** Ends the current line; writes what is collected once it reaches the chunk size. */
@@ -85,9 +87,9 @@ export class LineWriter extends ByteLines {
   /** Writes what is collected (whole lines). */
   flush(): void {
     if (this.pos === 0) return;
-    // The stream may hold the bytes until it drains: hand it this buffer and start a new one.
-    this.send(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
+    // Written out already: the buffer is free again. Otherwise the stream may hold the bytes until
+    // it drains: it keeps this buffer, and a new one is started.
+    if (!this.send(this.buf.subarray(0, this.pos))) this.buf = Buffer.allocUnsafe(INITIAL_CAPACITY);
     this.pos = 0;
   }
 
@@ -106,20 +108,22 @@ export class LineWriter extends ByteLines {
   }
 
   /**
-   * Hands `bytes` on: to a pipe synchronously while nothing is queued in the stream before them
-   * (order kept); otherwise, or after an error, to the stream (which then reports the error).
+   * Hands `bytes` on: to the descriptor synchronously while nothing is queued in the stream before
+   * them (order kept); otherwise, or after an error, to the stream (which then reports the error).
+   * Returns whether they were all written (the caller may reuse them), not left with the stream.
    */
-  private send(bytes: Buffer): void {
-    if (this.broken) return;
+  private send(bytes: Buffer): boolean {
+    if (this.broken) return true;
     if (this.fd !== undefined && this.out.writableLength === 0 && !this.out.destroyed) {
       const n = writeAllSync(this.fd, bytes);
-      if (n === bytes.length) return;
+      if (n === bytes.length) return true;
       // The stream tries the rest and reports the error (the command stops reading); nothing
       // more is made into output for a reader that is gone.
       this.broken = true;
       bytes = bytes.subarray(n);
     }
     this.out.write(bytes);
+    return false;
   }
 
   /**

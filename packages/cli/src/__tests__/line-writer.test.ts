@@ -1,4 +1,7 @@
-import { Writable } from 'node:stream';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Connection } from '@netrx/core';
@@ -124,6 +127,33 @@ describe('LineWriter', () => {
       }),
       { numRuns: 50 },
     );
+  });
+
+  it('writes a file descriptor itself, reusing its buffer after each write; a stream that keeps chunks gets new ones', async () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'é'.repeat(i % 50)}`);
+    const want = lines.map((l) => l + '\n').join('');
+    const dir = mkdtempSync(join(tmpdir(), 'netrx-lw-'));
+    try {
+      // A file: written synchronously by the writer (the stream's own write must not be called).
+      const fd = openSync(join(dir, 'out'), 'w');
+      const file = Object.assign(new Writable({ write: () => expect.unreachable('written through the stream') }), { fd });
+      const w = new LineWriter(file, 1000);
+      for (const l of lines) w.line(l);
+      await w.end();
+      closeSync(fd);
+      expect(readFileSync(join(dir, 'out'), 'utf8')).toBe(want);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+    // A PassThrough holds every chunk until it is read: reusing a buffer would overwrite them.
+    const pass = new PassThrough({ highWaterMark: 1 << 30 });
+    const w = new LineWriter(pass, 1000);
+    for (const l of lines) w.line(l);
+    await w.end();
+    pass.end();
+    const got: Buffer[] = [];
+    for await (const c of pass) got.push(c as Buffer);
+    expect(Buffer.concat(got).toString()).toBe(want);
   });
 
   it('writes whole lines only, in chunks of about the chunk size, however long a line is', () => {

@@ -10,6 +10,7 @@
  * npm run bench -- --flat                         # also `netrx ws` on a 10x capture (memory)
  * npm run bench -- --stage cli --workers 1,2,4     # `netrx ws --workers N`: a row per N (cli-wN)
  * npm run bench -- --profile --stage ws           # + top functions per stage (node --cpu-prof)
+ * npm run bench -- --stage cli --runs 5 --against ../base   # another build's netrx, run alternately (cli@base)
  * ```
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -41,6 +42,11 @@ interface Options {
   runs: number;
   /** `netrx --workers` counts of the `cli` stage: `cli` (1) and a `cli-wN` row for each other. */
   workers: number[];
+  /**
+   * Another build's checkout (its `packages/cli/bin/netrx.js`): each `cli` run is followed by one
+   * of that build, so both see the same moments of a shared machine; its rows are `cli@base`.
+   */
+  against?: string;
 }
 
 /** One row of the table. */
@@ -93,8 +99,12 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--runs') {
       o.runs = Number(argv[++i]);
       if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs needs a positive integer');
+    } else if (a === '--against') {
+      const bin = join(argv[++i] ?? '', 'packages/cli/bin/netrx.js');
+      if (!existsSync(bin)) throw new Error(`--against needs a built checkout: ${bin} is not there (npx tsc -b packages/cli in it)`);
+      o.against = bin;
     }
-    else throw new Error(`unknown option ${a}\nusage: npm run bench -- [--packets N] [--variant ${VARIANTS.join(',')}] [--stage ${STAGES.join(',')}] [--flat] [--profile] [--no-verify] [--runs N] [--workers 1,2,4]`);
+    else throw new Error(`unknown option ${a}\nusage: npm run bench -- [--packets N] [--variant ${VARIANTS.join(',')}] [--stage ${STAGES.join(',')}] [--flat] [--profile] [--no-verify] [--runs N] [--workers 1,2,4] [--against CHECKOUT]`);
   }
   return o;
 }
@@ -205,9 +215,10 @@ async function libraryStage(o: Options, meta: CaptureMeta, stage: (typeof LIBRAR
   return row;
 }
 
-async function cliStage(o: Options, meta: CaptureMeta, again = false, workers = 1): Promise<Row> {
-  const stage = workers === 1 ? 'cli' : `cli-w${workers}`;
-  const args = [NETRX_BIN, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress', '--workers', String(workers), ...(meta.keyLog ? ['--keylog', meta.keyLog] : [])];
+async function cliStage(o: Options, meta: CaptureMeta, again = false, workers = 1, bin = NETRX_BIN): Promise<Row> {
+  const base = bin === NETRX_BIN ? '' : '@base';
+  const stage = (workers === 1 ? 'cli' : `cli-w${workers}`) + base;
+  const args = [bin, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress', '--workers', String(workers), ...(meta.keyLog ? ['--keylog', meta.keyLog] : [])];
   const t = timed(process.execPath, [...nodeArgs(o, meta.variant, stage), ...args]);
   const row = rowBase(meta, stage, t.seconds);
   row.peakRssMb = t.rssKb !== undefined ? t.rssKb / 1024 : undefined;
@@ -218,9 +229,12 @@ async function cliStage(o: Options, meta: CaptureMeta, again = false, workers = 
   if (o.verify && !again) {
     const { lines, sha256 } = await countLines(process.execPath, args);
     row.check = lines === meta.expected.messages ? 'ok' : `lines ${lines}/${meta.expected.messages}`;
-    // With workers, the output must be the one thread's, byte for byte.
-    if (workers === 1) oneWorkerOutput.set(meta.file, sha256);
-    else if (row.check === 'ok' && oneWorkerOutput.has(meta.file)) row.check = oneWorkerOutput.get(meta.file) === sha256 ? 'ok, = 1 worker' : 'differs from 1 worker';
+    // With workers, or from the other build, the output must be this build's one thread's, byte for byte.
+    if (workers === 1 && !base) oneWorkerOutput.set(meta.file, sha256);
+    else if (row.check === 'ok' && oneWorkerOutput.has(meta.file)) {
+      const same = oneWorkerOutput.get(meta.file) === sha256;
+      row.check = base ? (same ? 'ok, = this build' : 'differs from this build') : same ? 'ok, = 1 worker' : 'differs from 1 worker';
+    }
   } else row.check = 'not verified';
   row.profile = readProfile(o, meta.variant, stage);
   return row;
@@ -282,11 +296,16 @@ async function main(): Promise<void> {
       let row: Row | undefined;
       let load = 0;
       let firstCheck = '';
+      let baseRow: Row | undefined;
       for (let run = 0; run < o.runs; run++) {
         const l = loadavg()[0]!;
         const r = stage === 'cli' ? await cliStage(o, meta, run > 0, workers) : stage === 'tshark' ? tsharkStage(meta) : await libraryStage(o, meta, stage);
         if (run === 0) firstCheck = r.check;
         if (!row || !(r.seconds >= row.seconds)) (row = r), (load = l);
+        if (stage === 'cli' && o.against !== undefined) {
+          const b = await cliStage(o, meta, run > 0, workers, o.against);
+          if (!baseRow || !(b.seconds >= baseRow.seconds)) baseRow = { ...b, check: baseRow?.check ?? b.check, load: loadavg()[0]! };
+        }
       }
       if (!row) continue;
       // The command's output is counted once, in the first run.
@@ -305,6 +324,10 @@ async function main(): Promise<void> {
       if (stage === 'tshark' && cli && Number.isFinite(cli.seconds)) cli.vsTshark = row.seconds / cli.seconds;
       process.stderr.write(`${row.seconds.toFixed(2)} s ${row.check}${row.error ? `\n${row.error}` : ''}\n`);
       rows.push(row);
+      if (baseRow) {
+        process.stderr.write(`bench:   ${baseRow.stage}… ${baseRow.seconds.toFixed(2)} s ${baseRow.check}${baseRow.error ? `\n${baseRow.error}` : ''}\n`);
+        rows.push(baseRow);
+      }
     }
   }
   const cpu = cpus();

@@ -55,15 +55,31 @@ let secondEnd = 0n;
 let secondText = '';
 const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000'];
 
-/** Formats a nanosecond timestamp as `seconds.nanoseconds`, as the JSON contract writes it. */
-export function formatTimestamp(ns: bigint): string {
+/**
+ * The seconds of a nanosecond timestamp and the dot after them (`"1700000000."`), as
+ * {@link formatTimestamp} writes them; undefined before 1970. The text is kept while timestamps
+ * stay in the same second (the same string comes back), for writers that encode it once.
+ *
+ * @example
+ * ```ts
+ * timestampSecond(1_700_000_000_123_456_789n); // '1700000000.'
+ * ```
+ */
+export function timestampSecond(ns: bigint): string | undefined {
   if (ns < secondStart || ns >= secondEnd) {
-    if (ns < 0n) return `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
+    if (ns < 0n) return undefined;
     const s = ns / 1_000_000_000n;
     secondStart = s * 1_000_000_000n;
     secondEnd = secondStart + 1_000_000_000n;
     secondText = `${s}.`;
   }
+  return secondText;
+}
+
+/** Formats a nanosecond timestamp as `seconds.nanoseconds`, as the JSON contract writes it. */
+export function formatTimestamp(ns: bigint): string {
+  const second = timestampSecond(ns);
+  if (second === undefined) return `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
   const frac = `${Number(ns - secondStart)}`;
-  return secondText + ZEROS[9 - frac.length]! + frac;
+  return second + ZEROS[9 - frac.length]! + frac;
 }

@@ -7,7 +7,7 @@
  * @module @netrx/core
  */
 export { concatBytes, copyBytes } from './bytes.js';
-export { LinkType, formatTimestamp } from './frame.js';
+export { LinkType, formatTimestamp, timestampSecond } from './frame.js';
 export type { CapturedFrame } from './frame.js';
 export type { Diagnostic, Severity } from './diagnostic.js';
 export { findLayer } from './layer.js';

@@ -1,9 +1,9 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { connectionJsonFields, formatTimestamp, type Connection, type Diagnostic } from '@netrx/core';
+import { connectionJsonFields, formatTimestamp, timestampSecond, type Connection, type Diagnostic } from '@netrx/core';
 import { utf8Text } from './bytes.js';
 import { textIsPayload, textIsUtf8Payload } from './lazy-text.js';
 import { forEachUtf8Piece } from './utf8-pieces.js';
-import type { WebSocketMessage, WebSocketWarning } from './types.js';
+import type { WebSocketMessage, WebSocketMessageKind, WebSocketWarning } from './types.js';
 
 /** Where {@link writeWebSocketMessageJson} puts a line (the CLI's `LineWriter` is one). */
 export interface JsonLineSink {
@@ -34,7 +34,13 @@ const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
  */
 const connectionBytes = new WeakMap<Connection, { readonly c2s: Uint8Array; readonly s2c: Uint8Array }>();
 /** `text","length":` and the like, by message kind. */
-const kindBytes = new Map<string, Uint8Array>();
+const KIND_BYTES: Readonly<Record<WebSocketMessageKind, Uint8Array>> = {
+  text: utf8('text","length":'),
+  binary: utf8('binary","length":'),
+  ping: utf8('ping","length":'),
+  pong: utf8('pong","length":'),
+  close: utf8('close","length":'),
+};
 const HEX_OPEN = utf8(',"hex":"');
 const TEXT_OPEN = utf8(',"text":"');
 const QUOTE = utf8('"');
@@ -42,24 +48,23 @@ const CLOSE = utf8('}');
 const COMPRESSED = utf8(',"compressed":true,"frames":');
 const UNCOMPRESSED = utf8(',"compressed":false,"frames":');
 
-/** The second the last timestamp fell in, and `{"ts":"<second>.` as bytes (messages mostly share it). */
-let tsSecond = -1n;
-let tsSecondEnd = -1n;
+/** The seconds last written (core's `timestampSecond` text) and `{"ts":"<seconds>.` as bytes: messages mostly share them. */
+let tsSecond = '';
 let tsOpen = utf8('{"ts":"');
 
 /** `{"ts":"<seconds>.<nanoseconds>` — the text {@link formatTimestamp} makes, written as digits. */
 function writeTimestamp(ns: bigint, sink: JsonLineSink): void {
-  if (ns < tsSecond || ns >= tsSecondEnd) {
-    if (ns < 0n) {
-      sink.text(`{"ts":"${formatTimestamp(ns)}`);
-      return;
-    }
-    tsSecond = ns - (ns % 1_000_000_000n);
-    tsSecondEnd = tsSecond + 1_000_000_000n;
-    tsOpen = utf8(`{"ts":"${ns / 1_000_000_000n}.`);
+  const second = timestampSecond(ns);
+  if (second === undefined) {
+    sink.text(`{"ts":"${formatTimestamp(ns)}`);
+    return;
+  }
+  if (second !== tsSecond) {
+    tsSecond = second;
+    tsOpen = utf8(`{"ts":"${second}`);
   }
   sink.bytes(tsOpen);
-  sink.digits(Number(ns - tsSecond), 9);
+  sink.digits(Number(ns % 1_000_000_000n), 9);
 }
 
 function connectionPart(c: Connection, dir: 'c2s' | 's2c'): Uint8Array {
@@ -70,12 +75,6 @@ function connectionPart(c: Connection, dir: 'c2s' | 's2c'): Uint8Array {
     connectionBytes.set(c, parts);
   }
   return parts[dir];
-}
-
-function kindPart(kind: string): Uint8Array {
-  let b = kindBytes.get(kind);
-  if (b === undefined) kindBytes.set(kind, (b = utf8(`${kind}","length":`)));
-  return b;
 }
 
 /**
@@ -96,7 +95,7 @@ export function writeWebSocketMessageJson(m: WebSocketMessage, sink: JsonLineSin
   const p = m.payload;
   writeTimestamp(m.lastTs, sink);
   sink.bytes(connectionPart(m.connection, m.dir));
-  sink.bytes(kindPart(m.kind));
+  sink.bytes(KIND_BYTES[m.kind]);
   sink.digits(p.length);
   if (m.undecodable !== undefined) sink.text(`,"undecodable":${JSON.stringify(m.undecodable)}`);
   else if (m.kind !== 'text') {

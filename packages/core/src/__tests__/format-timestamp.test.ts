@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatTimestamp } from '../frame.js';
+import { formatTimestamp, timestampSecond } from '../frame.js';
 
 /** The contract's definition: whole seconds, a dot, nine digits of nanoseconds. */
 const plain = (ns: bigint): string => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
@@ -22,5 +22,15 @@ describe('formatTimestamp', () => {
         }
       }),
     );
+  });
+
+  it('timestampSecond: the seconds and the dot, kept while the second lasts; none before 1970', () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: -2_000_000_000n, max: 4_000_000_000_000_000_000n }), { maxLength: 50 }), (xs) => {
+        for (const x of xs) expect(timestampSecond(x)).toBe(x < 0n ? undefined : `${x / 1_000_000_000n}.`);
+      }),
+    );
+    const t = 1_700_000_000_000_000_000n;
+    expect(timestampSecond(t + 5n)).toBe(timestampSecond(t + 999_999_999n));
   });
 });

@@ -1,9 +1,9 @@
-import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { websocketMessageJson, writeWebSocketMessageJson } from '../websocket-json.js';
 import { textIsPayload } from '../lazy-text.js';
 import { drive, encodeFrame, upgrade } from './frames.js';
+import { byteSink } from './json-sink.js';
 
 const M = 0x11223344;
 
@@ -51,23 +51,6 @@ describe('text messages: text decoded when first read', () => {
 
 describe('writeWebSocketMessageJson on dissected messages (text written from the payload bytes)', () => {
   it('writes what websocketMessageJson writes, for any payload', () => {
-    const sink = () => {
-      let line = '';
-      // Escapes the bytes the way the CLI's LineWriter must: as JSON.stringify escapes their text;
-      // it is handed valid UTF-8 only (the writer copies the bytes as they are).
-      const jsonStringBody = (b: Uint8Array): void => {
-        expect(isUtf8(b)).toBe(true);
-        line += JSON.stringify(Buffer.from(b).toString()).slice(1, -1);
-      };
-      return {
-        text: (s: string) => void (line += s),
-        jsonStringBody,
-        bytes: (b: Uint8Array) => void (line += Buffer.from(b).toString()),
-        digits: (n: number, width = 1) => void (line += String(n).padStart(width, '0')),
-        hex: (b: Uint8Array) => void (line += Buffer.from(b).toString('hex')),
-        line: () => line,
-      };
-    };
     fc.assert(
       fc.property(
         fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 100 }).map((s) => Buffer.from(s)), fc.uint8Array({ maxLength: 60 })), { minLength: 1, maxLength: 4 }),
@@ -76,7 +59,7 @@ describe('writeWebSocketMessageJson on dissected messages (text written from the
           const t = drive(upgrade());
           for (const p of payloads) t.s2c(encodeFrame({ opcode, payload: p }));
           for (const m of t.messages()) {
-            const s = sink();
+            const s = byteSink();
             writeWebSocketMessageJson(m, s);
             expect(s.line()).toBe(websocketMessageJson(m));
           }

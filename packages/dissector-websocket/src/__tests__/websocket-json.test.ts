@@ -1,13 +1,13 @@
 // The jsonl contract (DESIGN.md "The command") is written once, by writeWebSocketMessageJson; the
 // string form is made from it. Both are checked here against the contract written the plain way,
 // as an object given to JSON.stringify, on messages as the dissector makes them.
-import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { appEventJsonHead, type Diagnostic } from '@netrx/core';
 import type { WebSocketMessage } from '../types.js';
 import { websocketMessageJson, writeWebSocketMessageJson } from '../websocket-json.js';
 import { concat, drive, encodeFrame, upgrade } from './frames.js';
+import { byteSink } from './json-sink.js';
 
 /** The contract as an object: the order and the fields of DESIGN.md's example. */
 function contract(m: WebSocketMessage): string {
@@ -24,25 +24,6 @@ function contract(m: WebSocketMessage): string {
   if (m.decoded !== undefined) o.decoded = m.decoded;
   if (m.warnings.length > 0) o.warnings = m.warnings.map((w: Diagnostic) => (w.offset === undefined ? { code: w.code, message: w.message } : { code: w.code, message: w.message, offset: w.offset }));
   return JSON.stringify(o);
-}
-
-/** A sink that writes bytes as the CLI's LineWriter does: text as UTF-8, a string body escaped from its bytes. */
-function byteSink() {
-  const chunks: Buffer[] = [];
-  return {
-    text: (s: string) => void chunks.push(Buffer.from(s)),
-    jsonStringBody: (b: Uint8Array) => {
-      expect(isUtf8(b)).toBe(true); // the writer hands over valid UTF-8 only
-      chunks.push(Buffer.from(JSON.stringify(Buffer.from(b).toString()).slice(1, -1)));
-    },
-    bytes: (b: Uint8Array) => void chunks.push(Buffer.from(b)),
-    digits: (n: number, width = 1) => {
-      expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
-      chunks.push(Buffer.from(String(n).padStart(width, '0')));
-    },
-    hex: (b: Uint8Array) => void chunks.push(Buffer.from(Buffer.from(b).toString('hex'))),
-    line: () => Buffer.concat(chunks).toString(),
-  };
 }
 
 function expectContract(m: WebSocketMessage): void {

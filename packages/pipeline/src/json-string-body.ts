@@ -45,6 +45,14 @@ export function writeJsonStringBody(buf: Uint8Array, pos: number, utf8: Uint8Arr
   while (i < end) {
     const b = utf8[i]!;
     if (NEEDS_ESCAPE[b] !== 0) {
+      // `"` and `\`, many in text that is JSON itself: a backslash before them, nothing to look up.
+      if (b === 0x22 || b === 0x5c) {
+        buf[pos] = 0x5c;
+        buf[pos + 1] = b;
+        pos += 2;
+        i++;
+        continue;
+      }
       const e = JSON_ESCAPES[b]!;
       for (let k = 0; k < e.length; k++) buf[pos + k] = e[k]!;
       // A run of one byte that needs escaping (NULs, as a deflate bomb inflates to): the first

@@ -195,15 +195,20 @@ describe.skipIf(missing)('RedisStreamSink when Redis goes away', () => {
     sink.write(fakeRecord(0, 0));
     await sink.flush();
     await redis.kill();
-    await until(() => !sink.connected, 'the sink sees Redis gone');
-    for (let n = 1; n <= 20; n++) sink.write(fakeRecord(n % 3, n));
-    const ready = sink.ready();
-    expect(ready).toBeInstanceOf(Promise);
-    let released = false;
-    void ready!.then(() => (released = true));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(released).toBe(false);
-    await redis.restart();
+    let ready: Promise<void> | undefined;
+    try {
+      await until(() => !sink.connected, 'the sink sees Redis gone');
+      for (let n = 1; n <= 20; n++) sink.write(fakeRecord(n % 3, n));
+      ready = sink.ready();
+      expect(ready).toBeInstanceOf(Promise);
+      let released = false;
+      void ready!.then(() => (released = true));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(released).toBe(false);
+    } finally {
+      // The next tests need Redis whatever happened here.
+      await redis.restart();
+    }
     await ready;
     const stats = await sink.close();
     expect(stats).toMatchObject({ accepted: 21, written: 21, dropped: 0, pending: 0 });
@@ -217,11 +222,14 @@ describe.skipIf(missing)('RedisStreamSink when Redis goes away', () => {
     sink.write(fakeRecord(0, 0));
     await sink.flush();
     await redis.kill();
-    await until(() => !sink.connected, 'the sink sees Redis gone');
-    for (let n = 1; n <= 1000; n++) sink.write(fakeRecord(0, n));
-    expect(sink.ready()).toBeUndefined();
-    expect(sink.stats).toMatchObject({ accepted: 1001, dropped: 900, pending: 100 });
-    await redis.restart();
+    try {
+      await until(() => !sink.connected, 'the sink sees Redis gone');
+      for (let n = 1; n <= 1000; n++) sink.write(fakeRecord(0, n));
+      expect(sink.ready()).toBeUndefined();
+      expect(sink.stats).toMatchObject({ accepted: 1001, dropped: 900, pending: 100 });
+    } finally {
+      await redis.restart();
+    }
     const stats = await sink.close();
     expect(stats).toMatchObject({ written: 101, dropped: 900, pending: 0 });
     const ids = (await readShards(redis.port, 'live', 1))[0]!.map((e) => e.fields.id);
@@ -229,27 +237,38 @@ describe.skipIf(missing)('RedisStreamSink when Redis goes away', () => {
   });
 
   it('fails with a clear error naming how many records were written when Redis never comes back', async () => {
-    const sink = await createRedisSink({ target: redis.url('gone', 'shards=1'), reconnect: { giveUpAfterMs: 300, maxDelayMs: 50 } });
+    // The error names the last failure before giving up: the refusal of a reconnection attempt
+    // (every 50 ms from 50 ms after the loss), unless this process was held from then to the
+    // give-up time, when it would still be the lost connection. 2 s leaves room for that.
+    const sink = await createRedisSink({ target: redis.url('gone', 'shards=1'), reconnect: { giveUpAfterMs: 2000, maxDelayMs: 50 } });
     for (let n = 0; n < 5; n++) sink.write(fakeRecord(0, n));
     await sink.flush();
     await redis.kill();
-    for (let n = 5; n < 8; n++) sink.write(fakeRecord(0, n));
-    const err = await codeOf(sink.close());
-    expect(err.code).toBe('ERR_REDIS_SINK_LOST');
-    expect(err.message).toMatch(/^lost the connection to Redis at 127\.0\.0\.1:\d+ and it did not come back within 0\.3 s \(connection refused \(ECONNREFUSED\)\): 5 records were written to gone, 3 were not$/);
-    expect(sink.ready()).toBeUndefined();
-    await redis.restart();
+    try {
+      for (let n = 5; n < 8; n++) sink.write(fakeRecord(0, n));
+      const err = await codeOf(sink.close());
+      expect(err.code).toBe('ERR_REDIS_SINK_LOST');
+      expect(err.message).toMatch(/^lost the connection to Redis at 127\.0\.0\.1:\d+ and it did not come back within 2 s \(connection refused \(ECONNREFUSED\)\): 5 records were written to gone, 3 were not$/);
+      expect(sink.ready()).toBeUndefined();
+    } finally {
+      await redis.restart();
+    }
   });
 });
 
 describe.skipIf(missing)('RedisStreamSink when Redis restarts with a data set to load', () => {
   let redis: RedisServer;
   beforeAll(async () => {
-    redis = await startRedisServer({ persistent: true, args: ['--enable-debug-command', 'yes'] });
-    // Half a million keys in the append-only file's base: loading them takes a second or more, during
-    // which Redis accepts connections but answers data commands with -LOADING.
+    // 20,000 keys in the append-only file's base, each loaded after a 100 µs pause (key-load-delay):
+    // loading takes 2 s at least however fast the machine, during which Redis accepts connections
+    // and, looking up from the loading every KiB read, answers data commands with -LOADING. (How
+    // long a natural data set takes to load depends on the machine: half a million keys took 0.4 s.)
+    redis = await startRedisServer({
+      persistent: true,
+      args: ['--enable-debug-command', 'yes', '--key-load-delay', '100', '--loading-process-events-interval-bytes', '1024'],
+    });
     const c = await plainClient(redis.port);
-    await c.sendCommand(['DEBUG', 'POPULATE', '500000', 'filler', '100']);
+    await c.sendCommand(['DEBUG', 'POPULATE', '20000', 'filler', '100']);
     await c.sendCommand(['BGREWRITEAOF']);
     for (;;) {
       const info = String(await c.sendCommand(['INFO', 'persistence']));

@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NetrxError, type CapturedFrame } from '@netrx/core';
 import { ethernet, ipv4, pcapFile, tcp } from '../../../../test-support/packets.js';
@@ -24,6 +24,15 @@ function file(name: string, bytes: Uint8Array): string {
   const path = join(dir, name);
   writeFileSync(path, bytes);
   return path;
+}
+
+/** Resolves once `check()` is true (polled), or throws after `ms`. */
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /** All frames, and the error if the observable errored. */
@@ -95,12 +104,22 @@ describe('fromCaptureFile', () => {
 
   it.skipIf(!existsSync('/proc/self/fd'))('closes the file when unsubscribed before the end', async () => {
     const big = file('big.pcap', pcapFile(1, Array.from({ length: 2000 }, (_, i) => records[i % records.length]!)));
-    const fds = () => readdirSync('/proc/self/fd').length;
-    const before = fds();
-    const got = await lastValueFrom(fromCaptureFile(big, { chunkSize: 4096 }).pipe(take(3), toArray()));
+    const target = realpathSync(big);
+    // This process's descriptors open on the file (counting them all would count other work's too).
+    const onBig = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === target;
+        } catch {
+          return false; // closed meanwhile
+        }
+      }).length;
+    let open = 0;
+    const got = await lastValueFrom(fromCaptureFile(big, { chunkSize: 4096 }).pipe(tap(() => (open ||= onBig())), take(3), toArray()));
     expect(got).toHaveLength(3);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fds()).toBe(before);
+    expect(open).toBe(1);
+    // Closing is asynchronous (the file handle is closed on libuv's thread pool): it happens, however late.
+    await until(() => onBig() === 0, 'the file is closed');
   });
 
   it('waits for beforeNextChunk before reading on', async () => {
@@ -113,11 +132,15 @@ describe('fromCaptureFile', () => {
         beforeNextChunk: () => (++calls === 1 ? new Promise<void>((r) => (release = r)) : undefined),
       }).subscribe({ next: (f) => frames.push(f), complete: resolve }),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    // The first chunk is read and pushed through, then the hook is called ...
+    await until(() => calls > 0, 'the first chunk is read');
     const held = frames.length;
-    expect(calls).toBe(1);
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(records.length);
+    // ... and nothing more is read while it holds (give a reader that did not wait time to show it).
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBe(1);
+    expect(frames).toHaveLength(held);
     release();
     await done;
     expect(frames).toHaveLength(records.length);

@@ -6,7 +6,7 @@
 // oldest while Redis is frozen. In process through main(), except where processes are the point
 // (those run the built command, packages/cli/bin/netrx.js, built from the sources first).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,13 @@ const SHARDS = 16;
  * written can trail what Redis stored by up to that much (replies not yet read when Redis went).
  */
 const WINDOW = 500 * 4;
+/**
+ * `?timeout=` of the runs that lose Redis for good: it is also how long a batch may wait for its
+ * replies before the sink counts Redis as gone, and gives up (from the batch's sending on). Redis
+ * fsyncs every write here, and one fsync on a busy disk can take a second: that must not end the
+ * run before the test freezes or kills Redis.
+ */
+const TIMEOUT_S = 3;
 
 /** What a run's stdout lines say should be in Redis: each line's id (`source:stream:n`), in order. */
 interface Expected {
@@ -103,6 +110,19 @@ async function stored(port: number, key: string): Promise<number> {
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Bytes that clients sent to the server on 127.0.0.1:`port` and the kernel holds, unread by it
+ * (`rx_queue` of its established connections in /proc/net/tcp: Linux).
+ */
+function unreadByRedis(port: number): number {
+  let n = 0;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const [, local, , state, queues] = line.trim().split(/\s+/);
+    if (state === '01' && parseInt(local!.split(':')[1]!, 16) === port) n += parseInt(queues!.split(':')[1]!, 16);
+  }
+  return n;
 }
 
 /** The sink's summary line: `… N records written, M resent[ after K reconnection(s)]`. */
@@ -244,7 +264,7 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
   });
 
   it('Redis frozen mid-run (SIGSTOP) and never answering again: exit status 1 after timeout, naming how many records were written', async () => {
-    const running = run('ws', '-r', big, '-q', '--sink', redis.url('frozen', 'timeout=1'), '--sink-source', 'frozen');
+    const running = run('ws', '-r', big, '-q', '--sink', redis.url('frozen', `timeout=${TIMEOUT_S}`), '--sink-source', 'frozen');
     let seen = 0;
     try {
       await until(async () => (seen = await stored(redis.port, 'frozen').catch(() => 0)) >= 2 * WINDOW, `${2 * WINDOW} records are in Redis`);
@@ -252,7 +272,7 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
       const r = await running;
       expect(r.status).toBe(1);
       // The reply deadline is the timeout (under 10 s): the silence is named as the cause.
-      const m = new RegExp(`^netrx ws: lost the connection to Redis at 127\\.0\\.0\\.1:${redis.port} and it did not come back within 1 s \\(Redis did not answer \\d+ XADDs within 1 s\\): (\\d+) records were written to frozen, (\\d+) were not\\n$`).exec(r.err);
+      const m = new RegExp(`^netrx ws: lost the connection to Redis at 127\\.0\\.0\\.1:${redis.port} and it did not come back within ${TIMEOUT_S} s \\(Redis did not answer \\d+ XADDs within ${TIMEOUT_S} s\\): (\\d+) records were written to frozen, (\\d+) were not\\n$`).exec(r.err);
       expect(m, r.err).not.toBeNull();
       expect(Number(m![1])).toBeGreaterThanOrEqual(seen - WINDOW);
       expect(Number(m![1]) + Number(m![2])).toBeLessThanOrEqual(expectedRecords(bigJsonl, 'frozen').length);
@@ -269,7 +289,16 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
     const running = run('ws', '-r', big, '-q', '--sink', redis.url('crash'), '--sink-source', 'crash');
     await until(async () => (killedAt = await stored(redis.port, 'crash').catch(() => 0)) >= 5000, '5000 records are in Redis');
     expect(killedAt).toBeLessThan(expected.length / 2);
-    await redis.kill();
+    // Killed while every XADD sent had been answered (the reader, not Redis, the slower), the sink
+    // could notice the closed socket before it sent more, and resend nothing. So freeze Redis
+    // first, until XADDs the sink sent lie unread in its socket: those Redis never executes nor
+    // answers, and the sink must send them again.
+    redis.pause();
+    try {
+      if (existsSync('/proc/net/tcp')) await until(async () => unreadByRedis(redis.port) > 0, 'the sink has sent XADDs Redis has not read');
+    } finally {
+      await redis.kill();
+    }
     await new Promise((r) => setTimeout(r, 500));
     await redis.restart();
     const r = await running;
@@ -285,7 +314,7 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
   }, 180_000);
 
   it('Redis never comes back: exit status 1 with an error naming how many records were written', async () => {
-    const running = run('ws', '-r', big, '-q', '--sink', redis.url('lost', 'timeout=1'), '--sink-source', 'lost');
+    const running = run('ws', '-r', big, '-q', '--sink', redis.url('lost', `timeout=${TIMEOUT_S}`), '--sink-source', 'lost');
     let seen = 0;
     await until(async () => (seen = await stored(redis.port, 'lost').catch(() => 0)) >= 2 * WINDOW, `${2 * WINDOW} records are in Redis`);
     await redis.kill();
@@ -297,7 +326,7 @@ describe.skipIf(skip)('netrx --sink redis://…', () => {
       await redis.restart();
     }
     expect(r.status).toBe(1);
-    const m = new RegExp(`^netrx ws: lost the connection to Redis at 127\\.0\\.0\\.1:${redis.port} and it did not come back within 1 s \\([^)]+\\)+: (\\d+) records were written to lost, (\\d+) were not\\n$`).exec(r.err);
+    const m = new RegExp(`^netrx ws: lost the connection to Redis at 127\\.0\\.0\\.1:${redis.port} and it did not come back within ${TIMEOUT_S} s \\([^)]+\\)+: (\\d+) records were written to lost, (\\d+) were not\\n$`).exec(r.err);
     expect(m, r.err).not.toBeNull();
     const written = Number(m![1]);
     expect(written).toBeGreaterThanOrEqual(seen - WINDOW);

@@ -72,7 +72,10 @@ async function startNetrx(args: string[], env: NodeJS.ProcessEnv): Promise<{ chi
   let err = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`netrx did not start listening: ${err}`)), 30_000);
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`netrx did not start listening: ${err}`));
+    }, 30_000);
     child.stderr!.on('data', (b: Buffer) => {
       err += b.toString();
       if (err.includes('listening on')) {
@@ -85,8 +88,14 @@ async function startNetrx(args: string[], env: NodeJS.ProcessEnv): Promise<{ chi
   return { child, out: () => out, err: () => err };
 }
 
-/** Stops netrx with Ctrl-C once nothing new has come out for 500 ms (10 s at most); returns its output. */
-async function stopNetrx(n: { child: ChildProcess; out: () => string; err: () => string }): Promise<{ out: string; err: string; status: number | null }> {
+/**
+ * Stops netrx with Ctrl-C and returns its output. Ctrl-C loses the packets the capture has not
+ * read yet, so first it waits until netrx has printed `lines` lines (what the session makes; 30 s
+ * at most, after which the checks say what is missing), then until nothing new has come out for
+ * 500 ms (anything more it would print), 10 s at most.
+ */
+async function stopNetrx(n: { child: ChildProcess; out: () => string; err: () => string }, lines: number): Promise<{ out: string; err: string; status: number | null }> {
+  for (const deadline = Date.now() + 30_000; n.out().split('\n').length - 1 < lines && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
   for (let last = -1, waited = 0; n.out().length !== last && waited < 10_000; waited += 500) {
     last = n.out().length;
     await new Promise((r) => setTimeout(r, 500));
@@ -110,6 +119,20 @@ async function wssSession(cert: { key: Buffer; cert: Buffer }, keyLog: string, d
   const agent = new https.Agent({ ca: cert.cert, servername: 'localhost' });
   agent.on('keylog', (line: Buffer) => appendFileSync(keyLog, line));
   const client = new WebSocket('wss://127.0.0.1:443/chat', { agent, ca: cert.cert, perMessageDeflate: deflate ? { threshold: 0 } : false });
+  try {
+    return await talk(client, wss, server);
+  } finally {
+    // After a failure too: port 443 free for the next test.
+    client.on('error', () => undefined).terminate();
+    wss.close();
+    server.closeAllConnections();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    agent.destroy();
+  }
+}
+
+/** The client's side of {@link wssSession}, up to the servers closed. */
+async function talk(client: WebSocket, wss: WebSocketServer, server: https.Server): Promise<Sent[]> {
   await new Promise<void>((resolve, reject) => client.once('open', () => resolve()).once('error', reject));
   const sent: Sent[] = [];
   let received = 0;
@@ -134,7 +157,6 @@ async function wssSession(cert: { key: Buffer; cert: Buffer }, keyLog: string, d
   await new Promise<void>((resolve) => client.once('close', () => resolve()));
   await new Promise<void>((resolve) => wss.close(() => resolve()));
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  agent.destroy();
   return sent;
 }
 
@@ -145,6 +167,9 @@ describe.runIf(mode === 'netns')('netrx ws on live wss:// in a private network n
   const certFile = join(dir, 'server.crt');
   spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
   const cert = { key: readFileSync(keyFile), cert: readFileSync(certFile) };
+
+  /** The lines a session makes: a message per message, and the two close frames. */
+  const lineCount = (sent: Sent[]): number => sent.length + 2;
 
   const check = (out: string, sent: Sent[]): void => {
     const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
@@ -167,21 +192,30 @@ describe.runIf(mode === 'netns')('netrx ws on live wss:// in a private network n
   it('netrx ws -i lo --keylog FILE: the file appears and grows during the session; every message decoded, marked tls', async () => {
     const keyLog = join(dir, 'lo.keys');
     const n = await startNetrx(['ws', '-i', 'lo', '--keylog', keyLog, '--format', 'jsonl', 'tcp', 'port', '443'], process.env);
-    expect(n.err()).toContain('does not exist yet');
-    const sent = await wssSession(cert, keyLog, true);
-    const r = await stopNetrx(n);
-    expect(r.status, r.err).toBe(0);
-    expect(existsSync(keyLog)).toBe(true);
-    check(r.out, sent);
+    try {
+      expect(n.err()).toContain('does not exist yet');
+      const sent = await wssSession(cert, keyLog, true);
+      const r = await stopNetrx(n, lineCount(sent));
+      expect(r.status, r.err).toBe(0);
+      expect(existsSync(keyLog)).toBe(true);
+      check(r.out, sent);
+    } finally {
+      // Not left capturing when something failed.
+      n.child.kill('SIGKILL');
+    }
   }, 120_000);
 
   it('netrx ws -i any port 443 with SSLKEYLOGFILE: the same, without compression', async () => {
     const keyLog = join(dir, 'any.keys');
     const n = await startNetrx(['ws', '-i', 'any', '--format', 'jsonl', 'port', '443'], { ...process.env, SSLKEYLOGFILE: keyLog });
-    expect(n.err()).toContain(`TLS keys from SSLKEYLOGFILE=${keyLog}`);
-    const sent = await wssSession(cert, keyLog, false);
-    const r = await stopNetrx(n);
-    expect(r.status, r.err).toBe(0);
-    check(r.out, sent);
+    try {
+      expect(n.err()).toContain(`TLS keys from SSLKEYLOGFILE=${keyLog}`);
+      const sent = await wssSession(cert, keyLog, false);
+      const r = await stopNetrx(n, lineCount(sent));
+      expect(r.status, r.err).toBe(0);
+      check(r.out, sent);
+    } finally {
+      n.child.kill('SIGKILL');
+    }
   }, 120_000);
 });

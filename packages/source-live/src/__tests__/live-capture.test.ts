@@ -13,7 +13,7 @@ import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { websocketMessages, websocketPlugin } from '@netrx/dissector-websocket';
 import { createLiveCaptureStats, fromLiveCapture, LiveCaptureError, listDevices, type LiveBackendName, type LiveCaptureOptions } from '@netrx/source-live';
-import { rebuildTcp, runWsSession, type SentMessage } from './live-session.js';
+import { rebuildTcp, runWsSession, type SentMessage, type SessionRecord } from './live-session.js';
 
 const self = fileURLToPath(import.meta.url);
 // vitest's command-line entry, next to its package.json.
@@ -54,31 +54,62 @@ describe.runIf(mode === 'outer')('live capture', () => {
   }, 300_000);
 });
 
-/** Captures while `traffic` runs, then stops gracefully and returns every frame. */
-async function captureDuring<T>(opts: Omit<LiveCaptureOptions, 'signal' | 'onStart'>, traffic: () => Promise<T>): Promise<{ frames: CapturedFrame[]; result: T }> {
+/** Polls `check` until it is true, or `ms` have passed; resolves with whether it became true. */
+async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > deadline) return false;
+  }
+  return true;
+}
+
+/**
+ * Captures while `traffic` runs, then stops gracefully and returns every frame. Stopping loses
+ * what the kernel holds that the backend has not read yet, so it waits first until the frames
+ * delivered hold everything the test needs (`complete`: all of the traffic's packets, which had
+ * all been sent when it resolved; 30 s at most, after which the test's checks say what is
+ * missing), then until nothing new has arrived for 300 ms (the last FIN and ACK), 10 s at most.
+ */
+async function captureDuring<T>(
+  opts: Omit<LiveCaptureOptions, 'signal' | 'onStart'>,
+  traffic: () => Promise<T>,
+  complete: (frames: readonly CapturedFrame[], result: T) => boolean,
+): Promise<{ frames: CapturedFrame[]; result: T }> {
   const stop = new AbortController();
   let started!: () => void;
   const ready = new Promise<void>((r) => (started = r));
-  let seen = 0;
+  const seen: CapturedFrame[] = [];
   const all = lastValueFrom(
     fromLiveCapture({ ...opts, signal: stop.signal, onStart: () => started() }).pipe(
-      tap(() => seen++),
+      tap((f) => seen.push(f)),
       toArray(),
       timeout(60_000),
     ),
   );
   all.catch(() => undefined);
-  await Promise.race([ready, all]);
-  const result = await traffic();
-  // Let the last packets (FIN, ACK) reach the capture before stopping it: wait until nothing new
-  // has arrived for 300 ms (a fixed pause is too short on a loaded machine), 10 s at most.
-  for (let last = -1, waited = 0; seen !== last && waited < 10_000; waited += 300) {
-    last = seen;
-    await new Promise((r) => setTimeout(r, 300));
+  try {
+    await Promise.race([ready, all]);
+    const result = await traffic();
+    await waitUntil(() => complete(seen, result), 30_000);
+    for (let last = -1, waited = 0; seen.length !== last && waited < 10_000; waited += 300) {
+      last = seen.length;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    stop.abort();
+    return { frames: await all, result };
+  } finally {
+    // Never leave a capture running (a tcpdump child) when the traffic failed.
+    stop.abort();
   }
-  stop.abort();
-  return { frames: await all, result };
 }
+
+/** Whether `frames` hold every byte of the session's TCP connection, both ways. */
+const wholeSession = (frames: readonly CapturedFrame[], s: SessionRecord): boolean => {
+  const tcp = rebuildTcp(frames, s.clientPort, s.serverPort);
+  return tcp.c2s.bytes.length === s.c2sBytes && tcp.s2c.bytes.length === s.s2cBytes;
+};
+
+/** Whether `frames` hold `n` of the datagrams {@link sendUdp} sends. */
+const datagrams = (n: number) => (frames: readonly CapturedFrame[]): boolean => frames.filter((f) => Buffer.from(f.data).includes('datagram')).length >= n;
 
 const errorOf = async (opts: LiveCaptureOptions): Promise<LiveCaptureError> => {
   const err = await firstValueFrom(fromLiveCapture(opts).pipe(timeout(20_000))).then(
@@ -95,7 +126,7 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
       it('captures every byte of a WebSocket session (text, binary, fragmented, compressed, > 64 KiB)', async () => {
         const stats = createLiveCaptureStats();
         const port = backend === 'cap' ? 7272 : 7273;
-        const { frames, result: s } = await captureDuring({ device: 'lo', filter: `tcp port ${port}`, backend, stats }, () => runWsSession(port));
+        const { frames, result: s } = await captureDuring({ device: 'lo', filter: `tcp port ${port}`, backend, stats }, () => runWsSession(port), wholeSession);
         expect(stats.backend).toBe(backend);
         expect(stats.linkType).toBe(1);
         expect(stats.captured).toBe(frames.length);
@@ -120,7 +151,7 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
 
       it('feeds the pipeline: decoded WebSocket messages equal what was sent, exactly', async () => {
         const port = backend === 'cap' ? 7274 : 7275;
-        const { frames, result: s } = await captureDuring({ device: 'lo', filter: `tcp port ${port}`, backend }, () => runWsSession(port));
+        const { frames, result: s } = await captureDuring({ device: 'lo', filter: `tcp port ${port}`, backend }, () => runWsSession(port), wholeSession);
         const registry = createRegistry([corePlugin, tcpPlugin, httpPlugin, websocketPlugin]);
         const decoded = await lastValueFrom(from(frames).pipe(dissect(registry), reassembleTcp(registry), dissectStreams(registry), websocketMessages(), toArray()));
         const digest = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -164,7 +195,7 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
     for (const [backend, linkType] of [['cap', 113], ['tcpdump', 276]] as const) {
       const stats = createLiveCaptureStats();
       const before = BigInt(Date.now()) * 1_000_000n;
-      const { frames } = await captureDuring({ device: 'any', filter: 'udp port 9', backend, stats }, () => sendUdp(9, 3));
+      const { frames } = await captureDuring({ device: 'any', filter: 'udp port 9', backend, stats }, () => sendUdp(9, 3), datagrams(3));
       const after = BigInt(Date.now()) * 1_000_000n;
       expect(stats.linkType).toBe(linkType);
       // On any, each datagram is seen leaving and entering lo: libpcap keeps both on a cooked capture.
@@ -190,7 +221,7 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
       expect(err.kind).toBe('no-backend');
       expect(err.message).toMatch(/no capture backend is available/);
       const stats = createLiveCaptureStats();
-      const { frames } = await captureDuring({ device: 'lo', filter: 'udp port 9', stats }, () => sendUdp(9, 3));
+      const { frames } = await captureDuring({ device: 'lo', filter: 'udp port 9', stats }, () => sendUdp(9, 3), datagrams(3));
       expect(stats.backend).toBe('tcpdump');
       expect(frames).toHaveLength(3);
     } finally {
@@ -232,9 +263,13 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
         ),
       );
       await ready;
-      await sendUdp(9, 400);
-      await new Promise((r) => setTimeout(r, 300));
-      stop.abort();
+      try {
+        await sendUdp(9, 400);
+        // Stopping loses what the backend has not read from the kernel yet: wait until it has all.
+        await waitUntil(() => stats.captured === 400, 30_000);
+      } finally {
+        stop.abort();
+      }
       await done;
       expect(stats.captured).toBe(400);
       expect(stats.queueDropped).toBeGreaterThan(0);
@@ -277,19 +312,24 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
       const ready = new Promise<void>((r) => (started = r));
       const frames: CapturedFrame[] = [];
       const sub = fromLiveCapture({ device: 'lo', filter: 'udp port 9', backend, onStart: () => started() }).subscribe((f) => frames.push(f));
-      await ready;
-      await sendUdp(9, 2);
-      await new Promise((r) => setTimeout(r, 200));
-      sub.unsubscribe();
+      try {
+        await ready;
+        await sendUdp(9, 2);
+        await waitUntil(() => frames.length >= 2, 10_000);
+      } finally {
+        sub.unsubscribe();
+      }
       const n = frames.length;
       expect(n).toBe(2);
       await sendUdp(9, 2);
+      // (Time for a capture that did not stop to show it.)
       await new Promise((r) => setTimeout(r, 200));
       expect(frames).toHaveLength(n);
     }
-    // No tcpdump left behind.
-    const ps = spawnSync('pgrep', ['-P', String(process.pid), 'tcpdump'], { encoding: 'utf8' });
-    expect(ps.stdout.trim()).toBe('');
+    // No tcpdump left behind: it is sent SIGTERM, then SIGKILL after 3 s.
+    const tcpdumps = () => spawnSync('pgrep', ['-P', String(process.pid), 'tcpdump'], { encoding: 'utf8' }).stdout.trim();
+    await waitUntil(() => tcpdumps() === '', 10_000);
+    expect(tcpdumps()).toBe('');
   });
 
   it('reports no permission when not root (run as nobody)', () => {

@@ -10,6 +10,35 @@ const HEX_LOW = Uint8Array.from({ length: 256 }, (_, b) => '0123456789abcdef'.ch
 const NATIVE_BYTES_MIN = 64;
 
 /**
+ * Copies `src[start, end)` into `buf` at `pos`, which has the room; returns the position after.
+ * Short runs byte by byte: a view per run costs more than the copy.
+ */
+export function copyBytesInto(buf: Uint8Array, pos: number, src: Uint8Array, start: number, end: number): number {
+  if (end - start < NATIVE_BYTES_MIN) {
+    for (let i = start; i < end; i++) buf[pos++] = src[i]!;
+    return pos;
+  }
+  buf.set(src.subarray(start, end), pos);
+  return pos + (end - start);
+}
+
+/**
+ * Writes a non-negative integer's decimal digits (as `String(n)`), zero-padded to `width`, into
+ * `buf` at `pos`, which has the room (16 bytes hold any safe integer); returns the position after.
+ */
+export function writeDigits(buf: Uint8Array, pos: number, n: number, width = 1): number {
+  let len = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+  if (len < width) len = width;
+  const end = pos + len;
+  for (let p = end; p > pos; ) {
+    buf[--p] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return end;
+}
+
+/**
  * A {@link LineSink} that builds lines as UTF-8 bytes in a buffer: strings written with
  * `Buffer.write`, raw UTF-8 escaped as JSON in place, so message text need not become a JS
  * string to be written. Subclasses say where the bytes go: `reserve` makes room (growing the
@@ -53,31 +82,14 @@ export abstract class ByteLines implements LineSink {
 
   /** Appends UTF-8 bytes as they are. */
   bytes(utf8: Uint8Array): void {
-    const n = utf8.length;
-    this.reserve(n);
-    const buf = this.buf;
-    let pos = this.pos;
-    if (n < NATIVE_BYTES_MIN) for (let i = 0; i < n; i++) buf[pos++] = utf8[i]!;
-    else {
-      buf.set(utf8, pos);
-      pos += n;
-    }
-    this.pos = pos;
+    this.reserve(utf8.length);
+    this.pos = copyBytesInto(this.buf, this.pos, utf8, 0, utf8.length);
   }
 
   /** Appends a non-negative integer's decimal digits, zero-padded to `width`. */
   digits(n: number, width = 1): void {
-    let len = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
-    if (len < width) len = width;
-    this.reserve(len);
-    const buf = this.buf;
-    let p = this.pos + len;
-    this.pos = p;
-    for (let i = 0; i < len; i++) {
-      buf[--p] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    }
+    this.reserve(Math.max(16, width));
+    this.pos = writeDigits(this.buf, this.pos, n, width);
   }
 
   /** Appends bytes as lower-case hex, without making a string of them. */

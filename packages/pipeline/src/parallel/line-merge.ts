@@ -1,3 +1,4 @@
+import { copyBytesInto, writeDigits } from '../byte-lines.js';
 import { LINE_FIELDS, LineField } from './tagged-line-buffer.js';
 
 /** Where merged lines go: whole lines of one channel at a time. */
@@ -321,31 +322,14 @@ export class LineMerge {
   }
 
   private put(src: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    if (this.pos + n > this.out.length) this.renew(n);
-    const out = this.out;
-    let pos = this.pos;
-    // Short runs byte by byte: a view per run costs more than the copy.
-    if (n < 64) for (let i = start; i < end; i++) out[pos++] = src[i]!;
-    else {
-      out.set(src.subarray(start, end), pos);
-      pos += n;
-    }
-    this.pos = pos;
+    if (this.pos + (end - start) > this.out.length) this.renew(end - start);
+    this.pos = copyBytesInto(this.out, this.pos, src, start, end);
   }
 
   /** Writes a whole number from 0 in decimal, as `String(n)` would. */
   private putNumber(n: number): void {
     if (this.pos + 16 > this.out.length) this.renew(16);
-    const out = this.out;
-    let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    do {
-      out[--p] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    } while (n > 0);
+    this.pos = writeDigits(this.out, this.pos, n);
   }
 
   /** Hands on what is collected (a view the receiver may keep: it is not written again). */

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,18 @@ describe('fromCaptureFile', () => {
     const { frames } = await drain(file('kib.pcap', big), { onProgress: (n) => progress.push(n) });
     expect(frames).toHaveLength(1000);
     expect(progress).toEqual([1, 2, 3, 4].map((m) => Math.min(m * 262144, big.length)).concat(big.length));
+  });
+
+  it('reads a named pipe given as a path (reads at the current position, not at offsets)', async () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `cat "$0" > "$1"`, file('for-fifo.pcap', pcap), fifo]);
+    const exited = new Promise((r) => writer.once('exit', r));
+    const { frames, error } = await drain(fifo, { chunkSize: 4096 });
+    await exited;
+    expect(error).toBeUndefined();
+    expect(frames.map((f) => f.timestamp)).toEqual(records.map((r) => r.ts));
+    expect(frames.map((f) => Buffer.from(f.data).toString('hex'))).toEqual(records.map((r) => Buffer.from(r.data).toString('hex')));
   });
 
   it('reads gzip-compressed pcap and pcapng transparently', async () => {

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Observable } from 'rxjs';
-import { NetrxError, type CapturedFrame } from '@netrx/core';
+import { copyBytes, NetrxError, type CapturedFrame } from '@netrx/core';
 import type { CaptureProblem } from './capture-problem.js';
 import { createReader } from './create-reader.js';
 import { detectFormat, MAGIC_LENGTH } from './detect-format.js';
@@ -183,7 +183,9 @@ async function* readAhead(handle: FileHandle, size: number): AsyncGenerator<Uint
     const { bytesRead, buffer } = await next;
     if (bytesRead === 0) return;
     next = read();
-    yield bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
+    // A short read (a pipe gives at most 64 KiB) is copied, so its frames do not keep the whole
+    // buffer alive, as Node's ReadStream does.
+    yield bytesRead === size ? buffer : bytesRead * 4 > size ? buffer.subarray(0, bytesRead) : copyBytes(buffer.subarray(0, bytesRead));
   }
 }
 

@@ -24,10 +24,11 @@ import { BENCH_DIR, ensureCapture, type CaptureMeta } from './generate.js';
 import { LIBRARY_STAGES, type StageResult } from './stage.js';
 import { VARIANTS, type Variant } from './ws-connection.js';
 
-const STAGES = [...LIBRARY_STAGES, 'cli', 'tshark'] as const;
+const STAGES = [...LIBRARY_STAGES, 'cli', 'floor', 'tshark'] as const;
 type Stage = (typeof STAGES)[number];
 
 const STAGE_JS = fileURLToPath(new URL('./stage.js', import.meta.url));
+const FLOOR_JS = fileURLToPath(new URL('./fused-floor.js', import.meta.url));
 const NETRX_BIN = fileURLToPath(new URL('../../packages/cli/bin/netrx.js', import.meta.url));
 const TIME = '/usr/bin/time';
 
@@ -66,7 +67,7 @@ interface Row {
   cpuSeconds?: number;
   /** Stage alone: this stage's time minus the previous pipeline stage's, per packet. */
   aloneNsPerPacket?: number;
-  /** For `cli`: how many times faster than tshark on the same file. */
+  /** For `cli` and `floor`: how many times faster than tshark on the same file. */
   vsTshark?: number;
   check: string;
   profile?: { totalMs: number; entries: ProfileEntry[] };
@@ -219,13 +220,8 @@ async function cliStage(o: Options, meta: CaptureMeta, again = false, workers = 
   const base = bin === NETRX_BIN ? '' : '@base';
   const stage = (workers === 1 ? 'cli' : `cli-w${workers}`) + base;
   const args = [bin, 'ws', '-r', meta.file, '--format', 'jsonl', '--no-progress', '--workers', String(workers), ...(meta.keyLog ? ['--keylog', meta.keyLog] : [])];
-  const t = timed(process.execPath, [...nodeArgs(o, meta.variant, stage), ...args]);
-  const row = rowBase(meta, stage, t.seconds);
-  row.peakRssMb = t.rssKb !== undefined ? t.rssKb / 1024 : undefined;
-  row.cpuSeconds = t.cpuSeconds;
-  row.messages = meta.expected.messages;
-  row.messagesPerSec = meta.expected.messages / t.seconds;
-  if (t.status !== 0) return { ...row, check: 'failed', error: t.stderr.slice(0, 2000) };
+  const row = linesStage(o, meta, stage, args);
+  if (row.check === 'failed') return row;
   if (o.verify && !again) {
     const { lines, sha256 } = await countLines(process.execPath, args);
     row.check = lines === meta.expected.messages ? 'ok' : `lines ${lines}/${meta.expected.messages}`;
@@ -236,7 +232,34 @@ async function cliStage(o: Options, meta: CaptureMeta, again = false, workers = 
       row.check = base ? (same ? 'ok, = this build' : 'differs from this build') : same ? 'ok, = 1 worker' : 'differs from 1 worker';
     }
   } else row.check = 'not verified';
+  return row;
+}
+
+/** Runs a Node script that writes one line per message (stdout to /dev/null), timed, and makes its row. */
+function linesStage(o: Options, meta: CaptureMeta, stage: string, args: string[]): Row {
+  const t = timed(process.execPath, [...nodeArgs(o, meta.variant, stage), ...args]);
+  const row = rowBase(meta, stage, t.seconds);
+  row.peakRssMb = t.rssKb !== undefined ? t.rssKb / 1024 : undefined;
+  row.cpuSeconds = t.cpuSeconds;
+  row.messages = meta.expected.messages;
+  row.messagesPerSec = meta.expected.messages / t.seconds;
   row.profile = readProfile(o, meta.variant, stage);
+  if (t.status !== 0) return { ...row, check: 'failed', error: t.stderr.slice(0, 2000) };
+  return row;
+}
+
+/**
+ * The fused loop of `fused-floor.ts` on a plain capture: what one function with no objects per
+ * packet takes for the same lines. Its output must be the `cli` stage's, byte for byte.
+ */
+async function floorStage(o: Options, meta: CaptureMeta, again: boolean): Promise<Row> {
+  const row = linesStage(o, meta, 'floor', [FLOOR_JS, meta.file]);
+  if (row.check === 'failed') return row;
+  if (o.verify && !again) {
+    const { lines, sha256 } = await countLines(process.execPath, [FLOOR_JS, meta.file]);
+    const cli = oneWorkerOutput.get(meta.file);
+    row.check = lines !== meta.expected.messages ? `lines ${lines}/${meta.expected.messages}` : cli === undefined ? 'ok' : cli === sha256 ? 'ok, = cli' : 'differs from cli';
+  } else row.check = 'not verified';
   return row;
 }
 
@@ -288,10 +311,13 @@ async function main(): Promise<void> {
     process.stderr.write(`${meta.reused ? 'cached' : `generated in ${(meta.generateMs / 1000).toFixed(1)} s`} (${(meta.fileBytes / 1e6).toFixed(0)} MB, ${meta.expected.messages.toLocaleString('en-US')} messages)\n`);
     let prev: Row | undefined;
     let cli: Row | undefined;
+    let floor: Row | undefined;
     // The `cli` stage once per worker count: `cli` (one thread), then `cli-wN`.
     const stages = job.stages.flatMap((st): { stage: Stage; workers: number }[] => (st === 'cli' ? o.workers.map((w) => ({ stage: st, workers: w })) : [{ stage: st, workers: 1 }]));
     for (const { stage, workers } of stages) {
       if (stage === 'tshark' && !tshark) continue;
+      // The fused loop handles the plain capture only.
+      if (stage === 'floor' && job.variant !== 'plain') continue;
       process.stderr.write(`bench:   ${stage}${workers > 1 ? ` --workers ${workers}` : ''}… `);
       let row: Row | undefined;
       let load = 0;
@@ -299,7 +325,11 @@ async function main(): Promise<void> {
       let baseRow: Row | undefined;
       for (let run = 0; run < o.runs; run++) {
         const l = loadavg()[0]!;
-        const r = stage === 'cli' ? await cliStage(o, meta, run > 0, workers) : stage === 'tshark' ? tsharkStage(meta) : await libraryStage(o, meta, stage);
+        const r =
+          stage === 'cli' ? await cliStage(o, meta, run > 0, workers)
+          : stage === 'floor' ? await floorStage(o, meta, run > 0)
+          : stage === 'tshark' ? tsharkStage(meta)
+          : await libraryStage(o, meta, stage);
         if (run === 0) firstCheck = r.check;
         if (!row || !(r.seconds >= row.seconds)) (row = r), (load = l);
         if (stage === 'cli' && o.against !== undefined) {
@@ -309,7 +339,7 @@ async function main(): Promise<void> {
       }
       if (!row) continue;
       // The command's output is counted once, in the first run.
-      if (stage === 'cli' && row.check === 'not verified') row.check = firstCheck;
+      if ((stage === 'cli' || stage === 'floor') && row.check === 'not verified') row.check = firstCheck;
       if ((LIBRARY_STAGES as readonly string[]).includes(stage)) {
         const order = LIBRARY_STAGES as readonly string[];
         if (prev && order.indexOf(prev.stage) === order.indexOf(stage) - 1 && Number.isFinite(row.seconds)) row.aloneNsPerPacket = ((row.seconds - prev.seconds) * 1e9) / meta.packets;
@@ -321,7 +351,8 @@ async function main(): Promise<void> {
         // Alone: what the command adds to the `ws` stage (JSON lines, writing, process start).
         if (prev?.stage === 'ws' && Number.isFinite(row.seconds)) row.aloneNsPerPacket = ((row.seconds - prev.seconds) * 1e9) / meta.packets;
       }
-      if (stage === 'tshark' && cli && Number.isFinite(cli.seconds)) cli.vsTshark = row.seconds / cli.seconds;
+      if (stage === 'floor') floor = row;
+      if (stage === 'tshark') for (const r of [cli, floor]) if (r && Number.isFinite(r.seconds)) r.vsTshark = row.seconds / r.seconds;
       process.stderr.write(`${row.seconds.toFixed(2)} s ${row.check}${row.error ? `\n${row.error}` : ''}\n`);
       rows.push(row);
       if (baseRow) {

@@ -127,11 +127,9 @@ export function fusedFloor(file: string, write: (bytes: Uint8Array) => void): Fl
 
   const fd = openSync(file, 'r');
   let chunk = Buffer.allocUnsafe(2 << 20);
-  let have = readSync(fd, chunk, 0, chunk.length, null);
-  const magic = have >= 24 ? chunk.readUInt32LE(0) : 0;
-  if (magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d) throw new Error(`${file}: not a little-endian classic pcap`);
-  const nanos = magic === 0xa1b23c4d;
+  let have = 0;
   let pos = 24;
+  let nanos = false;
 
   const emit = (d: Direction, type: number, p: Uint8Array, s: number, e: number, frames: number): void => {
     counts.messages++;
@@ -268,6 +266,10 @@ export function fusedFloor(file: string, write: (bytes: Uint8Array) => void): Fl
   };
 
   try {
+    have = readSync(fd, chunk, 0, chunk.length, null);
+    const magic = have >= 24 ? chunk.readUInt32LE(0) : 0;
+    if (magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d) throw new Error(`${file}: not a little-endian classic pcap`);
+    nanos = magic === 0xa1b23c4d;
     for (;;) {
       if (have - pos < 16 || have - pos < 16 + chunk.readUInt32LE(pos + 8)) {
         const rest = have - pos;

@@ -2,26 +2,16 @@
 // set lo up`), the built command captures loopback while a `ws` client and server talk there; each
 // message must be on the page, in Chromium, before the next is sent — with both capture backends.
 // The outer run builds the command and re-executes this file under unshare; every wait is bounded.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, buildCommand, chromiumPath, eventually, launchBrowser, startUi } from './ui-harness.js';
+import { liveTestsCannotRun, rerunTests } from '../../../../test-support/netns.js';
+import { buildCommand, chromiumPath, eventually, launchBrowser, startUi } from './ui-harness.js';
 
-const self = fileURLToPath(import.meta.url);
-const vitest = createRequire(import.meta.url).resolve('vitest/package.json').replace(/package\.json$/, 'vitest.mjs');
 const mode = process.env['NETRX_UI_LIVE'] ?? 'outer';
 
 /** Why the live test cannot run here, or undefined when it can. */
 function cannotRun(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not running as root';
-  if (chromiumPath() === undefined) return 'Chromium is not installed';
-  const r = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
-  if (r.error || r.status !== 0) return `unshare -n does not work here (${r.error?.message ?? r.stderr.toString().trim()})`;
-  if (spawnSync('tcpdump', ['--version'], { timeout: 10_000 }).error) return 'tcpdump is not installed';
-  return undefined;
+  return liveTestsCannotRun() ?? (chromiumPath() === undefined ? 'Chromium is not installed' : undefined);
 }
 
 describe.runIf(mode === 'outer')('netrx ui, live', () => {
@@ -35,13 +25,8 @@ describe.runIf(mode === 'outer')('netrx ui, live', () => {
       console.log(`SKIPPED netrx ui live test: ${why} (it needs root, unshare -n, tcpdump and Chromium)`);
       return;
     }
-    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, vitest, 'run', '--configLoader', 'runner', self], {
-      env: { ...process.env, NETRX_UI_LIVE: 'netns' },
-      encoding: 'utf8',
-      timeout: 280_000,
-      cwd: ROOT,
-    });
-    expect(r.status, `${r.stdout}\n${r.stderr}${r.error ? `\n${r.error.message}` : ''}`).toBe(0);
+    const r = rerunTests(import.meta.url, { NETRX_UI_LIVE: 'netns' });
+    expect(r.status, r.output).toBe(0);
   }, 300_000);
 });
 

@@ -8,49 +8,30 @@
 // one that was sent, partial ones flagged, none invented.
 // As root, inside a private network namespace (`unshare -n`, then `ip link set lo up`), as the
 // other live tests: the outer run re-executes this file under unshare.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type PerMessageDeflateOptions } from 'ws';
+import { liveTestsCannotRun, rerunTests } from '../../../../test-support/netns.js';
 import { run } from './run-cli.js';
 
-const self = fileURLToPath(import.meta.url);
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const vitest = createRequire(import.meta.url).resolve('vitest/package.json').replace(/package\.json$/, 'vitest.mjs');
 const mode = process.env['NETRX_LIVE_MODE'] ?? 'outer';
 /** Fixed sessions, and one new each run (its seed is in the test's name). */
 const SEEDS = [11, 23, 37, Date.now() % 100_000];
 
-function cannotRun(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not running as root';
-  const r = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
-  if (r.error || r.status !== 0) return `unshare -n does not work here (${r.error?.message ?? r.stderr.toString().trim()})`;
-  if (spawnSync('tcpdump', ['--version'], { timeout: 10_000 }).error) return 'tcpdump is not installed';
-  return undefined;
-}
-
 describe.runIf(mode === 'outer')('random ws sessions, live', () => {
   it('run in a private network namespace as root', () => {
-    const why = cannotRun();
+    const why = liveTestsCannotRun();
     if (why) {
       console.log(`SKIPPED random live ws sessions: ${why} (they need root, unshare -n and tcpdump)`);
       return;
     }
-    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, vitest, 'run', '--configLoader', 'runner', self], {
-      env: { ...process.env, NETRX_LIVE_MODE: 'netns' },
-      encoding: 'utf8',
-      timeout: 280_000,
-      cwd: root,
-    });
-    expect(r.status, `${r.stdout}\n${r.stderr}${r.error ? `\n${r.error.message}` : ''}`).toBe(0);
-    // eslint-disable-next-line no-control-regex
-    expect(r.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(new RegExp(`Tests\\s+${SEEDS.length} passed`));
+    const r = rerunTests(import.meta.url, { NETRX_LIVE_MODE: 'netns' });
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toMatch(new RegExp(`Tests\\s+${SEEDS.length} passed`));
   }, 300_000);
 });
 

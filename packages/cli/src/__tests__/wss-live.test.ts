@@ -14,21 +14,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { liveTestsCannotRun, rerunTests } from '../../../../test-support/netns.js';
 
-const self = fileURLToPath(import.meta.url);
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const netrx = join(root, 'packages/cli/bin/netrx.js');
-const vitest = createRequire(import.meta.url).resolve('vitest/package.json').replace(/package\.json$/, 'vitest.mjs');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const mode = process.env['NETRX_LIVE_MODE'] ?? 'outer';
 
 /** Why the live tests cannot run here, or undefined when they can. */
 function cannotRun(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not running as root';
-  const r = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
-  if (r.error || r.status !== 0) return `unshare -n does not work here (${r.error?.message ?? r.stderr.toString().trim()})`;
-  if (spawnSync('tcpdump', ['--version'], { timeout: 10_000 }).error) return 'tcpdump is not installed';
+  const why = liveTestsCannotRun();
+  if (why) return why;
   if (spawnSync('openssl', ['version'], { timeout: 10_000 }).error) return 'openssl is not installed (it makes the test certificate)';
   return undefined;
 }
@@ -43,16 +39,10 @@ describe.runIf(mode === 'outer')('wss:// live', () => {
     // The command runs from dist/: build it (incremental, quick when nothing changed).
     const build = spawnSync(process.execPath, [tsc, '-b', 'packages/cli'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
     expect(build.status, `${build.stdout}${build.stderr}`).toBe(0);
-    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, vitest, 'run', '--configLoader', 'runner', self], {
-      env: { ...process.env, NETRX_LIVE_MODE: 'netns' },
-      encoding: 'utf8',
-      timeout: 240_000,
-      cwd: root,
-    });
-    expect(r.status, `${r.stdout}\n${r.stderr}${r.error ? `\n${r.error.message}` : ''}`).toBe(0);
+    const r = rerunTests(import.meta.url, { NETRX_LIVE_MODE: 'netns' }, undefined, 240_000);
+    expect(r.status, r.output).toBe(0);
     // The inner run really ran the live tests (none was skipped for want of something).
-    // eslint-disable-next-line no-control-regex
-    expect(r.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+2 passed/);
+    expect(r.output).toMatch(/Tests\s+2 passed/);
   }, 300_000);
 });
 

@@ -2,10 +2,7 @@
 // up`), a `ws` client and server talk on loopback while the inspector captures `lo` (what
 // `netrx ui -i lo` runs); each message must appear on the page, in Chromium, before the next is
 // sent. The outer run re-executes this file under unshare; every wait is bounded.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { describe, expect, it } from 'vitest';
@@ -15,22 +12,15 @@ import { httpPlugin } from '@netrx/dissector-http';
 import { websocketPlugin } from '@netrx/dissector-websocket';
 import { fromLiveCapture } from '@netrx/source-live';
 import { keepConnectionEvents, runInspector, type Inspector } from '@netrx/inspector';
+import { liveTestsCannotRun, rerunTests } from '../../../../test-support/netns.js';
 import { chromiumPath, launchBrowser } from './harness.js';
 
-const self = fileURLToPath(import.meta.url);
-const vitest = createRequire(import.meta.url).resolve('vitest/package.json').replace(/package\.json$/, 'vitest.mjs');
 const mode = process.env['NETRX_INSPECTOR_LIVE'] ?? 'outer';
 const PORT = 7301;
 
 /** Why the live test cannot run here, or undefined when it can. */
 function cannotRun(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not running as root';
-  if (chromiumPath() === undefined) return 'Chromium is not installed';
-  const r = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
-  if (r.error || r.status !== 0) return `unshare -n does not work here (${r.error?.message ?? r.stderr.toString().trim()})`;
-  if (spawnSync('tcpdump', ['--version'], { timeout: 10_000 }).error) return 'tcpdump is not installed';
-  return undefined;
+  return liveTestsCannotRun() ?? (chromiumPath() === undefined ? 'Chromium is not installed' : undefined);
 }
 
 describe.runIf(mode === 'outer')('the inspector, live', () => {
@@ -40,13 +30,8 @@ describe.runIf(mode === 'outer')('the inspector, live', () => {
       console.log(`SKIPPED inspector live test: ${why} (it needs root, unshare -n, tcpdump and Chromium)`);
       return;
     }
-    const r = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', process.execPath, vitest, 'run', '--configLoader', 'runner', self], {
-      env: { ...process.env, NETRX_INSPECTOR_LIVE: 'netns' },
-      encoding: 'utf8',
-      timeout: 240_000,
-      cwd: fileURLToPath(new URL('../../../..', import.meta.url)),
-    });
-    expect(r.status, `${r.stdout}\n${r.stderr}${r.error ? `\n${r.error.message}` : ''}`).toBe(0);
+    const r = rerunTests(import.meta.url, { NETRX_INSPECTOR_LIVE: 'netns' }, undefined, 240_000);
+    expect(r.status, r.output).toBe(0);
   }, 300_000);
 });
 

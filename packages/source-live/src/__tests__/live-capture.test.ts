@@ -3,8 +3,6 @@
 // outer run re-executes this file under unshare; the inner run does the captures; for the
 // "not permitted" case it runs this file once more as the user `nobody`. Every wait is bounded.
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { firstValueFrom, from, lastValueFrom, tap, timeout, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -13,43 +11,20 @@ import { dissectStreams, reassembleTcp, tcpPlugin } from '@netrx/dissector-tcp';
 import { httpPlugin } from '@netrx/dissector-http';
 import { websocketMessages, websocketPlugin } from '@netrx/dissector-websocket';
 import { createLiveCaptureStats, fromLiveCapture, LiveCaptureError, listDevices, type LiveBackendName, type LiveCaptureOptions } from '@netrx/source-live';
+import { liveTestsCannotRun, rerunTests } from '../../../../test-support/netns.js';
 import { rebuildTcp, runWsSession, type SentMessage, type SessionRecord } from './live-session.js';
 
-const self = fileURLToPath(import.meta.url);
-// vitest's command-line entry, next to its package.json.
-const vitest = createRequire(import.meta.url).resolve('vitest/package.json').replace(/package\.json$/, 'vitest.mjs');
 const mode = process.env['NETRX_LIVE_MODE'] ?? 'outer';
 const backends: LiveBackendName[] = ['cap', 'tcpdump'];
 
-/** Why the live tests cannot run here, or undefined when they can. */
-function cannotRun(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not running as root';
-  const r = spawnSync('unshare', ['-n', 'true'], { timeout: 10_000 });
-  if (r.error || r.status !== 0) return `unshare -n does not work here (${r.error?.message ?? r.stderr.toString().trim()})`;
-  const t = spawnSync('tcpdump', ['--version'], { timeout: 10_000 });
-  if (t.error) return 'tcpdump is not installed';
-  return undefined;
-}
-
-function rerun(env: Record<string, string>, prefix: string[]): { status: number | null; output: string } {
-  const r = spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, vitest, 'run', '--configLoader', 'runner', self], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 240_000,
-    cwd: fileURLToPath(new URL('../../../..', import.meta.url)),
-  });
-  return { status: r.status, output: `${r.stdout}\n${r.stderr}${r.error ? `\n${r.error.message}` : ''}` };
-}
-
 describe.runIf(mode === 'outer')('live capture', () => {
   it('runs the live tests in a private network namespace as root', () => {
-    const why = cannotRun();
+    const why = liveTestsCannotRun();
     if (why) {
       console.log(`SKIPPED live capture tests: ${why} (they need root, unshare -n and tcpdump)`);
       return;
     }
-    const r = rerun({ NETRX_LIVE_MODE: 'netns' }, ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh']);
+    const r = rerunTests(import.meta.url, { NETRX_LIVE_MODE: 'netns' }, undefined, 240_000);
     expect(r.status, r.output).toBe(0);
   }, 300_000);
 });
@@ -333,7 +308,7 @@ describe.runIf(mode === 'netns')('live capture in a private network namespace', 
   });
 
   it('reports no permission when not root (run as nobody)', () => {
-    const r = rerun({ NETRX_LIVE_MODE: 'nobody' }, ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all']);
+    const r = rerunTests(import.meta.url, { NETRX_LIVE_MODE: 'nobody' }, ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all'], 240_000);
     expect(r.status, r.output).toBe(0);
     expect(r.output).toMatch(/passed/);
   });

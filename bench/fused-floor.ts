@@ -17,6 +17,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
+import { ipv4ToString } from '@netrx/core';
 import { ByteLines } from '@netrx/pipeline';
 
 /** What the loop saw; anything but `packets` and `messages` means the floor does not apply. */
@@ -42,8 +43,6 @@ const HEX_PART = Buffer.from(',"hex":"');
 const CODE_PART = Buffer.from('","code":');
 const REASON_PART = Buffer.from(',"reason":"');
 
-const ipText = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-
 /** One direction: the next sequence number, bytes not yet parsed, and the message being assembled. */
 class Direction {
   next = 0;
@@ -66,8 +65,9 @@ class Connection {
     readonly clientPort: number,
     readonly serverPort: number,
     id: number,
+    endpoints: { client: string; server: string },
   ) {
-    const base = `","stream":${id},"client":"${ipText(client)}:${clientPort}","server":"${ipText(server)}:${serverPort}","dir":`;
+    const base = `","stream":${id},"client":"${endpoints.client}:${clientPort}","server":"${endpoints.server}:${serverPort}","dir":`;
     this.c2s = new Direction(Buffer.from(`${base}"c2s","type":"`));
     this.s2c = new Direction(Buffer.from(`${base}"s2c","type":"`));
   }
@@ -313,7 +313,7 @@ export function fusedFloor(file: string, write: (bytes: Uint8Array) => void): Fl
       const c = find(bucket, src, sport, dst, dport);
       if ((flags & 0x12) === 0x02) {
         // A SYN: a new connection (one that reuses the ports replaces the old one).
-        const fresh = new Connection(src, dst, sport, dport, ids++);
+        const fresh = new Connection(src, dst, sport, dport, ids++, { client: ipv4ToString(chunk, ip + 12), server: ipv4ToString(chunk, ip + 16) });
         fresh.c2s.next = (seq + 1) >>> 0;
         const rest = (bucket ?? []).filter((x) => x !== c);
         connections.set(key, [...rest, fresh]);

@@ -27,6 +27,11 @@ export class Prng {
     return lo + Math.floor(this.next() * (hi - lo + 1));
   }
 
+  /** One of `items`, each as likely. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(0, items.length - 1)]!;
+  }
+
   /** True with probability `p`. */
   chance(p: number): boolean {
     return this.next() < p;

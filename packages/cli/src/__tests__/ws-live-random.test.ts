@@ -15,7 +15,11 @@ import { join } from 'node:path';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type PerMessageDeflateOptions } from 'ws';
+import type { CapturedFrame } from '@netrx/core';
+import { Prng } from '../../../../bench/prng.js';
 import { liveTestsCannotRun, rerunTests } from '../../../../test-support/netns.js';
+import { pcapFile } from '../../../../test-support/packets.js';
+import { pcapFrames } from '../../../../test-support/pcap-frames.js';
 import { run } from './run-cli.js';
 
 const mode = process.env['NETRX_LIVE_MODE'] ?? 'outer';
@@ -43,18 +47,6 @@ interface Received {
   code?: number;
 }
 
-/** A small deterministic generator (a linear congruential one), so a failing seed replays its script. */
-function random(seed: number) {
-  let s = seed;
-  const next = () => {
-    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
-    return s / 0x80000000;
-  };
-  const int = (a: number, b: number) => a + Math.floor(next() * (b - a + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
-  return { next, int, pick };
-}
-
 const ALPHABET = ['a', 'z', ' ', 'é', '€', '😀', '中', '"', '\\', '\n', '{', '}'];
 
 const once = (emitter: { once(ev: string, fn: () => void): unknown }, ev: string) => new Promise<void>((r) => emitter.once(ev, () => r()));
@@ -63,11 +55,12 @@ const hex = (b: Buffer) => b.toString('hex');
 
 /** Runs one random session on lo; returns what each receiver got. */
 async function session(seed: number): Promise<Received[]> {
-  const r = random(seed);
+  // Seeded, so a failing session's script (not its timing) replays.
+  const r = new Prng(seed);
   const got: Received[] = [];
   const text = (n: number) => {
     const parts: string[] = [];
-    const same = r.next() < 0.5 ? r.pick(ALPHABET) : undefined;
+    const same = r.chance(0.5) ? r.pick(ALPHABET) : undefined;
     for (let bytes = 0; bytes < n; ) {
       const c = same ?? r.pick(ALPHABET);
       parts.push(c);
@@ -90,14 +83,14 @@ async function session(seed: number): Promise<Received[]> {
   const ends: WebSocket[] = [];
   for (let i = r.int(2, 3); i > 0; i--) {
     const deflate: PerMessageDeflateOptions | false =
-      r.next() < 0.25
+      r.chance(0.25)
         ? false
         : {
             threshold: r.pick([0, 0, 10, 1024]),
             serverMaxWindowBits: r.pick([undefined, 9, 10, 12, 15]),
             clientMaxWindowBits: r.pick([undefined, 9, 11, 15]),
-            serverNoContextTakeover: r.next() < 0.3,
-            clientNoContextTakeover: r.next() < 0.3,
+            serverNoContextTakeover: r.chance(0.3),
+            clientNoContextTakeover: r.chance(0.3),
           };
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: deflate, maxPayload: 1 << 30 });
     await once(wss, 'listening');
@@ -111,7 +104,7 @@ async function session(seed: number): Promise<Received[]> {
   const clients: WebSocket[] = [];
   for (let i = r.int(3, 6); i > 0; i--) {
     const port = (r.pick(servers).address() as AddressInfo).port;
-    const c = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: r.next() < 0.8 ? { threshold: 0 } : false, maxPayload: 1 << 30 });
+    const c = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: r.chance(0.8) ? { threshold: 0 } : false, maxPayload: 1 << 30 });
     await once(c, 'open');
     listen(c, `${(c as unknown as { _socket: { localPort: number } })._socket.localPort}-${port}-s2c`);
     clients.push(c);
@@ -128,16 +121,16 @@ async function session(seed: number): Promise<Received[]> {
       sent++;
       continue;
     }
-    const isBinary = r.next() < 0.4;
+    const isBinary = r.chance(0.4);
     const data = isBinary ? binary(size()) : Buffer.from(text(size()));
-    const compress = r.next() < 0.8;
+    const compress = r.chance(0.8);
     if (roll < 0.3) {
       // Fragments (a text's may cut a character), with pings between them.
       const k = r.int(2, 5);
       for (let i = 0, off = 0; i < k; i++) {
         const end = i === k - 1 ? data.length : Math.min(data.length, off + r.int(0, Math.ceil(data.length / k) + 3));
         ws.send(data.subarray(off, end), { binary: isBinary, fin: i === k - 1, compress });
-        if (r.next() < 0.3) {
+        if (r.chance(0.3)) {
           ws.ping(binary(r.int(0, 10)));
           sent++;
         }
@@ -145,12 +138,12 @@ async function session(seed: number): Promise<Received[]> {
       }
     } else ws.send(data, { binary: isBinary, compress });
     sent++;
-    if (r.next() < 0.2) await sleep(r.int(0, 5));
+    if (r.chance(0.2)) await sleep(r.int(0, 5));
   }
   for (const deadline = Date.now() + 20_000; got.length < sent && Date.now() < deadline; ) await sleep(20);
   expect(got.length, 'every message sent was received').toBe(sent);
   for (const c of clients) {
-    if (r.next() < 0.5) c.close(r.pick([1000, 1001, 3999, 4000]), r.pick(['', 'bye', 'é€']));
+    if (r.chance(0.5)) c.close(r.pick([1000, 1001, 3999, 4000]), r.pick(['', 'bye', 'é€']));
     else c.close();
   }
   for (const deadline = Date.now() + 10_000; got.length < sent + 2 * clients.length && Date.now() < deadline; ) await sleep(20);
@@ -183,23 +176,15 @@ async function tcpdump(file: string): Promise<() => Promise<void>> {
     await once(socket, 'connect');
     socket.destroy();
     marker.close();
-    const seen = () => records(file).some((r) => r.length >= 16 + 38 && (r.readUInt16BE(16 + 34) === port || r.readUInt16BE(16 + 36) === port));
+    // Ethernet, IPv4 without options, then the TCP ports.
+    const ports = (f: CapturedFrame) => (f.data.length >= 38 ? [(f.data[34]! << 8) | f.data[35]!, (f.data[36]! << 8) | f.data[37]!] : []);
+    const seen = () => pcapFrames(readFileSync(file)).some((f) => ports(f).includes(port));
     for (const deadline = Date.now() + 30_000; !seen() && Date.now() < deadline; ) await sleep(100);
     const exited = once(child, 'close');
     child.kill('SIGINT');
     await exited;
     expect(err).toMatch(/^0 packets dropped by kernel$/m);
   };
-}
-
-/** A classic pcap file's records (header and data), as tcpdump writes them (little-endian, Ethernet). */
-function records(file: string): Buffer[] {
-  const b = readFileSync(file);
-  const out: Buffer[] = [];
-  for (let off = 24; off + 16 <= b.length && off + 16 + b.readUInt32LE(off + 8) <= b.length; off += 16 + b.readUInt32LE(off + 8)) {
-    out.push(b.subarray(off, off + 16 + b.readUInt32LE(off + 8)));
-  }
-  return out;
 }
 
 /** What `netrx ws -r FILE --format jsonl --full` shows, as {@link Received} records (pongs left out: `ws` answers pings itself). */
@@ -225,16 +210,16 @@ async function shown(file: string): Promise<(Received & { partial: boolean; unde
 
 const byKey = <T extends { key: string }>(xs: T[]) => {
   const m = new Map<string, T[]>();
-  for (const x of xs) m.set(x.key, [...(m.get(x.key) ?? []), x]);
+  for (const x of xs) (m.get(x.key) ?? m.set(x.key, []).get(x.key)!).push(x);
   return m;
 };
 
-/** Writes the capture's records from `from` (a fraction of them) on, each dropped with probability `drop`. */
+/** Writes the capture's frames from `from` (a fraction of them) on, each dropped with probability `drop`. */
 function cut(file: string, into: string, from: number, drop: number, seed: number): void {
-  const all = records(file);
-  const r = random(seed);
-  const kept = all.slice(Math.floor(all.length * from)).filter(() => r.next() >= drop);
-  writeFileSync(into, Buffer.concat([readFileSync(file).subarray(0, 24), ...kept]));
+  const all = pcapFrames(readFileSync(file));
+  const r = new Prng(seed);
+  const kept = all.slice(Math.floor(all.length * from)).filter(() => !r.chance(drop));
+  writeFileSync(into, pcapFile(all[0]!.linkType, kept.map((f) => ({ ts: f.timestamp, data: f.data, length: f.length }))));
 }
 
 describe.runIf(mode === 'netns')('random ws sessions on lo, captured by tcpdump, read by netrx ws', () => {
